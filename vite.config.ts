@@ -1,0 +1,43 @@
+import { fileURLToPath } from 'node:url'
+import { playwright } from '@vitest/browser-playwright'
+import { defineConfig } from 'vitest/config'
+import { chromiumLaunchOptions } from './scripts/chromium.mjs'
+
+const repoRoot = fileURLToPath(new URL('.', import.meta.url))
+
+// Serving: `vite` (and `npm start`) serve apps/demo. Testing: two Vitest projects,
+// both rooted at the repository:
+//   node    — *.test.ts everywhere except *.browser.test.ts
+//   browser — *.browser.test.ts, in real Chromium through Playwright (scripts/chromium.mjs)
+export default defineConfig({
+  root: fileURLToPath(new URL('./apps/demo', import.meta.url)),
+  server: { host: '127.0.0.1' },
+  preview: { host: '127.0.0.1' },
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'node',
+          root: repoRoot,
+          environment: 'node',
+          include: ['packages/*/src/**/*.test.ts', 'scripts/**/*.test.ts'],
+          exclude: ['**/node_modules/**', '**/*.browser.test.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'browser',
+          root: repoRoot,
+          include: ['packages/*/src/**/*.browser.test.ts'],
+          browser: {
+            enabled: true,
+            headless: true,
+            provider: playwright({ launchOptions: chromiumLaunchOptions() }),
+            instances: [{ browser: 'chromium' }],
+            screenshotFailures: false,
+          },
+        },
+      },
+    ],
+  },
+})
