@@ -1,0 +1,17 @@
+// @shared-realtime/protocol — the Supabase Realtime wire format. Pure: no I/O, no timers.
+
+export type { BroadcastMeta, BroadcastPayload, Message, PhxEvent, RealtimeEvent, ReplyPayload, SystemPayload, Vsn } from './message.ts'
+export { DEFAULT_VSN, isVsn, PHOENIX_TOPIC, PHX_EVENTS, REALTIME_EVENTS, subTopic, TOPIC_PREFIX, VSN } from './message.ts'
+
+export type { DecodeResult, EncodeOptions, Frame, Role, Serializer, SerializerOptions } from './serializer.ts'
+export { createSerializer } from './serializer.ts'
+export type { DecodeError, DecodeErrorKind, EncodeErrorKind } from './errors.ts'
+export { DECODE_ERROR_KINDS, ENCODE_ERROR_KINDS, EncodeError } from './errors.ts'
+export { BINARY_KINDS, PAYLOAD_ENCODING } from './binary.ts'
+export { isBinary } from './bytes.ts'
+
+export type { BroadcastConfig, ChannelConfig, JoinPayload, JoinPayloadInput, PostgresChangesJoinEntry, PresenceConfig } from './join.ts'
+export { buildJoinPayload } from './join.ts'
+
+export type { JoinErrorCode, KnownJoinErrorCode, Retry, ServerReason, ShutdownKind } from './reasons.ts'
+export { classifySystemMessage, JOIN_ERROR_CODES, parseJoinErrorReason } from './reasons.ts'
