@@ -1,4 +1,4 @@
 // @shared-realtime/engine — the connection engine, platform-neutral (issue #4).
 // Nothing is exported yet: ConnectionMachine, HeartbeatMonitor, AuthTokenManager,
 // MessageRouter, ChannelMachine, Outbox, PresenceTracker and TabRegistry land here.
-export {}
+export const PACKAGE_STATUS = 'stub' as const

@@ -1,3 +1,4 @@
+// oxlint-disable-next-line typescript/triple-slash-reference -- declares the only two host globals this ECMAScript-only package uses
 /// <reference path="./platform.d.ts" />
 // Byte helpers for binary frames: UTF-8 in and out (strict on input from the wire),
 // and recognising binary payloads across realms (a worker's ArrayBuffer is not

@@ -10,8 +10,11 @@ export { DECODE_ERROR_KINDS, ENCODE_ERROR_KINDS, EncodeError } from './errors.ts
 export { BINARY_KINDS, PAYLOAD_ENCODING } from './binary.ts'
 export { isBinary } from './bytes.ts'
 
-export type { BroadcastConfig, ChannelConfig, JoinPayload, JoinPayloadInput, PostgresChangesJoinEntry, PresenceConfig } from './join.ts'
+export type { BroadcastConfig, ChannelConfig, JoinPayload, JoinPayloadInput, PresenceConfig } from './join.ts'
 export { buildJoinPayload } from './join.ts'
 
 export type { JoinErrorCode, KnownJoinErrorCode, Retry, ServerReason, ShutdownKind } from './reasons.ts'
 export { classifySystemMessage, JOIN_ERROR_CODES, parseJoinErrorReason } from './reasons.ts'
+
+export * from './postgres/index.ts'
+export * from './presence/index.ts'

@@ -19,7 +19,7 @@ describe('buildJoinPayload', () => {
   })
 
   test('carries postgres_changes entries as copies', () => {
-    const entries = [{ event: 'INSERT', schema: 'public', table: 'todos', filter: 'list_id=eq.1' }]
+    const entries = [{ event: 'INSERT' as const, schema: 'public', table: 'todos', filter: 'list_id=eq.1' }]
     const payload = buildJoinPayload({ topic: 't', postgresChanges: entries })
     expect(payload.config.postgres_changes).toEqual(entries)
     expect(payload.config.postgres_changes[0]).not.toBe(entries[0])

@@ -6,6 +6,8 @@
 // yours goes out without `ack`), every default is written out; the server reads the
 // same values either way. Invalid options throw a TypeError naming the option.
 
+import type { PostgresChangesBinding } from './postgres/bindings.ts'
+
 export interface BroadcastConfig {
   /** Receive your own broadcasts. Default false. */
   self?: boolean
@@ -32,20 +34,12 @@ export interface ChannelConfig {
   postgres_changes_options?: { wait?: boolean; timeout?: number }
 }
 
-/** One postgres_changes subscription as the join payload carries it. */
-export interface PostgresChangesJoinEntry {
-  event: string
-  schema: string
-  table?: string
-  filter?: string
-  select?: string[]
-}
 
 export interface JoinPayload {
   config: {
     broadcast: { ack: boolean; self: boolean; replay?: { since: number; limit?: number }; replication_ready?: boolean }
     presence: { key: string; enabled: boolean }
-    postgres_changes: PostgresChangesJoinEntry[]
+    postgres_changes: PostgresChangesBinding[]
     private: boolean
     postgres_changes_options?: { wait?: boolean; timeout?: number }
   }
@@ -55,7 +49,7 @@ export interface JoinPayload {
 export interface JoinPayloadInput {
   topic: string
   config?: ChannelConfig
-  postgresChanges?: readonly PostgresChangesJoinEntry[]
+  postgresChanges?: readonly PostgresChangesBinding[]
   /** Whether any `on('presence')` listener exists: that alone enables presence, as in realtime-js. */
   hasPresenceListeners?: boolean
   accessToken?: string | null
