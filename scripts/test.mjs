@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { ensureChromium } from './ensure-chromium.mjs'
+import { ensurePostgres } from './ensure-postgres.mjs'
 
 const reportDir = join(process.cwd(), 'test-results', 'reports')
 rmSync(reportDir, { recursive: true, force: true })
@@ -92,6 +93,13 @@ try {
 } catch (error) {
   console.error(`ensure-chromium: ${error instanceof Error ? error.message : String(error)}`)
   browserReady = false
+}
+// The unit step runs even without PostgreSQL: only the suites that start a cluster need it, and
+// they fail with the reason (packages/server/src/test-support/postgres.ts) while the rest still count.
+try {
+  if (selected.includes('unit') && !ensurePostgres()) console.error('ensure-postgres: the PostgreSQL suites will fail')
+} catch (error) {
+  console.error(`ensure-postgres: ${error instanceof Error ? error.message : String(error)}`)
 }
 for (const name of selected) {
   const needsBrowser = name === 'browser' || name === 'e2e'
