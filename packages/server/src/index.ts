@@ -1,3 +1,5 @@
-// @shared-realtime/server — the Supabase-Realtime-compatible dev server with an
-// embedded Postgres (issue #3). Nothing is exported yet.
-export const PACKAGE_STATUS = 'stub' as const
+// @shared-realtime/server — a Supabase-Realtime-compatible development and test server.
+export { startServer } from './server.ts'
+export type { RunningServer } from './server.ts'
+export type { Limits, LogLevel, ServerOptions } from './options.ts'
+export { NO_LIMITS, OptionsError, SUPABASE_LIMITS } from './options.ts'

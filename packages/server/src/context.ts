@@ -1,0 +1,43 @@
+// Everything a connection and its channels share, built once by startServer().
+import type { Hub } from './hub.ts'
+import type { Logger } from './log.ts'
+import type { ResolvedOptions } from './options.ts'
+import type { PresenceStore } from './presence.ts'
+import type { RateCounter } from './rate.ts'
+import type { MessageLog } from './message-log.ts'
+import type { Faults } from './faults.ts'
+import type { PostgresFeed } from './postgres-feed.ts'
+
+import type { VerifyResult } from './auth/index.ts'
+import type { Permissions } from './policies/index.ts'
+
+export type { Permissions } from './policies/index.ts'
+export type Claims = Record<string, unknown>
+export type Verified = VerifyResult
+
+export interface Stats {
+  sockets: number
+  framesIn: number
+  framesOut: number
+  decodeErrors: number
+  connectsRefused: number
+}
+
+export interface Context {
+  options: ResolvedOptions
+  log: Logger
+  hub: Hub
+  presence: PresenceStore
+  messages: MessageLog
+  faults: Faults
+  stats: Stats
+  joinRate: RateCounter
+  eventRate: RateCounter
+  postgres: PostgresFeed
+  /** Milliseconds since the epoch. */
+  now(): number
+  verify(token: unknown): Promise<Verified>
+  authorize(subTopic: string, claims: Claims): Promise<Permissions>
+  /** Sockets with at least one joined channel. */
+  activeSockets(): number
+}

@@ -1,0 +1,71 @@
+// Limits (PROTOCOL.md §3.7) and the server-initiated disconnect (T12), each on its own server.
+import { describe, expect, test } from 'vitest'
+import { RawClient } from './test-support/raw-client.ts'
+import { admin, useServer } from './test-support/server.ts'
+
+describe('channels per client (T8)', () => {
+  const ctx = useServer({ limits: { maxChannelsPerClient: 1 } })
+
+  test('the second channel is refused with ChannelRateLimitReached, the first stays', async () => {
+    const client = await RawClient.connect(ctx.server.url, ctx.server.keys.anon)
+    expect((await client.join('realtime:a', { config: {} }, '1')).payload).toEqual({ status: 'ok', response: { postgres_changes: [] } })
+    expect((await client.join('realtime:b', { config: {} }, '2')).payload).toEqual({
+      status: 'error',
+      response: { reason: 'ChannelRateLimitReached: Too many channels' },
+    })
+    await client.close()
+  })
+})
+
+describe('joins per second', () => {
+  const ctx = useServer({ limits: { maxJoinsPerSecond: 2 } })
+
+  test('a join over the limit is refused and the socket closed with 1001', async () => {
+    const client = await RawClient.connect(ctx.server.url, ctx.server.keys.anon)
+    await client.join('realtime:j1', { config: {} }, '1')
+    await client.join('realtime:j2', { config: {} }, '2')
+    expect((await client.join('realtime:j3', { config: {} }, '3')).payload).toEqual({
+      status: 'error',
+      response: { reason: 'ClientJoinRateLimitReached: Too many joins per second' },
+    })
+    expect(await client.closed).toBe(1001)
+  })
+})
+
+describe('presence calls per channel', () => {
+  const ctx = useServer({ limits: { presenceCalls: { max: 2, windowMs: 60_000 } } })
+
+  test('the call over the limit shuts the channel down', async () => {
+    const client = await RawClient.connect(ctx.server.url, ctx.server.keys.anon)
+    const topic = 'realtime:p'
+    await client.join(topic, { config: {} }, '1')
+    for (const [i, name] of ['a', 'b', 'c'].entries()) {
+      client.send({ join_ref: '1', ref: String(10 + i), topic, event: 'presence', payload: { type: 'presence', event: 'track', payload: { name } } })
+    }
+    const frames = (await client.barrier()).map((f) => f.message)
+    expect(frames.filter((m) => m.event === 'phx_reply')).toHaveLength(2)
+    expect(frames.slice(-2)).toEqual([
+      { join_ref: '1', ref: null, topic, event: 'system', payload: { channel: 'p', extension: 'system', message: 'Client presence rate limit exceeded', status: 'error' } },
+      { join_ref: '1', ref: '1', topic, event: 'phx_close', payload: {} },
+    ])
+    await client.close()
+  })
+})
+
+describe('server-requested disconnect (T12)', () => {
+  const ctx = useServer({ admin: true })
+
+  test('a restart sends "Server requested disconnect" on every joined topic, then closes with 1012', async () => {
+    const client = await RawClient.connect(ctx.server.url, ctx.server.keys.anon)
+    await client.join('realtime:one', { config: {} }, '1')
+    await client.join('realtime:two', { config: {} }, '2')
+    expect((await admin(ctx.server, '/admin/restart', {})).status).toBe(200)
+    const notice = { extension: 'system', message: 'Server requested disconnect', status: 'ok' }
+    expect((await client.next()).message).toEqual({ join_ref: null, ref: null, topic: 'realtime:one', event: 'system', payload: notice })
+    expect((await client.next()).message).toEqual({ join_ref: null, ref: null, topic: 'realtime:two', event: 'system', payload: notice })
+    expect(await client.closed).toBe(1012)
+    const again = await RawClient.connect(ctx.server.url, ctx.server.keys.anon)
+    expect((await again.join('realtime:one', { config: {} }, '1')).payload).toMatchObject({ status: 'ok' })
+    await again.close()
+  })
+})

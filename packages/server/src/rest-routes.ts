@@ -1,0 +1,89 @@
+// The REST broadcast API (PROTOCOL.md §4) wired to the hub: parsing and the exact
+// status codes and bodies live in rest/; this file authenticates, authorizes private
+// messages (silently skipping unauthorized ones, still 202) and delivers.
+
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Message } from '@shared-realtime/protocol'
+import type { Context } from './context.ts'
+import { Hub } from './hub.ts'
+import { BodyTooLarge, readBody, sendJson } from './http-util.ts'
+import { CORS_HEADERS, authorizeRest, decodeJsonBody, parseBatchBroadcast, parseSingleBroadcast } from './rest/index.ts'
+
+const BATCH_PATHS = ['/realtime/v1/api/broadcast', '/api/broadcast']
+const SINGLE = /^(?:\/realtime\/v1)?\/api\/broadcast\/([^/]+)\/events\/([^/]+)$/
+
+export function isRestPath(pathname: string): boolean {
+  return BATCH_PATHS.includes(pathname) || SINGLE.test(pathname)
+}
+
+interface Outgoing {
+  topic: string
+  event: string
+  payload: unknown
+  private: boolean
+  id?: string
+  binary: boolean
+}
+
+async function deliver(ctx: Context, claims: Record<string, unknown>, item: Outgoing): Promise<void> {
+  if (item.private) {
+    const permissions = await ctx.authorize(item.topic, claims)
+    if (!permissions.broadcast.write) return // skipped silently (§4.1)
+  }
+  const hubKey = Hub.key(item.private ? 'private' : 'public', `realtime:${item.topic}`)
+  let id = item.id
+  if (item.private) id = ctx.messages.store(hubKey, { event: item.event, payload: item.payload, binary: item.binary, ...(id ? { id } : {}) }).id
+  const payload: Record<string, unknown> = { event: item.event, payload: item.payload, type: 'broadcast' }
+  if (id !== undefined) payload.meta = { id }
+  const message: Message = { join_ref: null, ref: null, topic: `realtime:${item.topic}`, event: 'broadcast', payload }
+  const delivered = ctx.hub.deliver(hubKey, message, {
+    binary: item.binary,
+    accept: (s) => s.permissions.broadcast.read && !s.alreadyReplayed(id),
+  })
+  ctx.eventRate.add(1 + delivered)
+}
+
+export async function handleRest(ctx: Context, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const reply = (status: number, body: unknown) => sendJson(res, status, body, CORS_HEADERS)
+  if (req.method !== 'POST') return reply(405, { message: 'Method Not Allowed' })
+  let raw: Buffer
+  try {
+    raw = await readBody(req, Math.min(ctx.options.maxFrameBytes * 2, 50_000_000))
+  } catch (error) {
+    if (error instanceof BodyTooLarge) return reply(413, { message: error.message })
+    throw error
+  }
+  // Realtime's order: body (400) → content type (415) → authentication (401) → validation (422)
+  const contentType = req.headers['content-type']
+  const single = SINGLE.exec(url.pathname)
+  const parsed = single
+    ? parseSingleBroadcast({
+        topic: decodeURIComponent(single[1]!),
+        event: decodeURIComponent(single[2]!),
+        contentType,
+        body: new Uint8Array(raw),
+        query: url.searchParams,
+        maxPayloadBytes: ctx.options.limits.maxPayloadBytes,
+      })
+    : (() => {
+        const params = decodeJsonBody(contentType, new Uint8Array(raw))
+        return params.ok ? parseBatchBroadcast(params.params, { maxPayloadBytes: ctx.options.limits.maxPayloadBytes }) : params
+      })()
+  if (!parsed.ok && (parsed.status === 400 || parsed.status === 415)) return reply(parsed.status, parsed.body)
+  const auth = await authorizeRest(req.headers, (token: string) => ctx.verify(token))
+  if (!auth.ok) return reply(auth.status, auth.body)
+  if (!parsed.ok) return reply(parsed.status, parsed.body)
+  if (ctx.eventRate.rate() > ctx.options.limits.maxEventsPerSecond) return reply(429, { message: 'You have exceeded your rate limit' })
+  const claims = auth.claims as Record<string, unknown>
+  if ('messages' in parsed) {
+    for (const m of parsed.messages) await deliver(ctx, claims, { ...m, binary: false })
+    return reply(202, undefined)
+  }
+  const item: Outgoing =
+    parsed.encoding === 'binary'
+      ? { topic: parsed.topic, event: parsed.event, private: parsed.private, payload: parsed.bytes, binary: true }
+      : { topic: parsed.topic, event: parsed.event, private: parsed.private, payload: parsed.payload, binary: false }
+  if (item.private && !(await ctx.authorize(item.topic, claims)).broadcast.write) return reply(403, { message: 'Unauthorized' })
+  await deliver(ctx, claims, item)
+  return reply(202, undefined)
+}
