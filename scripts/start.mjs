@@ -1,33 +1,67 @@
-// `npm start`: everything a person needs to try shared-realtime, in one command.
-// Today that is only the demo page (a placeholder that runs the wire codec in the
-// browser): the dev server (issue #3) and the real demo app (issue #6) are not built yet.
+// `npm start`: everything a person needs to try shared-realtime, in one command: the
+// dev server (packages/server, embedded Postgres) and the demo page. The demo is still
+// a placeholder that runs the wire codec in the browser (the real app is issue #6).
 //
-//   npm start -- --port 5173
+//   npm start -- --port 5173 --realtime-port 4000 --admin
 import { parseArgs } from 'node:util'
+import { register } from 'tsx/esm/api'
 import { createServer } from 'vite'
 
-const { values } = parseArgs({
-  options: { port: { type: 'string', default: '5173' }, help: { type: 'boolean', default: false } },
-})
-if (values.help) {
-  console.log('usage: npm start -- [--port <port>]   (0 picks a free port)')
-  process.exit(0)
-}
-const port = Number(values.port)
-if (!Number.isInteger(port) || port < 0 || port > 65535) {
-  console.error(`npm start: --port must be a port number from 0 to 65535, got "${values.port}"`)
+register() // the dev server is TypeScript; Node 20 cannot strip types itself
+
+const HELP = `usage: npm start -- [--port <demo port>] [--realtime-port <dev server port>] [--admin]
+  --port           the demo page (default 5173; 0 picks a free port)
+  --realtime-port  the dev server (default 4000; 0 picks a free port)
+  --admin          enable the dev server's /admin endpoints and print the service_role key`
+
+let values
+try {
+  ;({ values } = parseArgs({
+    options: {
+      port: { type: 'string', default: '5173' },
+      'realtime-port': { type: 'string', default: '4000' },
+      admin: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  }))
+} catch (error) {
+  console.error(`npm start: ${error instanceof Error ? error.message : String(error)}\n${HELP}`)
   process.exit(2)
 }
+if (values.help) {
+  console.log(HELP)
+  process.exit(0)
+}
+/** @param {string} flag @param {string} value */
+function port(flag, value) {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    console.error(`npm start: ${flag} must be a port number from 0 to 65535, got "${value}"`)
+    process.exit(2)
+  }
+  return n
+}
+const demoPort = port('--port', values.port)
+const realtimePort = port('--realtime-port', values['realtime-port'])
 
-const server = await createServer({ configFile: 'vite.config.ts', server: { port, strictPort: true, host: '127.0.0.1' }, logLevel: 'warn' })
-await server.listen()
-const address = server.httpServer?.address()
-const actualPort = typeof address === 'object' && address ? address.port : port
-console.log('shared-realtime: the dev server and the full demo are not built yet; serving the placeholder demo page only.')
-console.log(`demo: http://127.0.0.1:${actualPort}/`)
+const { startServer } = await import('../packages/server/src/index.ts')
+const realtime = await startServer({ port: realtimePort, admin: values.admin, log: 'warn' })
+const demo = await createServer({ configFile: 'vite.config.ts', server: { port: demoPort, strictPort: true, host: '127.0.0.1' }, logLevel: 'warn' })
+await demo.listen()
+const address = demo.httpServer?.address()
+const actualDemoPort = typeof address === 'object' && address ? address.port : demoPort
 
+console.log('shared-realtime: the demo app is still a placeholder page (issue #6); the dev server is complete.')
+console.log(`demo: http://127.0.0.1:${actualDemoPort}/`)
+console.log(`realtime: ${realtime.httpUrl}  (client endpoint ${realtime.url})`)
+console.log(`anon key: ${realtime.keys.anon}`)
+if (values.admin) console.log(`service_role key: ${realtime.keys.service_role}`)
+
+let stopping = false
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
-    void server.close().then(() => process.exit(0))
+    if (stopping) return
+    stopping = true
+    void Promise.allSettled([demo.close(), realtime.close()]).then(() => process.exit(0))
   })
 }

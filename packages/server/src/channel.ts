@@ -131,12 +131,17 @@ export class ChannelSession {
     // kind 3 in → kind 4 out with the metadata dropped; text in → relayed verbatim (§1.4, §3.5)
     const out = binary ? { type: 'broadcast', event: payload.event, payload: payload.payload } : payload
     if (config.isPrivate && payload.persist) ctx.messages.store(this.hubKey, { event: String(payload.event), payload: payload.payload, binary })
-    const delivered = ctx.hub.deliver(this.hubKey, { join_ref: null, ref: null, topic: this.topic, event: 'broadcast', payload: out }, {
+    const receivers = Array.from(ctx.hub.members(this.hubKey)).filter((s) => (s !== this || config.self) && s.permissions.broadcast.read)
+    ctx.eventRate.add(1 + receivers.length)
+    if (ctx.eventRate.rate() > ctx.options.limits.maxEventsPerSecond) {
+      // over the server-wide rate, every channel the message would reach shuts down (§3.7)
+      for (const session of [this, ...receivers]) session.shutdown('Too many messages per second')
+      return
+    }
+    ctx.hub.deliver(this.hubKey, { join_ref: null, ref: null, topic: this.topic, event: 'broadcast', payload: out }, {
       binary,
-      accept: (s) => (s !== this || config.self) && s.permissions.broadcast.read,
+      accept: (s) => receivers.includes(s),
     })
-    ctx.eventRate.add(1 + delivered)
-    if (ctx.eventRate.rate() > ctx.options.limits.maxEventsPerSecond) return this.shutdown('Too many messages per second')
     if (config.ack) this.connection.reply(this.joinRef, message.ref, this.topic, 'ok', {})
   }
 

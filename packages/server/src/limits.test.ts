@@ -69,3 +69,25 @@ describe('server-requested disconnect (T12)', () => {
     await again.close()
   })
 })
+
+describe('events per second', () => {
+  const ctx = useServer({ limits: { maxEventsPerSecond: 3 } })
+
+  test('over the server-wide rate, the channels a broadcast would reach shut down', async () => {
+    const [a, b] = [await RawClient.connect(ctx.server.url, ctx.server.keys.anon), await RawClient.connect(ctx.server.url, ctx.server.keys.anon)]
+    const topic = 'realtime:busy'
+    await a.join(topic, { config: {} }, '1')
+    await b.join(topic, { config: {} }, '1')
+    for (const ref of ['2', '3', '4']) a.send({ join_ref: '1', ref, topic, event: 'broadcast', payload: { type: 'broadcast', event: 'e', payload: {} } })
+    const shutdown = { join_ref: '1', ref: null, topic, event: 'system', payload: { channel: 'busy', extension: 'system', message: 'Too many messages per second', status: 'error' } }
+    // 1st: 2 events (send + delivery); 2nd: over 3/s → both channels shut; 3rd: the channel is gone
+    expect((await a.barrier()).map((f) => f.message)).toEqual([
+      shutdown,
+      { join_ref: '1', ref: '1', topic, event: 'phx_close', payload: {} },
+      { join_ref: null, ref: '4', topic, event: 'phx_reply', payload: { status: 'error', response: { reason: 'unmatched topic' } } },
+    ])
+    const seenByB = (await b.barrier()).map((f) => f.message.event)
+    expect(seenByB).toEqual(['broadcast', 'system', 'phx_close'])
+    await Promise.all([a.close(), b.close()])
+  })
+})
