@@ -3,11 +3,11 @@ import { describe, expect, test } from 'vitest'
 import { RawClient } from './test-support/raw-client.ts'
 import { admin, useServer } from './test-support/server.ts'
 
-describe('channels per client (T8)', () => {
+describe.each(['1.0.0', '2.0.0'] as const)('channels per client (T8), vsn %s', (vsn) => {
   const ctx = useServer({ limits: { maxChannelsPerClient: 1 } })
 
   test('the second channel is refused with ChannelRateLimitReached, the first stays', async () => {
-    const client = await RawClient.connect(ctx.server.url, ctx.server.keys.anon)
+    const client = await RawClient.connect(ctx.server.url, ctx.server.keys.anon, vsn)
     expect((await client.join('realtime:a', { config: {} }, '1')).payload).toEqual({ status: 'ok', response: { postgres_changes: [] } })
     expect((await client.join('realtime:b', { config: {} }, '2')).payload).toEqual({
       status: 'error',
@@ -52,11 +52,11 @@ describe('presence calls per channel', () => {
   })
 })
 
-describe('server-requested disconnect (T12)', () => {
+describe.each(['1.0.0', '2.0.0'] as const)('server-requested disconnect (T12), vsn %s', (vsn) => {
   const ctx = useServer({ admin: true })
 
   test('a restart sends "Server requested disconnect" on every joined topic, then closes with 1012', async () => {
-    const client = await RawClient.connect(ctx.server.url, ctx.server.keys.anon)
+    const client = await RawClient.connect(ctx.server.url, ctx.server.keys.anon, vsn)
     await client.join('realtime:one', { config: {} }, '1')
     await client.join('realtime:two', { config: {} }, '2')
     expect((await admin(ctx.server, '/admin/restart', {})).status).toBe(200)
@@ -89,5 +89,16 @@ describe('events per second', () => {
     const seenByB = (await b.barrier()).map((f) => f.message.event)
     expect(seenByB).toEqual(['broadcast', 'system', 'phx_close'])
     await Promise.all([a.close(), b.close()])
+  })
+})
+
+describe('concurrent users', () => {
+  const ctx = useServer({ limits: { maxConcurrentUsers: 1 } })
+
+  test('once one socket has a channel, another connection attempt gets 429 "Too many connected users"', async () => {
+    const first = await RawClient.connect(ctx.server.url, ctx.server.keys.anon)
+    expect((await first.join('realtime:u', { config: {} })).payload).toMatchObject({ status: 'ok' })
+    await expect(RawClient.connect(ctx.server.url, ctx.server.keys.anon)).rejects.toMatchObject({ status: 429, body: '{"error":"Too many connected users"}' })
+    await first.close()
   })
 })

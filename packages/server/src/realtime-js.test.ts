@@ -89,10 +89,12 @@ describe('broadcast', () => {
 describe('presence', () => {
   test('two clients see each other join, and the leave when one untracks', async () => {
     const [a, b] = [client(), client()]
+    const syncs = collector<unknown>()
     const joins = collector<{ key: string }>()
     const leaves = collector<{ key: string }>()
     const chA = a
       .channel('lobby', { config: { presence: { key: 'alice' } } })
+      .on('presence', { event: 'sync' }, () => syncs.push(1))
       .on('presence', { event: 'join' }, (p) => joins.push(p))
       .on('presence', { event: 'leave' }, (p) => leaves.push(p))
     const chB = b.channel('lobby', { config: { presence: { key: 'bob' } } })
@@ -101,6 +103,7 @@ describe('presence', () => {
     await chA.track({ name: 'Alice' })
     await chB.track({ name: 'Bob' })
     await joins.count(2)
+    expect(syncs.items.length).toBeGreaterThanOrEqual(2) // a sync after each applied diff
     expect(Object.keys(chA.presenceState()).toSorted()).toEqual(['alice', 'bob'])
     expect(chA.presenceState().bob).toEqual([{ presence_ref: expect.any(String), name: 'Bob' }])
     await chB.untrack()
