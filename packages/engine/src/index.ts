@@ -1,4 +1,21 @@
-// @shared-realtime/engine — the connection engine, platform-neutral (issue #4).
-// Nothing is exported yet: ConnectionMachine, HeartbeatMonitor, AuthTokenManager,
-// MessageRouter, ChannelMachine, Outbox, PresenceTracker and TabRegistry land here.
-export const PACKAGE_STATUS = 'stub' as const
+// @shared-realtime/engine — the connection engine, platform-neutral: one socket, one
+// heartbeat, one token and one channel per topic for every tab session attached to it.
+
+export { Engine } from './engine.ts'
+export type { EngineCounters, EngineOptions, EngineSnapshot } from './engine.ts'
+export { Session } from './session.ts'
+export type { SubscriptionSpec } from './join-union.ts'
+export type { EngineEvent, ErrorData } from './events.ts'
+export type { Sink } from './session-queue.ts'
+export type { PushResult } from './outbox.ts'
+export { OutboxFullError } from './outbox.ts'
+export type { TokenProvider } from './auth-token.ts'
+export type { Clock, TimerId } from './clock.ts'
+export { realClock } from './clock.ts'
+export { TestClock } from './test-clock.ts'
+export type { Logger } from './logger.ts'
+export { silentLogger, TestLogSink } from './logger.ts'
+export type { SocketCloseEvent, SocketLike, WebSocketLikeConstructor } from './transport.ts'
+export type { ConnectionError, ConnectionState } from './machines/connection.ts'
+export type { ChannelError, ChannelState, SubscribeStatus } from './machines/channel.ts'
+export type { HeartbeatStatus } from './machines/heartbeat.ts'

@@ -1,0 +1,54 @@
+// The one server channel of a topic joins with the union of what its tab subscriptions
+// ask for (DESIGN.md "Many tabs, one socket", rules 1-4):
+// - broadcast: always {ack: true, self: false}. The engine echoes a tab's broadcast to the
+//   other tabs itself, once the server acknowledged it (so a broadcast the server drops,
+//   e.g. without write permission, reaches no tab, as with one socket per tab); a tab that
+//   did not ask for ack gets 'ok' at once, as realtime-js gives it.
+// - presence: the first subscription's key; enabled if any subscription enables it or
+//   listens to presence.
+// - postgres_changes: every subscription's bindings, deduplicated; each subscription keeps
+//   the index of each of its bindings in the union, to route changes by server id.
+// - private / replay / replication_ready: the first subscription's (a later one that
+//   disagrees on `private` is refused: one topic is one channel on a socket).
+
+import { buildJoinPayload, type ChannelConfig, isSamePostgresChangesBinding, type JoinPayload, type PostgresChangesBinding } from '@shared-realtime/protocol'
+
+export interface SubscriptionSpec {
+  config: ChannelConfig
+  postgres: PostgresChangesBinding[]
+  /** Whether the tab listens to presence events (enables presence, as in realtime-js). */
+  presence: boolean
+}
+
+export interface JoinUnion {
+  payload: JoinPayload
+  /** The payload without the token, as text: a change means the channel must rejoin. */
+  key: string
+  postgres: PostgresChangesBinding[]
+  /** For each spec, the union index of each of its postgres bindings. */
+  indexes: number[][]
+}
+
+export function joinUnion(topic: string, specs: readonly SubscriptionSpec[], token: string | null): JoinUnion {
+  const first = specs[0]?.config ?? {}
+  const postgres: PostgresChangesBinding[] = []
+  const indexes = specs.map((spec) =>
+    spec.postgres.map((binding) => {
+      const at = postgres.findIndex((b) => isSamePostgresChangesBinding(b, binding))
+      if (at >= 0) return at
+      postgres.push(binding)
+      return postgres.length - 1
+    }),
+  )
+  const presenceEnabled = specs.some((s) => s.presence || s.config.presence?.enabled === true)
+  const config: ChannelConfig = {
+    broadcast: { ack: true, self: false },
+    presence: { key: first.presence?.key ?? '', enabled: presenceEnabled },
+    private: first.private === true,
+  }
+  if (first.broadcast?.replay) config.broadcast!.replay = first.broadcast.replay
+  if (first.broadcast?.replication_ready !== undefined) config.broadcast!.replication_ready = first.broadcast.replication_ready
+  const payload = buildJoinPayload({ topic, config, postgresChanges: postgres, accessToken: token })
+  const { access_token: _token, ...rest } = payload
+  return { payload, key: JSON.stringify(rest), postgres, indexes }
+}

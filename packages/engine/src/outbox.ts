@@ -1,0 +1,159 @@
+// Outbox — CONTRACT (signatures fixed by the engine driver; implement the class).
+//
+// Pushes of one server channel: queued in order while the channel is not joined, sent in order
+// once it is, each resolving 'ok' | 'timed out' | 'error' with realtime-js's ack semantics.
+// - enqueue(): the push's timeout starts now (as realtime-js). Over `limit` queued pushes the
+//   call returns a promise rejected with an OutboxFullError naming the topic and the limit
+//   (nothing is dropped silently; realtime-js drops the oldest). Only queued (unsent) pushes
+//   count towards the limit; pushes sent and waiting for a reply do not.
+// - flush(send): called by the driver when the channel is joined (and whenever a push is enqueued
+//   while joined): sends every queued push in order through `send(event, payload)`, which returns
+//   the ref it used, or null if it could not send (socket gone: stop, keep the rest queued).
+//   A push already timed out is not sent. Pushes enqueued during a flush go out in the same flush;
+//   a flush called from inside `send` is a no-op (the running one picks everything up). `send`
+//   should not throw; if it does, that push resolves 'error' and the flush goes on.
+// - A push with awaitReply false (a broadcast on a channel whose tab did not ask for ack)
+//   resolves 'ok' as soon as it is sent (realtime-js resolves it at once, even while buffered; here
+//   a buffered one that never gets out resolves 'timed out'). Otherwise it waits for
+//   reply(ref, status): "ok" → 'ok', anything else → 'error'. No reply before its deadline →
+//   'timed out'. reply() returns whether the ref belonged to a push waiting here.
+// - socketDown(): the driver calls it when the socket closes. Pushes sent but not answered forget
+//   their refs (a new socket never answers an old ref, and refs may repeat) and resolve
+//   'timed out' at their deadline, as in realtime-js. Queued pushes are untouched.
+// - clear(result): resolves every queued and waiting push with `result` (e.g. 'error' when the
+//   channel is removed) and empties the outbox. The outbox stays usable.
+// - size: pushes queued (not sent yet); waiting: pushes sent, awaiting a reply. For inspect().
+
+import type { Clock, TimerId } from './clock.ts'
+
+export type PushResult = 'ok' | 'timed out' | 'error'
+
+export const DEFAULT_OUTBOX_LIMIT = 100
+
+export class OutboxFullError extends Error {
+  override readonly name = 'OutboxFullError'
+  readonly topic: string
+  readonly limit: number
+  constructor(topic: string, limit: number) {
+    super(`cannot queue another push on "${topic}": ${limit} are already waiting for the channel to join (raise the limit or wait for SUBSCRIBED)`)
+    this.topic = topic
+    this.limit = limit
+  }
+}
+
+export interface OutboxPush {
+  event: string
+  payload: unknown
+  timeoutMs: number
+  awaitReply: boolean
+}
+
+export interface OutboxOptions {
+  topic: string
+  clock: Clock
+  /** Default 100, as realtime-js's MAX_PUSH_BUFFER_SIZE. */
+  limit?: number
+}
+
+interface Entry {
+  readonly push: OutboxPush
+  readonly resolve: (result: PushResult) => void
+  timer: TimerId | null
+  /** The ref it was sent with, while a reply to it can still arrive. */
+  ref: string | null
+}
+
+export class Outbox {
+  readonly #topic: string
+  readonly #clock: Clock
+  readonly #limit: number
+  /** Not sent yet, in enqueue order (a Set iterates in insertion order and deletes in O(1)). */
+  readonly #queued = new Set<Entry>()
+  /** Sent, awaiting a reply or their deadline. */
+  readonly #sent = new Set<Entry>()
+  readonly #byRef = new Map<string, Entry>()
+  #flushing = false
+
+  constructor(options: OutboxOptions) {
+    const limit = options.limit ?? DEFAULT_OUTBOX_LIMIT
+    if (!Number.isInteger(limit) || limit < 0) throw new RangeError(`Outbox limit must be an integer ≥ 0, got ${limit}`)
+    this.#topic = options.topic
+    this.#clock = options.clock
+    this.#limit = limit
+  }
+
+  get size(): number {
+    return this.#queued.size
+  }
+
+  get waiting(): number {
+    return this.#sent.size
+  }
+
+  enqueue(push: OutboxPush): Promise<PushResult> {
+    if (this.#queued.size >= this.#limit) return Promise.reject(new OutboxFullError(this.#topic, this.#limit))
+    return new Promise<PushResult>((resolve) => {
+      const entry: Entry = { push, resolve, timer: null, ref: null }
+      entry.timer = this.#clock.setTimeout(() => {
+        entry.timer = null
+        this.#settle(entry, 'timed out')
+      }, push.timeoutMs)
+      this.#queued.add(entry)
+    })
+  }
+
+  flush(send: (event: string, payload: unknown) => string | null): void {
+    if (this.#flushing) return
+    this.#flushing = true
+    try {
+      for (const entry of this.#queued) {
+        let ref: string | null
+        try {
+          ref = send(entry.push.event, entry.push.payload)
+        } catch {
+          this.#settle(entry, 'error')
+          continue
+        }
+        if (ref === null) return
+        // Settled while `send` ran (cleared, or timed out by a clock it advanced): nothing to track.
+        if (!this.#queued.delete(entry)) continue
+        if (!entry.push.awaitReply) {
+          this.#settle(entry, 'ok')
+          continue
+        }
+        entry.ref = ref
+        this.#sent.add(entry)
+        this.#byRef.set(ref, entry)
+      }
+    } finally {
+      this.#flushing = false
+    }
+  }
+
+  reply(ref: string, status: string): boolean {
+    const entry = this.#byRef.get(ref)
+    if (!entry) return false
+    this.#settle(entry, status === 'ok' ? 'ok' : 'error')
+    return true
+  }
+
+  /** The socket closed: replies to refs already sent can no longer arrive. */
+  socketDown(): void {
+    for (const entry of this.#sent) entry.ref = null
+    this.#byRef.clear()
+  }
+
+  clear(result: PushResult): void {
+    for (const entry of [...this.#sent, ...this.#queued]) this.#settle(entry, result)
+  }
+
+  #settle(entry: Entry, result: PushResult): void {
+    if (entry.timer !== null) this.#clock.clearTimeout(entry.timer)
+    entry.timer = null
+    this.#queued.delete(entry)
+    this.#sent.delete(entry)
+    if (entry.ref !== null && this.#byRef.get(entry.ref) === entry) this.#byRef.delete(entry.ref)
+    entry.ref = null
+    entry.resolve(result)
+  }
+}

@@ -1,0 +1,134 @@
+// A tab's handle on the engine (DESIGN.md "Many tabs, one socket"): what one tab's
+// RealtimeClient can do. Subscriptions are the tab's RealtimeChannels, by an id the tab
+// chooses; events for them come back through the session's queue.
+
+import type { ChannelHost, ServerChannel, SessionHandle } from './server-channel.ts'
+import type { EngineEvent } from './events.ts'
+import type { SubscriptionSpec } from './join-union.ts'
+import type { PushResult } from './outbox.ts'
+import type { SessionQueue } from './session-queue.ts'
+import type { TokenProvider } from './auth-token.ts'
+
+/** What a Session needs from the engine. */
+export interface SessionEngine {
+  channelFor(topic: string): ServerChannel
+  existingChannel(topic: string): ServerChannel | undefined
+  setAuth(token: string | null): Promise<void>
+  addProvider(sessionId: string, provider: TokenProvider): void
+  removeProvider(sessionId: string): void
+  /** A subscription needs the socket. */
+  ensureConnected(): void
+  /** realtime-js's connect() / disconnect() from this tab. */
+  wantConnection(sessionId: string, want: boolean): void
+  detached(session: Session): void
+  timeoutMs: ChannelHost['timeoutMs']
+}
+
+export class Session implements SessionHandle {
+  readonly id: string
+  readonly #engine: SessionEngine
+  readonly #queue: SessionQueue
+  /** subId → topic */
+  readonly #subs = new Map<string, string>()
+  #detached = false
+
+  constructor(id: string, engine: SessionEngine, queue: SessionQueue) {
+    this.id = id
+    this.#engine = engine
+    this.#queue = queue
+  }
+
+  get subscriptions(): ReadonlyMap<string, string> {
+    return this.#subs
+  }
+
+  get queue(): SessionQueue {
+    return this.#queue
+  }
+
+  emit(event: EngineEvent): void {
+    this.#queue.push(event)
+  }
+
+  /** The tab processed `count` events (flow control; see SessionQueue). */
+  ack(count: number): void {
+    this.#queue.ack(count)
+  }
+
+  subscribe(subId: string, topic: string, spec: SubscriptionSpec): void {
+    if (this.#detached) return
+    if (this.#subs.has(subId)) throw new Error(`subscription "${subId}" already exists in session "${this.id}"`)
+    const channel = this.#engine.channelFor(topic)
+    const refusal = channel.subscribe(this, subId, spec)
+    if (refusal) {
+      this.emit({ type: 'status', sub: subId, status: 'CHANNEL_ERROR', error: { kind: 'subscription-conflict', message: refusal, retryable: false } })
+      return
+    }
+    this.#subs.set(subId, topic)
+    this.#engine.ensureConnected()
+  }
+
+  unsubscribe(subId: string): void {
+    const topic = this.#subs.get(subId)
+    if (topic === undefined) return
+    this.#subs.delete(subId)
+    this.#engine.existingChannel(topic)?.unsubscribe(this, subId)
+  }
+
+  /** A broadcast on one of this session's subscriptions. */
+  send(subId: string, payload: Record<string, unknown>, timeoutMs = this.#engine.timeoutMs): Promise<PushResult> {
+    const channel = this.#channelOf(subId)
+    if (!channel) return Promise.reject(new Error(`no subscription "${subId}" in this session: subscribe before sending`))
+    return channel.broadcast(this, subId, payload, timeoutMs)
+  }
+
+  /** @throws {TypeError} when the payload is not a plain object that JSON can carry */
+  track(subId: string, payload: Record<string, unknown>): void {
+    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+      throw new TypeError(`track(): the presence payload must be an object, got ${Array.isArray(payload) ? 'an array' : String(payload)}`)
+    }
+    try {
+      JSON.stringify(payload)
+    } catch (error) {
+      throw new TypeError(`track(): the presence payload cannot be sent as JSON (${error instanceof Error ? error.message : String(error)})`, { cause: error })
+    }
+    this.#channelOf(subId)?.track(this.id, payload)
+  }
+
+  untrack(subId: string): void {
+    this.#channelOf(subId)?.untrack(this.id)
+  }
+
+  setAuth(token: string | null): Promise<void> {
+    return this.#engine.setAuth(token)
+  }
+
+  setTokenProvider(provider: TokenProvider | null): void {
+    if (provider) this.#engine.addProvider(this.id, provider)
+    else this.#engine.removeProvider(this.id)
+  }
+
+  connect(): void {
+    this.#engine.wantConnection(this.id, true)
+  }
+
+  disconnect(): void {
+    this.#engine.wantConnection(this.id, false)
+  }
+
+  /** The tab is gone: everything it held is released. */
+  detach(): void {
+    if (this.#detached) return
+    for (const subId of Array.from(this.#subs.keys())) this.unsubscribe(subId)
+    this.#detached = true
+    this.#engine.removeProvider(this.id)
+    this.#engine.wantConnection(this.id, false)
+    this.#queue.close()
+    this.#engine.detached(this)
+  }
+
+  #channelOf(subId: string): ServerChannel | undefined {
+    const topic = this.#subs.get(subId)
+    return topic === undefined ? undefined : this.#engine.existingChannel(topic)
+  }
+}
