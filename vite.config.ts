@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url'
 import { playwright } from '@vitest/browser-playwright'
 import { defineConfig } from 'vitest/config'
 import { chromiumLaunchOptions } from './scripts/chromium.mjs'
+import { realtimeAdmin, realtimeToken } from './scripts/vitest-commands.ts'
 
 const repoRoot = fileURLToPath(new URL('.', import.meta.url))
 
@@ -29,7 +30,10 @@ export default defineConfig({
           name: 'browser',
           root: repoRoot,
           include: ['packages/*/src/**/*.browser.test.ts'],
+          // one dev server for the browser suites; its URL and keys via inject('realtime')
+          globalSetup: ['scripts/vitest-realtime.ts'],
           browser: {
+            commands: { realtimeAdmin, realtimeToken },
             enabled: true,
             headless: true,
             provider: playwright({ launchOptions: chromiumLaunchOptions() }),

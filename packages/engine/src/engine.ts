@@ -145,8 +145,8 @@ export class Engine {
       setAuth: (token) => this.#auth.setAuth(token),
       addProvider: (id, provider: TokenProvider) => {
         this.#auth.addProvider(id, provider)
-        // the newest provider is the one to ask: ask it now if a socket is up or coming
-        if (this.#conn.name !== 'disconnected' && this.#conn.name !== 'failed') this.#settle(this.#auth.refresh())
+        // the latest auth action of any tab wins: a new provider replaces a manual token and is asked now
+        this.#settle(this.#auth.setAuth(null))
       },
       removeProvider: (id) => this.#auth.removeProvider(id),
       wantConnection: (id, want) => this.#want(id, want),

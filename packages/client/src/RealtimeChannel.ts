@@ -1,0 +1,262 @@
+// RealtimeChannel: realtime-js's channel API (REALTIME-JS.md §1.3), over the shared engine.
+// A channel is a subscription of this tab to a topic; the engine joins the topic once for
+// every tab of the browser. Differences from realtime-js, on purpose:
+// - send() on a channel that is subscribing (not yet joined) queues the push in the engine
+//   instead of falling back to REST; only a channel never subscribed uses REST.
+// - a join refused for good (e.g. Unauthorized on a private channel) ends in CHANNEL_ERROR
+//   once and state 'failed'; realtime-js retries forever.
+// - onStatusChange(cb) and the `statusChanges` async iterable.
+
+import type { EngineEvent, PushResult } from '@shared-realtime/engine'
+import {
+  type BroadcastPayload, type ChannelConfig, normalizePostgresChangesBinding, type PostgresChangesBinding,
+  type RealtimePresenceEvent, type RealtimePresenceState, toPostgresChangesPayload,
+} from '@shared-realtime/protocol'
+import type { REALTIME_SUBSCRIBE_STATES, RealtimeChannelState } from './constants.ts'
+import { RealtimeError } from './errors.ts'
+import type { HostLink } from './host/link.ts'
+import { RealtimePresence } from './RealtimePresence.ts'
+import { httpSend, type RestContext, restBroadcast } from './rest.ts'
+import { StatusStream } from './status-stream.ts'
+
+export interface RealtimeChannelOptions {
+  config?: ChannelConfig
+  [key: string]: unknown
+}
+
+export type SubscribeCallback = (status: REALTIME_SUBSCRIBE_STATES, error?: Error) => void
+
+interface Binding {
+  type: string
+  filter: Record<string, unknown>
+  callback: (payload: unknown) => void
+  /** postgres_changes only: the normalized binding sent to the engine. */
+  postgres?: PostgresChangesBinding
+}
+
+/** What a channel needs from its client. */
+export interface ChannelOwner {
+  link(): Promise<HostLink>
+  rest(timeoutMs?: number): RestContext
+  timeout: number
+  removed(channel: RealtimeChannel): void
+}
+
+let nextSub = 1
+
+export class RealtimeChannel {
+  readonly topic: string
+  readonly subTopic: string
+  params: RealtimeChannelOptions
+  bindings: Record<string, Binding[]> = {}
+  state: RealtimeChannelState = 'closed'
+  joinedOnce = false
+  readonly presence = new RealtimePresence()
+  readonly subId = `c${nextSub++}`
+  readonly #owner: ChannelOwner
+  #callback: SubscribeCallback | undefined
+  readonly #status = new StatusStream<{ status: REALTIME_SUBSCRIBE_STATES; error?: RealtimeError }>()
+  #closing: Array<() => void> = []
+
+  constructor(topic: string, params: RealtimeChannelOptions, owner: ChannelOwner) {
+    this.topic = topic
+    this.subTopic = topic.replace(/^realtime:/, '')
+    this.params = { ...params, config: { broadcast: { ack: false, self: false }, presence: { key: '', enabled: false }, private: false, ...params.config } }
+    this.#owner = owner
+    if (this.params.config?.broadcast?.replay && this.params.config.private !== true) {
+      throw new Error(`channel "${topic}": broadcast replay works only on private channels (config.private: true)`)
+    }
+  }
+
+  get private(): boolean {
+    return this.params.config?.private === true
+  }
+
+  get timeout(): number {
+    return this.#owner.timeout
+  }
+
+  /** Status changes of this channel (SUBSCRIBED, CHANNEL_ERROR, …); returns an unsubscribe function. */
+  onStatusChange(callback: (status: REALTIME_SUBSCRIBE_STATES, error?: RealtimeError) => void): () => void {
+    return this.#status.listen(({ status, error }) => callback(status, error))
+  }
+
+  /** The same, as an async iterable: `for await (const { status } of channel.statusChanges)`. */
+  get statusChanges(): AsyncIterable<{ status: REALTIME_SUBSCRIBE_STATES; error?: RealtimeError }> {
+    return this.#status
+  }
+
+  subscribe(callback?: SubscribeCallback, timeout = this.#owner.timeout): this {
+    if (this.state !== 'closed' && this.state !== 'failed') return this
+    if (this.joinedOnce && this.state === 'closed') {
+      throw new Error(`tried to subscribe multiple times. 'subscribe' can only be called a single time per channel instance (${this.topic})`)
+    }
+    void timeout
+    this.#callback = callback
+    this.state = 'joining'
+    const postgres = (this.bindings.postgres_changes ?? []).map((b) => b.postgres!).filter(Boolean)
+    const spec = { config: this.params.config ?? {}, postgres, presence: (this.bindings.presence ?? []).length > 0 }
+    void this.#owner.link().then((link) => link.subscribe(this.subId, this.topic, spec)).catch((error: unknown) => {
+      this.#statusEvent({ type: 'status', sub: this.subId, status: 'CHANNEL_ERROR', error: { kind: 'host-error', message: String(error instanceof Error ? error.message : error), retryable: true } })
+    })
+    return this
+  }
+
+  on(type: string, filter: Record<string, unknown>, callback: (payload: never) => void): this {
+    const kind = type.toLowerCase()
+    if ((kind === 'presence' || kind === 'postgres_changes') && (this.state === 'joining' || this.state === 'joined')) {
+      throw new Error(`cannot add \`${kind}\` callbacks for ${this.topic} after \`subscribe()\`.`)
+    }
+    const binding: Binding = { type: kind, filter, callback: callback as (payload: unknown) => void }
+    if (kind === 'postgres_changes') {
+      const normalized = normalizePostgresChangesBinding(filter as never)
+      binding.postgres = normalized
+    }
+    ;(this.bindings[kind] ??= []).push(binding)
+    return this
+  }
+
+  async send(args: { type: string; event?: string; payload?: unknown; [key: string]: unknown }, opts: { timeout?: number } = {}): Promise<PushResult | string> {
+    const timeout = opts.timeout ?? this.#owner.timeout
+    if (args.type === 'presence') {
+      if (args.event === 'untrack') return this.untrack()
+      return this.track((args.payload ?? {}) as Record<string, unknown>)
+    }
+    if (args.type !== 'broadcast' || typeof args.event !== 'string') {
+      throw new TypeError(`send(): only { type: 'broadcast', event: <string>, payload } and presence are supported, got type ${JSON.stringify(args.type)}`)
+    }
+    if (this.state === 'closed' && !this.joinedOnce) {
+      return restBroadcast(this.#owner.rest(timeout), this.subTopic, args.event, args.payload, this.private)
+    }
+    const { type: _type, ...rest } = args
+    const link = await this.#owner.link()
+    return link.send(this.subId, { type: 'broadcast', ...rest }, timeout)
+  }
+
+  httpSend(event: string, payload: unknown, opts: { timeout?: number } = {}): Promise<{ success: true }> {
+    return httpSend(this.#owner.rest(opts.timeout), this.subTopic, event, payload, this.private)
+  }
+
+  async track(payload: Record<string, unknown>, _opts: Record<string, unknown> = {}): Promise<PushResult> {
+    const link = await this.#owner.link()
+    await link.track(this.subId, payload)
+    return 'ok'
+  }
+
+  async untrack(_opts: Record<string, unknown> = {}): Promise<PushResult> {
+    const link = await this.#owner.link()
+    await link.untrack(this.subId)
+    return 'ok'
+  }
+
+  presenceState<T extends object = {}>(): RealtimePresenceState<T> {
+    return this.presence.state as RealtimePresenceState<T>
+  }
+
+  async unsubscribe(timeout = this.#owner.timeout): Promise<'ok' | 'timed out' | 'error'> {
+    if (this.state === 'closed') return 'ok'
+    this.state = 'leaving'
+    const closed = new Promise<'ok' | 'timed out'>((resolve) => {
+      const timer = setTimeout(() => resolve('timed out'), timeout)
+      this.#closing.push(() => {
+        clearTimeout(timer)
+        resolve('ok')
+      })
+    })
+    try {
+      const link = await this.#owner.link()
+      await link.unsubscribe(this.subId)
+    } catch {
+      return 'error'
+    }
+    return closed
+  }
+
+  updateJoinPayload(payload: Record<string, unknown>): void {
+    this.params = { ...this.params, ...payload }
+  }
+
+  /** Drops every binding and marks the channel closed, without telling the server. */
+  teardown(): void {
+    this.bindings = {}
+    this.state = 'closed'
+  }
+
+  // ── events from the engine ─────────────────────────────────────────────────────
+
+  /** @internal Events from the engine for this channel (called by RealtimeClient). */
+  receive(event: EngineEvent): void {
+    switch (event.type) {
+      case 'status':
+        return this.#statusEvent(event)
+      case 'broadcast':
+        return this.#trigger('broadcast', event.payload, (filter) => matchesEvent(filter, event.payload.event))
+      case 'presence-state':
+        return this.#presence(this.presence.applyState(event.state))
+      case 'presence-diff':
+        return this.#presence(this.presence.applyDiff(event.diff))
+      case 'postgres_changes': {
+        const list = this.bindings.postgres_changes ?? []
+        const payload = toPostgresChangesPayload(event.data as never)
+        for (const index of event.bindings) safeCall(list[index]?.callback, payload)
+        return
+      }
+      case 'system':
+        return this.#trigger('system', event.payload, () => true)
+      case 'message':
+        return this.#trigger(event.event, event.payload, () => true)
+      default:
+        return
+    }
+  }
+
+  #presence(events: RealtimePresenceEvent[]): void {
+    for (const payload of events) this.#trigger('presence', payload, (filter) => matchesEvent(filter, payload.event))
+  }
+
+  #trigger(type: string, payload: unknown, match: (filter: Record<string, unknown>) => boolean): void {
+    for (const binding of this.bindings[type] ?? []) if (match(binding.filter)) safeCall(binding.callback, payload)
+  }
+
+  #statusEvent(event: Extract<EngineEvent, { type: 'status' }>): void {
+    const error = event.error ? RealtimeError.from(event.error) : undefined
+    switch (event.status) {
+      case 'SUBSCRIBED':
+        this.state = 'joined'
+        this.joinedOnce = true
+        break
+      case 'CHANNEL_ERROR':
+        this.state = error && !error.retryable ? 'failed' : 'errored'
+        break
+      case 'TIMED_OUT':
+        this.state = 'errored'
+        break
+      case 'CLOSED':
+        this.state = 'closed'
+        for (const done of this.#closing.splice(0)) done()
+        this.#owner.removed(this)
+        break
+    }
+    if (this.#callback) safeCall(this.#callback as (s: never, e?: never) => void, event.status as never, error as never)
+    this.#status.push(error ? { status: event.status, error } : { status: event.status })
+  }
+}
+
+function matchesEvent(filter: Record<string, unknown>, event: unknown): boolean {
+  const wanted = typeof filter.event === 'string' ? filter.event.toLowerCase() : '*'
+  return wanted === '*' || (typeof event === 'string' && event.toLowerCase() === wanted)
+}
+
+/** A callback that throws is reported on its own (as an uncaught error) and never stops the others. */
+function safeCall<A extends unknown[]>(callback: ((...args: A) => void) | undefined, ...args: A): void {
+  if (!callback) return
+  try {
+    callback(...args)
+  } catch (error) {
+    queueMicrotask(() => {
+      throw error
+    })
+  }
+}
+
+export type { BroadcastPayload }

@@ -1,0 +1,253 @@
+// RealtimeClient: realtime-js's client API (REALTIME-JS.md §1.2) with the engine in a
+// SharedWorker (or a dedicated Worker, or this page: `host`). What it adds, documented in
+// the README: `host`, `workerUrl`, `onStatusChange` / `statusChanges`, `inspect()`.
+
+import type { EngineEvent, WebSocketLikeConstructor } from '@shared-realtime/engine'
+import { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_TIMEOUT } from './constants.ts'
+import { RealtimeError } from './errors.ts'
+import type { EngineConfig, HostKind, HostLink, HostSnapshot } from './host/link.ts'
+import { createHostLink } from './host/create.ts'
+import { type ChannelOwner, RealtimeChannel, type RealtimeChannelOptions } from './RealtimeChannel.ts'
+import type { RestContext } from './rest.ts'
+import { StatusStream } from './status-stream.ts'
+
+export type HeartbeatStatus = 'sent' | 'ok' | 'error' | 'timeout' | 'disconnected'
+export type ConnectionStatus = Extract<EngineEvent, { type: 'connection' }>
+
+export interface RealtimeClientOptions {
+  params?: { apikey?: string; [key: string]: unknown }
+  /** Join, leave and push timeout, and the REST timeout. Default 10 000. */
+  timeout?: number
+  /** Default 25 000. */
+  heartbeatIntervalMs?: number
+  heartbeatCallback?: (status: HeartbeatStatus, latency?: number) => void
+  reconnectAfterMs?: (tries: number) => number
+  logger?: (kind: string, message: string, data?: unknown) => void
+  logLevel?: 'info' | 'warn' | 'error'
+  /** @deprecated realtime-js's old spelling of logLevel. */
+  log_level?: 'info' | 'warn' | 'error'
+  /** Default '2.0.0'. */
+  vsn?: '1.0.0' | '2.0.0'
+  accessToken?: () => Promise<string | null>
+  fetch?: typeof fetch
+  /** Default 2 × heartbeatIntervalMs. */
+  disconnectOnEmptyChannelsAfterMs?: number
+  /** A WebSocket-like constructor, for Node (`ws`) or tests; forces the in-page host. */
+  transport?: WebSocketLikeConstructor
+  /** Where the engine runs. Default 'auto': a SharedWorker where the browser has one, else a Worker, else this page. */
+  host?: 'auto' | HostKind
+  /** Overrides the engine's worker script. */
+  workerUrl?: string | URL
+  /** realtime-js's heartbeat-worker switches; accepted and ignored (the whole engine is in a worker already). */
+  worker?: boolean
+}
+
+const RECONNECT_SAMPLES = 20
+
+export class RealtimeClient {
+  readonly endPoint: string
+  readonly params: Record<string, string>
+  readonly apiKey: string
+  readonly httpEndpoint: string
+  readonly timeout: number
+  readonly heartbeatIntervalMs: number
+  readonly vsn: '1.0.0' | '2.0.0'
+  channels: RealtimeChannel[] = []
+  accessTokenValue: string | null = null
+  accessToken: (() => Promise<string | null>) | null
+  readonly #options: RealtimeClientOptions
+  readonly #link: HostLink
+  #attached: Promise<HostLink> | undefined
+  #connection: ConnectionStatus = { type: 'connection', state: 'disconnected' }
+  #heartbeatCallback: ((status: HeartbeatStatus, latency?: number) => void) | undefined
+  readonly #status = new StatusStream<ConnectionStatus>()
+  readonly #bySub = new Map<string, RealtimeChannel>()
+  readonly #fetch: typeof fetch
+
+  constructor(endPoint: string, options: RealtimeClientOptions = {}) {
+    const apikey = options.params?.apikey
+    if (!apikey) throw new Error('API key is required to connect to Realtime')
+    const vsn = options.vsn ?? '2.0.0'
+    if (vsn !== '1.0.0' && vsn !== '2.0.0') throw new Error(`Unsupported serializer version: ${String(vsn)}`)
+    this.#options = options
+    this.endPoint = endPoint.replace(/\/+$/, '')
+    this.params = Object.fromEntries(Object.entries(options.params ?? {}).map(([k, v]) => [k, String(v)]))
+    const logLevel = options.logLevel ?? options.log_level
+    if (logLevel) this.params.log_level = logLevel
+    this.apiKey = apikey
+    this.vsn = vsn
+    this.timeout = options.timeout ?? DEFAULT_TIMEOUT
+    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS
+    this.httpEndpoint = `${this.endPoint.replace(/^ws/i, 'http').replace(/\/(websocket|socket)$/, '')}/api/broadcast`
+    this.accessToken = options.accessToken ?? null
+    this.#heartbeatCallback = options.heartbeatCallback
+    this.#fetch = options.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args))
+    this.#link = createHostLink(options.host ?? 'auto', {
+      ...(options.transport ? { transport: options.transport } : {}),
+      ...(options.workerUrl ? { workerUrl: options.workerUrl } : {}),
+    })
+  }
+
+  /** Where the engine of this client runs. */
+  get host(): HostKind {
+    return this.#link.kind
+  }
+
+  endpointURL(): string {
+    const query = Object.entries({ ...this.params, vsn: this.vsn })
+      .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+      .join('&')
+    return `${this.endPoint}/websocket?${query}`
+  }
+
+  connect(): void {
+    void this.#ready().then((link) => link.connect())
+  }
+
+  async disconnect(_code?: number, _reason?: string): Promise<'ok' | 'timeout'> {
+    const link = await this.#ready()
+    await link.disconnect()
+    return 'ok'
+  }
+
+  channel(topic: string, params: RealtimeChannelOptions = { config: {} }): RealtimeChannel {
+    const full = `realtime:${topic}`
+    const existing = this.channels.find((c) => c.topic === full)
+    if (existing) return existing
+    const owner: ChannelOwner = {
+      link: () => this.#ready(),
+      rest: (timeoutMs) => this.#rest(timeoutMs),
+      timeout: this.timeout,
+      removed: (channel) => this.#removed(channel),
+    }
+    const channel = new RealtimeChannel(full, params, owner)
+    this.channels.push(channel)
+    this.#bySub.set(channel.subId, channel)
+    return channel
+  }
+
+  getChannels(): RealtimeChannel[] {
+    return this.channels
+  }
+
+  async removeChannel(channel: RealtimeChannel): Promise<'ok' | 'timed out' | 'error'> {
+    const result = await channel.unsubscribe()
+    if (result === 'ok') {
+      channel.teardown()
+      this.#removed(channel)
+    }
+    return result
+  }
+
+  async removeAllChannels(): Promise<Array<'ok' | 'timed out' | 'error'>> {
+    const results = await Promise.all(this.channels.map((channel) => this.removeChannel(channel)))
+    await this.disconnect()
+    return results
+  }
+
+  /** Sets the token for every channel of this browser (the latest setAuth of any tab wins). */
+  async setAuth(token: string | null = null): Promise<void> {
+    const link = await this.#ready()
+    if (token !== null) {
+      this.accessTokenValue = token
+      await link.setAuth(token)
+    } else if (this.accessToken) {
+      await link.setAuth(null)
+    }
+  }
+
+  isConnected(): boolean {
+    return this.#connection.state === 'connected'
+  }
+
+  isConnecting(): boolean {
+    return this.#connection.state === 'connecting'
+  }
+
+  isDisconnecting(): boolean {
+    return false
+  }
+
+  connectionState(): 'connecting' | 'open' | 'closing' | 'closed' {
+    switch (this.#connection.state) {
+      case 'connected':
+        return 'open'
+      case 'connecting':
+        return 'connecting'
+      default:
+        return 'closed'
+    }
+  }
+
+  onHeartbeat(callback: (status: HeartbeatStatus, latency?: number) => void): void {
+    this.#heartbeatCallback = callback
+  }
+
+  /** The connection's state changes (with attempt, retryInMs and error when reconnecting); returns an unsubscribe function. */
+  onStatusChange(callback: (status: ConnectionStatus) => void): () => void {
+    return this.#status.listen(callback)
+  }
+
+  get statusChanges(): AsyncIterable<ConnectionStatus> {
+    return this.#status
+  }
+
+  /** A snapshot of the engine this tab shares: host, sockets, channels, tabs, queues, counters. */
+  async inspect(): Promise<HostSnapshot> {
+    return (await this.#ready()).inspect()
+  }
+
+  // ── internals ─────────────────────────────────────────────────────────────────
+
+  #ready(): Promise<HostLink> {
+    this.#attached ??= (async () => {
+      const config: EngineConfig = {
+        endPoint: this.endPoint,
+        params: this.params,
+        vsn: this.vsn,
+        timeout: this.timeout,
+        heartbeatIntervalMs: this.heartbeatIntervalMs,
+        disconnectOnEmptyChannelsAfterMs: this.#options.disconnectOnEmptyChannelsAfterMs ?? 2 * this.heartbeatIntervalMs,
+      }
+      const reconnect = this.#options.reconnectAfterMs
+      if (reconnect) config.reconnectDelaysMs = Array.from({ length: RECONNECT_SAMPLES }, (_, i) => reconnect(i + 1))
+      await this.#link.attach(config, (events) => this.#onEvents(events))
+      if (this.accessToken) {
+        const provider = this.accessToken
+        await this.#link.setTokenProvider(async () => {
+          const token = await provider()
+          this.accessTokenValue = token
+          return token
+        })
+      }
+      return this.#link
+    })()
+    return this.#attached
+  }
+
+  #rest(timeoutMs = this.timeout): RestContext {
+    return { endpoint: this.httpEndpoint, apiKey: this.apiKey, token: this.accessTokenValue, fetch: this.#fetch, timeoutMs }
+  }
+
+  #removed(channel: RealtimeChannel): void {
+    this.channels = this.channels.filter((c) => c !== channel)
+    this.#bySub.delete(channel.subId)
+  }
+
+  #onEvents(events: EngineEvent[]): void {
+    for (const event of events) {
+      if (event.type === 'connection') {
+        this.#connection = event
+        this.#status.push(event)
+      } else if (event.type === 'heartbeat') {
+        if (event.status !== 'disconnected') this.#heartbeatCallback?.(event.status, event.rttMs)
+      } else if (event.type === 'gap') {
+        for (const channel of this.channels) channel.receive({ type: 'system', sub: channel.subId, payload: { extension: 'system', status: 'ok', message: 'gap', channel: channel.subTopic, dropped: event.dropped } })
+      } else {
+        this.#bySub.get(event.sub)?.receive(event)
+      }
+    }
+  }
+}
+
+export { RealtimeError }

@@ -1,0 +1,154 @@
+// The realtime-js scenarios in real Chromium against the dev server, for each host the
+// client can use. The same suite runs for every host: the API must not tell them apart.
+
+import { afterEach, describe, expect, inject, test } from 'vitest'
+import { commands } from 'vitest/browser'
+import { RealtimeClient, type RealtimeChannel, type RealtimeClientOptions } from './index.ts'
+
+const HOSTS = ['page'] as const
+
+function collector<T>() {
+  const items: T[] = []
+  const waiters: Array<() => void> = []
+  return {
+    items,
+    push: (item: T) => {
+      items.push(item)
+      for (const wake of waiters.splice(0)) wake()
+    },
+    async count(n: number, timeoutMs = 8000): Promise<T[]> {
+      const deadline = Date.now() + timeoutMs
+      while (items.length < n) {
+        if (Date.now() > deadline) throw new Error(`expected ${n} items, got ${items.length}: ${JSON.stringify(items)}`)
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, deadline - Date.now())
+          waiters.push(() => (clearTimeout(timer), resolve()))
+        })
+      }
+      return items
+    },
+  }
+}
+
+function subscribed(channel: RealtimeChannel): Promise<{ status: string; error?: Error }> {
+  return new Promise((resolve) => channel.subscribe((status, error) => resolve(error ? { status, error } : { status })))
+}
+
+let topicCounter = 0
+const uniqueTopic = (name: string) => `${name}-${Date.now().toString(36)}-${topicCounter++}`
+
+describe.each(HOSTS)('host %s', (host) => {
+  const { url, anon } = inject('realtime')
+  const clients: RealtimeClient[] = []
+  afterEach(async () => {
+    for (const c of clients.splice(0)) await c.removeAllChannels().catch(() => {})
+  })
+  let testId = 0
+  afterEach(() => void testId++)
+  /** Clients with the same `browser` share one engine (one socket), as tabs of one browser do. */
+  const client = (options: RealtimeClientOptions = {}, browser = 'one') => {
+    const c = new RealtimeClient(url, { params: { apikey: anon, test: `${host}-${testId}-${browser}` }, host, ...options })
+    clients.push(c)
+    return c
+  }
+
+  test('uses the host it was asked for', () => {
+    expect(client().host).toBe(host)
+  })
+
+  test.each(['one browser', 'two browsers'])('broadcast in %s: the other client receives it, the sender only with self, and ack resolves ok', async (kind) => {
+    const topic = uniqueTopic('bc')
+    const [a, b] = [client({}, 'a'), client({}, kind === 'one browser' ? 'a' : 'b')]
+    const atA = collector<unknown>()
+    const atB = collector<unknown>()
+    const chA = a.channel(topic, { config: { broadcast: { self: true, ack: true } } }).on('broadcast', { event: 'msg' }, (p) => atA.push(p))
+    const chB = b.channel(topic).on('broadcast', { event: 'msg' }, (p) => atB.push(p))
+    expect(await subscribed(chA)).toEqual({ status: 'SUBSCRIBED' })
+    expect(await subscribed(chB)).toEqual({ status: 'SUBSCRIBED' })
+    expect(await chA.send({ type: 'broadcast', event: 'msg', payload: { n: 1 } })).toBe('ok')
+    const expected = { type: 'broadcast', event: 'msg', payload: { n: 1 } }
+    expect(await atB.count(1)).toEqual([expected])
+    expect(await atA.count(1)).toEqual([expected])
+  })
+
+  test('presence: sync, join and leave between two clients', async () => {
+    const topic = uniqueTopic('pres')
+    const [a, b] = [client({}, 'alice'), client({}, 'bob')] // two browsers: presence is one entry per browser
+    const joins = collector<{ key: string }>()
+    const leaves = collector<{ key: string }>()
+    const syncs = collector<unknown>()
+    const chA = a
+      .channel(topic, { config: { presence: { key: 'alice' } } })
+      .on('presence', { event: 'sync' }, () => syncs.push(1))
+      .on('presence', { event: 'join' }, (p) => joins.push(p as never))
+      .on('presence', { event: 'leave' }, (p) => leaves.push(p as never))
+    const chB = b.channel(topic, { config: { presence: { key: 'bob' } } }).on('presence', { event: 'sync' }, () => {})
+    await subscribed(chA)
+    await subscribed(chB)
+    await chA.track({ name: 'Alice' })
+    await chB.track({ name: 'Bob' })
+    await joins.count(2)
+    expect(syncs.items.length).toBeGreaterThanOrEqual(2)
+    expect(Object.keys(chA.presenceState()).toSorted()).toEqual(['alice', 'bob'])
+    expect(chA.presenceState().bob).toEqual([{ presence_ref: expect.any(String), name: 'Bob' }])
+    await chB.untrack()
+    expect((await leaves.count(1))[0]!.key).toBe('bob')
+  })
+
+  test('postgres_changes: a filtered subscription gets INSERT, UPDATE and DELETE of its rows only', async () => {
+    const list = 1000 + topicCounter
+    const c = client()
+    const changes = collector<{ eventType: string; new: Record<string, unknown>; old: Record<string, unknown> }>()
+    const ch = c.channel(uniqueTopic('pg')).on('postgres_changes', { event: '*', schema: 'public', table: 'todos', filter: `list_id=eq.${list}` }, (p) => changes.push(p as never))
+    expect(await subscribed(ch)).toEqual({ status: 'SUBSCRIBED' })
+    const sql = (text: string) => commands.realtimeAdmin('/admin/sql', { sql: text })
+    await sql(`insert into todos (list_id, title) values (${list + 1}, 'other'), (${list}, 'mine')`)
+    await sql(`update todos set done = true where list_id = ${list}`)
+    await sql(`delete from todos where list_id = ${list}`)
+    const got = await changes.count(3)
+    expect(got.map((p) => p.eventType)).toEqual(['INSERT', 'UPDATE', 'DELETE'])
+    expect(got[0]!.new).toMatchObject({ list_id: list, title: 'mine', done: false })
+    expect(got[2]!.old).toMatchObject({ list_id: list, done: true })
+  })
+
+  test('private channels: allowed with a policy, refused once and for good without', async () => {
+    const c = client()
+    await c.setAuth(await commands.realtimeToken({ sub: 'u1' }))
+    expect(await subscribed(c.channel('private-room', { config: { private: true } }))).toEqual({ status: 'SUBSCRIBED' })
+    const statuses = collector<string>()
+    const refused = c.channel('not-allowed', { config: { private: true } })
+    const first = new Promise<Error | undefined>((resolve) => refused.subscribe((status, error) => (statuses.push(status), resolve(error))))
+    const error = await first
+    expect(error?.message).toBe('Unauthorized: You do not have permissions to read from this Channel topic: not-allowed')
+    expect(refused.state).toBe('failed')
+    expect(statuses.items).toEqual(['CHANNEL_ERROR'])
+  })
+
+  test('accessToken: the provider is asked, and its token joins the private channel', async () => {
+    const token = await commands.realtimeToken({ sub: 'u2' })
+    let asked = 0
+    const c = client({ accessToken: async () => (asked++, token) })
+    expect(await subscribed(c.channel('user:u2', { config: { private: true } }))).toEqual({ status: 'SUBSCRIBED' })
+    expect(asked).toBeGreaterThanOrEqual(1)
+    expect(c.accessTokenValue).toBe(token)
+  })
+
+  test('removeChannel: CLOSED, removed from getChannels, and the server channel goes', async () => {
+    const topic = uniqueTopic('rm')
+    const c = client()
+    const ch = c.channel(topic)
+    await subscribed(ch)
+    expect(c.getChannels()).toContain(ch)
+    expect(await c.removeChannel(ch)).toBe('ok')
+    expect(c.getChannels()).not.toContain(ch)
+    expect(ch.state).toBe('closed')
+  })
+
+  test('inspect shows the host and the shared engine', async () => {
+    const c = client()
+    await subscribed(c.channel(uniqueTopic('inspect')))
+    const snapshot = await c.inspect()
+    expect(snapshot.host).toBe(host)
+    expect(snapshot.engine).toMatchObject({ connection: { state: 'connected' } })
+  })
+})

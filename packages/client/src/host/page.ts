@@ -1,0 +1,91 @@
+// The in-page host: the engine runs in this page (no worker). Used where workers are not
+// available (Node with `transport`, old browsers) and as the fallback of `host: 'auto'`.
+// Same HostLink as the worker hosts, so the API above it cannot tell the difference.
+
+import type { EngineEvent, Session, WebSocketLikeConstructor } from '@shared-realtime/engine'
+import { EngineRegistry } from './engines.ts'
+import type { EngineConfig, HostLink, HostSnapshot, TokenProviderFn } from './link.ts'
+
+let registry: EngineRegistry | undefined
+let nextTab = 1
+
+export class PageLink implements HostLink {
+  readonly kind = 'page' as const
+  readonly #transport: WebSocketLikeConstructor
+  #session: Session | undefined
+  #engineSnapshot: (() => unknown) | undefined
+
+  constructor(transport: WebSocketLikeConstructor) {
+    this.#transport = transport
+  }
+
+  #s(): Session {
+    if (!this.#session) throw new Error('the client is not attached to its engine yet')
+    return this.#session
+  }
+
+  attach(config: EngineConfig, onEvents: (events: EngineEvent[]) => void): Promise<void> {
+    registry ??= new EngineRegistry(this.#transport)
+    const engine = registry.engineFor(config)
+    const session = engine.attach(`page-${nextTab++}`, (batch) => {
+      try {
+        onEvents(batch)
+      } finally {
+        session.ack(batch.length)
+      }
+    })
+    this.#session = session
+    this.#engineSnapshot = () => engine.inspect()
+    return Promise.resolve()
+  }
+
+  subscribe(subId: string, topic: string, spec: Parameters<Session['subscribe']>[2]): Promise<void> {
+    return Promise.resolve().then(() => this.#s().subscribe(subId, topic, spec))
+  }
+
+  unsubscribe(subId: string): Promise<void> {
+    return Promise.resolve().then(() => this.#s().unsubscribe(subId))
+  }
+
+  send(subId: string, payload: Record<string, unknown>, timeoutMs: number) {
+    return Promise.resolve().then(() => this.#s().send(subId, payload, timeoutMs))
+  }
+
+  track(subId: string, payload: Record<string, unknown>): Promise<void> {
+    return Promise.resolve().then(() => this.#s().track(subId, payload))
+  }
+
+  untrack(subId: string): Promise<void> {
+    return Promise.resolve().then(() => this.#s().untrack(subId))
+  }
+
+  setAuth(token: string | null): Promise<void> {
+    return this.#s().setAuth(token)
+  }
+
+  setTokenProvider(provider: TokenProviderFn | null): Promise<void> {
+    return Promise.resolve().then(() => this.#s().setTokenProvider(provider))
+  }
+
+  connect(): Promise<void> {
+    return Promise.resolve().then(() => this.#s().connect())
+  }
+
+  disconnect(): Promise<void> {
+    return Promise.resolve().then(() => this.#s().disconnect())
+  }
+
+  sendHeartbeat(): Promise<void> {
+    return Promise.resolve()
+  }
+
+  inspect(): Promise<HostSnapshot> {
+    return Promise.resolve({ host: 'page', instance: 'page', engine: this.#engineSnapshot?.() })
+  }
+
+  detach(): Promise<void> {
+    this.#session?.detach()
+    this.#session = undefined
+    return Promise.resolve()
+  }
+}
