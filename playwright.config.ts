@@ -3,6 +3,8 @@ import { chromiumLaunchOptions } from './scripts/chromium.mjs'
 
 // One worker: these machines have 2 cores, and e2e tests open several tabs each.
 const port = Number(process.env.E2E_PORT ?? 4179)
+/** The dev server of the e2e run (admin on: tests read its stats and inject faults). */
+export const realtimePort = Number(process.env.E2E_REALTIME_PORT ?? 4180)
 
 export default defineConfig({
   testDir: 'e2e',
@@ -18,7 +20,7 @@ export default defineConfig({
   },
   projects: [{ name: 'chromium', use: { browserName: 'chromium' } }],
   webServer: {
-    command: `node scripts/start.mjs --port ${port} --realtime-port 0`,
+    command: `node scripts/start.mjs --port ${port} --realtime-port ${realtimePort} --admin`,
     url: `http://127.0.0.1:${port}/`,
     reuseExistingServer: !process.env.CI,
     stdout: 'pipe',

@@ -46,6 +46,10 @@ const realtimePort = port('--realtime-port', values['realtime-port'])
 
 const { startServer } = await import('../packages/server/src/index.ts')
 const realtime = await startServer({ port: realtimePort, admin: values.admin, log: 'warn' })
+// the demo (and the e2e lab page) read the dev server's URL and anon key from these
+process.env.VITE_REALTIME_URL = realtime.url
+process.env.VITE_REALTIME_ANON_KEY = realtime.keys.anon
+process.env.VITE_REALTIME_HTTP_URL = realtime.httpUrl
 const demo = await createServer({ configFile: 'vite.config.ts', server: { port: demoPort, strictPort: true, host: '127.0.0.1' }, logLevel: 'warn' })
 await demo.listen()
 const address = demo.httpServer?.address()
