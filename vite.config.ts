@@ -40,6 +40,8 @@ export default defineConfig({
             instances: [{ browser: 'chromium' }],
             screenshotFailures: false,
           },
+          // the browser suites share one dev server and assert on its stats: one file at a time
+          fileParallelism: false,
         },
       },
     ],

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, inject, test } from 'vitest'
 import { commands } from 'vitest/browser'
 import { RealtimeClient, type RealtimeChannel, type RealtimeClientOptions } from './index.ts'
 
-const HOSTS = ['page'] as const
+const HOSTS = ['shared-worker', 'worker', 'page'] as const
 
 function collector<T>() {
   const items: T[] = []

@@ -1,0 +1,23 @@
+// The SharedWorker's entry: one WorkerHost for every tab of this origin (and this protocol
+// version: the worker's name carries it). Each connecting tab's port gets its own command
+// surface. DOM and WebWorker typings conflict in one program, so the few globals used
+// here are typed narrowly instead of through the WebWorker lib.
+
+import type { WebSocketLikeConstructor } from '@shared-realtime/engine'
+import { type LocksLike, WorkerHost } from './worker-api.ts'
+
+interface SharedWorkerScope {
+  readonly name: string
+  readonly navigator: { readonly locks?: LocksLike }
+  readonly WebSocket: WebSocketLikeConstructor
+  addEventListener(type: 'connect', listener: (event: { readonly ports: readonly MessagePort[] }) => void): void
+}
+
+const scope = globalThis as unknown as SharedWorkerScope
+
+const host = new WorkerHost({ kind: 'shared-worker', transport: scope.WebSocket, locks: scope.navigator.locks, name: scope.name })
+
+scope.addEventListener('connect', (event) => {
+  const port = event.ports[0]
+  if (port) host.expose(port)
+})

@@ -1,0 +1,159 @@
+// The worker side at its Comlink boundary, in one realm (no worker): a WorkerHost exposed on
+// MessageChannel ports, "tabs" talking to it as a worker link would, against the dev server.
+
+import * as Comlink from 'comlink'
+import type { EngineEvent, WebSocketLikeConstructor } from '@shared-realtime/engine'
+import { afterEach, describe, expect, test } from 'vitest'
+import { WorkerHost } from './worker-api.ts'
+import { type EventsMessage, type Reply, TAB_PROTOCOL_VERSION, type TabApi, WORKER_NAME } from './worker-protocol.ts'
+import { broadcastSpec, broadcastTo, EventLog, subscribed, testConfig } from './test-support/realtime.ts'
+
+const transport = (globalThis as unknown as { WebSocket: WebSocketLikeConstructor }).WebSocket
+const host = new WorkerHost({ kind: 'shared-worker', transport, locks: navigator.locks, name: WORKER_NAME })
+const cleanups: Array<() => Promise<unknown>> = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup()
+})
+
+// oxlint-disable-next-line unicorn/require-post-message-target-origin -- a MessagePort
+const ack = (port: MessagePort, n: number) => port.postMessage({ ack: n })
+
+function value<T>(reply: Reply<T>): T {
+  if (!reply.ok) throw new Error(`error reply: ${reply.error.message}`)
+  return reply.value
+}
+
+/** A tab: its command port, its events port (acks after logging unless `ack: false`) and its lock. */
+async function tab(name: string, options: { ack?: boolean; lock?: boolean } = {}) {
+  const commandsChannel = new MessageChannel()
+  host.expose(commandsChannel.port1)
+  const api = Comlink.wrap(commandsChannel.port2) as unknown as TabApi
+  const events = new MessageChannel()
+  const log = new EventLog()
+  const instances = new Set<string>()
+  events.port1.addEventListener('message', ({ data }: MessageEvent<EventsMessage>) => {
+    instances.add(data.instance)
+    log.push(data.events)
+    if (options.ack !== false) ack(events.port1, data.events.length)
+  })
+  events.port1.start()
+  const lockName = options.lock ? `test-tab-${name}-${crypto.randomUUID()}` : ''
+  let releaseLock = (): void => {}
+  if (lockName) {
+    await new Promise<void>((held) => void navigator.locks.request(lockName, () => new Promise<void>((release) => ((releaseLock = release), held()))))
+  }
+  // a tab with a lock leaves as a dead tab does (the worker then closes its port: no detach answer)
+  cleanups.push(lockName ? () => Promise.resolve(releaseLock()) : () => api.detach())
+  const attach = (config = testConfig('api')) => api.attach(name, config, Comlink.transfer(events.port2, [events.port2]), lockName, TAB_PROTOCOL_VERSION)
+  return { api, log, instances, attach, ackPort: events.port1, releaseLock }
+}
+
+const transferred = () => {
+  const { port2 } = new MessageChannel()
+  return Comlink.transfer(port2, [port2])
+}
+
+const tabIds = () => host.api().inspect().then((r) => value(r).tabs.map((t) => t.id))
+
+describe('attach', () => {
+  test('answers with the worker instance, and events arrive on the port as { instance, events }', async () => {
+    const a = await tab('attach-a')
+    const info = value(await a.attach())
+    expect(info).toEqual({ instance: host.instance, protocol: TAB_PROTOCOL_VERSION, host: 'shared-worker' })
+    expect(value(await a.api.subscribe('s1', 'realtime:api-attach', broadcastSpec))).toBeNull()
+    await a.log.waitFor(subscribed('s1'), 'SUBSCRIBED')
+    expect([...a.instances]).toEqual([host.instance])
+  })
+
+  test('refuses another protocol version with protocol-mismatch', async () => {
+    const a = await tab('attach-v')
+    const reply = await a.api.attach('attach-v', testConfig('api'), transferred(), '', 99)
+    expect(reply).toMatchObject({ instance: host.instance, ok: false, error: { name: 'RealtimeError', kind: 'protocol-mismatch' } })
+  })
+
+  test('a command before attach gets not-attached', async () => {
+    const a = await tab('attach-none')
+    expect(await a.api.connect()).toMatchObject({ ok: false, error: { kind: 'not-attached' } })
+  })
+})
+
+describe('malformed calls', () => {
+  test('get a bad-request reply naming the argument, and the other tab on the topic is unaffected', async () => {
+    const config = testConfig('api-bad')
+    const [a, b] = [await tab('bad-a'), await tab('bad-b')]
+    value(await a.attach(config))
+    value(await b.attach(config))
+    value(await a.api.subscribe('sa', 'realtime:api-bad', broadcastSpec))
+    value(await b.api.subscribe('sb', 'realtime:api-bad', broadcastSpec))
+    await b.log.waitFor(subscribed('sb'), 'SUBSCRIBED at b')
+    const bad = { name: 'RealtimeError', kind: 'bad-request' }
+    const cases: Array<[Promise<Reply<unknown>>, string]> = [
+      [a.api.subscribe('sx', 'realtime:api-bad', { config: { broadcast: { self: 'yes' } }, postgres: [], presence: false } as never), 'spec: channel "realtime:api-bad": config.broadcast.self'],
+      [a.api.subscribe('sy', 'realtime:api-bad', { config: {}, postgres: [{ event: 'UPSERT', schema: 'public' }], presence: false } as never), 'spec.postgres[0].event'],
+      [a.api.subscribe('', 'realtime:api-bad', broadcastSpec), 'subId must be'],
+      [a.api.send('sa', { type: 'broadcast' }, 1000), 'payload.event must be'],
+      [a.api.send('sa', { type: 'broadcast', event: 'e' }, -1), 'timeoutMs must be'],
+      [a.api.track('sa', [] as never), 'payload must be a plain object'],
+      [a.api.setAuth(42 as never), 'token must be'],
+      [a.api.attach('bad-a', { ...config, vsn: '3.0.0' } as never, transferred(), '', TAB_PROTOCOL_VERSION), 'config.vsn must be'],
+    ]
+    for (const [call, message] of cases) {
+      const reply = await call
+      expect(reply).toMatchObject({ instance: host.instance, ok: false, error: bad })
+      expect(!reply.ok && reply.error.message).toContain(message)
+    }
+    // a raw message Comlink would have let through (GET of a property) is refused at the port
+    const raw = new MessageChannel()
+    host.expose(raw.port1)
+    const refused = new Promise<unknown>((resolve) => raw.port2.addEventListener('message', (e) => resolve(e.data)))
+    raw.port2.start()
+    // oxlint-disable-next-line unicorn/require-post-message-target-origin -- a MessagePort
+    raw.port2.postMessage({ id: 'x1', type: 'GET', path: ['attach'] })
+    expect(await refused).toMatchObject({ id: 'x1', type: 'HANDLER', name: 'throw', value: { value: { kind: 'bad-request', instance: host.instance } } })
+    // both tabs still work: a's broadcast reaches b
+    expect(value(await a.api.send('sa', { type: 'broadcast', event: 'after', payload: { ok: true } }, 5000))).toBe('ok')
+    const got = await b.log.waitFor(broadcastTo('sb'), 'the broadcast at b')
+    expect(got).toMatchObject({ payload: { event: 'after', payload: { ok: true } } })
+  })
+})
+
+describe('acks', () => {
+  test('events stay queued for the tab until it acknowledges them', async () => {
+    const a = await tab('ack-a', { ack: false })
+    value(await a.attach())
+    value(await a.api.subscribe('s', 'realtime:api-ack', broadcastSpec))
+    await a.log.waitFor(subscribed('s'), 'SUBSCRIBED')
+    const depth = async () => (value(await a.api.inspect()).engine as { sessions: Array<{ id: string; queueDepth: number }> }).sessions.find((s) => s.id === 'ack-a')?.queueDepth
+    expect(await depth()).toBe(a.log.events.length)
+    ack(a.ackPort, a.log.events.length)
+    await expect.poll(depth).toBe(0)
+  })
+})
+
+describe('liveness', () => {
+  test('a tab whose lock is released (the tab died) is detached; goodbye detaches too', async () => {
+    const [a, b] = [await tab('live-a', { lock: true }), await tab('live-b')]
+    value(await a.attach())
+    value(await b.attach())
+    expect(await tabIds()).toEqual(expect.arrayContaining(['live-a', 'live-b']))
+    a.releaseLock()
+    await expect.poll(tabIds).not.toContain('live-a')
+    value(await b.api.goodbye())
+    expect(await tabIds()).not.toContain('live-b')
+  })
+})
+
+describe('setTokenProvider', () => {
+  test('the worker asks the tab through the proxy before it connects', async () => {
+    const a = await tab('token-a')
+    value(await a.attach())
+    let answer!: () => void
+    const called = new Promise<void>((resolve) => (answer = resolve))
+    const provider = () => (answer(), Promise.resolve(null))
+    value(await a.api.setTokenProvider(Comlink.proxy(provider)))
+    value(await a.api.subscribe('s', 'realtime:api-token', broadcastSpec))
+    await called
+    await a.log.waitFor(subscribed('s'), 'SUBSCRIBED')
+    expect(a.log.events.some((e: EngineEvent) => e.type === 'status' && e.status === 'CHANNEL_ERROR')).toBe(false)
+  })
+})

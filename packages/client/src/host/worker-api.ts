@@ -1,0 +1,220 @@
+// The worker side of the worker hosts, platform-light: it runs in a SharedWorker, a
+// dedicated Worker, or (in tests) in the page over a MessageChannel. One WorkerHost per
+// worker holds the engines (by config) and one record per attached tab: its session, its
+// events port and its liveness lock. Each connecting port gets its own command surface
+// (`api()`), exposed with Comlink behind worker-guard.ts. Every reply carries the worker's
+// instance id; every argument is checked (worker-validate.ts); a throw in one tab's
+// command, sink or port becomes an error reply or a log line, never a dead worker.
+
+import * as Comlink from 'comlink'
+import { silentLogger, type Engine, type EngineEvent, type Logger, type Session, type WebSocketLikeConstructor } from '@shared-realtime/engine'
+import { EngineRegistry } from './engines.ts'
+import type { EngineConfig, TokenProviderFn } from './link.ts'
+import { guardEndpoint } from './worker-guard.ts'
+import { errorData, type EventsMessage, HostError, randomId, readAck, type Reply, TAB_PROTOCOL_VERSION, type TabApi, workerLockName, type WorkerSnapshot } from './worker-protocol.ts'
+import * as check from './worker-validate.ts'
+
+/** The part of the Web Locks API the worker uses. */
+export interface LocksLike {
+  request(name: string, options: { signal: AbortSignal }, callback: () => unknown): Promise<unknown>
+}
+
+export interface WorkerHostOptions {
+  kind: 'shared-worker' | 'worker'
+  /** The worker's WebSocket. */
+  transport: WebSocketLikeConstructor
+  /** Web Locks (navigator.locks). Without them a tab's death is seen only through its goodbye. */
+  locks?: LocksLike | undefined
+  /** The worker's `name`, reported by inspect. */
+  name?: string
+  logger?: Logger
+}
+
+interface TabRecord {
+  readonly tabId: string
+  readonly engine: Engine
+  readonly session: Session
+  readonly events: MessagePort
+  readonly lock: AbortController
+  readonly watched: boolean
+  provider: Comlink.Remote<TokenProviderFn> | null
+}
+
+function release(provider: Comlink.Remote<TokenProviderFn> | null): void {
+  try {
+    provider?.[Comlink.releaseProxy]()
+  } catch {
+    // already released
+  }
+}
+
+export class WorkerHost {
+  /** Random per worker start: a tab seeing another one re-attaches. */
+  readonly instance = randomId()
+  readonly kind: 'shared-worker' | 'worker'
+  readonly #name: string
+  readonly #registry: EngineRegistry
+  readonly #locks: LocksLike | undefined
+  readonly #log: Logger
+  readonly #tabs = new Map<string, TabRecord>()
+  /** Resolves once this worker holds its own lock (tabs wait on it to learn of its death); attach waits for it. */
+  readonly #holdsLock: Promise<void>
+
+  constructor(options: WorkerHostOptions) {
+    this.kind = options.kind
+    this.#name = options.name ?? ''
+    this.#locks = options.locks
+    this.#log = options.logger ?? silentLogger
+    this.#registry = new EngineRegistry(options.transport, options.logger)
+    this.#holdsLock = new Promise<void>((held) => {
+      if (!this.#locks) return held()
+      const forever = new AbortController().signal
+      this.#locks.request(workerLockName(this.instance), { signal: forever }, () => new Promise<void>(() => held())).catch(() => held())
+    })
+  }
+
+  /** Exposes a fresh command surface on `endpoint` (a connecting port, or the dedicated worker's self). */
+  expose(endpoint: Comlink.Endpoint): void {
+    // a dead tab's port never says so (no close event): closed when its lock tells us. Never `self`.
+    const port = typeof MessagePort !== 'undefined' && endpoint instanceof MessagePort ? endpoint : undefined
+    Comlink.expose(this.api(() => port?.close()), guardEndpoint(endpoint, this.instance))
+  }
+
+  /** The command surface of one port: it acts on the tab that port attached, and on no other. */
+  api(closePort: () => void = () => {}): TabApi {
+    let mine: TabRecord | undefined
+    const tab = (): TabRecord => {
+      if (mine && this.#tabs.get(mine.tabId) === mine) return mine
+      throw new HostError('not-attached', `this tab is not attached to worker ${this.instance}: attach first`)
+    }
+    const done = (run: () => unknown) => this.#reply(() => (run(), null))
+    const api: TabApi = {
+      attach: (tabId: unknown, config: unknown, eventsPort: unknown, lockName: unknown, protocol: unknown) =>
+        this.#reply(async () => {
+          await this.#holdsLock
+          try {
+            check.checkProtocol(protocol)
+            const record = this.#attach(check.checkTabId(tabId), check.checkConfig(config), check.checkPort(eventsPort), check.checkLockName(lockName), closePort)
+            if (mine && mine !== record) this.#detach(mine, 'the port attached again')
+            mine = record
+            return { instance: this.instance, protocol: TAB_PROTOCOL_VERSION, host: this.kind }
+          } catch (error) {
+            if (eventsPort instanceof MessagePort) eventsPort.close() // refused: nothing will use it
+            throw error
+          }
+        }),
+      subscribe: (subId: unknown, topic: unknown, spec: unknown) =>
+        done(() => {
+          const t = check.checkTopic(topic)
+          tab().session.subscribe(check.checkSubId(subId), t, check.checkSpec(t, spec))
+        }),
+      unsubscribe: (subId: unknown) => done(() => tab().session.unsubscribe(check.checkSubId(subId))),
+      send: (subId: unknown, payload: unknown, timeoutMs: unknown) =>
+        this.#reply(() => tab().session.send(check.checkSubId(subId), check.checkBroadcast(payload), check.checkTimeout(timeoutMs))),
+      track: (subId: unknown, payload: unknown) => done(() => tab().session.track(check.checkSubId(subId), check.checkPresence(payload))),
+      untrack: (subId: unknown) => done(() => tab().session.untrack(check.checkSubId(subId))),
+      setAuth: (token: unknown) => this.#reply(async () => (await tab().session.setAuth(check.checkToken(token)), null)),
+      setTokenProvider: (provider: unknown) => done(() => this.#setProvider(tab(), check.checkProvider(provider))),
+      connect: () => done(() => tab().session.connect()),
+      disconnect: () => done(() => tab().session.disconnect()),
+      sendHeartbeat: () => done(() => tab().engine.sendHeartbeat()),
+      inspect: () => this.#reply(() => this.#inspect(mine)),
+      detach: () => done(() => mine && this.#detach(mine, 'detach')),
+      goodbye: () => done(() => mine && this.#detach(mine, 'goodbye')),
+      ping: () => done(tab),
+    }
+    return Object.freeze(api)
+  }
+
+  async #reply<T>(run: () => T | Promise<T>): Promise<Reply<T>> {
+    try {
+      return { instance: this.instance, ok: true, value: await run() }
+    } catch (error) {
+      const data = errorData(error)
+      if (data.kind !== 'bad-request' && data.kind !== 'not-attached') this.#log.warn(`worker host: ${data.message}`)
+      return { instance: this.instance, ok: false, error: data }
+    }
+  }
+
+  #attach(tabId: string, config: EngineConfig, events: MessagePort, lockName: string, closePort: () => void): TabRecord {
+    // the same tab again (it recovered from a timeout, or came back from the bfcache): the old record goes
+    const previous = this.#tabs.get(tabId)
+    if (previous) this.#detach(previous, 'attached again')
+    const engine = this.#registry.engineFor(config)
+    const watched = lockName !== '' && this.#locks !== undefined
+    const record: TabRecord = {
+      tabId,
+      engine,
+      session: engine.attach(tabId, (batch) => this.#deliver(record, batch)),
+      events,
+      lock: new AbortController(),
+      watched,
+      provider: null,
+    }
+    this.#tabs.set(tabId, record)
+    events.addEventListener('message', (event: MessageEvent) => {
+      const n = readAck(event.data)
+      if (n === undefined) return this.#log.warn(`worker host: tab ${tabId} sent a malformed ack`)
+      try {
+        record.session.ack(n)
+      } catch (error) {
+        this.#log.error('worker host: ack failed', error)
+      }
+    })
+    events.start()
+    // the tab holds this lock for its whole life: it is granted to us when the tab is gone
+    if (watched) {
+      const gone = () => {
+        this.#detach(record, 'the tab is gone')
+        closePort() // one lock per connection: its port is dead too
+      }
+      this.#locks?.request(lockName, { signal: record.lock.signal }, gone).catch(() => {})
+    }
+    return record
+  }
+
+  #deliver(record: TabRecord, events: EngineEvent[]): void {
+    try {
+      // oxlint-disable-next-line unicorn/require-post-message-target-origin -- a MessagePort, not a window
+      record.events.postMessage({ instance: this.instance, events } satisfies EventsMessage)
+    } catch (error) {
+      // a batch that cannot be cloned is dropped and acknowledged, so the tab's queue moves on
+      this.#log.error(`worker host: a batch for tab ${record.tabId} could not be posted`, error)
+      record.session.ack(events.length)
+    }
+  }
+
+  #setProvider(record: TabRecord, provider: TokenProviderFn | null): void {
+    release(record.provider)
+    record.provider = provider as Comlink.Remote<TokenProviderFn> | null
+    // the engine calls it with its own deadline: a dead tab's proxy never answers
+    record.session.setTokenProvider(provider ? () => provider() : null)
+  }
+
+  #detach(record: TabRecord, why: string): void {
+    if (this.#tabs.get(record.tabId) !== record) return
+    this.#tabs.delete(record.tabId)
+    this.#log.debug(`worker host: tab ${record.tabId} detached (${why})`)
+    try {
+      record.session.detach()
+    } catch (error) {
+      this.#log.error('worker host: detach failed', error)
+    }
+    record.lock.abort()
+    record.events.close()
+    release(record.provider)
+    record.provider = null
+  }
+
+  #inspect(mine: TabRecord | undefined): WorkerSnapshot {
+    const attached = mine && this.#tabs.get(mine.tabId) === mine ? mine : undefined
+    return {
+      host: this.kind,
+      instance: this.instance,
+      name: this.#name,
+      protocol: TAB_PROTOCOL_VERSION,
+      engine: attached?.engine.inspect(),
+      tabs: [...this.#tabs.values()].map((t) => ({ id: t.tabId, subscriptions: t.session.subscriptions.size, watched: t.watched })),
+    }
+  }
+}

@@ -1,0 +1,134 @@
+// One live connection of a tab to a worker: the tab's Web Lock (liveness), the worker
+// (worker-spawn.ts), the Comlink remote for commands and the raw MessagePort for events.
+// Opening one attaches the tab; closing one lets go of all of it at once and never waits
+// for the worker (which may be dead: a Comlink call to a dead worker never settles, so
+// every call here runs under a deadline).
+
+import * as Comlink from 'comlink'
+import type { EngineConfig } from './link.ts'
+import type { TabApi } from './worker-protocol.ts'
+import type { Spawner, WorkerSpawn } from './worker-spawn.ts'
+import { type AckMessage, asHostError, HostError, TAB_PROTOCOL_VERSION } from './worker-protocol.ts'
+
+/** `work`, or a HostError('host-timeout') after `ms`. */
+export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new HostError('host-timeout', `${what}: no answer from the worker within ${ms} ms`)), ms)
+    work.then(
+      (value) => {
+        clearTimeout(timer)
+        resolve(value)
+      },
+      (error: unknown) => {
+        clearTimeout(timer)
+        reject(error)
+      },
+    )
+  })
+}
+
+interface HeldLock {
+  /** '' when Web Locks are missing (the worker then relies on goodbyes). */
+  name: string
+  release(): void
+}
+
+/** Takes the lock `name` and holds it until release() (or until this page dies). */
+export async function holdLock(name: string): Promise<HeldLock> {
+  const locks = (globalThis.navigator as { locks?: LockManager } | undefined)?.locks
+  if (!locks) return { name: '', release: () => {} }
+  const release = await new Promise<() => void>((granted, refused) => {
+    locks.request(name, () => new Promise<void>((done) => granted(done))).catch(refused)
+  })
+  return { name, release }
+}
+
+export class Connection {
+  readonly remote: TabApi
+  readonly instance: string
+  readonly #events: MessagePort
+  readonly #spawn: WorkerSpawn
+  readonly #lock: HeldLock
+  #closed = false
+
+  constructor(remote: TabApi, instance: string, events: MessagePort, spawn: WorkerSpawn, lock: HeldLock) {
+    this.remote = remote
+    this.instance = instance
+    this.#events = events
+    this.#spawn = spawn
+    this.#lock = lock
+  }
+
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  /** Acknowledges `count` events to the worker (flow control). */
+  ack(count: number): void {
+    if (this.#closed) return
+    try {
+      // oxlint-disable-next-line unicorn/require-post-message-target-origin -- a MessagePort, not a window
+      this.#events.postMessage({ ack: count } satisfies AckMessage)
+    } catch {
+      // the port is gone; recovery will follow from the next command
+    }
+  }
+
+  /** Lets go of the worker, the port and the lock (the worker, if alive, then detaches us). */
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.#events.close()
+    this.#spawn.dispose()
+    this.#lock.release()
+  }
+}
+
+export interface OpenOptions {
+  spawn: Spawner
+  tabId: string
+  lockName: string
+  config: EngineConfig
+  deadlineMs: number
+  /** Each message of the events port, with the connection it came on. */
+  onMessage: (connection: Connection, data: unknown) => void
+}
+
+/** Takes the lock, starts (or reaches) the worker and attaches the tab. Rejects with a HostError. */
+export async function openConnection(options: OpenOptions): Promise<Connection> {
+  const lock = await holdLock(options.lockName)
+  const channel = new MessageChannel()
+  let spawn: WorkerSpawn | undefined
+  try {
+    spawn = options.spawn()
+    // every command already returns a Promise of plain data, so Remote<TabApi> is TabApi (minus its union split)
+    const remote = Comlink.wrap(spawn.endpoint) as unknown as TabApi
+    const attached = remote.attach(options.tabId, options.config, Comlink.transfer(channel.port2, [channel.port2]), lock.name, TAB_PROTOCOL_VERSION)
+    const failed = spawn.failed.then((error) => Promise.reject(new HostError('host-unavailable', error.message)))
+    const reply = await withDeadline(Promise.race([attached, failed]), options.deadlineMs, 'attach')
+    if (!reply.ok) throw HostError.from(reply.error)
+    const connection = new Connection(remote, reply.instance, channel.port1, spawn, lock)
+    // messages wait in the port until it is started
+    channel.port1.addEventListener('message', (event: MessageEvent) => options.onMessage(connection, event.data))
+    channel.port1.start()
+    return connection
+  } catch (error) {
+    channel.port1.close()
+    spawn?.dispose()
+    lock.release()
+    throw asHostError(error, 'host-unavailable')
+  }
+}
+
+/** Calls `hide(persisted)` on pagehide and `show()` on a pageshow from the back/forward cache; returns the unlisten. */
+export function onPageTransitions(hide: (persisted: boolean) => void, show: () => void): () => void {
+  if (typeof globalThis.addEventListener !== 'function') return () => {}
+  const onHide = (event: Event) => hide((event as PageTransitionEvent).persisted === true)
+  const onShow = (event: Event) => (event as PageTransitionEvent).persisted === true && show()
+  globalThis.addEventListener('pagehide', onHide)
+  globalThis.addEventListener('pageshow', onShow)
+  return () => {
+    globalThis.removeEventListener('pagehide', onHide)
+    globalThis.removeEventListener('pageshow', onShow)
+  }
+}

@@ -1,0 +1,45 @@
+// How a tab reaches a worker: the SharedWorker or the dedicated Worker, created with the
+// static form Vite bundles (`new SharedWorker(new URL('<literal>', import.meta.url),
+// { type: 'module', name: '<literal>' })`: no variables in it, or Vite leaves the URL alone).
+// The name literal must equal WORKER_NAME (worker-protocol.ts); the worker reports its
+// name in inspect() and the tests compare them. `workerUrl` replaces the bundled entry
+// (an app serving a prebuilt worker file).
+
+import type { Endpoint } from 'comlink'
+import { WORKER_NAME } from './worker-protocol.ts'
+
+export interface WorkerSpawn {
+  /** Where Comlink talks: the SharedWorker's port, or the Worker itself. */
+  readonly endpoint: Endpoint
+  /** Resolves with an Error if the worker fails to load or start (never rejects). */
+  readonly failed: Promise<Error>
+  /** Lets go of the worker: closes the port (SharedWorker) or terminates it (Worker). */
+  dispose(): void
+}
+
+export type Spawner = () => WorkerSpawn
+
+function failure(target: EventTarget, what: string): Promise<Error> {
+  return new Promise((resolve) => {
+    target.addEventListener('error', (event) => {
+      const detail = event instanceof ErrorEvent && event.message ? `: ${event.message}` : ''
+      resolve(new Error(`the ${what} failed to start${detail}`))
+    }, { once: true })
+  })
+}
+
+/** A port to the origin's SharedWorker (started by the first tab, shared by the others). */
+export function spawnSharedWorker(workerUrl?: string | URL): WorkerSpawn {
+  const worker = workerUrl
+    ? new SharedWorker(workerUrl, { type: 'module', name: WORKER_NAME, extendedLifetime: true })
+    : new SharedWorker(new URL('./shared-worker-entry.ts', import.meta.url), { type: 'module', name: 'shared-realtime-v1', extendedLifetime: true })
+  return { endpoint: worker.port, failed: failure(worker, 'SharedWorker'), dispose: () => worker.port.close() }
+}
+
+/** A dedicated Worker of this tab. */
+export function spawnDedicatedWorker(workerUrl?: string | URL): WorkerSpawn {
+  const worker = workerUrl
+    ? new Worker(workerUrl, { type: 'module', name: WORKER_NAME })
+    : new Worker(new URL('./dedicated-worker-entry.ts', import.meta.url), { type: 'module', name: 'shared-realtime-v1' })
+  return { endpoint: worker, failed: failure(worker, 'Worker'), dispose: () => worker.terminate() }
+}

@@ -1,0 +1,177 @@
+// Runtime checks of every command argument that reaches the worker (DESIGN.md rule 13).
+// A port carries whatever a tab (or a buggy build) posts: each value is checked before the
+// engine sees it, and a bad one throws a HostError('bad-request') naming the argument, which
+// the worker turns into an error reply. Checks are strict where a bad value would reach
+// other tabs (a channel's join config is shared: one tab's garbage must not break the join).
+
+import { buildJoinPayload, type ChannelConfig, type PostgresChangesBinding } from '@shared-realtime/protocol'
+import type { SubscriptionSpec } from '@shared-realtime/engine'
+import type { EngineConfig, TokenProviderFn } from './link.ts'
+import { HostError, isRecord, TAB_PROTOCOL_VERSION } from './worker-protocol.ts'
+
+const MAX_TIMER_MS = 2_147_483_647
+
+function shown(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value)
+  return typeof value === 'object' ? 'an object' : typeof value
+}
+
+export function badRequest(arg: string, expected: string, got: unknown): HostError {
+  return new HostError('bad-request', `${arg} must be ${expected}, got ${shown(got)}`)
+}
+
+function str(arg: string, value: unknown, max: number, min = 1): string {
+  if (typeof value !== 'string' || value.length < min || value.length > max) {
+    throw badRequest(arg, `a string of ${min} to ${max} characters`, value)
+  }
+  return value
+}
+
+function num(arg: string, value: unknown, min: number, max = MAX_TIMER_MS): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw badRequest(arg, `a number from ${min} to ${max}`, value)
+  }
+  return value
+}
+
+function optional<T>(value: unknown, check: (value: unknown) => T): T | undefined {
+  return value === undefined ? undefined : check(value)
+}
+
+function bool(arg: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw badRequest(arg, 'true or false', value)
+  return value
+}
+
+function record(arg: string, value: unknown): Record<string, unknown> {
+  if (!isRecord(value)) throw badRequest(arg, 'a plain object', value)
+  return value
+}
+
+export const checkTabId = (value: unknown): string => str('tabId', value, 128)
+export const checkSubId = (value: unknown): string => str('subId', value, 256)
+export const checkTopic = (value: unknown): string => str('topic', value, 1024)
+/** '' means "no lock": the tab's death is then seen only through its goodbye. */
+export const checkLockName = (value: unknown): string => str('lockName', value, 256, 0)
+export const checkTimeout = (value: unknown): number => num('timeoutMs', value, 1)
+
+export function checkProtocol(value: unknown): void {
+  if (value !== TAB_PROTOCOL_VERSION) {
+    throw new HostError('protocol-mismatch', `the tab speaks protocol ${shown(value)}, this worker ${TAB_PROTOCOL_VERSION}`)
+  }
+}
+
+export function checkConfig(value: unknown): EngineConfig {
+  const c = record('config', value)
+  const endPoint = str('config.endPoint', c.endPoint, 2048)
+  let url: URL | undefined
+  try {
+    url = new URL(endPoint)
+  } catch {
+    url = undefined
+  }
+  if (!url || !['ws:', 'wss:', 'http:', 'https:'].includes(url.protocol)) throw badRequest('config.endPoint', 'a ws:, wss:, http: or https: URL', endPoint)
+  const p = record('config.params', c.params)
+  const params: Record<string, string> = {}
+  const entries = Object.entries(p)
+  if (entries.length > 64) throw badRequest('config.params', 'at most 64 parameters', p)
+  for (const [key, v] of entries) params[key] = str(`config.params.${key}`, v, 8192, 0)
+  if (!params.apikey) throw badRequest('config.params.apikey', 'the project API key', p.apikey)
+  if (c.vsn !== '1.0.0' && c.vsn !== '2.0.0') throw badRequest('config.vsn', "'1.0.0' or '2.0.0'", c.vsn)
+  const config: EngineConfig = {
+    endPoint,
+    params,
+    vsn: c.vsn,
+    timeout: num('config.timeout', c.timeout, 1),
+    heartbeatIntervalMs: num('config.heartbeatIntervalMs', c.heartbeatIntervalMs, 1),
+    disconnectOnEmptyChannelsAfterMs: num('config.disconnectOnEmptyChannelsAfterMs', c.disconnectOnEmptyChannelsAfterMs, 0),
+  }
+  if (c.reconnectDelaysMs !== undefined) {
+    const delays = c.reconnectDelaysMs
+    if (!Array.isArray(delays) || delays.length > 100) throw badRequest('config.reconnectDelaysMs', 'an array of at most 100 delays', delays)
+    config.reconnectDelaysMs = delays.map((d: unknown, i) => num(`config.reconnectDelaysMs[${i}]`, d, 0))
+  }
+  return config
+}
+
+const POSTGRES_EVENTS: ReadonlySet<unknown> = new Set(['*', 'INSERT', 'UPDATE', 'DELETE'])
+
+function checkBinding(arg: string, value: unknown): PostgresChangesBinding {
+  const b = record(arg, value)
+  if (!POSTGRES_EVENTS.has(b.event)) throw badRequest(`${arg}.event`, "'*', 'INSERT', 'UPDATE' or 'DELETE'", b.event)
+  str(`${arg}.schema`, b.schema, 256)
+  optional(b.table, (t) => str(`${arg}.table`, t, 256))
+  if (b.filter !== undefined && b.filter !== null) str(`${arg}.filter`, b.filter, 4096, 0)
+  if (b.select !== undefined) {
+    if (!Array.isArray(b.select)) throw badRequest(`${arg}.select`, 'an array of column names', b.select)
+    b.select.forEach((col: unknown, i) => str(`${arg}.select[${i}]`, col, 256))
+  }
+  return b as PostgresChangesBinding
+}
+
+function checkChannelConfig(value: unknown): ChannelConfig {
+  const c = record('spec.config', value)
+  const broadcast = optional(c.broadcast, (b) => record('spec.config.broadcast', b))
+  const presence = optional(c.presence, (p) => record('spec.config.presence', p))
+  optional(c.private, (p) => bool('spec.config.private', p))
+  optional(broadcast?.replay, (r) => record('spec.config.broadcast.replay', r))
+  optional(presence?.key, (k) => str('spec.config.presence.key', k, 1024, 0))
+  const options = optional(c.postgres_changes_options, (o) => record('spec.config.postgres_changes_options', o))
+  optional(options?.wait, (w) => bool('spec.config.postgres_changes_options.wait', w))
+  optional(options?.timeout, (t) => num('spec.config.postgres_changes_options.timeout', t, 0))
+  return c as ChannelConfig
+}
+
+export function checkSpec(topic: string, value: unknown): SubscriptionSpec {
+  const s = record('spec', value)
+  const config = checkChannelConfig(s.config)
+  if (!Array.isArray(s.postgres) || s.postgres.length > 100) throw badRequest('spec.postgres', 'an array of at most 100 bindings', s.postgres)
+  const postgres = s.postgres.map((b: unknown, i) => checkBinding(`spec.postgres[${i}]`, b))
+  const presence = bool('spec.presence', s.presence)
+  try {
+    // the join payload builder's own checks (booleans, replay, presence key), without sending
+    buildJoinPayload({ topic, config, postgresChanges: postgres })
+  } catch (error) {
+    throw new HostError('bad-request', `spec: ${error instanceof Error ? error.message : String(error)}`)
+  }
+  return { config, postgres, presence }
+}
+
+/** A broadcast push: `{ type: 'broadcast', event, payload? }`. */
+export function checkBroadcast(value: unknown): Record<string, unknown> {
+  const b = record('payload', value)
+  if (b.type !== 'broadcast') throw badRequest('payload.type', "'broadcast'", b.type)
+  str('payload.event', b.event, 1024)
+  return b
+}
+
+/** A presence payload: a plain object JSON can carry. */
+export function checkPresence(value: unknown): Record<string, unknown> {
+  const p = record('payload', value)
+  try {
+    JSON.stringify(p)
+  } catch {
+    throw badRequest('payload', 'an object JSON can carry', p)
+  }
+  return p
+}
+
+export function checkToken(value: unknown): string | null {
+  if (value === null) return null
+  return str('token', value, 65_536, 0)
+}
+
+/** A Comlink proxy of the tab's provider (a function-typed proxy), or null. */
+export function checkProvider(value: unknown): TokenProviderFn | null {
+  if (value === null) return null
+  if (typeof value !== 'function') throw badRequest('provider', 'a proxied function or null', value)
+  return value as TokenProviderFn
+}
+
+export function checkPort(value: unknown): MessagePort {
+  if (typeof MessagePort === 'undefined' || !(value instanceof MessagePort)) throw badRequest('eventsPort', 'a transferred MessagePort', value)
+  return value
+}
