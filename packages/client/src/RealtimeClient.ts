@@ -4,7 +4,7 @@
 
 import type { EngineEvent, WebSocketLikeConstructor } from '@shared-realtime/engine'
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_TIMEOUT } from './constants.ts'
-import { RealtimeError } from './errors.ts'
+import { RealtimeError, withRealtimeErrors } from './errors.ts'
 import type { EngineConfig, HostKind, HostLink, HostSnapshot } from './host/link.ts'
 import { createHostLink } from './host/create.ts'
 import { type ChannelOwner, RealtimeChannel, type RealtimeChannelOptions } from './RealtimeChannel.ts'
@@ -82,10 +82,11 @@ export class RealtimeClient {
     this.accessToken = options.accessToken ?? null
     this.#heartbeatCallback = options.heartbeatCallback
     this.#fetch = options.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args))
-    this.#link = createHostLink(options.host ?? 'auto', {
+    const link = createHostLink(options.host ?? 'auto', {
       ...(options.transport ? { transport: options.transport } : {}),
       ...(options.workerUrl ? { workerUrl: options.workerUrl } : {}),
     })
+    this.#link = withRealtimeErrors(link)
   }
 
   /** Where the engine of this client runs. */

@@ -7,7 +7,7 @@
 
 import type { EngineEvent, PushResult, SubscriptionSpec, WebSocketLikeConstructor } from '@shared-realtime/engine'
 import type { EngineConfig, HostKind, HostLink, HostSnapshot, TokenProviderFn } from './link.ts'
-import { PageLink } from './page.ts'
+import { LazyPageLink } from './page-lazy.ts'
 import { WorkerLink, type WorkerLinkOptions } from './worker-link.ts'
 import { HostError, isHostError } from './worker-protocol.ts'
 
@@ -35,7 +35,7 @@ function makeLink(kind: HostKind, options: HostLinkOptions): HostLink {
   if (kind !== 'page') return new WorkerLink(kind, options)
   const transport = options.transport ?? (globalThis as { WebSocket?: WebSocketLikeConstructor }).WebSocket
   if (!transport) throw new HostError('host-unavailable', 'the in-page host needs a WebSocket: pass `transport` (in Node, `ws`)')
-  return new PageLink(transport)
+  return new LazyPageLink(transport)
 }
 
 /** The HostLink for the client's `host` option. @throws {HostError} `host-unavailable` when no host fits this platform */
