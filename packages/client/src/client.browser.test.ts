@@ -144,6 +144,27 @@ describe.each(HOSTS)('host %s', (host) => {
     expect(ch.state).toBe('closed')
   })
 
+  test('deferred disconnect: the socket closes disconnectOnEmptyChannelsAfterMs after the last channel goes', async () => {
+    const c = client({ disconnectOnEmptyChannelsAfterMs: 300 })
+    const states = collector<string>()
+    c.onStatusChange((status) => states.push(status.state))
+    const ch = c.channel(uniqueTopic('deferred'))
+    await subscribed(ch)
+    expect(c.isConnected()).toBe(true)
+    await c.removeChannel(ch)
+    await expect.poll(() => c.connectionState(), { timeout: 5000 }).toBe('closed')
+    expect(states.items.at(-1)).toBe('disconnected')
+  })
+
+  test('heartbeatCallback gets each heartbeat with its round-trip time', async () => {
+    const beats = collector<{ status: string; latency?: number }>()
+    const c = client({ heartbeatIntervalMs: 200, heartbeatCallback: (status, latency) => beats.push(latency === undefined ? { status } : { status, latency }) })
+    await subscribed(c.channel(uniqueTopic('hb')))
+    const got = await beats.count(2)
+    expect(got.map((b) => b.status)).toContain('ok')
+    expect(got.find((b) => b.status === 'ok')!.latency).toBeGreaterThanOrEqual(0)
+  })
+
   test('inspect shows the host and the shared engine', async () => {
     const c = client()
     await subscribed(c.channel(uniqueTopic('inspect')))
