@@ -125,3 +125,20 @@ test('when the SharedWorker is killed, the tabs recover with resubscribed', asyn
   await tabs[0]!.evaluate(([t]) => window.lab.send(t!, 'after', {}), [topic])
   await expect.poll(async () => (await eventsOf(tabs[1]!, 'broadcast')).length, { timeout: 10_000 }).toBe(1)
 })
+
+test('presence is gone soon after the only tracking tab closes normally', async ({ context }) => {
+  const [tab] = (await openTabs(context, 1)) as [Page]
+  const topic = topicName('pres-close')
+  const watcher = await watchPresence(topic)
+  try {
+    expect(await subscribe(tab, topic, { key: 'closer' })).toBe('SUBSCRIBED')
+    await tab.evaluate(([t]) => window.lab.track(t!, { here: true }), [topic])
+    await expect.poll(() => watcher.keys(), { timeout: 10_000 }).toEqual(['closer'])
+    const closedAt = Date.now()
+    await tab.close() // pagehide: the tab says goodbye
+    await expect.poll(() => watcher.keys(), { timeout: 5000 }).toEqual([])
+    test.info().annotations.push({ type: 'presence gone after close (ms)', description: String(Date.now() - closedAt) })
+  } finally {
+    watcher.close()
+  }
+})
