@@ -1,16 +1,8 @@
 // Makes sure a Chromium exists before the browser suites run. On a fresh Debian
 // machine as root this installs Debian's `chromium`; elsewhere it asks Playwright
 // to install its own; if neither works it stops with a message naming CHROMIUM_PATH.
-import { spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { findChromium } from './chromium.mjs'
-
-/** @param {string} cmd @param {string[]} args */
-function run(cmd, args) {
-  console.log(`ensure-chromium: $ ${cmd} ${args.join(' ')}`)
-  const result = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
-  return result.status === 0
-}
+import { aptInstall, run } from './apt.mjs'
 
 function report() {
   const found = findChromium()
@@ -20,13 +12,9 @@ function report() {
 
 export function ensureChromium() {
   if (report()) return true
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0
-  if (isRoot && existsSync('/usr/bin/apt-get')) {
-    console.log("ensure-chromium: no Chromium found; installing Debian's chromium package")
-    if (run('apt-get', ['update', '-qq']) && run('apt-get', ['install', '-y', '-qq', 'chromium']) && report()) return true
-  }
+  if (aptInstall('ensure-chromium', 'chromium') && report()) return true
   console.log('ensure-chromium: trying Playwright\'s own Chromium')
-  if (run('npx', ['playwright', 'install', 'chromium']) && report()) return true
+  if (run('ensure-chromium', 'npx', ['playwright', 'install', 'chromium']) && report()) return true
   console.error(
     'ensure-chromium: no Chromium could be found or installed. Install Chromium (Debian: `apt-get install chromium`) ' +
       'or Chrome, and set CHROMIUM_PATH to its executable.',

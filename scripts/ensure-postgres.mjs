@@ -4,9 +4,9 @@
 // pg_ctl and postgres), else the newest Debian /usr/lib/postgresql/<version>/bin, else initdb
 // on the PATH. On a Debian machine as root with none found this installs Debian's `postgresql`
 // package; otherwise it stops with a message naming PG_BIN.
-import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, realpathSync } from 'node:fs'
 import { delimiter, dirname, join } from 'node:path'
+import { aptInstall } from './apt.mjs'
 
 const DEBIAN_ROOT = '/usr/lib/postgresql'
 const PROGRAMS = ['initdb', 'pg_ctl', 'postgres']
@@ -57,13 +57,6 @@ export function findPostgres(env = process.env) {
   return onPath ? { bin: onPath, source: 'PATH' } : undefined
 }
 
-/** @param {string} cmd @param {string[]} args */
-function run(cmd, args) {
-  console.log(`ensure-postgres: $ ${cmd} ${args.join(' ')}`)
-  const result = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
-  return result.status === 0
-}
-
 function report() {
   const found = findPostgres()
   if (found) console.log(`ensure-postgres: using ${found.bin} (${found.source})`)
@@ -72,11 +65,7 @@ function report() {
 
 export function ensurePostgres() {
   if (report()) return true
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0
-  if (isRoot && existsSync('/usr/bin/apt-get')) {
-    console.log("ensure-postgres: no PostgreSQL found; installing Debian's postgresql package")
-    if (run('apt-get', ['update', '-qq']) && run('apt-get', ['install', '-y', '-qq', 'postgresql']) && report()) return true
-  }
+  if (aptInstall('ensure-postgres', 'postgresql') && report()) return true
   console.error(
     'ensure-postgres: no PostgreSQL server could be found or installed. Install PostgreSQL (Debian: ' +
       '`apt-get install postgresql`) and set PG_BIN to the directory holding initdb, pg_ctl and postgres.',
