@@ -3,6 +3,9 @@
 // every tab of the browser. Differences from realtime-js, on purpose:
 // - send() on a channel that is subscribing (not yet joined) queues the push in the engine
 //   instead of falling back to REST; only a channel never subscribed uses REST.
+// - send(message, { durable: true, ttlMs }) stores a broadcast until the server acknowledges
+//   it: it survives a reload and the closing of every tab (packages/engine README, "Durable
+//   sends"). It needs a subscribed (or subscribing) channel: REST cannot keep it.
 // - a join refused for good (e.g. Unauthorized on a private channel) ends in CHANNEL_ERROR
 //   once and state 'failed'; realtime-js retries forever.
 // - onStatusChange(cb) and the `statusChanges` async iterable.
@@ -116,7 +119,13 @@ export class RealtimeChannel {
     return this
   }
 
-  async send(args: { type: string; event?: string; payload?: unknown; [key: string]: unknown }, opts: { timeout?: number } = {}): Promise<PushResult | string> {
+  /**
+   * `opts.durable`: a broadcast stored (IndexedDB) until the server acknowledges it, sent after the
+   * next join even from another tab or after a reload; `opts.ttlMs` (default 24 h) bounds its wait.
+   * It resolves as any send: with `ack`, 'ok' once acknowledged ('timed out': still stored, still
+   * sent later; 'error': refused by the server, dropped); without `ack`, 'ok' once stored.
+   */
+  async send(args: { type: string; event?: string; payload?: unknown; [key: string]: unknown }, opts: { timeout?: number; durable?: boolean; ttlMs?: number } = {}): Promise<PushResult | string> {
     const timeout = opts.timeout ?? this.#owner.timeout
     if (args.type === 'presence') {
       if (args.event === 'untrack') return this.untrack()
@@ -125,12 +134,18 @@ export class RealtimeChannel {
     if (args.type !== 'broadcast' || typeof args.event !== 'string') {
       throw new TypeError(`send(): only { type: 'broadcast', event: <string>, payload } and presence are supported, got type ${JSON.stringify(args.type)}`)
     }
+    if (opts.durable === true && this.state === 'closed' && !this.joinedOnce) {
+      throw new TypeError(`send(): a durable send needs a subscribed channel (call subscribe() on "${this.subTopic}" first; REST cannot keep it)`)
+    }
     if (this.state === 'closed' && !this.joinedOnce) {
       return restBroadcast(this.#owner.rest(timeout), this.subTopic, args.event, args.payload, this.private)
     }
     const { type: _type, ...rest } = args
     const link = await this.#owner.link()
-    return link.send(this.subId, { type: 'broadcast', ...rest }, timeout)
+    if (opts.durable !== true) return link.send(this.subId, { type: 'broadcast', ...rest }, timeout)
+    // the id makes a send that a host runs twice (a worker lost mid-command) one stored item
+    const durable = { durable: true, id: durableId(), ...(opts.ttlMs === undefined ? {} : { ttlMs: opts.ttlMs }) }
+    return link.send(this.subId, { type: 'broadcast', ...rest }, timeout, durable)
   }
 
   httpSend(event: string, payload: unknown, opts: { timeout?: number } = {}): Promise<{ success: true }> {
@@ -240,6 +255,13 @@ export class RealtimeChannel {
     if (this.#callback) safeCall(this.#callback as (s: never, e?: never) => void, event.status as never, error as never)
     this.#status.push(error ? { status: event.status, error } : { status: event.status })
   }
+}
+
+/** A random id for a durable send (randomUUID needs a secure context; getRandomValues does not). */
+function durableId(): string {
+  const crypto = globalThis.crypto
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID()
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('')
 }
 
 function matchesEvent(filter: Record<string, unknown>, event: unknown): boolean {

@@ -2,7 +2,9 @@
 // The engine: one socket, its heartbeat, its token, and the server channels every tab
 // session shares. This file is the driver: it commits each machine's new state, runs
 // the effects (socket, timers, sends), and routes frames. The decisions live in the
-// pure machines (machines/*), the per-topic sharing in server-channel.ts.
+// pure machines (machines/*), the per-topic sharing in server-channel.ts. With
+// `storage`, the per-browser client id (client-id.ts) and the durable outbox (durable.ts,
+// durable-channel.ts) live there.
 //
 // Connection lifecycle:
 //   a session subscribes or connects → ConnectionMachine 'connect' → socket created, token
@@ -23,6 +25,9 @@ import { type Sink, SessionQueue } from './session-queue.ts'
 import { refusedStatus, type SocketLike, socketUrl, type WebSocketLikeConstructor } from './transport.ts'
 import type { ConnectionError } from './machines/connection.ts'
 import type { TokenProvider } from './auth-token.ts'
+import { DEFAULT_DURABLE_LIMIT, defaultRandomId, DurableStore } from './durable.ts'
+import { loadClientId } from './client-id.ts'
+import type { Storage } from './storage.ts'
 
 export interface EngineOptions {
   /** The Realtime base URL, e.g. wss://<ref>.supabase.co/realtime/v1 (`/websocket` is appended). */
@@ -51,6 +56,14 @@ export interface EngineOptions {
   logger?: Logger
   /** Jitter source in [0, 1). Default Math.random. */
   random?: () => number
+  /** Where the client id and the durable outbox live (DESIGN.md "Persistence"). Without it durable sends reject. Never holds tokens. */
+  storage?: Storage
+  /** Namespaces the durable outbox in `storage`: engines with the same key deliver each other's stored sends. Default: the endpoint. */
+  storageKey?: string
+  /** Durable sends stored per topic at most (over it: OutboxFullError). Default 1000. */
+  durableLimit?: number
+  /** Random ids (client id, durable sends, this engine's leases). Default crypto.randomUUID. */
+  randomId?: () => string
 }
 
 export interface EngineCounters {
@@ -97,6 +110,10 @@ export class Engine {
   #connQueue: ConnectionEvent[] = []
   #connBusy = false
   readonly #host: ChannelHost
+  readonly #randomId: () => string
+  readonly #durable: DurableStore | undefined
+  readonly #clientId: Promise<string | undefined>
+  #clientIdValue: string | undefined
 
   constructor(options: EngineOptions) {
     if (!options.params?.apikey) throw new TypeError('API key is required to connect to Realtime (params.apikey)')
@@ -113,6 +130,18 @@ export class Engine {
     this.url = socketUrl(options.endPoint, options.params, vsn)
     this.#clock = options.clock ?? realClock
     this.#log = options.logger ?? silentLogger
+    this.#randomId = options.randomId ?? defaultRandomId
+    const storage = options.storage
+    this.#durable = storage && new DurableStore({
+      storage,
+      namespace: options.storageKey ?? options.endPoint.replace(/\/+$/, ''),
+      clock: this.#clock,
+      logger: this.#log,
+      owner: this.#randomId(),
+      limit: options.durableLimit ?? DEFAULT_DURABLE_LIMIT,
+    })
+    this.#clientId = storage ? loadClientId(storage, this.#randomId, this.#log) : Promise.resolve(undefined)
+    void this.#clientId.then((id) => (this.#clientIdValue = id))
     this.#auth = new AuthTokenManager({ clock: this.#clock, logger: this.#log })
     this.#auth.onChange((token) => {
       if (typeof token === 'string') for (const channel of this.#channels.values()) channel.pushToken(token)
@@ -128,7 +157,17 @@ export class Engine {
       send: (message) => this.#send(message),
       refreshToken: () => this.#settle(this.#auth.refresh()),
       changed: (channel) => this.#channelChanged(channel),
+      durable: this.#durable,
     }
+  }
+
+  /** The per-browser client id: created once in `storage` (a random UUID) and kept; undefined without storage. */
+  clientId(): Promise<string | undefined> {
+    return this.#clientId
+  }
+
+  get sessionCount(): number {
+    return this.#sessions.size
   }
 
   get connection(): ConnectionState {
@@ -153,6 +192,7 @@ export class Engine {
       ensureConnected: () => this.#dispatch({ type: 'connect' }),
       detached: (session) => this.#sessions.delete(session.id),
       timeoutMs: this.options.timeout,
+      randomId: () => this.#randomId(),
     }
     const session = new Session(tabId, engine, queue)
     this.#sessions.set(tabId, session)
@@ -434,12 +474,14 @@ export class Engine {
   inspect() {
     return {
       connection: this.#connectionEvent(),
+      clientId: this.#clientIdValue ?? null,
       url: this.url.replace(/apikey=[^&]*/, 'apikey=…'),
       heartbeat: { state: this.#hb.name, lastRttMs: this.#lastRttMs },
       token: { present: this.#auth.token !== null, settling: this.#settling },
       sessions: [...this.#sessions.values()].map((s) => ({ id: s.id, subscriptions: s.subscriptions.size, queueDepth: s.queue.depth, dropped: s.queue.dropped })),
       channels: [...this.#channels.values()].map((c) => c.snapshot()),
       counters: { ...this.counters },
+      durable: this.#durable ? { inFlight: this.#durable.inFlight } : null,
     }
   }
 }

@@ -2,8 +2,12 @@
 // heartbeat, one token and one channel per topic for every tab session attached to it.
 
 export { Engine } from './engine.ts'
+export { CLIENT_ID_KEY } from './client-id.ts'
 export type { EngineCounters, EngineOptions, EngineSnapshot } from './engine.ts'
 export { Session } from './session.ts'
+export type { SendOptions } from './session.ts'
+export { DEFAULT_DURABLE_TTL_MS, MAX_DURABLE_TTL_MS } from './durable.ts'
+export type { DurableEntry } from './durable.ts'
 export type { SubscriptionSpec } from './join-union.ts'
 export type { EngineEvent, ErrorData } from './events.ts'
 export type { Sink } from './session-queue.ts'

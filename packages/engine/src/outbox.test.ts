@@ -211,6 +211,24 @@ describe('reply', () => {
     await microtasks()
     expect(results).toEqual({ a: 'timed out' })
   })
+
+  test('runs onReply with the status when the server answers (before the push settles), never on a timeout', async () => {
+    const { clock, outbox, send } = setup()
+    const seen: string[] = []
+    const results = track({
+      a: outbox.enqueue(push('a', { onReply: (status) => seen.push(`a:${status}`) })),
+      b: outbox.enqueue(push('b', { timeoutMs: 100, onReply: (status) => seen.push(`b:${status}`) })),
+      c: outbox.enqueue(push('c', { onReply: () => { throw new Error('hook failed') } })),
+    })
+    outbox.flush(send)
+    outbox.reply('1', 'error')
+    expect(seen).toEqual(['a:error'])
+    clock.advance(100)
+    expect(outbox.reply('2', 'ok')).toBe(false)
+    outbox.reply('3', 'ok')
+    await microtasks()
+    expect({ seen, results }).toEqual({ seen: ['a:error'], results: { a: 'error', b: 'timed out', c: 'ok' } })
+  })
 })
 
 describe('socketDown', () => {

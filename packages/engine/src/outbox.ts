@@ -16,7 +16,9 @@
 //   resolves 'ok' as soon as it is sent (realtime-js resolves it at once, even while buffered; here
 //   a buffered one that never gets out resolves 'timed out'). Otherwise it waits for
 //   reply(ref, status): "ok" → 'ok', anything else → 'error'. No reply before its deadline →
-//   'timed out'. reply() returns whether the ref belonged to a push waiting here.
+//   'timed out'. reply() returns whether the ref belonged to a push waiting here. A push's
+//   optional `onReply(status)` runs when the server answers it, before it settles (the durable
+//   outbox deletes its stored copy right there, durable.ts).
 // - socketDown(): the driver calls it when the socket closes. Pushes sent but not answered forget
 //   their refs (a new socket never answers an old ref, and refs may repeat) and resolve
 //   'timed out' at their deadline, as in realtime-js. Queued pushes are untouched.
@@ -46,6 +48,8 @@ export interface OutboxPush {
   payload: unknown
   timeoutMs: number
   awaitReply: boolean
+  /** Runs when the server answers this push (any status), before its promise settles. */
+  onReply?: (status: string) => void
 }
 
 export interface OutboxOptions {
@@ -133,6 +137,11 @@ export class Outbox {
   reply(ref: string, status: string): boolean {
     const entry = this.#byRef.get(ref)
     if (!entry) return false
+    try {
+      entry.push.onReply?.(status)
+    } catch {
+      // the hook's failure is its own: the push still settles
+    }
     this.#settle(entry, status === 'ok' ? 'ok' : 'error')
     return true
   }

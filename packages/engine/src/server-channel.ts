@@ -1,7 +1,9 @@
 // One topic on the one socket, shared by every tab subscribed to it: drives the
 // ChannelMachine, the Outbox and the PresenceTracker with their effects, keeps the
 // presence state to replay to a tab that arrives late, and routes what the server sends
-// to the subscriptions it is for (DESIGN.md "Many tabs, one socket").
+// to the subscriptions it is for (DESIGN.md "Many tabs, one socket"). Durable broadcasts
+// go through its DurableChannel (durable-channel.ts), which stores them and feeds them to
+// the same Outbox after each join.
 
 import {
   applyPresenceEvent, bindingReceives, classifySystemMessage, initialPresenceSync, type Message,
@@ -16,6 +18,8 @@ import {
   initialPresenceTrackerState, PRESENCE_MIN_INTERVAL_MS, type PresenceTrackerEvent, type PresenceTrackerState, transitionPresence,
 } from './machines/presence-tracker.ts'
 import { Outbox, type PushResult } from './outbox.ts'
+import { DurableChannel } from './durable-channel.ts'
+import type { DurableStore } from './durable.ts'
 
 export interface ChannelHost {
   clock: Clock
@@ -32,6 +36,14 @@ export interface ChannelHost {
   refreshToken(): void
   /** The channel's state or subscriptions changed (deferred disconnect, inspect). */
   changed(channel: ServerChannel): void
+  /** The durable outbox, when the engine has storage. */
+  durable?: DurableStore | undefined
+}
+
+/** What a durable broadcast needs besides its payload (Session.send validated it). */
+export interface DurableSend {
+  id: string
+  ttlMs: number
 }
 
 export interface SessionHandle {
@@ -62,12 +74,27 @@ export class ServerChannel {
   #joinedKey = ''
   #serverIds: Array<number | undefined> = []
   #lastShutdown: { kind: ShutdownKind; message: string } | undefined
+  readonly #durable: DurableChannel | undefined
 
   constructor(topic: string, host: ChannelHost) {
     this.topic = topic
     this.#host = host
     this.outbox = new Outbox({ topic, clock: host.clock, limit: host.outboxLimit })
     this.#union = joinUnion(topic, [], null)
+    this.#durable = host.durable && new DurableChannel(host.durable, {
+      topic,
+      clock: host.clock,
+      logger: host.logger,
+      timeoutMs: host.timeoutMs,
+      joined: () => this.#state.name === 'joined',
+      room: () => host.outboxLimit - this.outbox.size,
+      push: (payload, onReply) => {
+        const acked = this.outbox.enqueue({ event: 'broadcast', payload, timeoutMs: host.timeoutMs, awaitReply: true, onReply })
+        this.#flushOutbox()
+        return acked
+      },
+      delivered: (payload, sender) => this.#echo(payload, sender === undefined ? undefined : this.#subs.get(sender)),
+    })
   }
 
   get state(): ChannelState {
@@ -124,21 +151,32 @@ export class ServerChannel {
     this.#host.changed(this)
   }
 
-  /** A broadcast from a tab: sent once; echoed to the other subscriptions once the server acknowledged it. */
-  broadcast(session: SessionHandle, subId: string, payload: Record<string, unknown>, timeoutMs: number): Promise<PushResult> {
-    const sender = this.#subs.get(`${session.id}/${subId}`)
+  /**
+   * A broadcast from a tab: sent once; echoed to the other subscriptions once the server
+   * acknowledged it. A durable one is stored first and goes out through the durable outbox.
+   */
+  broadcast(session: SessionHandle, subId: string, payload: Record<string, unknown>, timeoutMs: number, durable?: DurableSend): Promise<PushResult> {
+    const key = `${session.id}/${subId}`
+    const sender = this.#subs.get(key)
+    const awaitAck = sender?.spec.config.broadcast?.ack === true
+    if (durable) {
+      if (!this.#durable) return Promise.reject(new Error('durable sends need storage (EngineOptions.storage)'))
+      return this.#durable.send(key, durable.id, payload, { timeoutMs, ttlMs: durable.ttlMs, awaitAck })
+    }
     const full = this.outbox.size >= this.#host.outboxLimit
     const acked = this.outbox.enqueue({ event: 'broadcast', payload, timeoutMs, awaitReply: true })
-    void acked.then((result) => {
-      if (result !== 'ok') return
-      for (const sub of this.#subs.values()) {
-        if (sub === sender && sender.spec.config.broadcast?.self !== true) continue
-        sub.session.emit({ type: 'broadcast', sub: sub.subId, payload: payload as never })
-      }
-    }, () => {})
+    void acked.then((result) => result === 'ok' && this.#echo(payload, sender), () => {})
     this.#flushOutbox()
     // without ack the caller gets 'ok' at once, as from realtime-js; a full outbox still rejects
-    return sender?.spec.config.broadcast?.ack === true || full ? acked : Promise.resolve('ok')
+    return awaitAck || full ? acked : Promise.resolve('ok')
+  }
+
+  /** An acknowledged broadcast, to every subscription but its sender's (unless `self`). */
+  #echo(payload: Record<string, unknown>, sender: Subscription | undefined): void {
+    for (const sub of this.#subs.values()) {
+      if (sub === sender && sender.spec.config.broadcast?.self !== true) continue
+      sub.session.emit({ type: 'broadcast', sub: sub.subId, payload: payload as never })
+    }
   }
 
   track(sessionId: string, payload: Record<string, unknown>): void {
@@ -173,6 +211,7 @@ export class ServerChannel {
   dispose(): void {
     for (const timer of this.#timers.values()) this.#host.clock.clearTimeout(timer)
     this.#timers.clear()
+    this.#durable?.dispose()
     this.outbox.clear('error')
   }
 
@@ -310,6 +349,7 @@ export class ServerChannel {
         }
         case 'joined':
           this.#flushOutbox()
+          this.#durable?.replay()
           this.#presenceStep({ type: 'joined' })
           break
         case 'resubscribed':
@@ -371,7 +411,7 @@ export class ServerChannel {
       private: this.isPrivate,
       subscriptions: this.#subs.size,
       sessions: this.sessions,
-      outbox: { queued: this.outbox.size, waiting: this.outbox.waiting },
+      outbox: { queued: this.outbox.size, waiting: this.outbox.waiting, durableWaiting: this.#durable?.waiting ?? 0 },
       presence: { tracking: this.#trackers.size, sent: this.#presence.sent.kind, keys: Object.keys(this.#presenceSync.state).length },
       postgresBindings: this.#union.postgres.length,
     }

@@ -3,6 +3,7 @@
 // chooses; events for them come back through the session's queue.
 
 import type { ChannelHost, ServerChannel, SessionHandle } from './server-channel.ts'
+import { DEFAULT_DURABLE_TTL_MS, MAX_DURABLE_TTL_MS } from './durable.ts'
 import type { EngineEvent } from './events.ts'
 import type { SubscriptionSpec } from './join-union.ts'
 import type { PushResult } from './outbox.ts'
@@ -22,6 +23,41 @@ export interface SessionEngine {
   wantConnection(sessionId: string, want: boolean): void
   detached(session: Session): void
   timeoutMs: ChannelHost['timeoutMs']
+  randomId(): string
+}
+
+/** Options of one broadcast (Session.send). */
+export interface SendOptions {
+  /**
+   * Stored (EngineOptions.storage) until the server acknowledges it: it survives a reload and
+   * the closing of every tab, and goes out after the topic's next join (packages/engine/README.md
+   * "Durable sends"). The payload must be JSON (no binary payload).
+   */
+  durable?: boolean
+  /** How long a durable broadcast may wait to go out. Default 24 h, at most 30 days. */
+  ttlMs?: number
+  /** The durable item's id: a send repeated with the same id is stored once. Default: a random id. */
+  id?: string
+}
+
+/** The durable part of a send, checked; undefined for a plain send. @throws {TypeError} */
+function durableOf(payload: Record<string, unknown>, options: SendOptions, randomId: () => string): { id: string; ttlMs: number } | undefined {
+  if (options.durable !== true) return undefined
+  const ttlMs = options.ttlMs ?? DEFAULT_DURABLE_TTL_MS
+  if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0 || ttlMs > MAX_DURABLE_TTL_MS) {
+    throw new TypeError(`send(): ttlMs must be a number of milliseconds from 1 to ${MAX_DURABLE_TTL_MS}, got ${String(ttlMs)}`)
+  }
+  if (options.id !== undefined && (typeof options.id !== 'string' || options.id.length === 0 || options.id.length > 128)) {
+    throw new TypeError('send(): a durable id must be a string of 1 to 128 characters')
+  }
+  const inner = payload.payload
+  if (inner instanceof ArrayBuffer || ArrayBuffer.isView(inner)) throw new TypeError('send(): a binary payload cannot be durable (the outbox stores JSON)')
+  try {
+    JSON.stringify(payload)
+  } catch (error) {
+    throw new TypeError(`send(): a durable payload must be JSON (${error instanceof Error ? error.message : String(error)})`, { cause: error })
+  }
+  return { id: options.id ?? randomId(), ttlMs }
 }
 
 export class Session implements SessionHandle {
@@ -75,11 +111,17 @@ export class Session implements SessionHandle {
     this.#engine.existingChannel(topic)?.unsubscribe(this, subId)
   }
 
-  /** A broadcast on one of this session's subscriptions. */
-  send(subId: string, payload: Record<string, unknown>, timeoutMs = this.#engine.timeoutMs): Promise<PushResult> {
+  /** A broadcast on one of this session's subscriptions; `{ durable: true }` stores it until the server acknowledges it. */
+  send(subId: string, payload: Record<string, unknown>, timeoutMs = this.#engine.timeoutMs, options: SendOptions = {}): Promise<PushResult> {
     const channel = this.#channelOf(subId)
     if (!channel) return Promise.reject(new Error(`no subscription "${subId}" in this session: subscribe before sending`))
-    return channel.broadcast(this, subId, payload, timeoutMs)
+    let durable: { id: string; ttlMs: number } | undefined
+    try {
+      durable = durableOf(payload, options, () => this.#engine.randomId())
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new TypeError(String(error)))
+    }
+    return channel.broadcast(this, subId, payload, timeoutMs, durable)
   }
 
   /** @throws {TypeError} when the payload is not a plain object that JSON can carry */

@@ -1,11 +1,16 @@
-// Storage, injected: what the engine's host may persist (a per-browser client id, the
-// durable outbox). Never tokens, never other users' presence. The client package
+// Storage, injected: what the engine's host may persist (the per-browser client id and the
+// durable outbox, durable.ts). Never tokens, never other users' presence. The client package
 // provides an IndexedDB implementation (idb-keyval); tests use MemoryStorage.
+// `update` is atomic (one IndexedDB transaction): several engines of one browser (a
+// dedicated worker per tab, pages) share the store, and a read-modify-write of one of them
+// must not lose another's write.
 
 export interface Storage {
   get<T>(key: string): Promise<T | undefined>
   set(key: string, value: unknown): Promise<void>
   delete(key: string): Promise<void>
+  /** Atomically replaces the value under `key` with `fn(current)` (`undefined` deletes it); resolves with the new value. */
+  update<T>(key: string, fn: (current: T | undefined) => T | undefined): Promise<T | undefined>
 }
 
 export class MemoryStorage implements Storage {
@@ -23,6 +28,17 @@ export class MemoryStorage implements Storage {
   delete(key: string): Promise<void> {
     this.#data.delete(key)
     return Promise.resolve()
+  }
+
+  update<T>(key: string, fn: (current: T | undefined) => T | undefined): Promise<T | undefined> {
+    try {
+      const next = fn(structuredCloneSafe(this.#data.get(key)) as T | undefined)
+      if (next === undefined) this.#data.delete(key)
+      else this.#data.set(key, structuredCloneSafe(next))
+      return Promise.resolve(structuredCloneSafe(next) as T | undefined)
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)))
+    }
   }
 }
 

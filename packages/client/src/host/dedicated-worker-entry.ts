@@ -1,9 +1,11 @@
 // The dedicated Worker's entry (host 'worker', where SharedWorker is missing): one tab, one
-// worker, one socket, the same command surface and protocol as the SharedWorker host. The
-// worker global is typed narrowly (DOM and WebWorker typings conflict in one program).
+// worker, one socket, the same command surface, protocol and IndexedDB storage as the
+// SharedWorker host. The worker global is typed narrowly (DOM and WebWorker typings conflict
+// in one program).
 
 import type { Endpoint } from 'comlink'
 import type { WebSocketLikeConstructor } from '@shared-realtime/engine'
+import { browserStorage } from './idb-storage.ts'
 import { type LocksLike, WorkerHost } from './worker-api.ts'
 
 interface DedicatedWorkerScope extends Endpoint {
@@ -14,4 +16,4 @@ interface DedicatedWorkerScope extends Endpoint {
 
 const scope = globalThis as unknown as DedicatedWorkerScope
 
-new WorkerHost({ kind: 'worker', transport: scope.WebSocket, locks: scope.navigator.locks, name: scope.name }).expose(scope)
+new WorkerHost({ kind: 'worker', transport: scope.WebSocket, locks: scope.navigator.locks, name: scope.name, storage: browserStorage() }).expose(scope)

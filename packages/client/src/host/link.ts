@@ -4,7 +4,9 @@
 // it is plain data (structured-clone-able), except the token provider, which a worker host
 // calls back through a Comlink proxy with a deadline.
 
-import type { EngineEvent, PushResult, SubscriptionSpec } from '@shared-realtime/engine'
+import type { EngineEvent, PushResult, SendOptions, SubscriptionSpec } from '@shared-realtime/engine'
+
+export type { SendOptions }
 
 export type HostKind = 'shared-worker' | 'worker' | 'page'
 
@@ -35,7 +37,8 @@ export interface HostLink {
   attach(config: EngineConfig, onEvents: (events: EngineEvent[]) => void): Promise<void>
   subscribe(subId: string, topic: string, spec: SubscriptionSpec): Promise<void>
   unsubscribe(subId: string): Promise<void>
-  send(subId: string, payload: Record<string, unknown>, timeoutMs: number): Promise<PushResult>
+  /** A broadcast; `options.durable` stores it until the server acknowledges it (the engine's Session.send). */
+  send(subId: string, payload: Record<string, unknown>, timeoutMs: number, options?: SendOptions): Promise<PushResult>
   track(subId: string, payload: Record<string, unknown>): Promise<void>
   untrack(subId: string): Promise<void>
   setAuth(token: string | null): Promise<void>

@@ -2,7 +2,7 @@
 // in the page downloads the engine; with the engine in a worker, the main-thread bundle
 // stays small.
 import type { EngineEvent, PushResult, SubscriptionSpec, WebSocketLikeConstructor } from '@shared-realtime/engine'
-import type { EngineConfig, HostLink, HostSnapshot, TokenProviderFn } from './link.ts'
+import type { EngineConfig, HostLink, HostSnapshot, SendOptions, TokenProviderFn } from './link.ts'
 
 export class LazyPageLink implements HostLink {
   readonly kind = 'page' as const
@@ -27,8 +27,8 @@ export class LazyPageLink implements HostLink {
   async unsubscribe(subId: string): Promise<void> {
     return (await this.#link()).unsubscribe(subId)
   }
-  async send(subId: string, payload: Record<string, unknown>, timeoutMs: number): Promise<PushResult> {
-    return (await this.#link()).send(subId, payload, timeoutMs)
+  async send(subId: string, payload: Record<string, unknown>, timeoutMs: number, options?: SendOptions): Promise<PushResult> {
+    return (await this.#link()).send(subId, payload, timeoutMs, options)
   }
   async track(subId: string, payload: Record<string, unknown>): Promise<void> {
     return (await this.#link()).track(subId, payload)

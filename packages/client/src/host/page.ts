@@ -1,10 +1,14 @@
 // The in-page host: the engine runs in this page (no worker). Used where workers are not
 // available (Node with `transport`, old browsers) and as the fallback of `host: 'auto'`.
 // Same HostLink as the worker hosts, so the API above it cannot tell the difference.
+// Its engines keep the client id and the durable outbox in IndexedDB (idb-storage.ts), as
+// the workers' do; an engine whose last client detached is disposed (its durable sends stay
+// stored for the next engine to join their topic).
 
-import type { EngineEvent, Session, WebSocketLikeConstructor } from '@shared-realtime/engine'
+import type { Engine, EngineEvent, Session, WebSocketLikeConstructor } from '@shared-realtime/engine'
 import { EngineRegistry } from './engines.ts'
-import type { EngineConfig, HostLink, HostSnapshot, TokenProviderFn } from './link.ts'
+import { browserStorage } from './idb-storage.ts'
+import type { EngineConfig, HostLink, HostSnapshot, SendOptions, TokenProviderFn } from './link.ts'
 
 let registry: EngineRegistry | undefined
 let nextTab = 1
@@ -13,7 +17,7 @@ export class PageLink implements HostLink {
   readonly kind = 'page' as const
   readonly #transport: WebSocketLikeConstructor
   #session: Session | undefined
-  #engineSnapshot: (() => unknown) | undefined
+  #engine: Engine | undefined
 
   constructor(transport: WebSocketLikeConstructor) {
     this.#transport = transport
@@ -25,7 +29,7 @@ export class PageLink implements HostLink {
   }
 
   attach(config: EngineConfig, onEvents: (events: EngineEvent[]) => void): Promise<void> {
-    registry ??= new EngineRegistry(this.#transport)
+    registry ??= new EngineRegistry(this.#transport, undefined, browserStorage())
     const engine = registry.engineFor(config)
     const session = engine.attach(`page-${nextTab++}`, (batch) => {
       try {
@@ -35,7 +39,7 @@ export class PageLink implements HostLink {
       }
     })
     this.#session = session
-    this.#engineSnapshot = () => engine.inspect()
+    this.#engine = engine
     return Promise.resolve()
   }
 
@@ -47,8 +51,8 @@ export class PageLink implements HostLink {
     return Promise.resolve().then(() => this.#s().unsubscribe(subId))
   }
 
-  send(subId: string, payload: Record<string, unknown>, timeoutMs: number) {
-    return Promise.resolve().then(() => this.#s().send(subId, payload, timeoutMs))
+  send(subId: string, payload: Record<string, unknown>, timeoutMs: number, options?: SendOptions) {
+    return Promise.resolve().then(() => this.#s().send(subId, payload, timeoutMs, options))
   }
 
   track(subId: string, payload: Record<string, unknown>): Promise<void> {
@@ -80,12 +84,14 @@ export class PageLink implements HostLink {
   }
 
   inspect(): Promise<HostSnapshot> {
-    return Promise.resolve({ host: 'page', instance: 'page', engine: this.#engineSnapshot?.() })
+    return Promise.resolve({ host: 'page', instance: 'page', engine: this.#engine?.inspect() })
   }
 
   detach(): Promise<void> {
     this.#session?.detach()
     this.#session = undefined
+    if (this.#engine) registry?.release(this.#engine)
+    this.#engine = undefined
     return Promise.resolve()
   }
 }

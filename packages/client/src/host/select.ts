@@ -6,7 +6,7 @@
 // app keeps working with the best host available; `link.kind` says which one it got.
 
 import type { EngineEvent, PushResult, SubscriptionSpec, WebSocketLikeConstructor } from '@shared-realtime/engine'
-import type { EngineConfig, HostKind, HostLink, HostSnapshot, TokenProviderFn } from './link.ts'
+import type { EngineConfig, HostKind, HostLink, HostSnapshot, SendOptions, TokenProviderFn } from './link.ts'
 import { LazyPageLink } from './page-lazy.ts'
 import { WorkerLink, type WorkerLinkOptions } from './worker-link.ts'
 import { HostError, isHostError } from './worker-protocol.ts'
@@ -96,8 +96,8 @@ class FallbackLink implements HostLink {
   unsubscribe(subId: string): Promise<void> {
     return Promise.resolve().then(() => this.#l().unsubscribe(subId))
   }
-  send(subId: string, payload: Record<string, unknown>, timeoutMs: number): Promise<PushResult> {
-    return Promise.resolve().then(() => this.#l().send(subId, payload, timeoutMs))
+  send(subId: string, payload: Record<string, unknown>, timeoutMs: number, options?: SendOptions): Promise<PushResult> {
+    return Promise.resolve().then(() => this.#l().send(subId, payload, timeoutMs, options))
   }
   track(subId: string, payload: Record<string, unknown>): Promise<void> {
     return Promise.resolve().then(() => this.#l().track(subId, payload))

@@ -1,9 +1,11 @@
 // The SharedWorker's entry: one WorkerHost for every tab of this origin (and this protocol
 // version: the worker's name carries it). Each connecting tab's port gets its own command
-// surface. DOM and WebWorker typings conflict in one program, so the few globals used
-// here are typed narrowly instead of through the WebWorker lib.
+// surface. Its engines keep the client id and the durable outbox in IndexedDB. DOM and
+// WebWorker typings conflict in one program, so the few globals used here are typed
+// narrowly instead of through the WebWorker lib.
 
 import type { WebSocketLikeConstructor } from '@shared-realtime/engine'
+import { browserStorage } from './idb-storage.ts'
 import { type LocksLike, WorkerHost } from './worker-api.ts'
 
 interface SharedWorkerScope {
@@ -15,7 +17,7 @@ interface SharedWorkerScope {
 
 const scope = globalThis as unknown as SharedWorkerScope
 
-const host = new WorkerHost({ kind: 'shared-worker', transport: scope.WebSocket, locks: scope.navigator.locks, name: scope.name })
+const host = new WorkerHost({ kind: 'shared-worker', transport: scope.WebSocket, locks: scope.navigator.locks, name: scope.name, storage: browserStorage() })
 
 scope.addEventListener('connect', (event) => {
   const port = event.ports[0]

@@ -7,7 +7,7 @@
 // command, sink or port becomes an error reply or a log line, never a dead worker.
 
 import * as Comlink from 'comlink'
-import { silentLogger, type Engine, type EngineEvent, type Logger, type Session, type WebSocketLikeConstructor } from '@shared-realtime/engine'
+import { silentLogger, type Engine, type EngineEvent, type Logger, type Session, type Storage, type WebSocketLikeConstructor } from '@shared-realtime/engine'
 import { EngineRegistry } from './engines.ts'
 import type { EngineConfig, TokenProviderFn } from './link.ts'
 import { guardEndpoint } from './worker-guard.ts'
@@ -28,6 +28,8 @@ export interface WorkerHostOptions {
   /** The worker's `name`, reported by inspect. */
   name?: string
   logger?: Logger
+  /** The engines' client id and durable outbox (the entries pass IndexedDB). Without it, durable sends are refused. */
+  storage?: Storage
 }
 
 interface TabRecord {
@@ -65,7 +67,7 @@ export class WorkerHost {
     this.#name = options.name ?? ''
     this.#locks = options.locks
     this.#log = options.logger ?? silentLogger
-    this.#registry = new EngineRegistry(options.transport, options.logger)
+    this.#registry = new EngineRegistry(options.transport, options.logger, options.storage)
     this.#holdsLock = new Promise<void>((held) => {
       if (!this.#locks) return held()
       const forever = new AbortController().signal
@@ -109,8 +111,8 @@ export class WorkerHost {
           tab().session.subscribe(check.checkSubId(subId), t, check.checkSpec(t, spec))
         }),
       unsubscribe: (subId: unknown) => done(() => tab().session.unsubscribe(check.checkSubId(subId))),
-      send: (subId: unknown, payload: unknown, timeoutMs: unknown) =>
-        this.#reply(() => tab().session.send(check.checkSubId(subId), check.checkBroadcast(payload), check.checkTimeout(timeoutMs))),
+      send: (subId: unknown, payload: unknown, timeoutMs: unknown, options: unknown) =>
+        this.#reply(() => tab().session.send(check.checkSubId(subId), check.checkBroadcast(payload), check.checkTimeout(timeoutMs), check.checkSendOptions(options))),
       track: (subId: unknown, payload: unknown) => done(() => tab().session.track(check.checkSubId(subId), check.checkPresence(payload))),
       untrack: (subId: unknown) => done(() => tab().session.untrack(check.checkSubId(subId))),
       setAuth: (token: unknown) => this.#reply(async () => (await tab().session.setAuth(check.checkToken(token)), null)),

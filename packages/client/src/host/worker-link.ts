@@ -6,7 +6,7 @@
 
 import * as Comlink from 'comlink'
 import type { EngineEvent, PushResult, SubscriptionSpec } from '@shared-realtime/engine'
-import type { EngineConfig, HostLink, TokenProviderFn } from './link.ts'
+import type { EngineConfig, HostLink, SendOptions, TokenProviderFn } from './link.ts'
 import { PROVIDER_ALLOWANCE_MS, TabMemory } from './worker-memory.ts'
 import { type Spawner, spawnDedicatedWorker, spawnSharedWorker } from './worker-spawn.ts'
 import { Supervisor } from './worker-supervisor.ts'
@@ -53,10 +53,14 @@ export class WorkerLink implements HostLink {
     return this.#replayed('unsubscribe', (api) => api.unsubscribe(subId))
   }
 
-  send(subId: string, payload: Record<string, unknown>, timeoutMs: number): Promise<PushResult> {
+  /**
+   * Run once more on a new worker when the first one is lost. A durable send carries its id
+   * (RealtimeChannel makes one), so the second run finds it stored and does not store it twice.
+   */
+  send(subId: string, payload: Record<string, unknown>, timeoutMs: number, options?: SendOptions): Promise<PushResult> {
     // a bad timeout is the worker's to refuse (bad-request), not a reason for a short deadline
     const ms = Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs + this.#commandMs : this.#commandMs
-    return this.#value('send', (api) => api.send(subId, payload, timeoutMs), ms)
+    return this.#value('send', (api) => (options === undefined ? api.send(subId, payload, timeoutMs) : api.send(subId, payload, timeoutMs, options)), ms)
   }
 
   track(subId: string, payload: Record<string, unknown>): Promise<void> {

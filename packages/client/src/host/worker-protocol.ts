@@ -7,13 +7,14 @@
 // Argument validators live in worker-validate.ts.
 
 import { type EngineEvent, OutboxFullError, type PushResult, type SubscriptionSpec } from '@shared-realtime/engine'
-import type { EngineConfig, HostSnapshot, TokenProviderFn } from './link.ts'
+import type { EngineConfig, HostSnapshot, SendOptions, TokenProviderFn } from './link.ts'
 
 /** Bump on any incompatible change of the commands, replies or port messages. */
 /** The Web Lock a worker holds for its whole life: a tab granted it knows that worker is gone. */
 export const workerLockName = (instance: string): string => `shared-realtime-worker:${instance}`
 
-export const TAB_PROTOCOL_VERSION = 1
+// 2: send() takes SendOptions (durable sends); a worker of version 1 would ignore them.
+export const TAB_PROTOCOL_VERSION = 2
 
 /** The worker's `name`. worker-spawn.ts repeats it as a literal (Vite needs one): keep them equal. */
 export const WORKER_NAME = `shared-realtime-v${TAB_PROTOCOL_VERSION}`
@@ -123,7 +124,7 @@ export type TabApi = {
   attach(tabId: string, config: EngineConfig, eventsPort: MessagePort, lockName: string, protocol: number): Promise<Reply<AttachInfo>>
   subscribe(subId: string, topic: string, spec: SubscriptionSpec): Promise<Reply<null>>
   unsubscribe(subId: string): Promise<Reply<null>>
-  send(subId: string, payload: Record<string, unknown>, timeoutMs: number): Promise<Reply<PushResult>>
+  send(subId: string, payload: Record<string, unknown>, timeoutMs: number, options?: SendOptions): Promise<Reply<PushResult>>
   track(subId: string, payload: Record<string, unknown>): Promise<Reply<null>>
   untrack(subId: string): Promise<Reply<null>>
   setAuth(token: string | null): Promise<Reply<null>>

@@ -5,8 +5,8 @@
 // other tabs (a channel's join config is shared: one tab's garbage must not break the join).
 
 import { buildJoinPayload, type ChannelConfig, type PostgresChangesBinding } from '@shared-realtime/protocol'
-import type { SubscriptionSpec } from '@shared-realtime/engine'
-import type { EngineConfig, TokenProviderFn } from './link.ts'
+import { MAX_DURABLE_TTL_MS, type SubscriptionSpec } from '@shared-realtime/engine'
+import type { EngineConfig, SendOptions, TokenProviderFn } from './link.ts'
 import { HostError, isRecord, TAB_PROTOCOL_VERSION } from './worker-protocol.ts'
 
 const MAX_TIMER_MS = 2_147_483_647
@@ -146,6 +146,21 @@ export function checkBroadcast(value: unknown): Record<string, unknown> {
   if (b.type !== 'broadcast') throw badRequest('payload.type', "'broadcast'", b.type)
   str('payload.event', b.event, 1024)
   return b
+}
+
+/** A send's options: `{ durable?: boolean, ttlMs?: 1..30 days, id?: string }`, or undefined. */
+export function checkSendOptions(value: unknown): SendOptions | undefined {
+  if (value === undefined) return undefined
+  const o = record('options', value)
+  for (const key of Object.keys(o)) if (key !== 'durable' && key !== 'ttlMs' && key !== 'id') throw badRequest(`options.${key}`, 'absent (durable, ttlMs and id only)', o[key])
+  const options: SendOptions = {}
+  const durable = optional(o.durable, (d) => bool('options.durable', d))
+  const ttlMs = optional(o.ttlMs, (t) => num('options.ttlMs', t, 1, MAX_DURABLE_TTL_MS))
+  const id = optional(o.id, (i) => str('options.id', i, 128))
+  if (durable !== undefined) options.durable = durable
+  if (ttlMs !== undefined) options.ttlMs = ttlMs
+  if (id !== undefined) options.id = id
+  return options
 }
 
 /** A presence payload: a plain object JSON can carry. */

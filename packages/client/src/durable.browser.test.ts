@@ -1,0 +1,162 @@
+// Durable sends in real Chromium against the dev server: stored in IndexedDB before the
+// channel has joined, delivered once after the join, for every host; and, with the in-page
+// host, still delivered when the engine that stored it is gone before its join ("every tab
+// closed"), by the next client that subscribes to the topic. The receiver is a plain
+// WebSocket (another browser: no engine, no storage), so what it gets came from the server.
+// The dev server's join delay makes "not joined yet" certain; nothing here sleeps.
+
+import { createStore, get } from 'idb-keyval'
+import { afterEach, describe, expect, inject, test } from 'vitest'
+import { commands } from 'vitest/browser'
+import { buildJoinPayload } from '@shared-realtime/protocol'
+import type { DurableEntry, WebSocketLikeConstructor } from '@shared-realtime/engine'
+import { IDB_DATABASE, IDB_STORE } from './host/idb-storage.ts'
+import { PageLink } from './host/page.ts'
+import { EventLog, subscribed as subscribedEvent, testConfig } from './host/test-support/realtime.ts'
+import { RealtimeClient, type RealtimeChannel } from './index.ts'
+
+const HOSTS = ['shared-worker', 'worker', 'page'] as const
+const { url, anon } = inject('realtime')
+
+function collector<T>() {
+  const items: T[] = []
+  const waiters: Array<() => void> = []
+  return {
+    items,
+    push: (item: T) => {
+      items.push(item)
+      for (const wake of waiters.splice(0)) wake()
+    },
+    async count(n: number, timeoutMs = 10_000): Promise<T[]> {
+      const deadline = Date.now() + timeoutMs
+      while (items.length < n) {
+        if (Date.now() > deadline) throw new Error(`expected ${n} items, got ${items.length}: ${JSON.stringify(items)}`)
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, deadline - Date.now())
+          waiters.push(() => (clearTimeout(timer), resolve()))
+        })
+      }
+      return items
+    },
+  }
+}
+
+let topics = 0
+const uniqueTopic = (name: string) => `${name}-${Date.now().toString(36)}-${topics++}`
+const message = (n: number) => ({ type: 'broadcast', event: 'msg', payload: { n } })
+
+/** Another browser: a bare socket joined to `topic`, recording the broadcasts the server sends it. */
+async function receiver(topic: string) {
+  const ws = new WebSocket(`${url}/websocket?apikey=${anon}&vsn=1.0.0`)
+  const got = collector<unknown>()
+  const joined = new Promise<unknown>((resolve) => {
+    ws.addEventListener('message', (event: MessageEvent<string>) => {
+      const frame = JSON.parse(event.data) as { event: string; ref: string | null; payload: { status?: string } }
+      if (frame.event === 'phx_reply' && frame.ref === '1') resolve(frame.payload.status)
+      if (frame.event === 'broadcast') got.push(frame.payload)
+    })
+  })
+  await new Promise((resolve, reject) => {
+    ws.addEventListener('open', resolve)
+    ws.addEventListener('error', reject)
+  })
+  const full = `realtime:${topic}`
+  ws.send(JSON.stringify({ topic: full, event: 'phx_join', payload: buildJoinPayload({ topic: full, config: {} }), ref: '1', join_ref: '1' }))
+  expect(await joined).toBe('ok')
+  sockets.push(ws)
+  return got
+}
+
+/** The live (not yet acknowledged) durable items of a topic, read from IndexedDB as an engine would. */
+async function stored(topic: string): Promise<DurableEntry[]> {
+  const items = await get<Array<DurableEntry | { done: true }>>(JSON.stringify(['outbox', url, `realtime:${topic}`]), createStore(IDB_DATABASE, IDB_STORE))
+  return (items ?? []).filter((item): item is DurableEntry => !('done' in item))
+}
+
+function subscribed(channel: RealtimeChannel): Promise<string> {
+  return new Promise((resolve) => channel.subscribe((status) => status !== 'CLOSED' && resolve(status)))
+}
+
+const faults = (body: Record<string, unknown>) => commands.realtimeAdmin('/admin/faults', body)
+const sockets: WebSocket[] = []
+const clients: RealtimeClient[] = []
+afterEach(async () => {
+  await faults({ reset: true })
+  for (const c of clients.splice(0)) await c.removeAllChannels().catch(() => {})
+  for (const ws of sockets.splice(0)) ws.close()
+})
+
+let testId = 0
+const client = (host: (typeof HOSTS)[number], name: string) => {
+  const c = new RealtimeClient(url, { params: { apikey: anon, test: `durable-${host}-${testId++}-${name}` }, host })
+  clients.push(c)
+  return c
+}
+
+describe.each(HOSTS)('host %s', (host) => {
+  test('a durable send on a channel that has not joined yet is stored, then delivered once after the join', async () => {
+    const topic = uniqueTopic('durable-join')
+    const got = await receiver(topic)
+    await faults({ joins: { delayMs: 1000 } }) // the sender's join waits a second (reset after the test)
+    const sender = client(host, 'sender')
+    const channel = sender.channel(topic, { config: { broadcast: { ack: false } } })
+    const joined = subscribed(channel)
+    expect(await channel.send(message(1), { durable: true, ttlMs: 60_000 })).toBe('ok') // without ack: 'ok' once stored
+    expect(channel.state).toBe('joining')
+    expect(await stored(topic)).toMatchObject([{ payload: message(1), expiresAt: expect.any(Number) }])
+    expect(await joined).toBe('SUBSCRIBED')
+    expect(await got.count(1)).toEqual([message(1)])
+    // exactly once: a later send arrives right after it, with nothing in between
+    expect(await channel.send(message(2))).toBe('ok')
+    expect(await got.count(2)).toEqual([message(1), message(2)])
+    expect(await stored(topic)).toEqual([]) // deleted when the server acknowledged it
+    expect((await sender.inspect()).engine).toMatchObject({ clientId: expect.stringMatching(/^[0-9a-f-]{36}$/), durable: { inFlight: 0 } })
+  })
+
+  test('with ack, a durable send made before the join resolves ok once the server acknowledged it', async () => {
+    const topic = uniqueTopic('durable-ack')
+    const got = await receiver(topic)
+    await faults({ joins: { delayMs: 1000 } })
+    const channel = client(host, 'sender').channel(topic, { config: { broadcast: { ack: true } } })
+    const joined = subscribed(channel)
+    const sent = channel.send(message(1), { durable: true })
+    expect(channel.state).toBe('joining')
+    expect(await joined).toBe('SUBSCRIBED')
+    expect(await sent).toBe('ok')
+    expect(await got.count(1)).toEqual([message(1)])
+    expect(await stored(topic)).toEqual([])
+  })
+
+  test('a durable send on a channel never subscribed is refused (REST cannot keep it)', async () => {
+    const channel = client(host, 'rest').channel(uniqueTopic('durable-rest'))
+    await expect(channel.send(message(1), { durable: true })).rejects.toThrow('needs a subscribed channel')
+  })
+})
+
+describe('host page, every tab closed', () => {
+  test('a send stored by an engine torn down before its join is delivered once by the next client to subscribe', async () => {
+    const topic = uniqueTopic('durable-closed')
+    const got = await receiver(topic)
+    await faults({ joins: { delayMs: 5000 } }) // this engine never gets to join
+    const first = new PageLink(WebSocket as unknown as WebSocketLikeConstructor)
+    const log = new EventLog()
+    await first.attach(testConfig('durable-first'), log.push)
+    await first.subscribe('s1', `realtime:${topic}`, { config: { broadcast: { ack: false } }, postgres: [], presence: false })
+    expect(await first.send('s1', message(1), 10_000, { durable: true, id: crypto.randomUUID() })).toBe('ok') // stored
+    expect(log.events.some(subscribedEvent('s1'))).toBe(false)
+    expect((await stored(topic)).map((entry) => entry.payload)).toEqual([message(1)])
+    await first.detach() // its only client left: the engine is disposed, its socket closed
+    expect(await first.inspect()).toMatchObject({ engine: undefined })
+    await faults({ joins: 'normal' })
+
+    const next = client('page', 'next')
+    const echoed = collector<unknown>()
+    const channel = next.channel(topic, { config: { broadcast: { ack: true } } }).on('broadcast', { event: 'msg' }, (p) => echoed.push(p))
+    expect(await subscribed(channel)).toBe('SUBSCRIBED')
+    expect(await got.count(1)).toEqual([message(1)])
+    expect(await echoed.count(1)).toEqual([message(1)]) // its sender is gone: every local subscription hears it
+    expect(await channel.send(message(2))).toBe('ok')
+    expect(await got.count(2)).toEqual([message(1), message(2)])
+    expect(await stored(topic)).toEqual([])
+  })
+})

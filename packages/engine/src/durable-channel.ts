@@ -1,0 +1,143 @@
+// The durable outbox of one server channel (the storage side is durable.ts). A durable send
+// is stored first; then, whenever the channel is joined — at each (re)join, after each
+// durable send, when a lease of another engine runs out, after a push ended unanswered —
+// the channel claims the stored items it may push (oldest first, as many as its outbox has
+// room for) and queues them like any push. The server's answer deletes the item at once
+// (Outbox `onReply`); a push that ends unanswered releases its claim and stays stored.
+// An acknowledged item is echoed to the local subscriptions like any broadcast: without
+// the sender's own subscription (unless `self`) when it was sent through this engine, to
+// every subscription when it comes from storage (its sender is gone).
+// The sender's promise: with `ack`, the server's answer to the push, or 'timed out' after
+// `timeoutMs` (the item stays stored and still goes out); without `ack`, 'ok' once stored.
+
+import type { Clock, TimerId } from './clock.ts'
+import type { DurableEntry, DurableStore } from './durable.ts'
+import type { Logger } from './logger.ts'
+import type { PushResult } from './outbox.ts'
+
+export interface DurableChannelHost {
+  topic: string
+  clock: Clock
+  logger: Logger
+  timeoutMs: number
+  joined(): boolean
+  /** Free places in the channel's outbox. */
+  room(): number
+  /** Queues a broadcast push (sent once joined); `onReply` runs when the server answers it. */
+  push(payload: Record<string, unknown>, onReply: () => void): Promise<PushResult>
+  /** The server accepted it: echo to the local subscriptions (`sender`: the sending subscription's key, if known). */
+  delivered(payload: Record<string, unknown>, sender: string | undefined): void
+}
+
+/** A lease covers the push's timeout plus this much. */
+const LEASE_MARGIN_MS = 2000
+
+interface Waiter {
+  sender: string
+  resolve: (result: PushResult) => void
+  timer: TimerId
+}
+
+export class DurableChannel {
+  readonly #store: DurableStore
+  readonly #host: DurableChannelHost
+  /** Durable sends of this engine waiting for the answer to their push, by item id. */
+  readonly #waiters = new Map<string, Waiter>()
+  /** Senders of items pushed through this engine, for the echo (waiters may have timed out). */
+  readonly #senders = new Map<string, string>()
+  #takes: Promise<void> = Promise.resolve()
+  #more = false
+  #leaseTimer: TimerId | undefined
+  #disposed = false
+
+  constructor(store: DurableStore, host: DurableChannelHost) {
+    this.#store = store
+    this.#host = host
+  }
+
+  get waiting(): number {
+    return this.#waiters.size
+  }
+
+  async send(sender: string, id: string, payload: Record<string, unknown>, options: { timeoutMs: number; ttlMs: number; awaitAck: boolean }): Promise<PushResult> {
+    const outcome = await this.#store.add(this.#host.topic, id, payload, options.ttlMs)
+    if (outcome === 'acknowledged already') return 'ok'
+    this.#senders.set(id, sender)
+    const result = options.awaitAck ? this.#wait(id, sender, options.timeoutMs) : Promise.resolve<PushResult>('ok')
+    this.replay()
+    return result
+  }
+
+  /** The channel joined (or something else may let stored items go out): claim and queue them. */
+  replay(): void {
+    if (this.#disposed || !this.#host.joined()) return
+    this.#takes = this.#takes.then(() => this.#take()).catch((error: unknown) => this.#host.logger.warn(`durable outbox: could not read ${this.#host.topic}`, error))
+  }
+
+  dispose(): void {
+    this.#disposed = true
+    if (this.#leaseTimer !== undefined) this.#host.clock.clearTimeout(this.#leaseTimer)
+    this.#leaseTimer = undefined
+    this.#senders.clear()
+    // the items stay stored: their senders hear 'timed out' (not acknowledged), as after any deadline
+    for (const [id, waiter] of this.#waiters) this.#settle(id, waiter, 'timed out')
+  }
+
+  #wait(id: string, sender: string, timeoutMs: number): Promise<PushResult> {
+    return new Promise<PushResult>((resolve) => {
+      const waiter: Waiter = { sender, resolve, timer: this.#host.clock.setTimeout(() => this.#settle(id, waiter, 'timed out'), timeoutMs) }
+      this.#waiters.set(id, waiter)
+    })
+  }
+
+  #settle(id: string, waiter: Waiter, result: PushResult): void {
+    if (this.#waiters.get(id) !== waiter) return
+    this.#waiters.delete(id)
+    this.#host.clock.clearTimeout(waiter.timer)
+    waiter.resolve(result)
+  }
+
+  async #take(): Promise<void> {
+    if (this.#disposed || !this.#host.joined()) return
+    const room = this.#host.room()
+    const { entries, more, leasedUntil } = await this.#store.take(this.#host.topic, room, this.#host.timeoutMs + LEASE_MARGIN_MS)
+    this.#more = more
+    for (const entry of entries) this.#push(entry)
+    if (leasedUntil !== undefined && !this.#disposed) {
+      if (this.#leaseTimer !== undefined) this.#host.clock.clearTimeout(this.#leaseTimer)
+      this.#leaseTimer = this.#host.clock.setTimeout(() => {
+        this.#leaseTimer = undefined
+        this.replay()
+      }, Math.max(0, leasedUntil - this.#host.clock.now()))
+    }
+  }
+
+  #push(entry: DurableEntry): void {
+    if (this.#disposed) {
+      void this.#store.release(entry)
+      return
+    }
+    let answered = false
+    const pushed = this.#host.push(entry.payload, () => {
+      answered = true
+      void this.#store.acknowledged(entry) // deleted the moment the answer arrives: the one window left is this write
+    })
+    pushed.then((result) => {
+      const sender = this.#senders.get(entry.id)
+      const waiter = this.#waiters.get(entry.id)
+      if (answered) {
+        this.#senders.delete(entry.id)
+        if (result === 'ok') this.#host.delivered(entry.payload, sender)
+        if (waiter) this.#settle(entry.id, waiter, result)
+        if (this.#more) this.replay()
+        return
+      }
+      // no answer: kept for another try (at once when still joined, else at the next join)
+      void this.#store.release(entry).then(() => this.replay())
+    }, (error: unknown) => {
+      // the outbox is full: kept for later
+      this.#host.logger.debug(`durable outbox: ${entry.id} on ${entry.topic} waits (${String(error)})`)
+      void this.#store.release(entry)
+    })
+  }
+}
