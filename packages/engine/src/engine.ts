@@ -12,80 +12,25 @@
 //   gets 'ready' and joins (a join never goes out before an in-flight token resolves).
 //   Socket gone → heartbeat stops, channels 'socket-down', the machine schedules a reconnect.
 
-import { createSerializer, DEFAULT_VSN, type Message, type Serializer, type Vsn } from '@shared-realtime/protocol'
+import { createSerializer, DEFAULT_VSN, type Message, type Serializer } from '@shared-realtime/protocol'
 import { AuthTokenManager } from './auth-token.ts'
-import { type Clock, type TimerId, realClock } from './clock.ts'
-import type { EngineEvent, ErrorData } from './events.ts'
+import { type Clock, realClock } from './clock.ts'
+import type { EngineEvent } from './events.ts'
 import { type Logger, silentLogger } from './logger.ts'
 import { type ConnectionEvent, type ConnectionState, type ConnectionTimer, initialConnectionState, transitionConnection } from './machines/connection.ts'
-import { type HeartbeatEvent, type HeartbeatState, type HeartbeatTimer, initialHeartbeatState, transitionHeartbeat } from './machines/heartbeat.ts'
+import { HeartbeatDriver } from './heartbeat-driver.ts'
+import { Timers } from './timers.ts'
 import { ServerChannel, type ChannelHost } from './server-channel.ts'
 import { Session, type SessionEngine } from './session.ts'
 import { type Sink, SessionQueue } from './session-queue.ts'
-import { refusedStatus, type SocketLike, socketUrl, type WebSocketLikeConstructor } from './transport.ts'
-import type { ConnectionError } from './machines/connection.ts'
+import { refusedStatus, type SocketLike, socketUrl } from './transport.ts'
 import type { TokenProvider } from './auth-token.ts'
 import { DEFAULT_DURABLE_LIMIT, defaultRandomId, DurableStore } from './durable.ts'
 import { loadClientId } from './client-id.ts'
-import type { Storage } from './storage.ts'
+import { connectionErrorData } from './connection-status.ts'
+import type { EngineCounters, EngineOptions } from './engine-options.ts'
 
-export interface EngineOptions {
-  /** The Realtime base URL, e.g. wss://<ref>.supabase.co/realtime/v1 (`/websocket` is appended). */
-  endPoint: string
-  /** Query parameters; `apikey` is required. */
-  params: Record<string, string>
-  /** A WebSocket-like constructor: the browser's WebSocket, or `ws` in Node. */
-  transport: WebSocketLikeConstructor
-  /** Default '2.0.0'. */
-  vsn?: Vsn
-  /** Join, leave and push reply timeout. Default 10 000. */
-  timeout?: number
-  /** Default 25 000. */
-  heartbeatIntervalMs?: number
-  /** Default 10 000. */
-  heartbeatTimeoutMs?: number
-  /** realtime-js's option; default: full jitter, 1 s base, 30 s cap. */
-  reconnectAfterMs?: (tries: number) => number
-  /** Close the socket this long after the last channel is gone. Default 2 × heartbeatIntervalMs. */
-  disconnectOnEmptyChannelsAfterMs?: number
-  /** Pushes queued per channel while it is not joined. Default 100. */
-  outboxLimit?: number
-  /** Unacknowledged events per session before it gets a gap. Default 10 000. */
-  sessionQueueLimit?: number
-  clock?: Clock
-  logger?: Logger
-  /** Jitter source in [0, 1). Default Math.random. */
-  random?: () => number
-  /** Where the client id and the durable outbox live (DESIGN.md "Persistence"). Without it durable sends reject. Never holds tokens. */
-  storage?: Storage
-  /** Namespaces the durable outbox in `storage`: engines with the same key deliver each other's stored sends. Default: the endpoint. */
-  storageKey?: string
-  /** Durable sends stored per topic at most (over it: OutboxFullError). Default 1000. */
-  durableLimit?: number
-  /** Random ids (client id, durable sends, this engine's leases). Default crypto.randomUUID. */
-  randomId?: () => string
-}
-
-export interface EngineCounters {
-  framesIn: number
-  framesOut: number
-  decodeErrors: number
-  unroutable: number
-  connects: number
-}
-
-function connectionErrorData(error: ConnectionError): ErrorData {
-  switch (error.kind) {
-    case 'refused':
-      return { kind: 'connect-refused', message: `the server refused the connection (HTTP ${error.status})`, retryable: ![401, 403, 404].includes(error.status) }
-    case 'closed':
-      return { kind: 'socket-closed', message: `socket closed: ${error.code}${error.reason ? ` (${error.reason})` : ''}`, retryable: true }
-    case 'heartbeat-timeout':
-      return { kind: 'heartbeat-timeout', message: 'heartbeat timeout', retryable: true }
-    case 'transport-error':
-      return { kind: 'transport-error', message: error.message, retryable: true }
-  }
-}
+export type { EngineCounters, EngineOptions } from './engine-options.ts'
 
 export class Engine {
   readonly options: Required<Pick<EngineOptions, 'timeout' | 'heartbeatIntervalMs' | 'heartbeatTimeoutMs' | 'disconnectOnEmptyChannelsAfterMs'>> & EngineOptions
@@ -98,15 +43,14 @@ export class Engine {
   readonly #channels = new Map<string, ServerChannel>()
   readonly #sessions = new Map<string, Session>()
   readonly #wanting = new Set<string>()
-  readonly #timers = new Map<ConnectionTimer | HeartbeatTimer | 'hb-interval' | 'hb-timeout', TimerId>()
+  readonly #timers: Timers<ConnectionTimer>
+  readonly #heartbeat: HeartbeatDriver
   #conn: ConnectionState = initialConnectionState
-  #hb: HeartbeatState = initialHeartbeatState
   #socket: SocketLike | undefined
   #socketGen = 0
   #refusal: number | undefined
   #settling = false
   #ref = 0
-  #lastRttMs: number | undefined
   #connQueue: ConnectionEvent[] = []
   #connBusy = false
   readonly #host: ChannelHost
@@ -129,6 +73,17 @@ export class Engine {
     this.#serializer = createSerializer(vsn)
     this.url = socketUrl(options.endPoint, options.params, vsn)
     this.#clock = options.clock ?? realClock
+    this.#timers = new Timers(this.#clock)
+    this.#heartbeat = new HeartbeatDriver({
+      clock: this.#clock,
+      intervalMs: this.options.heartbeatIntervalMs,
+      timeoutMs: this.options.heartbeatTimeoutMs,
+      peekRef: () => String(this.#ref + 1),
+      takeRef: (ref) => (this.#ref = Math.max(this.#ref, Number(ref))),
+      sendHeartbeat: (ref) => void this.#send({ join_ref: null, ref, topic: 'phoenix', event: 'heartbeat', payload: {} }),
+      report: (status, rttMs) => this.#broadcastToSessions(rttMs === undefined ? { type: 'heartbeat', status } : { type: 'heartbeat', status, rttMs }),
+      timedOut: () => this.#dispatch({ type: 'heartbeat-timeout' }),
+    })
     this.#log = options.logger ?? silentLogger
     this.#randomId = options.randomId ?? defaultRandomId
     const storage = options.storage
@@ -206,7 +161,7 @@ export class Engine {
 
   /** Heartbeat now (realtime-js's sendHeartbeat()). */
   sendHeartbeat(): void {
-    this.#heartbeat({ type: 'send-now' })
+    this.#heartbeat.dispatch({ type: 'send-now' })
   }
 
   /** Stops everything: every session detached, the socket closed. */
@@ -264,10 +219,10 @@ export class Engine {
           this.#close(effect.code, effect.reason)
           break
         case 'start-timer':
-          this.#setTimer(effect.timer, effect.ms, () => this.#dispatch({ type: effect.timer === 'retry' ? 'retry-due' : 'idle-due' }))
+          this.#timers.start(effect.timer, effect.ms, () => this.#dispatch({ type: effect.timer === 'retry' ? 'retry-due' : 'idle-due' }))
           break
         case 'cancel-timer':
-          this.#clearTimer(effect.timer)
+          this.#timers.cancel(effect.timer)
           break
       }
     }
@@ -318,12 +273,12 @@ export class Engine {
   }
 
   #opened(): void {
-    this.#heartbeat({ type: 'start' })
+    this.#heartbeat.dispatch({ type: 'start' })
     this.#settle(this.#auth.settled())
   }
 
   #socketGone(): void {
-    this.#heartbeat({ type: 'stop' })
+    this.#heartbeat.dispatch({ type: 'stop' })
     for (const channel of this.#channels.values()) channel.socketDown()
   }
 
@@ -347,39 +302,6 @@ export class Engine {
     if (s.name === 'failed') return { type: 'connection', state: s.name, error: connectionErrorData(s.error) }
     if (s.name === 'connecting') return { type: 'connection', state: s.name, attempt: s.attempt }
     return { type: 'connection', state: s.name }
-  }
-
-  // ── heartbeat ─────────────────────────────────────────────────────────────────
-
-  #heartbeat(event: HeartbeatEvent): void {
-    const [next, effects] = transitionHeartbeat(this.#hb, event, {
-      now: this.#clock.now(),
-      ref: String(this.#ref + 1),
-      intervalMs: this.options.heartbeatIntervalMs,
-      timeoutMs: this.options.heartbeatTimeoutMs,
-    })
-    this.#hb = next
-    for (const effect of effects) {
-      switch (effect.type) {
-        case 'send':
-          this.#ref = Math.max(this.#ref, Number(effect.ref))
-          this.#send({ join_ref: null, ref: effect.ref, topic: 'phoenix', event: 'heartbeat', payload: {} })
-          break
-        case 'start-timer':
-          this.#setTimer(effect.timer === 'interval' ? 'hb-interval' : 'hb-timeout', effect.ms, () => this.#heartbeat({ type: effect.timer === 'interval' ? 'tick' : 'timeout' }))
-          break
-        case 'cancel-timer':
-          this.#clearTimer(effect.timer === 'interval' ? 'hb-interval' : 'hb-timeout')
-          break
-        case 'report':
-          if (effect.rttMs !== undefined) this.#lastRttMs = effect.rttMs
-          this.#broadcastToSessions(effect.rttMs === undefined ? { type: 'heartbeat', status: effect.status } : { type: 'heartbeat', status: effect.status, rttMs: effect.rttMs })
-          break
-        case 'timed-out':
-          this.#dispatch({ type: 'heartbeat-timeout' })
-          break
-      }
-    }
   }
 
   // ── frames ────────────────────────────────────────────────────────────────────
@@ -414,7 +336,7 @@ export class Engine {
     if (message.topic === 'phoenix') {
       if (message.event === 'phx_reply' && message.ref !== null) {
         const status = (message.payload as { status?: unknown } | null)?.status
-        this.#heartbeat({ type: 'reply', ref: message.ref, status: typeof status === 'string' ? status : 'error' })
+        this.#heartbeat.dispatch({ type: 'reply', ref: message.ref, status: typeof status === 'string' ? status : 'error' })
       }
       return
     }
@@ -456,27 +378,13 @@ export class Engine {
     for (const session of this.#sessions.values()) session.emit(event)
   }
 
-  #setTimer(name: ConnectionTimer | 'hb-interval' | 'hb-timeout', ms: number, fire: () => void): void {
-    this.#clearTimer(name)
-    this.#timers.set(name, this.#clock.setTimeout(() => {
-      this.#timers.delete(name)
-      fire()
-    }, ms))
-  }
-
-  #clearTimer(name: ConnectionTimer | 'hb-interval' | 'hb-timeout'): void {
-    const timer = this.#timers.get(name)
-    if (timer !== undefined) this.#clock.clearTimeout(timer)
-    this.#timers.delete(name)
-  }
-
   /** A plain-data snapshot for the inspector and tests. */
   inspect() {
     return {
       connection: this.#connectionEvent(),
       clientId: this.#clientIdValue ?? null,
       url: this.url.replace(/apikey=[^&]*/, 'apikey=…'),
-      heartbeat: { state: this.#hb.name, lastRttMs: this.#lastRttMs },
+      heartbeat: { state: this.#heartbeat.state, lastRttMs: this.#heartbeat.lastRttMs },
       token: { present: this.#auth.token !== null, settling: this.#settling },
       sessions: [...this.#sessions.values()].map((s) => ({ id: s.id, subscriptions: s.subscriptions.size, queueDepth: s.queue.depth, dropped: s.queue.dropped })),
       channels: [...this.#channels.values()].map((c) => c.snapshot()),

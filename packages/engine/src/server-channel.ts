@@ -9,7 +9,8 @@ import {
   applyPresenceEvent, bindingReceives, classifySystemMessage, initialPresenceSync, type Message,
   type PresenceSync, type ShutdownKind, subTopic,
 } from '@shared-realtime/protocol'
-import type { Clock, TimerId } from './clock.ts'
+import type { Clock } from './clock.ts'
+import { Timers } from './timers.ts'
 import { channelErrorData, type EngineEvent } from './events.ts'
 import { joinUnion, type JoinUnion, type SubscriptionSpec } from './join-union.ts'
 import type { Logger } from './logger.ts'
@@ -64,7 +65,7 @@ export class ServerChannel {
   #state: ChannelState = initialChannelState
   readonly #host: ChannelHost
   readonly #subs = new Map<string, Subscription>()
-  readonly #timers = new Map<ChannelTimer | 'presence', TimerId>()
+  readonly #timers: Timers<ChannelTimer | 'presence'>
   readonly outbox: Outbox
   #presence: PresenceTrackerState = initialPresenceTrackerState
   readonly #trackers = new Map<string, Record<string, unknown>>()
@@ -79,6 +80,7 @@ export class ServerChannel {
   constructor(topic: string, host: ChannelHost) {
     this.topic = topic
     this.#host = host
+    this.#timers = new Timers(host.clock)
     this.outbox = new Outbox({ topic, clock: host.clock, limit: host.outboxLimit })
     this.#union = joinUnion(topic, [], null)
     this.#durable = host.durable && new DurableChannel(host.durable, {
@@ -209,8 +211,7 @@ export class ServerChannel {
 
   /** Every subscription ends (the engine is shutting down or the socket closed for good). */
   dispose(): void {
-    for (const timer of this.#timers.values()) this.#host.clock.clearTimeout(timer)
-    this.#timers.clear()
+    this.#timers.cancelAll()
     this.#durable?.dispose()
     this.outbox.clear('error')
   }
@@ -337,10 +338,10 @@ export class ServerChannel {
           this.#host.send({ join_ref: effect.joinRef, ref: effect.ref, topic: this.topic, event: 'phx_leave', payload: {} })
           break
         case 'start-timer':
-          this.#setTimer(effect.timer, effect.ms, () => this.#dispatch({ type: effect.timer === 'join-timeout' ? 'join-timeout' : effect.timer === 'retry' ? 'retry-due' : 'leave-timeout' }))
+          this.#timers.start(effect.timer, effect.ms, () => this.#dispatch({ type: effect.timer === 'join-timeout' ? 'join-timeout' : effect.timer === 'retry' ? 'retry-due' : 'leave-timeout' }))
           break
         case 'cancel-timer':
-          this.#clearTimer(effect.timer)
+          this.#timers.cancel(effect.timer)
           break
         case 'emit': {
           const error = effect.error ? channelErrorData(effect.error) : undefined
@@ -379,27 +380,13 @@ export class ServerChannel {
     this.#presence = next
     const s = this.#state
     for (const effect of effects) {
-      if (effect.type === 'start-timer') this.#setTimer('presence', effect.ms, () => this.#presenceStep({ type: 'timer-due' }))
-      else if (effect.type === 'cancel-timer') this.#clearTimer('presence')
+      if (effect.type === 'start-timer') this.#timers.start('presence', effect.ms, () => this.#presenceStep({ type: 'timer-due' }))
+      else if (effect.type === 'cancel-timer') this.#timers.cancel('presence')
       else if (s.name === 'joined') {
         const payload = effect.type === 'send-track' ? { type: 'presence', event: 'track', payload: effect.payload } : { type: 'presence', event: 'untrack' }
         this.#host.send({ join_ref: s.joinRef, ref: this.#host.nextRef(), topic: this.topic, event: 'presence', payload })
       }
     }
-  }
-
-  #setTimer(name: ChannelTimer | 'presence', ms: number, fire: () => void): void {
-    this.#clearTimer(name)
-    this.#timers.set(name, this.#host.clock.setTimeout(() => {
-      this.#timers.delete(name)
-      fire()
-    }, ms))
-  }
-
-  #clearTimer(name: ChannelTimer | 'presence'): void {
-    const timer = this.#timers.get(name)
-    if (timer !== undefined) this.#host.clock.clearTimeout(timer)
-    this.#timers.delete(name)
   }
 
   /** Plain data for inspect(). */
