@@ -4,31 +4,10 @@
 import { afterEach, describe, expect, inject, test } from 'vitest'
 import { commands } from 'vitest/browser'
 import { RealtimeClient, type RealtimeChannel, type RealtimeClientOptions } from './index.ts'
+import { collector } from './test-support/collector.ts'
 
 const HOSTS = ['shared-worker', 'worker', 'page'] as const
 
-function collector<T>() {
-  const items: T[] = []
-  const waiters: Array<() => void> = []
-  return {
-    items,
-    push: (item: T) => {
-      items.push(item)
-      for (const wake of waiters.splice(0)) wake()
-    },
-    async count(n: number, timeoutMs = 8000): Promise<T[]> {
-      const deadline = Date.now() + timeoutMs
-      while (items.length < n) {
-        if (Date.now() > deadline) throw new Error(`expected ${n} items, got ${items.length}: ${JSON.stringify(items)}`)
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, deadline - Date.now())
-          waiters.push(() => (clearTimeout(timer), resolve()))
-        })
-      }
-      return items
-    },
-  }
-}
 
 function subscribed(channel: RealtimeChannel): Promise<{ status: string; error?: Error }> {
   return new Promise((resolve) => channel.subscribe((status, error) => resolve(error ? { status, error } : { status })))

@@ -14,32 +14,11 @@ import { IDB_DATABASE, IDB_STORE } from './host/idb-storage.ts'
 import { PageLink } from './host/page.ts'
 import { EventLog, subscribed as subscribedEvent, testConfig } from './host/test-support/realtime.ts'
 import { RealtimeClient, type RealtimeChannel } from './index.ts'
+import { collector } from './test-support/collector.ts'
 
 const HOSTS = ['shared-worker', 'worker', 'page'] as const
 const { url, anon } = inject('realtime')
 
-function collector<T>() {
-  const items: T[] = []
-  const waiters: Array<() => void> = []
-  return {
-    items,
-    push: (item: T) => {
-      items.push(item)
-      for (const wake of waiters.splice(0)) wake()
-    },
-    async count(n: number, timeoutMs = 10_000): Promise<T[]> {
-      const deadline = Date.now() + timeoutMs
-      while (items.length < n) {
-        if (Date.now() > deadline) throw new Error(`expected ${n} items, got ${items.length}: ${JSON.stringify(items)}`)
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, deadline - Date.now())
-          waiters.push(() => (clearTimeout(timer), resolve()))
-        })
-      }
-      return items
-    },
-  }
-}
 
 let topics = 0
 const uniqueTopic = (name: string) => `${name}-${Date.now().toString(36)}-${topics++}`
