@@ -36,6 +36,7 @@ export const test = base.extend<{ errors: ErrorWatch; shots: Shots }>({
     },
     { auto: true },
   ],
+  // oxlint-disable-next-line no-empty-pattern -- Playwright requires a destructuring pattern as the first parameter of a fixture
   shots: async ({}, use, testInfo) => {
     mkdirSync(SHOTS, { recursive: true })
     await use({

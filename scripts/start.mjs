@@ -1,6 +1,6 @@
 // `npm start`: everything a person needs to try shared-realtime, in one command: the
-// dev server (packages/server, embedded Postgres) and the demo page. The demo is still
-// a placeholder that runs the wire codec in the browser (the real app is issue #6).
+// dev server (packages/server, embedded Postgres, with the demo's schema, seed and
+// routes) and the demo app (apps/demo), served by Vite.
 //
 //   npm start -- --port 5173 --realtime-port 4000 --admin
 import { parseArgs } from 'node:util'
@@ -45,7 +45,7 @@ const demoPort = port('--port', values.port)
 const realtimePort = port('--realtime-port', values['realtime-port'])
 
 const { startServer } = await import('../packages/server/src/index.ts')
-const realtime = await startServer({ port: realtimePort, admin: values.admin, log: 'warn' })
+const realtime = await startServer({ port: realtimePort, admin: values.admin, demo: true, log: 'warn' })
 // the demo (and the e2e lab page) read the dev server's URL and anon key from these
 process.env.VITE_REALTIME_URL = realtime.url
 process.env.VITE_REALTIME_ANON_KEY = realtime.keys.anon
@@ -55,7 +55,7 @@ await demo.listen()
 const address = demo.httpServer?.address()
 const actualDemoPort = typeof address === 'object' && address ? address.port : demoPort
 
-console.log('shared-realtime: the demo app is still a placeholder page (issue #6); the dev server is complete.')
+console.log('shared-realtime: open the demo URL in several tabs: they share one connection.')
 console.log(`demo: http://127.0.0.1:${actualDemoPort}/`)
 console.log(`realtime: ${realtime.httpUrl}  (client endpoint ${realtime.url})`)
 console.log(`anon key: ${realtime.keys.anon}`)

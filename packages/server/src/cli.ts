@@ -13,6 +13,7 @@ const HELP = `shared-realtime-server — a Supabase-Realtime-compatible dev serv
   --sql <file>          SQL to run at start (schema, seed)
   --policies <file>     who may use which private channel (.json or .mjs; see POLICIES.md)
   --admin               enable /admin/* (stats, sql, faults, restart) for the service_role key
+  --demo                enable the demo app's /demo/* routes and its tables (dev only)
   --private-only        refuse public channels
   --no-limits           turn off every rate and size limit (default: Supabase's limits)
   --vsn-default <v>     serializer for clients that send no vsn: 1.0.0 (default) or 2.0.0
@@ -37,6 +38,7 @@ try {
       sql: { type: 'string' },
       policies: { type: 'string' },
       admin: { type: 'boolean' },
+      demo: { type: 'boolean' },
       'private-only': { type: 'boolean' },
       'no-limits': { type: 'boolean' },
       'vsn-default': { type: 'string' },
@@ -59,6 +61,7 @@ const options: ServerOptions = {
   port,
   host: values.host ?? '127.0.0.1',
   admin: values.admin === true,
+  demo: values.demo === true,
   privateOnly: values['private-only'] === true,
 }
 const secret = values['jwt-secret'] ?? process.env.JWT_SECRET
@@ -77,6 +80,7 @@ try {
   console.log(`realtime: ${server.httpUrl}  (clients: new RealtimeClient('${server.url}', { params: { apikey } }))`)
   console.log(`anon key: ${server.keys.anon}`)
   console.log(`service_role key: ${server.keys.service_role}`)
+  if (options.demo) console.log(`demo routes: ${server.httpUrl}/demo/* (POST /demo/guest { name } for a token)`)
   if (options.admin) console.log(`admin: ${server.httpUrl}/admin/stats (Authorization: Bearer <service_role key>)`)
   const stop = () => void server.close().then(() => process.exit(0))
   process.on('SIGINT', stop)

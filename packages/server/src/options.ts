@@ -46,6 +46,8 @@ export interface ServerOptions {
   jwtSecret?: string
   /** Enables /admin/* (stats, SQL, faults, restart), each only with the service_role key. Default false. */
   admin?: boolean
+  /** Enables the demo app's dev-only /demo/* routes and runs its schema and seed at start (after `sql`). Default false. */
+  demo?: boolean
   /** SQL run once at start (schema, seed): the text itself, or `{ file }`. */
   sql?: string | { file: string }
   /** Authorization of private channels: a policy file path, or a PolicySet. Default: deny all but service_role. */
@@ -76,6 +78,7 @@ export interface ResolvedOptions {
   host: string
   jwtSecret: string
   admin: boolean
+  demo: boolean
   limits: Limits
   privateOnly: boolean
   vsnDefault: '1.0.0' | '2.0.0'
@@ -123,6 +126,7 @@ export function resolveOptions(options: ServerOptions, defaultSecret: string): R
     host: options.host ?? '127.0.0.1',
     jwtSecret,
     admin: options.admin === true,
+    demo: options.demo === true,
     limits,
     privateOnly: options.privateOnly === true,
     vsnDefault,

@@ -9,6 +9,7 @@ import { handleAdmin } from './admin.ts'
 import { DEFAULT_JWT_SECRET, mintKeys, verifyToken } from './auth/index.ts'
 import type { Connection } from './connection.ts'
 import type { Context } from './context.ts'
+import { DEMO_SQL, handleDemo } from './demo/index.ts'
 import { Faults } from './faults.ts'
 import { sendJson } from './http-util.ts'
 import { Hub } from './hub.ts'
@@ -50,6 +51,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   if (options.sql !== undefined) {
     const sql = typeof options.sql === 'string' ? options.sql : await readFile(options.sql.file, 'utf8')
     await db.exec(sql)
+    if (!db.autoSync) await db.syncTriggers()
+  }
+  if (opts.demo) {
+    await db.exec(DEMO_SQL)
     if (!db.autoSync) await db.syncTriggers()
   }
   const connections = new Set<Connection>()
@@ -109,6 +114,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     }
     if (url.pathname.startsWith('/admin/') && opts.admin) {
       return handleAdmin({ ctx, connections, query: (sql, params) => db.query(sql, params), restart }, req, res, url.pathname)
+    }
+    if ((url.pathname === '/demo' || url.pathname.startsWith('/demo/')) && opts.demo) {
+      return handleDemo({ ctx, query: (sql, params) => db.query(sql, params) }, req, res, url)
     }
     sendJson(res, 404, { message: `Not found: ${req.method} ${url.pathname}` }, CORS_HEADERS)
   }

@@ -1,0 +1,131 @@
+// Room chat over broadcast (ack) on the lobby channel, history from REST. A message is
+// 'sending' until both the broadcast and the REST insert succeed ('sent'), else 'failed'
+// with a Retry button. Messages are deduplicated by id (history, echoes, retries).
+import type { RealtimeChannel } from '@shared-realtime/client'
+import type { Api, ChatMessage, User } from './api.ts'
+import { avatar, errorMessage, formatTime, h } from './dom.ts'
+
+type MessageState = 'sending' | 'sent' | 'failed' | 'received'
+
+interface Entry {
+  message: ChatMessage
+  state: MessageState
+  el: HTMLElement
+}
+
+interface WireMessage {
+  id: string
+  text: string
+  user: User
+  created_at?: string
+}
+
+function isWireMessage(value: unknown): value is WireMessage {
+  const v = value as Partial<WireMessage> | null
+  return typeof v === 'object' && v !== null && typeof v.id === 'string' && typeof v.text === 'string' && typeof v.user === 'object' && v.user !== null
+}
+
+export interface Chat {
+  /** Reloads the history (after a resubscribe: events may have been missed). */
+  reload(): Promise<void>
+}
+
+export function mountChat(root: HTMLElement, channel: RealtimeChannel, api: Api, user: User, room: string): Chat {
+  const entries = new Map<string, Entry>()
+  const list = h('ol', { class: 'messages', 'aria-live': 'polite', 'aria-label': 'Messages', 'data-testid': 'messages' })
+  const empty = h('p', { class: 'muted empty' }, 'No messages yet. Say hello!')
+  const error = h('p', { class: 'form-error', role: 'alert' })
+  const input = h('input', { id: 'chat-input', type: 'text', maxlength: 2000, autocomplete: 'off', placeholder: 'Write a message…', 'aria-label': 'Message', 'data-testid': 'chat-input' })
+  const send = h('button', { type: 'submit', class: 'primary', 'data-testid': 'chat-send' }, 'Send')
+  const form = h('form', { class: 'composer', 'aria-label': 'Send a message' }, input, send)
+  root.replaceChildren(h('h2', {}, `# ${room}`), error, empty, list, form)
+
+  const nearBottom = (): boolean => list.scrollHeight - list.scrollTop - list.clientHeight < 80
+
+  function render(entry: Entry): void {
+    const { message, state } = entry
+    const mine = message.user_id === user.id
+    const meta = h('div', { class: 'meta' }, h('strong', {}, message.user_name), h('time', { datetime: message.created_at }, formatTime(message.created_at)))
+    const body = h('div', { class: 'bubble' }, meta, h('p', { class: 'text' }, message.text))
+    if (mine && state !== 'received') {
+      const label = state === 'sending' ? 'sending…' : state === 'sent' ? 'sent' : 'not sent'
+      const status = h('div', { class: 'state' }, label)
+      if (state === 'failed') {
+        const retry = h('button', { type: 'button', class: 'link', 'aria-label': 'Retry sending this message', 'data-testid': 'retry' }, 'Retry')
+        retry.addEventListener('click', () => void deliver(entry))
+        status.append(' · ', retry)
+      }
+      body.append(status)
+    }
+    entry.el.className = `message${mine ? ' mine' : ''}`
+    entry.el.dataset.state = state
+    entry.el.replaceChildren(avatar(message.user_name, message.color, 'sm'), body)
+  }
+
+  function add(message: ChatMessage, state: MessageState): Entry {
+    const existing = entries.get(message.id)
+    if (existing) return existing // dedupe by id: history, echoes and retries
+    const stick = nearBottom()
+    const entry: Entry = { message, state, el: h('li', { 'data-testid': 'message', 'data-id': message.id }) }
+    entries.set(message.id, entry)
+    render(entry)
+    insertSorted(entry)
+    empty.hidden = true
+    if (stick || state === 'sending') list.scrollTop = list.scrollHeight
+    return entry
+  }
+
+  function insertSorted(entry: Entry): void {
+    const after = [...entries.values()].filter((e) => e !== entry && e.el.isConnected && e.message.created_at > entry.message.created_at)
+    const next = after.toSorted((a, b) => a.message.created_at.localeCompare(b.message.created_at))[0]
+    if (next) list.insertBefore(entry.el, next.el)
+    else list.append(entry.el)
+  }
+
+  async function deliver(entry: Entry): Promise<void> {
+    entry.state = 'sending'
+    render(entry)
+    const { id, text } = entry.message
+    const payload: WireMessage = { id, text, user, created_at: entry.message.created_at }
+    const [broadcast, stored] = await Promise.allSettled([
+      channel.send({ type: 'broadcast', event: 'message', payload }),
+      api.postMessage(room, id, text),
+    ])
+    const ok = broadcast.status === 'fulfilled' && broadcast.value === 'ok' && stored.status === 'fulfilled'
+    if (stored.status === 'fulfilled') entry.message = { ...entry.message, created_at: stored.value.created_at || entry.message.created_at }
+    entry.state = ok ? 'sent' : 'failed'
+    render(entry)
+  }
+
+  form.addEventListener('submit', (event) => {
+    event.preventDefault()
+    const text = input.value.trim()
+    if (!text) return
+    input.value = ''
+    const message: ChatMessage = {
+      id: crypto.randomUUID(), room, user_id: user.id, user_name: user.name, color: user.color, text, created_at: new Date().toISOString(),
+    }
+    void deliver(add(message, 'sending'))
+  })
+
+  channel.on('broadcast', { event: 'message' }, (event: { payload?: unknown }) => {
+    const p = event.payload
+    if (!isWireMessage(p) || entries.has(p.id)) return
+    add({ id: p.id, room, user_id: p.user.id, user_name: p.user.name, color: p.user.color, text: p.text, created_at: p.created_at ?? new Date().toISOString() }, 'received')
+  })
+
+  async function reload(): Promise<void> {
+    try {
+      const history = await api.messages(room, 50)
+      for (const message of history) {
+        if (!entries.has(message.id)) add(message, message.user_id === user.id ? 'sent' : 'received')
+      }
+      error.textContent = ''
+      list.scrollTop = list.scrollHeight
+    } catch (err) {
+      error.textContent = `Could not load the history: ${errorMessage(err)}`
+    }
+  }
+  void reload()
+  return { reload }
+}

@@ -1,0 +1,101 @@
+// The inspector: client.inspect() every second — host, worker instance, socket state,
+// heartbeat RTT sparkline, channels with subscription counts, tabs, queues, counters.
+import type { RealtimeClient } from '@shared-realtime/client'
+import { errorMessage, h } from './dom.ts'
+import { Sparkline } from './sparkline.ts'
+
+// The shapes of WorkerSnapshot (client/src/host/worker-protocol.ts) and Engine.inspect()
+// (engine/src/engine.ts), read defensively: `engine` is `unknown` in the public type.
+interface ChannelSnap { topic: string; state: string; subscriptions: number; sessions?: number; outbox?: { queued: number; waiting: number; durableWaiting?: number }; presence?: { keys: number } }
+interface EngineSnap {
+  connection?: { state: string; attempt?: number }
+  clientId?: string | null
+  heartbeat?: { state: string; lastRttMs?: number | null }
+  token?: { present: boolean }
+  sessions?: Array<{ id: string; subscriptions: number; queueDepth: number; dropped: number }>
+  channels?: ChannelSnap[]
+  counters?: Record<string, number>
+  durable?: { inFlight: number } | null
+}
+interface Snap { host: string; instance: string; name?: string; protocol?: number; engine?: unknown; tabs?: Array<{ id: string; subscriptions: number }> }
+
+export interface Inspector {
+  /** A heartbeat round trip, from the client's heartbeatCallback. */
+  rtt(ms: number): void
+}
+
+function fill(dl: HTMLElement, rows: Array<[string, string]>): void {
+  dl.replaceChildren(...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', { class: 'mono' }, v)]))
+}
+
+export function mountInspector(root: HTMLElement, client: RealtimeClient): Inspector {
+  const spark = new Sparkline('Heartbeat round-trip time, last 30 values')
+  const rttText = h('span', { class: 'mono' }, '–')
+  const sockets = h('strong', { class: 'sockets', 'data-testid': 'sockets' }, 'sockets: –')
+  const facts = h('dl', { class: 'facts' })
+  const channels = h('table', { class: 'channels' })
+  const counters = h('dl', { class: 'facts counters' })
+  const error = h('p', { class: 'form-error', role: 'alert' })
+  root.replaceChildren(
+    h('h2', {}, 'Inspector ', sockets),
+    facts,
+    h('div', { class: 'rtt' }, h('span', {}, 'Heartbeat RTT '), rttText, spark.el),
+    h('h3', {}, 'Channels'), channels,
+    h('h3', {}, 'Counters'), counters,
+    error,
+  )
+  root.dataset.testid = 'inspector'
+  let lastRtt: number | null = null
+
+  function rtt(ms: number): void {
+    lastRtt = ms
+    spark.push(ms)
+    rttText.textContent = `${Math.round(ms)} ms`
+  }
+
+  function render(snap: Snap): void {
+    const engine = (snap.engine ?? {}) as EngineSnap
+    const state = engine.connection?.state ?? 'unknown'
+    const open = state === 'connected' ? 1 : 0
+    sockets.textContent = `sockets: ${open}`
+    sockets.dataset.count = String(open)
+    const sessions = engine.sessions ?? []
+    const queued = sessions.reduce((n, s) => n + s.queueDepth, 0)
+    const dropped = sessions.reduce((n, s) => n + s.dropped, 0)
+    const outbox = (engine.channels ?? []).reduce((n, c) => n + (c.outbox?.queued ?? 0) + (c.outbox?.waiting ?? 0), 0)
+    fill(facts, [
+      ['host', snap.host],
+      ['worker', snap.instance.slice(0, 8) + (snap.name ? ` (${snap.name})` : '')],
+      ['socket', state + (engine.connection?.attempt ? ` #${engine.connection.attempt}` : '')],
+      ['heartbeat', engine.heartbeat?.state ?? '–'],
+      ['tabs attached', String(snap.tabs?.length ?? sessions.length)],
+      ['tab queues', `${queued} queued · ${dropped} dropped`],
+      ['outbox', `${outbox} pending${engine.durable ? ` · ${engine.durable.inFlight} durable` : ''}`],
+      ['token', engine.token?.present ? 'set' : 'none'],
+    ])
+    const rows = (engine.channels ?? []).map((c) =>
+      h('tr', {}, h('td', { class: 'mono' }, c.topic.replace(/^realtime:/, '')), h('td', {}, c.state), h('td', { class: 'num' }, String(c.subscriptions))),
+    )
+    channels.replaceChildren(h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'topic'), h('th', { scope: 'col' }, 'state'), h('th', { scope: 'col', class: 'num' }, 'subs'))), h('tbody', {}, ...rows))
+    fill(counters, Object.entries(engine.counters ?? {}).map(([k, v]) => [k, String(v)]))
+    const latest = engine.heartbeat?.lastRttMs
+    if (typeof latest === 'number' && lastRtt === null) rtt(latest)
+  }
+
+  let busy = false
+  async function tick(): Promise<void> {
+    if (busy) return
+    busy = true
+    try {
+      render((await client.inspect()) as Snap)
+      error.textContent = ''
+    } catch (err) {
+      error.textContent = `inspect() failed: ${errorMessage(err)}`
+    } finally {
+      busy = false
+    }
+  }
+  void tick()
+  setInterval(() => void tick(), 1000)
+  return { rtt }
+}

@@ -1,0 +1,39 @@
+// Who is online: presence on the lobby channel, keyed by user id, so a user with many tabs
+// is one entry (the client shares one presence meta per browser).
+import type { RealtimeChannel } from '@shared-realtime/client'
+import type { User } from './api.ts'
+import { avatar, h } from './dom.ts'
+
+interface Meta {
+  id?: string
+  name?: string
+  color?: string
+}
+
+export function mountPresence(root: HTMLElement, channel: RealtimeChannel, me: User): void {
+  const count = h('span', { class: 'count', 'data-testid': 'presence-count' }, '0')
+  const list = h('ul', { class: 'presence', 'aria-label': 'Users online' })
+  root.replaceChildren(h('h2', {}, 'Online ', count), list)
+
+  function render(): void {
+    const state = channel.presenceState<Meta>()
+    let users = Object.entries(state).map(([key, metas]) => {
+      const meta: Meta = metas[0] ?? {}
+      return { id: meta.id ?? key, name: meta.name ?? 'anonymous', color: meta.color ?? '#8792a2' }
+    })
+    users = users.toSorted((a, b) => (a.id === me.id ? -1 : b.id === me.id ? 1 : a.name.localeCompare(b.name)))
+    count.textContent = String(users.length)
+    list.replaceChildren(
+      ...users.map((u) =>
+        h('li', { class: 'presence-user', 'data-testid': 'presence-user', 'data-user': u.id },
+          avatar(u.name, u.color, 'sm'),
+          h('span', { class: 'name' }, u.name),
+          u.id === me.id ? h('span', { class: 'muted' }, '(you)') : '',
+        ),
+      ),
+    )
+  }
+
+  channel.on('presence', { event: 'sync' }, render)
+  render()
+}

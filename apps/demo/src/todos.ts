@@ -1,0 +1,123 @@
+// A Postgres-backed todo list: items and writes through REST, live updates through
+// postgres_changes on `todos:<list>` (one channel at a time; resubscribed when the list changes).
+import type { RealtimeChannel, RealtimeClient } from '@shared-realtime/client'
+import type { Api, Todo } from './api.ts'
+import { errorMessage, h } from './dom.ts'
+
+const LISTS = ['1', '2'] as const
+
+interface Change {
+  eventType?: string
+  new?: Partial<Todo>
+  old?: Partial<Todo>
+}
+
+export function mountTodos(root: HTMLElement, client: RealtimeClient, api: Api): void {
+  const todos = new Map<string, Todo>()
+  let list: string = LISTS[0]
+  let channel: RealtimeChannel | null = null
+  let switching: Promise<void> = Promise.resolve()
+
+  const select = h('select', { id: 'todo-list', 'data-testid': 'todo-list-select' }, ...LISTS.map((n) => h('option', { value: n }, `List ${n}`)))
+  const items = h('ul', { class: 'todos', 'aria-label': 'Todos', 'data-testid': 'todos' })
+  const error = h('p', { class: 'form-error', role: 'alert' })
+  const live = h('span', { class: 'pill', 'data-testid': 'todos-status' }, 'connecting')
+  const input = h('input', { id: 'todo-title', type: 'text', maxlength: 200, autocomplete: 'off', placeholder: 'New todo', 'aria-label': 'New todo title', 'data-testid': 'todo-input' })
+  const form = h('form', { class: 'composer small', 'aria-label': 'Add a todo' }, input, h('button', { type: 'submit', 'data-testid': 'todo-add' }, 'Add'))
+  root.replaceChildren(
+    h('h2', {}, 'Todos ', live),
+    h('div', { class: 'row' }, h('label', { for: 'todo-list' }, 'List'), select),
+    error, items, form,
+  )
+
+  function render(): void {
+    const sorted = [...todos.values()].toSorted((a, b) => a.created_at.localeCompare(b.created_at) || Number(a.id) - Number(b.id))
+    items.replaceChildren(...sorted.map(item))
+    if (sorted.length === 0) items.append(h('li', { class: 'muted empty' }, 'Nothing to do.'))
+  }
+
+  function item(todo: Todo): HTMLElement {
+    const id = `todo-${todo.id}`
+    const box = h('input', { type: 'checkbox', id, checked: todo.done, 'data-testid': 'todo-toggle' })
+    box.addEventListener('change', () => void act(() => api.updateTodo(todo.id, { done: box.checked }).then(put)))
+    const remove = h('button', { type: 'button', class: 'icon', 'aria-label': `Delete “${todo.title}”`, 'data-testid': 'todo-delete' }, '×')
+    remove.addEventListener('click', () => void act(() => api.deleteTodo(todo.id).then(() => drop(todo.id))))
+    return h('li', { class: `todo${todo.done ? ' done' : ''}`, 'data-testid': 'todo', 'data-id': String(todo.id), 'data-done': String(todo.done) },
+      box, h('label', { for: id }, todo.title), remove)
+  }
+
+  function put(todo: Todo): void {
+    if (String(todo.list_id) !== list) return
+    todos.set(String(todo.id), todo)
+    render()
+  }
+
+  function drop(id: number | string): void {
+    if (todos.delete(String(id))) render()
+  }
+
+  async function act(run: () => Promise<void>): Promise<void> {
+    try {
+      await run()
+      error.textContent = ''
+    } catch (err) {
+      error.textContent = errorMessage(err)
+      render() // undo an optimistic checkbox
+    }
+  }
+
+  async function load(): Promise<void> {
+    const target = list
+    try {
+      const rows = await api.todos(target)
+      if (target !== list) return
+      todos.clear()
+      for (const todo of rows) todos.set(String(todo.id), todo)
+      error.textContent = ''
+      render()
+    } catch (err) {
+      error.textContent = `Could not load the todos: ${errorMessage(err)}`
+    }
+  }
+
+  async function subscribe(n: string): Promise<void> {
+    if (channel) await client.removeChannel(channel)
+    live.textContent = 'connecting'
+    const next = client.channel(`todos:${n}`)
+    channel = next
+    next
+      .on('postgres_changes', { event: '*', schema: 'public', table: 'demo_todos', filter: `list_id=eq.${n}` }, (change: Change) => {
+        if (change.eventType === 'DELETE') {
+          if (change.old?.id !== undefined) drop(change.old.id)
+        } else if (change.new && change.new.id !== undefined) {
+          put(change.new as Todo)
+        }
+      })
+      .on('system', {}, (payload: { message?: string }) => {
+        if (payload.message === 'resubscribed' || payload.message === 'gap') void load()
+      })
+      .subscribe((status) => {
+        if (channel === next) live.textContent = status === 'SUBSCRIBED' ? 'live' : status.toLowerCase().replace('_', ' ')
+      })
+    await load()
+  }
+
+  select.addEventListener('change', () => {
+    list = select.value
+    todos.clear()
+    render()
+    switching = switching.then(() => subscribe(list)).catch((err: unknown) => {
+      error.textContent = errorMessage(err)
+    })
+  })
+
+  form.addEventListener('submit', (event) => {
+    event.preventDefault()
+    const title = input.value.trim()
+    if (!title) return
+    input.value = ''
+    void act(() => api.addTodo(list, title).then(put))
+  })
+
+  switching = subscribe(list)
+}

@@ -1,0 +1,195 @@
+// /demo/*: the demo app's dev-only routes (issue #6), their schema and seed, and their changes
+// reaching postgres_changes subscribers.
+import { randomUUID } from 'node:crypto'
+import { describe, expect, test } from 'vitest'
+import { verifyToken } from '../auth/index.ts'
+import { RawClient } from '../test-support/raw-client.ts'
+import { useServer } from '../test-support/server.ts'
+import { colorFor, GUEST_COLORS } from './routes.ts'
+import { DEMO_SQL } from './sql.ts'
+
+const ctx = useServer({ demo: true })
+const off = useServer({})
+const twice = useServer({ demo: true, sql: DEMO_SQL }) // the schema and seed run twice: idempotent
+
+interface Message { id: string; room: string; user_id: string; user_name: string; color: string; text: string; created_at: string }
+interface Todo { id: number; list_id: number; title: string; done: boolean; created_at: string }
+interface Body { error?: string; messages?: Message[]; message?: Message; todos?: Todo[]; todo?: Todo }
+
+async function call(method: string, path: string, { token, body, base = ctx }: { token?: string; body?: unknown; base?: typeof ctx } = {}) {
+  const res = await fetch(`${base.server.httpUrl}${path}`, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  })
+  const text = await res.text()
+  return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : {}) as Body }
+}
+
+async function guest(name = 'Ada'): Promise<{ token: string; user: { id: string; name: string; color: string } }> {
+  const res = await call('POST', '/demo/guest', { body: { name } })
+  expect(res.status).toBe(200)
+  return res.body as never
+}
+
+describe('guest', () => {
+  test('gives a 24 h HS256 token for role authenticated carrying the name and colour', async () => {
+    const { token, user } = await guest('  Grace Hopper ')
+    expect(user).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), name: 'Grace Hopper', color: colorFor('Grace Hopper') })
+    expect(GUEST_COLORS).toContain(user.color)
+    expect(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString())).toEqual({ alg: 'HS256', typ: 'JWT' })
+    const verified = await verifyToken(token, ctx.server.jwtSecret, Date.now() / 1000)
+    expect(verified.ok).toBe(true)
+    if (!verified.ok) return
+    expect(verified.claims).toMatchObject({ role: 'authenticated', sub: user.id, user_metadata: { name: 'Grace Hopper', color: user.color } })
+    expect(verified.claims.exp - Date.now() / 1000).toBeGreaterThan(24 * 3600 - 60)
+    expect(verified.claims.exp - Date.now() / 1000).toBeLessThanOrEqual(24 * 3600)
+    expect(colorFor('Grace Hopper')).toBe(user.color) // stable
+  })
+
+  test('400 naming the field for a missing, empty or too long name, and for bad JSON', async () => {
+    for (const body of [{}, { name: '   ' }, { name: 'x'.repeat(41) }, { name: 5 }]) {
+      const res = await call('POST', '/demo/guest', { body })
+      expect(res.status).toBe(400)
+      expect(res.body.error).toContain('"name"')
+    }
+    expect(await call('POST', '/demo/guest', { body: '{nope' })).toMatchObject({ status: 400, body: { error: 'the request body is not valid JSON' } })
+  })
+})
+
+describe('CORS and auth', () => {
+  test('OPTIONS preflight answers 204 with open CORS; every answer carries it', async () => {
+    const res = await fetch(`${ctx.server.httpUrl}/demo/lists/1/todos`, { method: 'OPTIONS' })
+    expect(res.status).toBe(204)
+    expect(res.headers.get('access-control-allow-origin')).toBe('*')
+    expect(res.headers.get('access-control-allow-methods')).toBe('GET,POST,PATCH,DELETE,OPTIONS')
+    expect(res.headers.get('access-control-allow-headers')).toBe('authorization,content-type,apikey')
+    const unauthorized = await call('GET', '/demo/lists/1/todos')
+    expect(unauthorized.headers.get('access-control-allow-origin')).toBe('*')
+  })
+
+  test('401 without a token or with a bad one', async () => {
+    const none = await call('GET', '/demo/rooms/lobby/messages')
+    expect(none.status).toBe(401)
+    expect(none.body.error).toMatch(/Authorization: Bearer/)
+    for (const [method, path] of [['POST', '/demo/rooms/lobby/messages'], ['GET', '/demo/lists/1/todos'], ['POST', '/demo/lists/1/todos'], ['PATCH', '/demo/todos/1'], ['DELETE', '/demo/todos/1']] as const) {
+      expect((await call(method, path, method === 'GET' ? {} : { body: {} })).status).toBe(401)
+    }
+    const bad = await call('GET', '/demo/lists/1/todos', { token: 'not.a.jwt' })
+    expect(bad.status).toBe(401)
+    expect(typeof bad.body.error).toBe('string')
+  })
+
+  test('unknown demo routes answer 404 with an error', async () => {
+    const { token } = await guest()
+    expect(await call('GET', '/demo/nothing', { token })).toMatchObject({ status: 404, body: { error: 'no demo route GET /demo/nothing' } })
+  })
+})
+
+describe('messages', () => {
+  test('the seed has a welcome message in the lobby', async () => {
+    const { token } = await guest()
+    const { status, body } = await call('GET', '/demo/rooms/lobby/messages', { token })
+    expect(status).toBe(200)
+    expect(body.messages![0]).toMatchObject({ room: 'lobby', text: expect.stringContaining('Welcome') })
+  })
+
+  test('history is oldest first, the newest `limit` of them, from this room only', async () => {
+    const { token, user } = await guest('Linus')
+    const room = `history-${randomUUID()}`
+    for (let i = 1; i <= 5; i++) {
+      expect((await call('POST', `/demo/rooms/${room}/messages`, { token, body: { id: randomUUID(), text: `m${i}` } })).status).toBe(201)
+    }
+    await call('POST', '/demo/rooms/elsewhere/messages', { token, body: { id: randomUUID(), text: 'not here' } })
+    const all = await call('GET', `/demo/rooms/${room}/messages`, { token })
+    expect(all.body.messages!.map((m: Message) => m.text)).toEqual(['m1', 'm2', 'm3', 'm4', 'm5'])
+    expect(all.body.messages![0]).toEqual({
+      id: expect.any(String), room, user_id: user.id, user_name: 'Linus', color: user.color, text: 'm1', created_at: expect.stringMatching(/^\d{4}-/),
+    })
+    const last = await call('GET', `/demo/rooms/${room}/messages?limit=2`, { token })
+    expect(last.body.messages!.map((m: Message) => m.text)).toEqual(['m4', 'm5'])
+    expect((await call('GET', `/demo/rooms/${room}/messages?limit=abc`, { token })).body.error).toContain('limit')
+  })
+
+  test('posting is idempotent on the client id: 201, then 200 with the stored message', async () => {
+    const { token } = await guest()
+    const id = randomUUID()
+    const first = await call('POST', '/demo/rooms/idem/messages', { token, body: { id, text: 'once' } })
+    expect(first.status).toBe(201)
+    const again = await call('POST', '/demo/rooms/idem/messages', { token, body: { id, text: 'twice?' } })
+    expect(again).toMatchObject({ status: 200, body: { message: first.body.message } })
+    const history = await call('GET', '/demo/rooms/idem/messages', { token })
+    expect(history.body.messages!.filter((m: Message) => m.id === id)).toHaveLength(1)
+  })
+
+  test('400s name the field', async () => {
+    const { token } = await guest()
+    const noId = await call('POST', '/demo/rooms/x/messages', { token, body: { id: 'nope', text: 'hi' } })
+    expect(noId.status).toBe(400)
+    expect(noId.body.error).toContain('"id"')
+    const long = await call('POST', '/demo/rooms/x/messages', { token, body: { id: randomUUID(), text: 'x'.repeat(2001) } })
+    expect(long.status).toBe(400)
+    expect(long.body.error).toContain('"text"')
+  })
+})
+
+describe('todos', () => {
+  test('seeded lists, then create, update and delete', async () => {
+    const { token } = await guest()
+    const list2 = await call('GET', '/demo/lists/2/todos', { token })
+    expect(list2.status).toBe(200)
+    expect(list2.body.todos).toHaveLength(2)
+    expect(list2.body.todos![0]).toEqual({ id: expect.any(Number), list_id: 2, title: 'Buy milk', done: false, created_at: expect.any(String) })
+
+    const created = await call('POST', '/demo/lists/7/todos', { token, body: { title: ' Paint the fence ' } })
+    expect(created).toMatchObject({ status: 201, body: { todo: { list_id: 7, title: 'Paint the fence', done: false } } })
+    const id = created.body.todo!.id as number
+    expect(await call('PATCH', `/demo/todos/${id}`, { token, body: { done: true } })).toMatchObject({ status: 200, body: { todo: { id, done: true, title: 'Paint the fence' } } })
+    expect(await call('PATCH', `/demo/todos/${id}`, { token, body: { title: 'Paint it red' } })).toMatchObject({ status: 200, body: { todo: { id, done: true, title: 'Paint it red' } } })
+    expect((await call('GET', '/demo/lists/7/todos', { token })).body.todos!.map((t: Todo) => t.title)).toEqual(['Paint it red'])
+    expect((await call('DELETE', `/demo/todos/${id}`, { token })).status).toBe(204)
+    expect((await call('DELETE', `/demo/todos/${id}`, { token })).status).toBe(404)
+    expect((await call('PATCH', `/demo/todos/${id}`, { token, body: { done: false } })).status).toBe(404)
+    expect((await call('GET', '/demo/lists/7/todos', { token })).body.todos).toEqual([])
+  })
+
+  test('400s name the field', async () => {
+    const { token } = await guest()
+    expect((await call('POST', '/demo/lists/1/todos', { token, body: { title: '' } })).body.error).toContain('"title"')
+    expect((await call('POST', '/demo/lists/abc/todos', { token, body: { title: 'x' } })).body.error).toContain('list')
+    const done = await call('PATCH', '/demo/todos/1', { token, body: { done: 'yes' } })
+    expect(done.status).toBe(400)
+    expect(done.body.error).toContain('"done"')
+    expect((await call('PATCH', '/demo/todos/1', { token, body: {} })).status).toBe(400)
+  })
+
+  test('an insert through the route reaches a postgres_changes subscriber filtered on list_id=eq.1', async () => {
+    const { token } = await guest()
+    const client = await RawClient.connect(ctx.server.url, token)
+    const topic = 'realtime:demo-todos-1'
+    const reply = await client.join(topic, { config: { postgres_changes: [{ event: '*', schema: 'public', table: 'demo_todos', filter: 'list_id=eq.1' }] }, access_token: token })
+    expect(reply.payload).toMatchObject({ status: 'ok' })
+    await client.next((m) => m.event === 'system' && (m.payload as { message?: string }).message === 'Subscribed to PostgreSQL')
+    await call('POST', '/demo/lists/2/todos', { token, body: { title: 'other list' } })
+    const created = await call('POST', '/demo/lists/1/todos', { token, body: { title: 'seen live' } })
+    const change = (await client.next((m) => m.event === 'postgres_changes')).message
+    expect((change.payload as { data: unknown }).data).toMatchObject({ type: 'INSERT', table: 'demo_todos', record: { id: created.body.todo!.id, list_id: 1, title: 'seen live', done: false } })
+    expect(await client.barrier()).toEqual([]) // the list 2 insert never came
+    await client.close()
+  })
+})
+
+test('schema and seed are idempotent (run twice, still seeded once)', async () => {
+  const { body } = await call('POST', '/demo/guest', { base: twice, body: { name: 'Ada' } })
+  const token = (body as unknown as { token: string }).token
+  expect((await call('GET', '/demo/lists/1/todos', { base: twice, token })).body.todos).toHaveLength(3)
+  expect((await call('GET', '/demo/lists/2/todos', { base: twice, token })).body.todos).toHaveLength(2)
+  expect((await call('GET', '/demo/rooms/lobby/messages', { base: twice, token })).body.messages).toHaveLength(1)
+})
+
+describe('demo off (the default)', () => {
+  test('/demo/* answers 404', async () => {
+    expect((await call('POST', '/demo/guest', { base: off, body: { name: 'Ada' } })).status).toBe(404)
+    expect((await call('GET', '/demo/lists/1/todos', { base: off })).status).toBe(404)
+  })
+})

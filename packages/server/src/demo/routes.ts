@@ -1,0 +1,215 @@
+// /demo/* — dev-only routes for the demo app (issue #6), only with the `demo` option (`--demo`).
+//   POST   /demo/guest                      { name }          → { token, user: { id, name, color } }
+//   GET    /demo/rooms/:room/messages?limit → { messages }     newest `limit` (default 50, max 200), oldest first
+//   POST   /demo/rooms/:room/messages       { id, text }      → 201 { message } (same id again: 200, stored one)
+//   GET    /demo/lists/:list/todos          → { todos }        by id
+//   POST   /demo/lists/:list/todos          { title }         → 201 { todo }
+//   PATCH  /demo/todos/:id                  { done?, title? } → { todo } | 404
+//   DELETE /demo/todos/:id                  → 204 | 404
+// All but /demo/guest need `Authorization: Bearer <jwt>` (verified as every token is). Open CORS on
+// every answer; errors are `{ error }`. Rows change through the database, so postgres_changes
+// subscribers see them as any other change.
+
+import { randomUUID } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { signToken } from '../auth/index.ts'
+import type { JwtClaims } from '../auth/index.ts'
+import type { Context } from '../context.ts'
+import { bearer, BodyTooLarge, readBody, sendJson } from '../http-util.ts'
+
+export interface DemoDeps {
+  ctx: Context
+  query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }>
+}
+
+export const DEMO_CORS_HEADERS: Record<string, string> = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'GET,POST,PATCH,DELETE,OPTIONS',
+  'access-control-allow-headers': 'authorization,content-type,apikey',
+}
+
+/** Pleasant, readable on white and on dark backgrounds. */
+export const GUEST_COLORS = ['#e11d48', '#db2777', '#c026d3', '#7c3aed', '#4f46e5', '#2563eb', '#0284c7', '#0891b2', '#0d9488', '#059669', '#16a34a', '#65a30d', '#ca8a04', '#d97706', '#ea580c', '#dc2626'] as const
+
+/** A colour from GUEST_COLORS, the same for the same name (FNV-1a). */
+export function colorFor(name: string): string {
+  let hash = 0x811c9dc5
+  for (let i = 0; i < name.length; i++) {
+    hash ^= name.charCodeAt(i)
+    hash = Math.imul(hash, 0x01000193)
+  }
+  return GUEST_COLORS[(hash >>> 0) % GUEST_COLORS.length]!
+}
+
+const GUEST_TOKEN_SECONDS = 24 * 60 * 60
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+const MESSAGE_COLUMNS = 'id, room, user_id, user_name, color, text, created_at'
+const TODO_COLUMNS = 'id, list_id, title, done, created_at'
+
+class HttpError extends Error {
+  readonly status: number
+  constructor(status: number, message: string) {
+    super(message)
+    this.status = status
+  }
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  let raw: Buffer
+  try {
+    raw = await readBody(req, 100_000)
+  } catch (error) {
+    if (error instanceof BodyTooLarge) throw new HttpError(413, error.message)
+    throw error
+  }
+  let body: unknown
+  try {
+    body = raw.byteLength ? JSON.parse(raw.toString('utf8')) : {}
+  } catch {
+    throw new HttpError(400, 'the request body is not valid JSON')
+  }
+  if (!isRecord(body)) throw new HttpError(400, 'the request body must be a JSON object')
+  return body
+}
+
+function text(body: Record<string, unknown>, field: string, max: number, { trim = true } = {}): string {
+  const value = body[field]
+  if (typeof value !== 'string') throw new HttpError(400, `"${field}" must be a string of 1 to ${max} characters`)
+  const result = trim ? value.trim() : value
+  if (result.length < 1 || result.length > max) {
+    throw new HttpError(400, `"${field}" must be 1 to ${max} characters${trim ? ' after trimming' : ''}, got ${result.length}`)
+  }
+  return result
+}
+
+function intParam(name: string, raw: string): number {
+  const n = Number(raw)
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n > 2_147_483_647) throw new HttpError(400, `${name} must be a positive integer, got "${raw}"`)
+  return n
+}
+
+async function authenticate(ctx: Context, req: IncomingMessage): Promise<JwtClaims> {
+  const token = bearer(req)
+  if (!token) throw new HttpError(401, 'missing "Authorization: Bearer <jwt>" (get one from POST /demo/guest)')
+  const verified = await ctx.verify(token)
+  if (!verified.ok) throw new HttpError(401, verified.message)
+  return verified.claims
+}
+
+function author(claims: JwtClaims): { id: string; name: string; color: string } {
+  if (typeof claims.sub !== 'string' || !claims.sub) throw new HttpError(401, 'the token has no "sub" claim to post as (get one from POST /demo/guest)')
+  const meta = isRecord(claims.user_metadata) ? claims.user_metadata : {}
+  const name = typeof meta.name === 'string' && meta.name ? meta.name : claims.sub
+  const color = typeof meta.color === 'string' && meta.color ? meta.color : colorFor(name)
+  return { id: claims.sub, name, color }
+}
+
+function segment(name: string, raw: string): string {
+  try {
+    return decodeURIComponent(raw)
+  } catch {
+    throw new HttpError(400, `${name} is not valid URL encoding: "${raw}"`)
+  }
+}
+
+const ROOM_MESSAGES = /^\/demo\/rooms\/([^/]+)\/messages$/
+const LIST_TODOS = /^\/demo\/lists\/([^/]+)\/todos$/
+const TODO = /^\/demo\/todos\/([^/]+)$/
+
+export async function handleDemo(deps: DemoDeps, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const reply = (status: number, body?: unknown) => sendJson(res, status, body, DEMO_CORS_HEADERS)
+  if (req.method === 'OPTIONS') return reply(204)
+  try {
+    await route(deps, req, url, reply)
+  } catch (error) {
+    if (error instanceof HttpError) return reply(error.status, { error: error.message })
+    deps.ctx.log.error(`demo ${req.method} ${url.pathname}: ${error instanceof Error ? error.stack : String(error)}`)
+    return reply(500, { error: 'internal server error' })
+  }
+}
+
+async function route(deps: DemoDeps, req: IncomingMessage, url: URL, reply: (status: number, body?: unknown) => void): Promise<void> {
+  const { ctx, query } = deps
+  const path = url.pathname
+  const method = req.method ?? 'GET'
+  let room: RegExpExecArray | null
+  let list: RegExpExecArray | null
+  let todo: RegExpExecArray | null
+
+  if (path === '/demo/guest' && method === 'POST') {
+    const name = text(await jsonBody(req), 'name', 40)
+    const user = { id: randomUUID(), name, color: colorFor(name) }
+    const token = await signToken({ role: 'authenticated', sub: user.id, user_metadata: { name, color: user.color } }, ctx.options.jwtSecret, {
+      expiresInSeconds: GUEST_TOKEN_SECONDS,
+    })
+    return reply(200, { token, user })
+  }
+
+  if ((room = ROOM_MESSAGES.exec(path)) && (method === 'GET' || method === 'POST')) {
+    const claims = await authenticate(ctx, req)
+    const name = segment('room', room[1]!)
+    if (method === 'GET') {
+      const rawLimit = url.searchParams.get('limit')
+      const limit = rawLimit === null ? 50 : Math.min(intParam('limit', rawLimit), 200)
+      if (limit < 1) throw new HttpError(400, 'limit must be a positive integer, got "0"')
+      const { rows } = await query(
+        `select * from (select ${MESSAGE_COLUMNS} from demo_messages where room = $1 order by created_at desc, id desc limit $2) m order by created_at, id`,
+        [name, limit],
+      )
+      return reply(200, { messages: rows })
+    }
+    const body = await jsonBody(req)
+    if (typeof body.id !== 'string' || !UUID.test(body.id)) throw new HttpError(400, '"id" must be a UUID chosen by the client')
+    const messageText = text(body, 'text', 2000)
+    const user = author(claims)
+    const inserted = await query(
+      `insert into demo_messages (id, room, user_id, user_name, color, text) values ($1, $2, $3, $4, $5, $6) on conflict (id) do nothing returning ${MESSAGE_COLUMNS}`,
+      [body.id.toLowerCase(), name, user.id, user.name, user.color, messageText],
+    )
+    if (inserted.rows.length) return reply(201, { message: inserted.rows[0] })
+    const stored = await query(`select ${MESSAGE_COLUMNS} from demo_messages where id = $1`, [body.id.toLowerCase()])
+    return reply(200, { message: stored.rows[0] })
+  }
+
+  if ((list = LIST_TODOS.exec(path)) && (method === 'GET' || method === 'POST')) {
+    await authenticate(ctx, req)
+    const listId = intParam('list', segment('list', list[1]!))
+    if (method === 'GET') {
+      const { rows } = await query(`select ${TODO_COLUMNS} from demo_todos where list_id = $1 order by id`, [listId])
+      return reply(200, { todos: rows })
+    }
+    const title = text(await jsonBody(req), 'title', 200)
+    const { rows } = await query(`insert into demo_todos (list_id, title) values ($1, $2) returning ${TODO_COLUMNS}`, [listId, title])
+    return reply(201, { todo: rows[0] })
+  }
+
+  if ((todo = TODO.exec(path)) && (method === 'PATCH' || method === 'DELETE')) {
+    await authenticate(ctx, req)
+    const id = intParam('todo id', segment('todo id', todo[1]!))
+    if (method === 'DELETE') {
+      const { rows } = await query('delete from demo_todos where id = $1 returning id', [id])
+      if (!rows.length) throw new HttpError(404, `no todo ${id}`)
+      return reply(204)
+    }
+    const body = await jsonBody(req)
+    const sets: string[] = []
+    const params: unknown[] = [id]
+    if (body.done !== undefined) {
+      if (typeof body.done !== 'boolean') throw new HttpError(400, '"done" must be true or false')
+      params.push(body.done)
+      sets.push(`done = $${params.length}`)
+    }
+    if (body.title !== undefined) {
+      params.push(text(body, 'title', 200))
+      sets.push(`title = $${params.length}`)
+    }
+    if (!sets.length) throw new HttpError(400, 'give "done" (boolean) and/or "title" (string) to change')
+    const { rows } = await query(`update demo_todos set ${sets.join(', ')} where id = $1 returning ${TODO_COLUMNS}`, params)
+    if (!rows.length) throw new HttpError(404, `no todo ${id}`)
+    return reply(200, { todo: rows[0] })
+  }
+
+  throw new HttpError(404, `no demo route ${method} ${path}`)
+}
