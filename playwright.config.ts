@@ -20,7 +20,7 @@ export default defineConfig({
   },
   projects: [{ name: 'chromium', use: { browserName: 'chromium' } }],
   webServer: {
-    command: `node scripts/start.mjs --port ${port} --realtime-port ${realtimePort} --admin`,
+    command: `node scripts/start.mjs --port ${port} --realtime-port ${realtimePort} --admin --mode test`,
     url: `http://127.0.0.1:${port}/`,
     reuseExistingServer: !process.env.CI,
     stdout: 'pipe',

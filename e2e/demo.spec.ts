@@ -35,6 +35,8 @@ test('three tabs: chat typed in one appears in the others, and the inspector sho
   await expect(page.getByTestId('message').filter({ hasText: text })).toHaveAttribute('data-state', 'sent')
   for (const other of others) await expect(other.getByTestId('message').filter({ hasText: text })).toHaveCount(1)
   await expect(page.getByTestId('sockets')).toHaveAttribute('data-count', '1')
+  // the e2e build is a test build: the client is there for scripted checks
+  expect(await page.evaluate(() => window.__realtime.host)).toBe('shared-worker')
   expect((await admin<Stats>('/admin/stats')).sockets).toBe(1)
   await shots.take(page, 'demo-chat-three-tabs')
 })

@@ -1,33 +1,40 @@
 // `npm start`: everything a person needs to try shared-realtime, in one command: the
 // dev server (packages/server, embedded Postgres, with the demo's schema, seed and
-// routes) and the demo app (apps/demo), served by Vite.
+// routes) and the demo app (apps/demo), built and served (with --dev: Vite's dev server).
 //
-//   npm start -- --port 5173 --realtime-port 4000 --admin
+//   npm start -- --port 5173 --realtime-port 4000 --admin [--dev] [--mode test]
 import { parseArgs } from 'node:util'
 import { register } from 'tsx/esm/api'
-import { createServer } from 'vite'
+import { build, createServer, preview } from 'vite'
 
 register() // the dev server is TypeScript; Node 20 cannot strip types itself
 
-const HELP = `usage: npm start -- [--port <demo port>] [--realtime-port <dev server port>] [--admin]
+const HELP = `usage: npm start -- [--port <demo port>] [--realtime-port <dev server port>] [--admin] [--dev] [--mode <mode>]
   --port           the demo page (default 5173; 0 picks a free port)
   --realtime-port  the dev server (default 4000; 0 picks a free port)
-  --admin          enable the dev server's /admin endpoints and print the service_role key`
+  --admin          enable the dev server's /admin endpoints and print the service_role key
+  --dev            serve the demo with Vite's dev server (hot reload) instead of building it
+  --mode           the Vite mode of the build (default production; 'test' exposes window.__realtime)`
 
-let values
-try {
-  ;({ values } = parseArgs({
-    options: {
-      port: { type: 'string', default: '5173' },
-      'realtime-port': { type: 'string', default: '4000' },
-      admin: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-  }))
-} catch (error) {
-  console.error(`npm start: ${error instanceof Error ? error.message : String(error)}\n${HELP}`)
-  process.exit(2)
+/** @returns {{ port: string, 'realtime-port': string, admin: boolean, dev: boolean, mode: string, help: boolean }} */
+function readArgs() {
+  try {
+    return parseArgs({
+      options: {
+        port: { type: 'string', default: '5173' },
+        'realtime-port': { type: 'string', default: '4000' },
+        admin: { type: 'boolean', default: false },
+        dev: { type: 'boolean', default: false },
+        mode: { type: 'string', default: 'production' },
+        help: { type: 'boolean', default: false },
+      },
+    }).values
+  } catch (error) {
+    console.error(`npm start: ${error instanceof Error ? error.message : String(error)}\n${HELP}`)
+    process.exit(2)
+  }
 }
+const values = readArgs()
 if (values.help) {
   console.log(HELP)
   process.exit(0)
@@ -50,8 +57,20 @@ const realtime = await startServer({ port: realtimePort, admin: values.admin, de
 process.env.VITE_REALTIME_URL = realtime.url
 process.env.VITE_REALTIME_ANON_KEY = realtime.keys.anon
 process.env.VITE_REALTIME_HTTP_URL = realtime.httpUrl
-const demo = await createServer({ configFile: 'vite.config.ts', server: { port: demoPort, strictPort: true, host: '127.0.0.1' }, logLevel: 'warn' })
-await demo.listen()
+/** The demo, built (the default) or from Vite's dev server; both serve index.html and the e2e lab.html. */
+async function serveDemo() {
+  if (values.dev) {
+    const server = await createServer({ configFile: 'vite.config.ts', server: { port: demoPort, strictPort: true, host: '127.0.0.1' }, logLevel: 'warn' })
+    await server.listen()
+    return { httpServer: server.httpServer, close: () => server.close() }
+  }
+  const input = { main: 'apps/demo/index.html', lab: 'apps/demo/lab.html' }
+  console.log(`building the demo (mode ${values.mode})…`)
+  await build({ configFile: 'vite.config.ts', mode: values.mode, logLevel: 'warn', build: { emptyOutDir: true, rollupOptions: { input } } })
+  const server = await preview({ configFile: 'vite.config.ts', mode: values.mode, preview: { port: demoPort, strictPort: true, host: '127.0.0.1' }, logLevel: 'warn' })
+  return { httpServer: server.httpServer, close: () => server.close() }
+}
+const demo = await serveDemo()
 const address = demo.httpServer?.address()
 const actualDemoPort = typeof address === 'object' && address ? address.port : demoPort
 
