@@ -89,6 +89,11 @@ export class RealtimeChannel {
     return this.#status
   }
 
+  /**
+   * Joins the topic (once per channel instance, as in realtime-js). `timeout` is accepted for
+   * compatibility but the join timeout is the client's `timeout`: the topic's one server channel
+   * is shared by every tab, so a per-subscription join timeout has nothing to apply to.
+   */
   subscribe(callback?: SubscribeCallback, timeout = this.#owner.timeout): this {
     if (this.state !== 'closed' && this.state !== 'failed') return this
     if (this.joinedOnce && this.state === 'closed') {

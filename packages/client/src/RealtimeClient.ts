@@ -6,7 +6,7 @@ import type { EngineEvent, WebSocketLikeConstructor } from '@shared-realtime/eng
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_TIMEOUT } from './constants.ts'
 import { RealtimeError, withRealtimeErrors } from './errors.ts'
 import type { EngineConfig, HostKind, HostLink, HostSnapshot } from './host/link.ts'
-import { createHostLink } from './host/create.ts'
+import { createHostLink } from './host/select.ts'
 import { type ChannelOwner, RealtimeChannel, type RealtimeChannelOptions } from './RealtimeChannel.ts'
 import type { RestContext } from './rest.ts'
 import { StatusStream } from './status-stream.ts'

@@ -119,7 +119,8 @@ export class ChannelSession {
   }
 
   #broadcast(message: Message, binary: boolean): void {
-    const { ctx, config } = { ctx: this.#ctx, config: this.config }
+    const ctx = this.#ctx
+    const config = this.config
     const payload = message.payload
     if (!isRecord(payload)) return
     const tooBig = payloadBytes(binary ? payload.payload : payload) > ctx.options.limits.maxPayloadBytes
@@ -131,8 +132,8 @@ export class ChannelSession {
     // kind 3 in → kind 4 out with the metadata dropped; text in → relayed verbatim (§1.4, §3.5)
     const out = binary ? { type: 'broadcast', event: payload.event, payload: payload.payload } : payload
     if (config.isPrivate && payload.persist) ctx.messages.store(this.hubKey, { event: String(payload.event), payload: payload.payload, binary })
-    const receivers = Array.from(ctx.hub.members(this.hubKey)).filter((s) => (s !== this || config.self) && s.permissions.broadcast.read)
-    ctx.eventRate.add(1 + receivers.length)
+    const receivers = new Set(Array.from(ctx.hub.members(this.hubKey)).filter((s) => (s !== this || config.self) && s.permissions.broadcast.read))
+    ctx.eventRate.add(1 + receivers.size)
     if (ctx.eventRate.rate() > ctx.options.limits.maxEventsPerSecond) {
       // over the server-wide rate, every channel the message would reach shuts down (§3.7)
       for (const session of [this, ...receivers]) session.shutdown('Too many messages per second')
@@ -140,7 +141,7 @@ export class ChannelSession {
     }
     ctx.hub.deliver(this.hubKey, { join_ref: null, ref: null, topic: this.topic, event: 'broadcast', payload: out }, {
       binary,
-      accept: (s) => receivers.includes(s),
+      accept: (s) => receivers.has(s),
     })
     if (config.ack) this.connection.reply(this.joinRef, message.ref, this.topic, 'ok', {})
   }
