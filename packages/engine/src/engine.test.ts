@@ -102,6 +102,37 @@ describe('Engine', () => {
     expect(t.events.some((ev) => ev.type === 'system' && (ev.payload as { message?: string }).message === 'resubscribed')).toBe(true)
   })
 
+  test('networkOnline() reconnects at once while waiting out a backoff, but not after a rate-limit close', async () => {
+    const e = engine({ reconnectAfterMs: () => 10_000 })
+    const t = tab(e)
+    t.session.subscribe('s', 'realtime:room', spec)
+    await settle()
+    e.networkOnline() // connecting: nothing to hurry
+    expect(FakeSocket.instances).toHaveLength(1)
+    FakeSocket.last.open()
+    await settle()
+    FakeSocket.last.acceptJoin('realtime:room')
+    await settle()
+    e.networkOnline() // connected: no effect
+    FakeSocket.last.serverClose(1006)
+    await settle()
+    expect(e.connection.name).toBe('reconnecting')
+    e.networkOnline()
+    expect(FakeSocket.instances).toHaveLength(2) // no 10 s wait
+    FakeSocket.last.open()
+    await settle()
+    FakeSocket.last.acceptJoin('realtime:room')
+    await settle()
+    expect(t.statuses()).toEqual(['SUBSCRIBED', 'CHANNEL_ERROR', 'SUBSCRIBED'])
+    clock.advance(10_000)
+    expect(FakeSocket.instances).toHaveLength(2) // the cancelled backoff timer does not open another
+
+    FakeSocket.last.serverClose(1001, 'ClientJoinRateLimitReached')
+    await settle()
+    e.networkOnline()
+    expect(FakeSocket.instances).toHaveLength(2) // the server asked to slow down: wait
+  })
+
   test('counts and drops undecodable frames without throwing', async () => {
     const e = engine()
     tab(e).session.subscribe('s', 'realtime:room', spec)

@@ -159,6 +159,14 @@ export class Engine {
     return this.#sessions.get(tabId)
   }
 
+  /**
+   * The network is back (the host's 'online' event): when waiting out a backoff, reconnect now.
+   * No effect otherwise (connected, or disconnected on purpose), nor after a rate-limit close.
+   */
+  networkOnline(): void {
+    if (this.#conn.name === 'reconnecting') this.#dispatch({ type: 'connect' })
+  }
+
   /** Heartbeat now (realtime-js's sendHeartbeat()). */
   sendHeartbeat(): void {
     this.#heartbeat.dispatch({ type: 'send-now' })
@@ -384,7 +392,7 @@ export class Engine {
       connection: this.#connectionEvent(),
       clientId: this.#clientIdValue ?? null,
       url: this.url.replace(/apikey=[^&]*/, 'apikey=…'),
-      heartbeat: { state: this.#heartbeat.state, lastRttMs: this.#heartbeat.lastRttMs },
+      heartbeat: { state: this.#heartbeat.state, lastRttMs: this.#heartbeat.lastRttMs, recentRttMs: this.#heartbeat.recentRttMs },
       token: { present: this.#auth.token !== null, settling: this.#settling },
       sessions: [...this.#sessions.values()].map((s) => ({ id: s.id, subscriptions: s.subscriptions.size, queueDepth: s.queue.depth, dropped: s.queue.dropped })),
       channels: [...this.#channels.values()].map((c) => c.snapshot()),

@@ -16,9 +16,13 @@ export interface HeartbeatHost {
   timedOut(): void
 }
 
+/** How many recent round trips the driver keeps for inspect() (a live chart in a new tab). */
+export const RTT_HISTORY = 30
+
 export class HeartbeatDriver {
   #state: HeartbeatState = initialHeartbeatState
   #lastRttMs: number | undefined
+  readonly #recentRttMs: number[] = []
   readonly #host: HeartbeatHost
   readonly #timers: Timers<'interval' | 'timeout'>
 
@@ -33,6 +37,11 @@ export class HeartbeatDriver {
 
   get lastRttMs(): number | undefined {
     return this.#lastRttMs
+  }
+
+  /** The last RTT_HISTORY round trips, oldest first (a copy). */
+  get recentRttMs(): number[] {
+    return [...this.#recentRttMs]
   }
 
   dispatch(event: HeartbeatEvent): void {
@@ -57,7 +66,11 @@ export class HeartbeatDriver {
           this.#timers.cancel(effect.timer)
           break
         case 'report':
-          if (effect.rttMs !== undefined) this.#lastRttMs = effect.rttMs
+          if (effect.rttMs !== undefined) {
+            this.#lastRttMs = effect.rttMs
+            this.#recentRttMs.push(effect.rttMs)
+            if (this.#recentRttMs.length > RTT_HISTORY) this.#recentRttMs.shift()
+          }
           host.report(effect.status, effect.rttMs)
           break
         case 'timed-out':

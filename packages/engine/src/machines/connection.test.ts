@@ -72,8 +72,20 @@ describe('connect', () => {
     expect(transitionConnection(states.failed, { type: 'connect' }, ctx())).toEqual([{ name: 'connecting', attempt: 1 }, [open]])
   })
 
-  test.each(['connecting', 'connected', 'reconnecting'] as const)('is a no-op while %s (one connect at a time)', (name) => {
+  test.each(['connecting', 'connected'] as const)('is a no-op while %s (one connect at a time)', (name) => {
     expect(transitionConnection(states[name], { type: 'connect' }, ctx())).toEqual([states[name], []])
+  })
+
+  test('while reconnecting, tries at once instead of waiting out the backoff (the network is back)', () => {
+    expect(transitionConnection(states.reconnecting, { type: 'connect' }, ctx())).toEqual([{ name: 'connecting', attempt: 3 }, [cancelTimer('retry'), open]])
+  })
+
+  test.each([
+    ['a 1001 close', { kind: 'closed', code: 1001, reason: 'ClientJoinRateLimitReached' }],
+    ['a 429 refusal', { kind: 'refused', status: 429 }],
+  ] as const)('while backing off after %s, waits: the server asked to slow down', (_name, lastError) => {
+    const limited: ConnectionState = { ...states.reconnecting, lastError }
+    expect(transitionConnection(limited, { type: 'connect' }, ctx())).toEqual([limited, []])
   })
 
   test('opens one socket only when called twice', () => {

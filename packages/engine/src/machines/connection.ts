@@ -112,6 +112,9 @@ export const RATE_LIMIT_STATUS = 429
 
 type Result = [ConnectionState, ConnectionEffect[]]
 
+const isRateLimit = (error: ConnectionError): boolean =>
+  (error.kind === 'closed' && error.code === RATE_LIMIT_CLOSE_CODE) || (error.kind === 'refused' && error.status === RATE_LIMIT_STATUS)
+
 const ignore = (state: ConnectionState): Result => [state, []]
 const close = (reason: string): ConnectionEffect => ({ type: 'close', code: 1000, reason })
 const cancelIdle: ConnectionEffect = { type: 'cancel-timer', timer: 'idle' }
@@ -119,7 +122,13 @@ const cancelIdle: ConnectionEffect = { type: 'cancel-timer', timer: 'idle' }
 export function transitionConnection(state: ConnectionState, event: ConnectionEvent, ctx: ConnectionContext): Result {
   switch (event.type) {
     case 'connect':
-      return state.name === 'disconnected' || state.name === 'failed' ? [{ name: 'connecting', attempt: 1 }, [{ type: 'open' }]] : ignore(state)
+      if (state.name === 'disconnected' || state.name === 'failed') return [{ name: 'connecting', attempt: 1 }, [{ type: 'open' }]]
+      // waiting out a backoff: try now (as realtime-js's connect() does; a tab calls it when the
+      // network comes back), unless the server asked us to slow down
+      if (state.name === 'reconnecting' && !isRateLimit(state.lastError)) {
+        return [{ name: 'connecting', attempt: state.attempt + 1 }, [{ type: 'cancel-timer', timer: 'retry' }, { type: 'open' }]]
+      }
+      return ignore(state)
     case 'disconnect':
       return disconnect(state)
     case 'opened':
