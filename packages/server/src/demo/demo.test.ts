@@ -55,6 +55,20 @@ describe('guest', () => {
     }
     expect(await call('POST', '/demo/guest', { body: '{nope' })).toMatchObject({ status: 400, body: { error: 'the request body is not valid JSON' } })
   })
+
+  test('a new id for each new guest; the same id again when the browser sends the one it kept', async () => {
+    const first = await guest('Ada')
+    const second = await guest('Ada')
+    expect(second.user.id).not.toBe(first.user.id) // the same name is not the same person
+    const again = await call('POST', '/demo/guest', { body: { name: 'Ada L.', id: first.user.id.toUpperCase() } })
+    expect(again.status).toBe(200)
+    expect((again.body as { user: unknown }).user).toEqual({ id: first.user.id, name: 'Ada L.', color: colorFor('Ada L.') })
+    for (const id of ['', 'not-a-uuid', 42, null]) {
+      const res = await call('POST', '/demo/guest', { body: { name: 'Ada', id } })
+      expect(res.status).toBe(400)
+      expect(res.body.error).toContain('"id" must be a UUID')
+    }
+  })
 })
 
 describe('CORS and auth', () => {

@@ -1,5 +1,7 @@
 // /demo/* — dev-only routes for the demo app (issue #6), only with the `demo` option (`--demo`).
-//   POST   /demo/guest                      { name }          → { token, user: { id, name, color } }
+//   POST   /demo/guest                      { name, id? }     → { token, user: { id, name, color } }
+//                                            (id: a UUID the browser keeps to stay the same guest
+//                                            across tabs and reloads; a new one when absent)
 //   GET    /demo/rooms/:room/messages?limit → { messages }     newest `limit` (default 50, max 200), oldest first
 //   POST   /demo/rooms/:room/messages       { id, text }      → 201 { message } (same id again: 200, stored one)
 //   GET    /demo/lists/:list/todos          → { todos }        by id
@@ -139,8 +141,12 @@ async function route(deps: DemoDeps, req: IncomingMessage, url: URL, reply: (sta
   let todo: RegExpExecArray | null
 
   if (path === '/demo/guest' && method === 'POST') {
-    const name = text(await jsonBody(req), 'name', 40)
-    const user = { id: randomUUID(), name, color: colorFor(name) }
+    const body = await jsonBody(req)
+    const name = text(body, 'name', 40)
+    if (body.id !== undefined && (typeof body.id !== 'string' || !UUID.test(body.id))) {
+      throw new HttpError(400, '"id" must be a UUID (the guest id this browser was given before), or absent for a new guest')
+    }
+    const user = { id: typeof body.id === 'string' ? body.id.toLowerCase() : randomUUID(), name, color: colorFor(name) }
     const token = await signToken({ role: 'authenticated', sub: user.id, user_metadata: { name, color: user.color } }, ctx.options.jwtSecret, {
       expiresInSeconds: GUEST_TOKEN_SECONDS,
     })
