@@ -2,7 +2,7 @@
 // pages of one context, with the engine in a SharedWorker.
 import type { BrowserContext, Page } from '@playwright/test'
 import { expect, test } from './fixtures.ts'
-import { admin, type Stats, watchPresence } from './realtime.ts'
+import { admin, type Stats, watch } from './realtime.ts'
 
 const HOST = 'shared-worker'
 
@@ -69,7 +69,7 @@ test('a second tab subscribing to a joined topic sends no frame', async ({ conte
 test('presence is one entry for the browser, gone soon after its last tracking tab is killed', async ({ context }) => {
   const [a, b] = (await openTabs(context, 2)) as [Page, Page]
   const topic = topicName('pres')
-  const watcher = await watchPresence(topic) // another client, outside this browser
+  const watcher = await watch(topic) // another client, outside this browser
   try {
     for (const tab of [a, b]) expect(await subscribe(tab, topic, { key: 'user-1' })).toBe('SUBSCRIBED')
     await a.evaluate(([t]) => window.lab.track(t!, { from: 'a' }), [topic])
@@ -129,7 +129,7 @@ test('when the SharedWorker is killed, the tabs recover with resubscribed', asyn
 test('presence is gone soon after the only tracking tab closes normally', async ({ context }) => {
   const [tab] = (await openTabs(context, 1)) as [Page]
   const topic = topicName('pres-close')
-  const watcher = await watchPresence(topic)
+  const watcher = await watch(topic)
   try {
     expect(await subscribe(tab, topic, { key: 'closer' })).toBe('SUBSCRIBED')
     await tab.evaluate(([t]) => window.lab.track(t!, { here: true }), [topic])

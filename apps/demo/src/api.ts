@@ -1,5 +1,6 @@
 // The dev server's demo REST routes (base: VITE_REALTIME_HTTP_URL). The token lives only in
 // memory here: it is never written to any storage.
+import { httpUrl } from './config.ts'
 
 export interface User {
   id: string
@@ -34,7 +35,7 @@ export class ApiError extends Error {
   }
 }
 
-const base = (import.meta.env.VITE_REALTIME_HTTP_URL ?? '').replace(/\/+$/, '')
+const base = httpUrl
 
 async function request<T>(method: string, path: string, token: string | null, body?: unknown): Promise<T> {
   const headers: Record<string, string> = {}
@@ -51,8 +52,9 @@ async function request<T>(method: string, path: string, token: string | null, bo
   return (await response.json()) as T
 }
 
-export async function signInGuest(name: string): Promise<{ token: string; user: User }> {
-  return request('POST', '/demo/guest', null, { name })
+/** A token for guest `name`; `id` (kept by this browser) makes it the same guest as before. */
+export async function signInGuest(name: string, id?: string): Promise<{ token: string; user: User }> {
+  return request('POST', '/demo/guest', null, id === undefined ? { name } : { name, id })
 }
 
 /** The REST routes that need the guest's token. */

@@ -1,45 +1,56 @@
-// Sign-in as a named guest. Only the chosen name is remembered (localStorage), so a reload
-// signs in again through /demo/guest; the token stays in memory and is never stored.
+// Sign-in as a named guest. The guest's name and id are remembered (localStorage), so every
+// tab and every reload signs in again through /demo/guest as the SAME guest: one person in
+// presence, their own messages marked as theirs. The token stays in memory, never stored.
 import { signInGuest, type User } from './api.ts'
 import { errorMessage, h } from './dom.ts'
 
-const NAME_KEY = 'shared-realtime-demo:name'
+const GUEST_KEY = 'shared-realtime-demo:guest'
+
+interface Remembered {
+  name: string
+  id?: string
+}
 
 export interface Session {
   token: string
   user: User
 }
 
-function storedName(): string | null {
+function remembered(): Remembered | null {
   try {
-    return localStorage.getItem(NAME_KEY)
+    const value = JSON.parse(localStorage.getItem(GUEST_KEY) ?? 'null') as Partial<Remembered> | null
+    if (typeof value?.name !== 'string' || !value.name) return null
+    return typeof value.id === 'string' ? { name: value.name, id: value.id } : { name: value.name }
   } catch {
-    return null
+    return null // unreadable (private mode, or not ours): sign in afresh
   }
 }
 
-function rememberName(name: string | null): void {
+function remember(guest: Remembered | null): void {
   try {
-    if (name === null) localStorage.removeItem(NAME_KEY)
-    else localStorage.setItem(NAME_KEY, name)
+    if (guest === null) localStorage.removeItem(GUEST_KEY)
+    else localStorage.setItem(GUEST_KEY, JSON.stringify(guest))
   } catch {
     // storage unavailable (private mode): the form shows again after a reload
   }
 }
 
+/** Forgets the guest: the next sign-in, even with the same name, is a new person. */
 export function signOut(): void {
-  rememberName(null)
+  remember(null)
   location.reload()
 }
 
 /** Resolves with a session: at once from the remembered name, else once the form is submitted. */
 export async function signIn(root: HTMLElement): Promise<Session> {
-  const remembered = storedName()
-  if (remembered) {
+  const guest = remembered()
+  if (guest) {
     try {
-      return await signInGuest(remembered)
+      const session = await signInGuest(guest.name, guest.id)
+      remember({ name: session.user.name, id: session.user.id })
+      return session
     } catch (error) {
-      return showForm(root, remembered, `Could not sign in again: ${errorMessage(error)}`)
+      return showForm(root, guest.name, `Could not sign in again: ${errorMessage(error)}`)
     }
   }
   return showForm(root, '', '')
@@ -69,7 +80,7 @@ function showForm(root: HTMLElement, name: string, error: string): Promise<Sessi
       status.textContent = ''
       signInGuest(chosen).then(
         (session) => {
-          rememberName(chosen)
+          remember({ name: session.user.name, id: session.user.id })
           resolve(session)
         },
         (err: unknown) => {

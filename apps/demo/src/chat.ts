@@ -1,11 +1,23 @@
-// Room chat over broadcast (ack) on the lobby channel, history from REST. A message is
-// 'sending' until both the broadcast and the REST insert succeed ('sent'), else 'failed'
-// with a Retry button. Messages are deduplicated by id (history, echoes, retries).
+// Room chat over broadcast on the lobby channel (ack and self on), history from REST.
+// A message is sent DURABLY: the shared worker stores it (IndexedDB) until the server
+// acknowledges it, so a message written offline, or in a tab closed before the network came
+// back, is still delivered once. Its state: 'sending' (in flight) → 'sent' (acknowledged, or
+// its echo came back) | 'queued' (no answer yet: stored, goes out when connected) |
+// 'failed' (refused by the server: Retry). The sender's tabs also store each of their
+// messages through REST (idempotent by id) once the server relayed it; messages are
+// deduplicated by id (history, echoes, retries).
 import type { RealtimeChannel } from '@shared-realtime/client'
 import type { Api, ChatMessage, User } from './api.ts'
 import { avatar, errorMessage, formatTime, h } from './dom.ts'
 
-type MessageState = 'sending' | 'sent' | 'failed' | 'received'
+type MessageState = 'sending' | 'queued' | 'sent' | 'failed' | 'received'
+
+const STATE_LABEL: Record<Exclude<MessageState, 'received'>, string> = {
+  sending: 'sending…',
+  queued: 'queued: goes out when connected',
+  sent: 'sent',
+  failed: 'not sent',
+}
 
 interface Entry {
   message: ChatMessage
@@ -26,7 +38,7 @@ function isWireMessage(value: unknown): value is WireMessage {
 }
 
 export interface Chat {
-  /** Reloads the history (after a resubscribe: events may have been missed). */
+  /** Reloads the history and stores what is still unstored (after a resubscribe: events may have been missed). */
   reload(): Promise<void>
 }
 
@@ -48,8 +60,7 @@ export function mountChat(root: HTMLElement, channel: RealtimeChannel, api: Api,
     const meta = h('div', { class: 'meta' }, h('strong', {}, message.user_name), h('time', { datetime: message.created_at }, formatTime(message.created_at)))
     const body = h('div', { class: 'bubble' }, meta, h('p', { class: 'text' }, message.text))
     if (mine && state !== 'received') {
-      const label = state === 'sending' ? 'sending…' : state === 'sent' ? 'sent' : 'not sent'
-      const status = h('div', { class: 'state' }, label)
+      const status = h('div', { class: 'state' }, STATE_LABEL[state])
       if (state === 'failed') {
         const retry = h('button', { type: 'button', class: 'link', 'aria-label': 'Retry sending this message', 'data-testid': 'retry' }, 'Retry')
         retry.addEventListener('click', () => void deliver(entry))
@@ -87,15 +98,45 @@ export function mountChat(root: HTMLElement, channel: RealtimeChannel, api: Api,
     render(entry)
     const { id, text } = entry.message
     const payload: WireMessage = { id, text, user, created_at: entry.message.created_at }
-    const [broadcast, stored] = await Promise.allSettled([
-      channel.send({ type: 'broadcast', event: 'message', payload }),
-      api.postMessage(room, id, text),
-    ])
-    const ok = broadcast.status === 'fulfilled' && broadcast.value === 'ok' && stored.status === 'fulfilled'
-    if (stored.status === 'fulfilled') entry.message = { ...entry.message, created_at: stored.value.created_at || entry.message.created_at }
-    entry.state = ok ? 'sent' : 'failed'
+    let result: unknown
+    try {
+      result = await channel.send({ type: 'broadcast', event: 'message', payload }, { durable: true })
+    } catch (err) {
+      result = errorMessage(err)
+    }
+    if (entry.state !== 'sending') return // the echo came first
+    if (result === 'ok') relayed(entry)
+    else setState(entry, result === 'timed out' ? 'queued' : 'failed')
+  }
+
+  function setState(entry: Entry, state: MessageState): void {
+    entry.state = state
     render(entry)
   }
+
+  /** The server has the message: mark it sent and keep it in the history (Postgres). */
+  const unstored = new Set<string>()
+  function relayed(entry: Entry): void {
+    if (entry.state !== 'sent') setState(entry, 'sent')
+    unstored.add(entry.message.id)
+    void store(entry)
+  }
+
+  async function store(entry: Entry): Promise<void> {
+    try {
+      const stored = await api.postMessage(room, entry.message.id, entry.message.text)
+      unstored.delete(entry.message.id)
+      if (stored.created_at) entry.message = { ...entry.message, created_at: stored.created_at }
+    } catch {
+      // offline, or the server is away: stored again on 'online' and after a resubscribe
+    }
+  }
+  window.addEventListener('online', () => {
+    for (const id of unstored) {
+      const entry = entries.get(id)
+      if (entry) void store(entry)
+    }
+  })
 
   form.addEventListener('submit', (event) => {
     event.preventDefault()
@@ -110,11 +151,24 @@ export function mountChat(root: HTMLElement, channel: RealtimeChannel, api: Api,
 
   channel.on('broadcast', { event: 'message' }, (event: { payload?: unknown }) => {
     const p = event.payload
-    if (!isWireMessage(p) || entries.has(p.id)) return
-    add({ id: p.id, room, user_id: p.user.id, user_name: p.user.name, color: p.user.color, text: p.text, created_at: p.created_at ?? new Date().toISOString() }, 'received')
+    if (!isWireMessage(p)) return
+    const mine = p.user.id === user.id
+    const known = entries.get(p.id)
+    if (known) {
+      // our own message relayed by the server (its echo): delivered, even if the answer to
+      // the push was lost or came from an earlier page (a durable send survives a reload)
+      if (mine && known.state !== 'sent' && known.state !== 'received') relayed(known)
+      return
+    }
+    const entry = add({ id: p.id, room, user_id: p.user.id, user_name: p.user.name, color: p.user.color, text: p.text, created_at: p.created_at ?? new Date().toISOString() }, mine ? 'sent' : 'received')
+    if (mine) relayed(entry)
   })
 
   async function reload(): Promise<void> {
+    for (const id of unstored) {
+      const entry = entries.get(id)
+      if (entry) void store(entry)
+    }
     try {
       const history = await api.messages(room, 50)
       for (const message of history) {

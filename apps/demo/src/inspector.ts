@@ -10,7 +10,7 @@ interface ChannelSnap { topic: string; state: string; subscriptions: number; ses
 interface EngineSnap {
   connection?: { state: string; attempt?: number }
   clientId?: string | null
-  heartbeat?: { state: string; lastRttMs?: number | null }
+  heartbeat?: { state: string; lastRttMs?: number | null; recentRttMs?: number[] }
   token?: { present: boolean }
   sessions?: Array<{ id: string; subscriptions: number; queueDepth: number; dropped: number }>
   channels?: ChannelSnap[]
@@ -28,7 +28,8 @@ function fill(dl: HTMLElement, rows: Array<[string, string]>): void {
   dl.replaceChildren(...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', { class: 'mono' }, v)]))
 }
 
-export function mountInspector(root: HTMLElement, client: RealtimeClient): Inspector {
+/** `onTabs`: told the number of tabs attached to the shared engine after each snapshot. */
+export function mountInspector(root: HTMLElement, client: RealtimeClient, onTabs: (n: number) => void = () => undefined): Inspector {
   const spark = new Sparkline('Heartbeat round-trip time, last 30 values')
   const rttText = h('span', { class: 'mono' }, '–')
   const sockets = h('strong', { class: 'sockets', 'data-testid': 'sockets' }, 'sockets: –')
@@ -39,7 +40,7 @@ export function mountInspector(root: HTMLElement, client: RealtimeClient): Inspe
   root.replaceChildren(
     h('h2', {}, 'Inspector ', sockets),
     facts,
-    h('div', { class: 'rtt' }, h('span', {}, 'Heartbeat RTT '), rttText, spark.el),
+    h('div', { class: 'rtt' }, h('span', {}, 'Heartbeat RTT '), rttText, spark.el, h('span', { class: 'muted hint' }, 'one beat every 25 s')),
     h('h3', {}, 'Channels'), channels,
     h('h3', {}, 'Counters'), counters,
     error,
@@ -60,6 +61,8 @@ export function mountInspector(root: HTMLElement, client: RealtimeClient): Inspe
     sockets.textContent = `sockets: ${open}`
     sockets.dataset.count = String(open)
     const sessions = engine.sessions ?? []
+    const tabs = snap.tabs?.length ?? sessions.length
+    onTabs(tabs)
     const queued = sessions.reduce((n, s) => n + s.queueDepth, 0)
     const dropped = sessions.reduce((n, s) => n + s.dropped, 0)
     const outbox = (engine.channels ?? []).reduce((n, c) => n + (c.outbox?.queued ?? 0) + (c.outbox?.waiting ?? 0), 0)
@@ -68,7 +71,7 @@ export function mountInspector(root: HTMLElement, client: RealtimeClient): Inspe
       ['worker', snap.instance.slice(0, 8) + (snap.name ? ` (${snap.name})` : '')],
       ['socket', state + (engine.connection?.attempt ? ` #${engine.connection.attempt}` : '')],
       ['heartbeat', engine.heartbeat?.state ?? '–'],
-      ['tabs attached', String(snap.tabs?.length ?? sessions.length)],
+      ['tabs attached', String(tabs)],
       ['tab queues', `${queued} queued · ${dropped} dropped`],
       ['outbox', `${outbox} pending${engine.durable ? ` · ${engine.durable.inFlight} durable` : ''}`],
       ['token', engine.token?.present ? 'set' : 'none'],
@@ -78,8 +81,9 @@ export function mountInspector(root: HTMLElement, client: RealtimeClient): Inspe
     )
     channels.replaceChildren(h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'topic'), h('th', { scope: 'col' }, 'state'), h('th', { scope: 'col', class: 'num' }, 'subs'))), h('tbody', {}, ...rows))
     fill(counters, Object.entries(engine.counters ?? {}).map(([k, v]) => [k, String(v)]))
-    const latest = engine.heartbeat?.lastRttMs
-    if (typeof latest === 'number' && lastRtt === null) rtt(latest)
+    // a tab opened later starts with the round trips the shared engine already measured
+    // (one per heartbeat interval, 25 s by default), not with an empty chart
+    if (lastRtt === null) for (const ms of engine.heartbeat?.recentRttMs ?? []) if (typeof ms === 'number') rtt(ms)
   }
 
   let busy = false
@@ -97,5 +101,6 @@ export function mountInspector(root: HTMLElement, client: RealtimeClient): Inspe
   }
   void tick()
   setInterval(() => void tick(), 1000)
+  client.onStatusChange(() => void tick()) // the socket's state shows at once, not up to a second late
   return { rtt }
 }

@@ -5,6 +5,7 @@ import { RealtimeClient } from '@shared-realtime/client'
 import { Api } from './api.ts'
 import { signIn, signOut } from './auth.ts'
 import { mountBanner } from './banner.ts'
+import { anonKey, realtimeUrl } from './config.ts'
 import { mountChat } from './chat.ts'
 import { mountCursors } from './cursors.ts'
 import { avatar, errorMessage, h } from './dom.ts'
@@ -20,9 +21,7 @@ declare global {
 
 const ROOM = 'lobby'
 
-const client = new RealtimeClient(import.meta.env.VITE_REALTIME_URL, {
-  params: { apikey: import.meta.env.VITE_REALTIME_ANON_KEY },
-})
+const client = new RealtimeClient(realtimeUrl, { params: { apikey: anonKey } })
 if (import.meta.env.DEV || import.meta.env.MODE === 'test') window.__realtime = client
 
 const app = document.querySelector<HTMLElement>('#app')!
@@ -44,14 +43,14 @@ async function start(): Promise<void> {
   app.replaceChildren(h('div', { class: 'layout' }, chatEl, h('aside', { class: 'side' }, presenceEl, todosEl, inspectorEl)))
   mountBanner(document.querySelector<HTMLElement>('#banner-slot')!, client)
 
-  const inspector = mountInspector(inspectorEl, client)
+  const lobby = client.channel(`room:${ROOM}`, { config: { broadcast: { ack: true, self: true }, presence: { key: user.id } } })
+  const presence = mountPresence(presenceEl, lobby, user)
+  const inspector = mountInspector(inspectorEl, client, (tabs) => presence.tabs(tabs))
   client.onHeartbeat((status, latency) => {
     if (status === 'ok' && typeof latency === 'number') inspector.rtt(latency)
   })
 
-  const lobby = client.channel(`room:${ROOM}`, { config: { broadcast: { ack: true, self: false }, presence: { key: user.id } } })
   const chat = mountChat(chatEl, lobby, api, user, ROOM)
-  mountPresence(presenceEl, lobby, user)
   lobby.on('system', {}, (payload: { message?: string }) => {
     if (payload.message === 'resubscribed' || payload.message === 'gap') void chat.reload()
   })

@@ -10,7 +10,13 @@ interface Meta {
   color?: string
 }
 
-export function mountPresence(root: HTMLElement, channel: RealtimeChannel, me: User): void {
+export interface PresenceList {
+  /** How many tabs of this browser share the client (from the inspector): shown on the own entry. */
+  tabs(n: number): void
+}
+
+export function mountPresence(root: HTMLElement, channel: RealtimeChannel, me: User): PresenceList {
+  let tabs = 0
   const count = h('span', { class: 'count', 'data-testid': 'presence-count' }, '0')
   const list = h('ul', { class: 'presence', 'aria-label': 'Users online' })
   root.replaceChildren(h('h2', {}, 'Online ', count), list)
@@ -28,7 +34,7 @@ export function mountPresence(root: HTMLElement, channel: RealtimeChannel, me: U
         h('li', { class: 'presence-user', 'data-testid': 'presence-user', 'data-user': u.id },
           avatar(u.name, u.color, 'sm'),
           h('span', { class: 'name' }, u.name),
-          u.id === me.id ? h('span', { class: 'muted' }, '(you)') : '',
+          u.id === me.id ? h('span', { class: 'muted', 'data-testid': 'my-tabs' }, tabs > 1 ? `(you · ${tabs} tabs)` : '(you)') : '',
         ),
       ),
     )
@@ -36,4 +42,11 @@ export function mountPresence(root: HTMLElement, channel: RealtimeChannel, me: U
 
   channel.on('presence', { event: 'sync' }, render)
   render()
+  return {
+    tabs(n) {
+      if (n === tabs) return
+      tabs = n
+      render()
+    },
+  }
 }

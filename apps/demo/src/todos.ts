@@ -97,7 +97,7 @@ export function mountTodos(root: HTMLElement, client: RealtimeClient, api: Api):
         if (payload.message === 'resubscribed' || payload.message === 'gap') void load()
       })
       .subscribe((status) => {
-        if (channel === next) live.textContent = status === 'SUBSCRIBED' ? 'live' : status.toLowerCase().replace('_', ' ')
+        if (channel === next) live.textContent = status === 'SUBSCRIBED' ? 'live' : status === 'CLOSED' ? 'closed' : 'reconnecting…'
       })
     await load()
   }
