@@ -1,6 +1,6 @@
 // Main-thread bundle size, min+gz, of an app that imports only RealtimeClient: this
 // client (with Comlink; the engine's worker is a separate file) next to
-// @supabase/realtime-js, built the same way by Vite. `npm run size`.
+// @supabase/realtime-js, built the same way by Vite. `npm run size`; scripts/bench.mjs imports measureBundles().
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { gzipSync } from 'node:zlib'
@@ -36,11 +36,19 @@ async function measure(name, source) {
   return { name, mainMin: sum(main, 'min'), mainGz: sum(main, 'gz'), workerGz: sum(worker, 'gz') }
 }
 
-const rows = [
-  await measure('@shared-realtime/client', `import { RealtimeClient } from '@shared-realtime/client'\nwindow.c = RealtimeClient\n`),
-  await measure('@supabase/realtime-js', `import { RealtimeClient } from '@supabase/realtime-js'\nwindow.c = RealtimeClient\n`),
-]
 /** @param {number} n */
 const kb = (n) => `${(n / 1024).toFixed(1)} kB`
-console.log('main-thread bundle (min / min+gz)          worker (min+gz)')
-for (const r of rows) console.log(`${r.name.padEnd(26)} ${kb(r.mainMin).padStart(9)} / ${kb(r.mainGz).padStart(8)}   ${r.workerGz ? kb(r.workerGz) : '-'}`)
+
+/** Both clients' main-thread bundles (and this client's worker), min and min+gz bytes. */
+export async function measureBundles() {
+  return [
+    await measure('@shared-realtime/client', `import { RealtimeClient } from '@shared-realtime/client'\nwindow.c = RealtimeClient\n`),
+    await measure('@supabase/realtime-js', `import { RealtimeClient } from '@supabase/realtime-js'\nwindow.c = RealtimeClient\n`),
+  ]
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+  const rows = await measureBundles()
+  console.log('main-thread bundle (min / min+gz)          worker (min+gz)')
+  for (const r of rows) console.log(`${r.name.padEnd(26)} ${kb(r.mainMin).padStart(9)} / ${kb(r.mainGz).padStart(8)}   ${r.workerGz ? kb(r.workerGz) : '-'}`)
+}

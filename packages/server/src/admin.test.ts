@@ -101,3 +101,77 @@ describe('faults', () => {
     expect(await c.closed).toBe(1006)
   })
 })
+
+describe('blast', () => {
+  test('sends count broadcasts { seq, t, pad } to every subscriber and reports what it sent', async () => {
+    const [a, b] = [await connect(), await connect()]
+    await a.join('realtime:blast-a', { config: {} })
+    await b.join('realtime:blast-a', { config: {} })
+    const before = Date.now()
+    const { status, body } = await admin(ctx.server, '/admin/blast', { topic: 'blast-a', event: 'tick', count: 5, payloadBytes: 3 })
+    expect(status).toBe(200)
+    expect(body).toMatchObject({ sent: 5, frames: 10 })
+    for (const client of [a, b]) {
+      for (let seq = 0; seq < 5; seq++) {
+        const { message } = await client.next((m) => m.event === 'broadcast')
+        const payload = message.payload as { type: string; event: string; payload: { seq: number; t: number; pad: string } }
+        expect(payload).toMatchObject({ type: 'broadcast', event: 'tick', payload: { seq, pad: 'xxx' } })
+        // t is on the wall clock's scale (performance.timeOrigin + performance.now())
+        expect(Math.abs(payload.payload.t - before)).toBeLessThan(60_000)
+      }
+    }
+    await Promise.all([a.close(), b.close()])
+  })
+
+  test('a paced blast stamps each message between its start and its end, in order', async () => {
+    const client = await connect()
+    await client.join('realtime:blast-b', { config: {} })
+    const { body } = await admin(ctx.server, '/admin/blast', { topic: 'blast-b', count: 3, ratePerSec: 100 })
+    const result = body as { sent: number; startedAt: number; endedAt: number; durationMs: number; rate: number }
+    expect(result).toMatchObject({ sent: 3, frames: 3, durationMs: result.endedAt - result.startedAt })
+    const stamps: number[] = []
+    for (let i = 0; i < 3; i++) stamps.push(((await client.next((m) => m.event === 'broadcast')).message.payload as { payload: { t: number } }).payload.t)
+    expect(stamps.toSorted((x, y) => x - y)).toEqual(stamps)
+    expect(stamps[0]).toBeGreaterThanOrEqual(result.startedAt)
+    expect(stamps[2]).toBeLessThanOrEqual(result.endedAt)
+    await client.close()
+  })
+
+  test('a topic with no subscribers sends nothing', async () => {
+    expect(await admin(ctx.server, '/admin/blast', { topic: 'nobody', count: 2 })).toMatchObject({ status: 200, body: { sent: 2, frames: 0 } })
+  })
+
+  test('rejects bad bodies with 400 and a reason', async () => {
+    const cases: Array<[unknown, RegExp]> = [
+      [{ count: 1 }, /"topic" must be a non-empty string/],
+      [{ topic: 'x' }, /"count" must be an integer/],
+      [{ topic: 'x', count: 0 }, /"count" must be an integer/],
+      [{ topic: 'x', count: 1.5 }, /"count" must be an integer/],
+      [{ topic: 'x', count: 1, ratePerSec: -1 }, /"ratePerSec" must be a number ≥ 0/],
+      [{ topic: 'x', count: 1, payloadBytes: 'big' }, /"payloadBytes" must be an integer/],
+      [{ topic: 'x', count: 1, event: '' }, /"event" must be a non-empty string/],
+      [{ topic: 'x', count: 1, loud: true }, /unknown field "loud"/],
+    ]
+    for (const [body, error] of cases) {
+      const res = await admin(ctx.server, '/admin/blast', body)
+      expect(res.status).toBe(400)
+      expect((res.body as { error: string }).error).toMatch(error)
+    }
+  })
+
+  test('needs the service_role key', async () => {
+    const res = await fetch(`${ctx.server.httpUrl}/admin/blast`, { method: 'POST', headers: { authorization: `Bearer ${ctx.server.keys.anon}` }, body: '{"topic":"x","count":1}' })
+    expect(res.status).toBe(401)
+  })
+})
+
+describe('stats', () => {
+  test('count heartbeats received', async () => {
+    const client = await connect()
+    const before = ((await admin(ctx.server, '/admin/stats')).body as { heartbeats: number }).heartbeats
+    client.send({ join_ref: null, ref: 'hb', topic: 'phoenix', event: 'heartbeat', payload: {} })
+    await client.next((m) => m.ref === 'hb', { phoenix: true })
+    expect(((await admin(ctx.server, '/admin/stats')).body as { heartbeats: number }).heartbeats).toBe(before + 1)
+    await client.close()
+  })
+})

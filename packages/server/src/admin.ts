@@ -9,10 +9,13 @@
 //        malformed: 'json' | 'binary'        one bad frame to every socket
 //        reset: true                         all persistent faults off
 //   POST /admin/restart  { downMs? }         close everything, keep the data, accept again
+//   POST /admin/blast    { topic, event?, count, ratePerSec?, payloadBytes? }
+//                        server-generated broadcasts `{ seq, t }` for benchmarks; answers when done
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Connection } from './connection.ts'
 import type { Context } from './context.ts'
+import { parseBlast, runBlast } from './blast.ts'
 import { bearer, BodyTooLarge, readBody, sendJson } from './http-util.ts'
 
 export interface AdminDeps {
@@ -108,6 +111,11 @@ export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: Se
       if (typeof downMs !== 'number' || downMs < 0) throw new BadRequest('"downMs" must be a number ≥ 0')
       sendJson(res, 200, { restarting: true, downMs })
       return void deps.restart(downMs)
+    }
+    if (route === 'POST /admin/blast') {
+      const parsed = parseBlast(body)
+      if (!parsed.ok) throw new BadRequest(parsed.error)
+      return sendJson(res, 200, await runBlast(ctx, parsed.value))
     }
     return sendJson(res, 404, { message: `no admin route ${route}` })
   } catch (error) {

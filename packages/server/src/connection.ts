@@ -105,6 +105,7 @@ export class Connection {
     const { topic, event, ref } = message
     this.#ctx.log.debug(`socket ${this.id}: ← ${event} ${topic} ref=${ref} join_ref=${message.join_ref} ${JSON.stringify(message.payload)?.slice(0, 300)}`)
     if (topic === 'phoenix' && event === 'heartbeat') {
+      this.#ctx.stats.heartbeats++
       if (this.#ctx.faults.heartbeats === 'answer') this.reply(null, ref, 'phoenix', 'ok', {})
       return
     }

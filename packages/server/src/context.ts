@@ -19,6 +19,8 @@ export interface Stats {
   sockets: number
   framesIn: number
   framesOut: number
+  /** Heartbeats received (on the "phoenix" topic), answered or not. */
+  heartbeats: number
   decodeErrors: number
   connectsRefused: number
 }

@@ -65,7 +65,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     presence: new PresenceStore(),
     messages: new MessageLog(now),
     faults: new Faults(),
-    stats: { sockets: 0, framesIn: 0, framesOut: 0, decodeErrors: 0, connectsRefused: 0 },
+    stats: { sockets: 0, framesIn: 0, framesOut: 0, heartbeats: 0, decodeErrors: 0, connectsRefused: 0 },
     joinRate: new RateCounter(1000, now),
     eventRate: new RateCounter(1000, now),
     postgres: new PostgresFeed(db, log),
