@@ -16,7 +16,7 @@ async function measure(name, source) {
   const dir = mkdtempSync(join(root, 'node_modules', '.size-')) // inside the repo, so imports resolve
   const entry = join(dir, 'entry.js')
   writeFileSync(entry, source)
-  await build({
+  const built = await build({
     configFile: false,
     root,
     logLevel: 'silent',
@@ -30,8 +30,18 @@ async function measure(name, source) {
   rmSync(dir, { recursive: true, force: true })
   if (process.argv.includes('--files')) console.log(name, sizes)
   // what a page loads up front: the entry and the chunks it imports statically (not the
-  // worker, not the in-page engine a tab loads only when it falls back to it)
-  const main = sizes.filter((s) => s.file === 'main.js' || !/worker|page|engine/i.test(s.file))
+  // worker, not a chunk loaded by import() only: the in-page engine a tab loads when it falls
+  // back to it, the REST fallback); Rollup's `imports` are the static imports of a chunk
+  const outputs = /** @type {import('vite').Rollup.RollupOutput[]} */ (Array.isArray(built) ? built : [built])
+  const chunks = new Map(outputs.flatMap((b) => b.output).filter((c) => c.type === 'chunk').map((c) => [c.fileName, c]))
+  const upFront = new Set()
+  for (const todo = ['main.js']; todo.length > 0; ) {
+    const file = /** @type {string} */ (todo.pop())
+    if (upFront.has(file)) continue
+    upFront.add(file)
+    todo.push(...(chunks.get(file)?.imports ?? []))
+  }
+  const main = sizes.filter((s) => upFront.has(s.file))
   const worker = sizes.filter((s) => /worker/i.test(s.file))
   return { name, mainMin: sum(main, 'min'), mainGz: sum(main, 'gz'), workerGz: sum(worker, 'gz') }
 }

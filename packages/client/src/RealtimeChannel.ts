@@ -13,13 +13,13 @@
 import type { EngineEvent, PushResult } from '@shared-realtime/engine'
 import {
   type BroadcastPayload, type ChannelConfig, normalizePostgresChangesBinding, type PostgresChangesBinding,
-  type RealtimePresenceEvent, type RealtimePresenceState, toPostgresChangesPayload,
+  type RealtimePresenceEvent, type RealtimePresenceState,
 } from '@shared-realtime/protocol'
 import type { REALTIME_SUBSCRIBE_STATES, RealtimeChannelState } from './constants.ts'
 import { RealtimeError } from './errors.ts'
 import type { HostLink } from './host/link.ts'
 import { RealtimePresence } from './RealtimePresence.ts'
-import { httpSend, type RestContext, restBroadcast } from './rest.ts'
+import type { RestContext } from './rest.ts'
 import { StatusStream } from './status-stream.ts'
 
 export interface RealtimeChannelOptions {
@@ -143,7 +143,11 @@ export class RealtimeChannel {
       throw new TypeError(`send(): a durable send needs a subscribed channel (call subscribe() on "${this.subTopic}" first; REST cannot keep it)`)
     }
     if (this.state === 'closed' && !this.joinedOnce) {
-      return restBroadcast(this.#owner.rest(timeout), this.subTopic, args.event, args.payload, this.private)
+      const ctx = this.#owner.rest(timeout)
+      const event = args.event
+      // the REST code is a chunk of its own, loaded on first use (few apps send unsubscribed);
+      // a chunk that cannot load is a failed send, as a failed fetch is
+      return import('./rest.ts').then((rest) => rest.restBroadcast(ctx, this.subTopic, event, args.payload, this.private), () => 'error' as const)
     }
     const { type: _type, ...rest } = args
     const link = await this.#owner.link()
@@ -154,7 +158,8 @@ export class RealtimeChannel {
   }
 
   httpSend(event: string, payload: unknown, opts: { timeout?: number } = {}): Promise<{ success: true }> {
-    return httpSend(this.#owner.rest(opts.timeout), this.subTopic, event, payload, this.private)
+    const ctx = this.#owner.rest(opts.timeout)
+    return import('./rest.ts').then((rest) => rest.httpSend(ctx, this.subTopic, event, payload, this.private))
   }
 
   async track(payload: Record<string, unknown>, _opts: Record<string, unknown> = {}): Promise<PushResult> {
@@ -217,8 +222,7 @@ export class RealtimeChannel {
         return this.#presence(this.presence.applyDiff(event.diff))
       case 'postgres_changes': {
         const list = this.bindings.postgres_changes ?? []
-        const payload = toPostgresChangesPayload(event.data as never)
-        for (const index of event.bindings) safeCall(list[index]?.callback, payload)
+        for (const index of event.bindings) safeCall(list[index]?.callback, event.payload)
         return
       }
       case 'system':

@@ -135,7 +135,7 @@ describe('many tabs, one socket', () => {
     await one.next((ev) => ev.type === 'system' && (ev.payload as { message?: string }).message === 'resubscribed')
     await admin('/admin/sql', { sql: "insert into todos (list_id, title) values (2, 'for two')" })
     const change = await two.next((ev) => ev.type === 'postgres_changes')
-    expect(change).toMatchObject({ sub: 't', bindings: [0], data: { type: 'INSERT', record: { list_id: 2, title: 'for two' } } })
+    expect(change).toMatchObject({ sub: 't', bindings: [0], payload: { eventType: 'INSERT', new: { list_id: 2, title: 'for two' }, old: {} } })
     expect(one.of('postgres_changes')).toEqual([])
   })
 })

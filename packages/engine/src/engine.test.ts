@@ -133,6 +133,26 @@ describe('Engine', () => {
     expect(FakeSocket.instances).toHaveLength(2) // the server asked to slow down: wait
   })
 
+  test('a token refused again after the refresh fails the channel with a non-retryable error', async () => {
+    const e = engine()
+    const t = tab(e)
+    t.session.setTokenProvider(async () => 'eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoiYXV0aGVudGljYXRlZCJ9.c2ln')
+    t.session.subscribe('s', 'realtime:room', spec)
+    await settle()
+    FakeSocket.last.open()
+    for (let i = 0; i < 2; i++) {
+      await settle()
+      const join = FakeSocket.last.of('phx_join').at(-1)!
+      const reason = 'InvalidJWTToken: Token has expired 10 seconds ago'
+      FakeSocket.last.message({ join_ref: join.join_ref, ref: join.ref, topic: 'realtime:room', event: 'phx_reply', payload: { status: 'error', response: { reason } } })
+    }
+    await settle()
+    clock.advance(60_000)
+    expect(FakeSocket.instances.flatMap((socket) => socket.of('phx_join'))).toHaveLength(2)
+    const errors = t.events.flatMap((ev) => (ev.type === 'status' ? [ev.error] : []))
+    expect(errors).toMatchObject([{ kind: 'join-refused:InvalidJWTToken', retryable: true }, { kind: 'join-refused:InvalidJWTToken', retryable: false }])
+  })
+
   test('counts and drops undecodable frames without throwing', async () => {
     const e = engine()
     tab(e).session.subscribe('s', 'realtime:room', spec)

@@ -1,7 +1,7 @@
 // What the engine tells a tab session: the events a tab's RealtimeClient and channels
 // turn into realtime-js callbacks. Plain data only: they cross a MessagePort.
 
-import type { BroadcastPayload, PresenceDiff, PresenceState, SystemPayload } from '@shared-realtime/protocol'
+import type { BroadcastPayload, PresenceDiff, PresenceState, RealtimePostgresChangesPayload, SystemPayload } from '@shared-realtime/protocol'
 import type { HeartbeatStatus } from './machines/heartbeat.ts'
 import type { ChannelError, SubscribeStatus } from './machines/channel.ts'
 import type { ConnectionState } from './machines/connection.ts'
@@ -18,8 +18,11 @@ export type EngineEvent =
   | { type: 'broadcast'; sub: string; payload: BroadcastPayload }
   | { type: 'presence-state'; sub: string; state: PresenceState }
   | { type: 'presence-diff'; sub: string; diff: PresenceDiff }
-  /** `bindings`: indexes into the subscription's own postgres bindings that this change is for. */
-  | { type: 'postgres_changes'; sub: string; bindings: number[]; data: unknown }
+  /**
+   * `bindings`: indexes into the subscription's own postgres bindings that this change is for;
+   * `payload`: what realtime-js hands its callbacks (converted by the engine, not by the tab).
+   */
+  | { type: 'postgres_changes'; sub: string; bindings: number[]; payload: RealtimePostgresChangesPayload }
   | { type: 'system'; sub: string; payload: SystemPayload | Record<string, unknown> }
   | { type: 'message'; sub: string; event: string; payload: unknown }
   | { type: 'connection'; state: ConnectionState['name']; attempt?: number; retryInMs?: number; error?: ErrorData }

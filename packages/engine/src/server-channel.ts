@@ -7,7 +7,7 @@
 
 import {
   applyPresenceEvent, bindingReceives, classifySystemMessage, initialPresenceSync, type Message,
-  type PresenceSync, type ShutdownKind, subTopic,
+  type PresenceSync, type ShutdownKind, subTopic, toPostgresChangesPayload,
 } from '@shared-realtime/protocol'
 import type { Clock } from './clock.ts'
 import { Timers } from './timers.ts'
@@ -305,7 +305,9 @@ export class ServerChannel {
         const binding = this.#union.postgres[u]
         if (binding && bindingReceives(binding, this.#serverIds[u], routing)) bindings.push(i)
       })
-      if (bindings.length > 0) sub.session.emit({ type: 'postgres_changes', sub: sub.subId, bindings, data: payload.data })
+      // converted here (realtime-js's payload shape and cell types), not in every tab; one
+      // object per subscription, as each realtime-js channel gets its own
+      if (bindings.length > 0) sub.session.emit({ type: 'postgres_changes', sub: sub.subId, bindings, payload: toPostgresChangesPayload(payload.data as never) })
     })
   }
 
@@ -344,7 +346,9 @@ export class ServerChannel {
           this.#timers.cancel(effect.timer)
           break
         case 'emit': {
-          const error = effect.error ? channelErrorData(effect.error) : undefined
+          // a channel that failed is not retried, whatever the reason's own disposition (a
+          // refreshed token refused again): the tab's channel must read `failed`, not `errored`
+          const error = effect.error ? { ...channelErrorData(effect.error), ...(next.name === 'failed' ? { retryable: false } : {}) } : undefined
           this.#toAll((subId) => (error ? { type: 'status', sub: subId, status: effect.status, error } : { type: 'status', sub: subId, status: effect.status }))
           break
         }

@@ -1,13 +1,13 @@
 // One live connection of a tab to a worker: the tab's Web Lock (liveness), the worker
-// (worker-spawn.ts), the Comlink remote for commands and the raw MessagePort for events.
+// (worker-spawn.ts), the remote for commands (Comlink's protocol, tab-rpc.ts) and the raw MessagePort for events.
 // Opening one attaches the tab; closing one lets go of all of it at once and never waits
 // for the worker (which may be dead: a Comlink call to a dead worker never settles, so
 // every call here runs under a deadline).
 
-import * as Comlink from 'comlink'
 import type { EngineConfig } from './link.ts'
 import type { TabApi } from './worker-protocol.ts'
 import type { Spawner, WorkerSpawn } from './worker-spawn.ts'
+import { transfer, wrap } from './tab-rpc.ts'
 import { type AckMessage, asHostError, HostError, TAB_PROTOCOL_VERSION } from './worker-protocol.ts'
 
 /** `work`, or a HostError('host-timeout') after `ms`. */
@@ -126,8 +126,8 @@ export async function openConnection(options: OpenOptions): Promise<Connection> 
   try {
     spawn = options.spawn()
     // every command already returns a Promise of plain data, so Remote<TabApi> is TabApi (minus its union split)
-    const remote = Comlink.wrap(spawn.endpoint) as unknown as TabApi
-    const attached = remote.attach(options.tabId, options.config, Comlink.transfer(channel.port2, [channel.port2]), lock.name, TAB_PROTOCOL_VERSION)
+    const remote = wrap<TabApi>(spawn.endpoint)
+    const attached = remote.attach(options.tabId, options.config, transfer(channel.port2, [channel.port2]), lock.name, TAB_PROTOCOL_VERSION)
     const failed = spawn.failed.then((error) => Promise.reject(new HostError('host-unavailable', error.message)))
     const reply = await withDeadline(Promise.race([attached, failed]), options.deadlineMs, 'attach')
     if (!reply.ok) throw HostError.from(reply.error)

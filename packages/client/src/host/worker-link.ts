@@ -4,12 +4,12 @@
 // also replaces a lost worker. A command that times out rejects with HostError
 // `host-timeout` (retryable); what it registered is replayed by the recovery all the same.
 
-import * as Comlink from 'comlink'
 import type { EngineEvent, PushResult, SubscriptionSpec } from '@shared-realtime/engine'
 import type { EngineConfig, HostLink, SendOptions, TokenProviderFn } from './link.ts'
 import { PROVIDER_ALLOWANCE_MS, TabMemory } from './worker-memory.ts'
 import { type Spawner, spawnDedicatedWorker, spawnSharedWorker } from './worker-spawn.ts'
 import { Supervisor } from './worker-supervisor.ts'
+import { proxy } from './tab-rpc.ts'
 import { HostError, type Reply, type TabApi, type WorkerSnapshot } from './worker-protocol.ts'
 
 export interface WorkerLinkOptions {
@@ -80,7 +80,7 @@ export class WorkerLink implements HostLink {
 
   setTokenProvider(provider: TokenProviderFn | null): Promise<void> {
     this.#memory.rememberProvider(provider)
-    return this.#replayed('setTokenProvider', (api) => api.setTokenProvider(provider && Comlink.proxy(() => provider())))
+    return this.#replayed('setTokenProvider', (api) => api.setTokenProvider(provider && proxy(() => provider())))
   }
 
   connect(): Promise<void> {

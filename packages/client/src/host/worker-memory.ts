@@ -6,9 +6,8 @@
 // Each `remember*` records a command before it is sent and returns how to undo it, for
 // when the worker refuses the command.
 
-import * as Comlink from 'comlink'
+import { proxy } from './tab-rpc.ts'
 import type { EngineEvent, SubscriptionSpec } from '@shared-realtime/engine'
-import { subTopic } from '@shared-realtime/protocol'
 import type { TokenProviderFn } from './link.ts'
 import { withDeadline } from './worker-connection.ts'
 import { HostError, type Reply, type TabApi } from './worker-protocol.ts'
@@ -74,7 +73,7 @@ export class TabMemory {
   async replay(api: TabApi, instance: string, deadlineMs: number): Promise<void> {
     const provider = this.#provider
     const calls: Array<[Promise<Reply<null>>, number]> = []
-    if (provider) calls.push([api.setTokenProvider(Comlink.proxy(() => provider())), deadlineMs])
+    if (provider) calls.push([api.setTokenProvider(proxy(() => provider())), deadlineMs])
     if (this.#token !== null) calls.push([api.setAuth(this.#token), deadlineMs + PROVIDER_ALLOWANCE_MS])
     for (const [subId, { topic, spec }] of this.#subs) calls.push([api.subscribe(subId, topic, spec), deadlineMs])
     for (const [subId, payload] of this.#tracked) calls.push([api.track(subId, payload), deadlineMs])
@@ -88,7 +87,7 @@ export class TabMemory {
     return [...this.#subs].map(([sub, { topic }]) => ({
       type: 'system',
       sub,
-      payload: { extension: 'system', status: 'ok', message: 'resubscribed', channel: subTopic(topic) },
+      payload: { extension: 'system', status: 'ok', message: 'resubscribed', channel: topic.replace(/^realtime:/, '') },
     }))
   }
 }

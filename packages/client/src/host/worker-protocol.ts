@@ -14,7 +14,8 @@ import type { EngineConfig, HostSnapshot, SendOptions, TokenProviderFn } from '.
 export const workerLockName = (instance: string): string => `shared-realtime-worker:${instance}`
 
 // 2: send() takes SendOptions (durable sends); a worker of version 1 would ignore them.
-export const TAB_PROTOCOL_VERSION = 2
+// 3: postgres_changes events carry the converted `payload` (realtime-js's shape), not the server's `data`.
+export const TAB_PROTOCOL_VERSION = 3
 
 /** The worker's `name`. worker-spawn.ts repeats it as a literal (Vite needs one): keep them equal. */
 export const WORKER_NAME = `shared-realtime-v${TAB_PROTOCOL_VERSION}`

@@ -32,7 +32,7 @@ function failure(target: EventTarget, what: string): Promise<Error> {
 export function spawnSharedWorker(workerUrl?: string | URL): WorkerSpawn {
   const worker = workerUrl
     ? new SharedWorker(workerUrl, { type: 'module', name: WORKER_NAME, extendedLifetime: true })
-    : new SharedWorker(new URL('./shared-worker-entry.ts', import.meta.url), { type: 'module', name: 'shared-realtime-v2', extendedLifetime: true })
+    : new SharedWorker(new URL('./shared-worker-entry.ts', import.meta.url), { type: 'module', name: 'shared-realtime-v3', extendedLifetime: true })
   return { endpoint: worker.port, failed: failure(worker, 'SharedWorker'), dispose: () => worker.port.close() }
 }
 
@@ -40,6 +40,6 @@ export function spawnSharedWorker(workerUrl?: string | URL): WorkerSpawn {
 export function spawnDedicatedWorker(workerUrl?: string | URL): WorkerSpawn {
   const worker = workerUrl
     ? new Worker(workerUrl, { type: 'module', name: WORKER_NAME })
-    : new Worker(new URL('./dedicated-worker-entry.ts', import.meta.url), { type: 'module', name: 'shared-realtime-v2' })
+    : new Worker(new URL('./dedicated-worker-entry.ts', import.meta.url), { type: 'module', name: 'shared-realtime-v3' })
   return { endpoint: worker, failed: failure(worker, 'Worker'), dispose: () => worker.terminate() }
 }

@@ -49,24 +49,8 @@ export type PostgresBindingsMatch = { ok: true; ids: number[] } | { ok: false; e
 /** The `CHANNEL_ERROR` message realtime-js reports when the lists differ. */
 export const POSTGRES_BINDINGS_MISMATCH = 'mismatch between server and client bindings for postgres changes'
 
-/**
- * A copy of `input` with a builder filter replaced by its `build()` string: the builder is
- * snapshotted now. Other keys, and their order, are kept, so the join payload JSON is the
- * one realtime-js would send.
- */
-export function normalizePostgresChangesBinding(input: PostgresChangesBindingInput): PostgresChangesBinding {
-  const { filter } = input
-  const out = { ...input } as PostgresChangesBinding
-  if (typeof filter === 'object' && filter !== null && typeof filter.build === 'function') {
-    const built: unknown = filter.build()
-    if (typeof built !== 'string') {
-      throw new TypeError(`postgres_changes filter: build() must return a string, got ${typeof built}`)
-    }
-    out.filter = built
-  }
-  if (Array.isArray(input.select)) out.select = [...input.select]
-  return out
-}
+// in a module of its own: a tab bundles it without the engine-side matching below
+export { normalizePostgresChangesBinding } from './normalize.ts'
 
 // null and undefined are alike; '' is NOT undefined (realtime-js's comment says it is, its code does not).
 const sameOptional = (a: string | null | undefined, b: string | null | undefined): boolean =>
