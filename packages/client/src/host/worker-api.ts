@@ -189,8 +189,13 @@ export class WorkerHost {
   #setProvider(record: TabRecord, provider: TokenProviderFn | null): void {
     release(record.provider)
     record.provider = provider as Comlink.Remote<TokenProviderFn> | null
-    // the engine calls it with its own deadline: a dead tab's proxy never answers
-    record.session.setTokenProvider(provider ? () => provider() : null)
+    // the engine calls it with its own deadline: a dead tab's proxy never answers. An answer
+    // that cannot be a token is refused as setAuth refuses it (the engine then asks the next
+    // provider, or keeps the current token): it would break every tab's channels.
+    record.session.setTokenProvider(provider ? async () => {
+      const token = await provider()
+      return typeof token === 'string' ? check.checkToken(token) : token
+    } : null)
   }
 
   #detach(record: TabRecord, why: string): void {

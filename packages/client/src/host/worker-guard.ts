@@ -22,7 +22,12 @@ function checkWireValue(command: string, value: unknown, index: number): string 
 export function checkComlinkMessage(data: unknown): string | null {
   if (!isRecord(data)) return 'a command must be a Comlink message object'
   const path = data.path
-  if (data.type === 'RELEASE') return Array.isArray(path) && path.length === 0 ? null : 'RELEASE takes no path'
+  if (data.type === 'RELEASE') {
+    // Comlink maps argumentList before it looks at the type, outside its try/catch
+    const args = data.argumentList
+    const bare = args === undefined || (Array.isArray(args) && args.length === 0)
+    return Array.isArray(path) && path.length === 0 && bare ? null : 'RELEASE takes no path and no arguments'
+  }
   if (data.type !== 'APPLY') return `only command calls are accepted, got ${String(data.type)}`
   if (!Array.isArray(path) || path.length !== 1 || !COMMANDS.has(path[0])) {
     return `unknown command ${JSON.stringify(Array.isArray(path) ? path.join('.') : path) ?? ''}`

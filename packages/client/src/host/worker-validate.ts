@@ -174,9 +174,21 @@ export function checkPresence(value: unknown): Record<string, unknown> {
   return p
 }
 
+/** A compact JWT (header.payload.signature, base64url) or a Supabase API key (sb_…). */
+const TOKEN_SHAPE = /^(?:[\w-]+\.[\w-]+\.[\w-]*|sb_[\w-]+)$/
+
+/**
+ * An access token, '' or null (both: ask the providers again). The token is the whole
+ * engine's (every tab's channels get it), so one that cannot be a token is refused here
+ * rather than breaking every tab's channels; its text is not echoed back.
+ */
 export function checkToken(value: unknown): string | null {
   if (value === null) return null
-  return str('token', value, 65_536, 0)
+  const token = str('token', value, 65_536, 0)
+  if (token !== '' && !TOKEN_SHAPE.test(token)) {
+    throw new HostError('bad-request', 'token must be a JWT (header.payload.signature) or an sb_ API key')
+  }
+  return token
 }
 
 /** A Comlink proxy of the tab's provider (a function-typed proxy), or null. */
