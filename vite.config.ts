@@ -8,7 +8,8 @@ const repoRoot = fileURLToPath(new URL('.', import.meta.url))
 
 // Serving: `vite` (and `npm start`) serve apps/demo. Testing: two Vitest projects,
 // both rooted at the repository:
-//   node    — *.test.ts everywhere except *.browser.test.ts
+//   node    — *.test.ts everywhere except *.browser.test.ts and *.faults.test.ts
+//   faults  — *.faults.test.ts: faults and load against the real dev server (RELIABILITY.md)
 //   browser — *.browser.test.ts, in real Chromium through Playwright (scripts/chromium.mjs)
 export default defineConfig({
   root: fileURLToPath(new URL('./apps/demo', import.meta.url)),
@@ -22,7 +23,17 @@ export default defineConfig({
           root: repoRoot,
           environment: 'node',
           include: ['packages/*/src/**/*.test.ts', 'scripts/**/*.test.ts'],
-          exclude: ['**/node_modules/**', '**/*.browser.test.ts'],
+          exclude: ['**/node_modules/**', '**/*.browser.test.ts', '**/*.faults.test.ts'],
+        },
+      },
+      {
+        // fault and load tests against the real dev server (issue #8); FAULTS_FULL=1 for the full counts
+        test: {
+          name: 'faults',
+          root: repoRoot,
+          environment: 'node',
+          include: ['packages/*/src/**/*.faults.test.ts'],
+          exclude: ['**/node_modules/**'],
         },
       },
       {

@@ -5,7 +5,7 @@
 // non-zero if anything failed.
 //
 //   npm test                     everything
-//   npm test -- --only unit,e2e  a subset (steps: typecheck lint unit browser e2e)
+//   npm test -- --only unit,e2e  a subset (steps: typecheck lint unit faults browser e2e)
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
@@ -41,7 +41,7 @@ function check(cmd, args) {
   return { passed: ok ? 1 : 0, failed: ok ? 0 : 1, skipped: 0 }
 }
 
-/** @param {'node' | 'browser'} project @returns {Counts} */
+/** @param {'node' | 'faults' | 'browser'} project @returns {Counts} */
 function vitest(project) {
   const out = join(reportDir, `vitest-${project}.json`)
   const { ok } = run('npx', ['vitest', 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`])
@@ -72,6 +72,8 @@ const steps = {
   typecheck: () => check('npm', ['run', '--silent', 'typecheck']),
   lint: () => check('npm', ['run', '--silent', 'lint']),
   unit: () => vitest('node'),
+  // the Node fault suite (issue #8), reduced counts; FAULTS_FULL=1 for the full ones
+  faults: () => vitest('faults'),
   browser: () => vitest('browser'),
   e2e: () => playwright(),
 }

@@ -1,0 +1,59 @@
+// The dev server as a child process (its CLI), for the fault that no admin call can play: the
+// process killed (SIGKILL) and started again on the same port. Its keys come from the default
+// development secret, so they are the same after every start.
+
+import { type ChildProcess, spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import type { ServerHandle } from './harness.ts'
+
+const BIN = fileURLToPath(new URL('../../../server/bin/shared-realtime-server.mjs', import.meta.url))
+
+export class ChildServer implements ServerHandle {
+  url = ''
+  httpUrl = ''
+  keys = { anon: '', service_role: '' }
+  jwtSecret = 'super-secret-jwt-token-with-at-least-32-characters-long'
+  #child: ChildProcess | undefined
+  #port = 0
+
+  /** Starts the server (on the port of the previous start, else any free one); resolves once it listens. */
+  start(timeoutMs = 30_000): Promise<void> {
+    const child = spawn(process.execPath, [BIN, '--port', String(this.#port), '--admin', '--log', 'silent'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    this.#child = child
+    let out = ''
+    let err = ''
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the dev server did not start within ${timeoutMs} ms: ${out}${err}`)), timeoutMs)
+      child.stderr?.on('data', (d: Buffer) => (err += d.toString()))
+      child.on('exit', (code) => {
+        clearTimeout(timer)
+        reject(new Error(`the dev server exited (${code}) before listening: ${err}`))
+      })
+      child.stdout?.on('data', (d: Buffer) => {
+        out += d.toString()
+        const http = /realtime: (http:\/\/[^\s]+)/.exec(out)?.[1]
+        const anon = /anon key: (\S+)/.exec(out)?.[1]
+        const service = /service_role key: (\S+)/.exec(out)?.[1]
+        if (!http || !anon || !service || !out.includes('admin:')) return
+        clearTimeout(timer)
+        this.httpUrl = http
+        this.url = `${http.replace(/^http/, 'ws')}/realtime/v1`
+        this.#port = Number(new URL(http).port)
+        this.keys = { anon, service_role: service }
+        resolve()
+      })
+    })
+  }
+
+  /** SIGKILL: no close frame, no drain; resolves once the process is gone. */
+  kill(): Promise<void> {
+    const child = this.#child
+    this.#child = undefined
+    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+    return new Promise((resolve) => {
+      child.removeAllListeners('exit')
+      child.once('exit', () => resolve())
+      child.kill('SIGKILL')
+    })
+  }
+}
