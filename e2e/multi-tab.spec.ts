@@ -1,30 +1,11 @@
 // Many tabs of one browser, one socket: the lab page (apps/demo/lab.html) in several
 // pages of one context, with the engine in a SharedWorker.
-import type { BrowserContext, Page } from '@playwright/test'
+import type { Page } from '@playwright/test'
 import { expect, test } from './fixtures.ts'
+import { eventsOf, openTabs, subscribe, topicName } from './lab.ts'
 import { admin, type Stats, watch } from './realtime.ts'
 
-const HOST = 'shared-worker'
-
-async function openTabs(context: BrowserContext, n: number): Promise<Page[]> {
-  const pages: Page[] = []
-  for (let i = 0; i < n; i++) {
-    const page = await context.newPage()
-    await page.goto(`/lab.html?host=${HOST}`)
-    await expect(page.locator('#status')).toHaveText(`ready (host ${HOST})`)
-    pages.push(page)
-  }
-  return pages
-}
-
-const subscribe = (page: Page, topic: string, options: { self?: boolean; key?: string } = {}) =>
-  page.evaluate(([t, o]) => window.lab.subscribe(t, o), [topic, options] as const)
-const eventsOf = (page: Page, kind: string) =>
-  page.evaluate((k) => window.lab.events.filter((e) => e.kind === k), kind)
 const stats = () => admin<Stats>('/admin/stats')
-
-let counter = 0
-const topicName = (name: string) => `${name}-${Date.now().toString(36)}-${counter++}`
 
 test.beforeEach(async () => {
   // every test starts from a server with no socket left by the previous one
@@ -105,7 +86,7 @@ test('reloading the only tab works again', async ({ context }) => {
   const topic = topicName('reload')
   expect(await subscribe(tab, topic)).toBe('SUBSCRIBED')
   await tab.reload()
-  await expect(tab.locator('#status')).toHaveText(`ready (host ${HOST})`)
+  await expect(tab.locator('#status')).toHaveText(`ready (host shared-worker)`)
   expect(await subscribe(tab, topic)).toBe('SUBSCRIBED')
 })
 

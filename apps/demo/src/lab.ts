@@ -1,34 +1,58 @@
 // The e2e lab page: one RealtimeClient per page, driven by Playwright through
-// `window.lab`. Query: ?host=auto|shared-worker|worker|page. Every event a channel sees
-// is recorded, so tests assert on `lab.events` instead of on timing.
+// `window.lab`. Query: ?host=auto|shared-worker|worker|page, ?realtime=<dev server URL>.
+// Every event a channel sees is recorded, so tests assert on `lab.events` instead of on
+// timing; high-rate streams (`count`) are only counted: how many, sequence gaps, latency.
 import { RealtimeClient, type RealtimeChannel } from '@shared-realtime/client'
+import { anonKey, realtimeUrl } from './config.ts'
 
 type Recorded = { topic: string; kind: string; payload: unknown }
 
+/** A counted stream: payloads `{ seq, t }` from the dev server's /admin/blast. */
+interface Counter {
+  received: number
+  /** Messages whose seq was not the one after the previous (lost or reordered). */
+  outOfOrder: number
+  lastSeq: number
+  /** Server send → callback here, ms (both clocks are this machine's: timeOrigin + now). */
+  latencies: number[]
+}
+
 const query = new URLSearchParams(location.search)
 const host = (query.get('host') ?? 'auto') as 'auto' | 'shared-worker' | 'worker' | 'page'
-const client = new RealtimeClient(import.meta.env.VITE_REALTIME_URL as string, {
-  params: { apikey: import.meta.env.VITE_REALTIME_ANON_KEY as string },
-  host,
-})
+const client = new RealtimeClient(realtimeUrl, { params: { apikey: anonKey }, host })
 const events: Recorded[] = []
 const channels = new Map<string, RealtimeChannel>()
+const counters = new Map<string, Counter>()
+const errors: string[] = []
+window.addEventListener('unhandledrejection', (event) => errors.push(`unhandled rejection: ${String(event.reason)}`))
 
 const lab = {
   client,
   events,
-  /** Subscribes to `topic` (presence key `key`), resolving with the first status. */
-  subscribe(topic: string, options: { self?: boolean; key?: string } = {}): Promise<string> {
+  counters,
+  errors,
+  /** Subscribes to `topic` (presence key `key`), resolving with the first status. Broadcasts of event `count` are counted, not recorded. */
+  subscribe(topic: string, options: { self?: boolean; key?: string; count?: string } = {}): Promise<string> {
     const channel = client.channel(topic, { config: { broadcast: { self: options.self === true, ack: true }, presence: { key: options.key ?? '' } } })
+    const counter: Counter = { received: 0, outOfOrder: 0, lastSeq: -1, latencies: [] }
+    if (options.count) counters.set(topic, counter)
     channel
-      .on('broadcast', { event: '*' }, (payload) => events.push({ topic, kind: 'broadcast', payload }))
+      .on('broadcast', { event: '*' }, (message: { event?: string; payload?: { seq?: number; t?: number } }) => {
+        if (message.event !== options.count || !options.count) return void events.push({ topic, kind: 'broadcast', payload: message })
+        const now = performance.timeOrigin + performance.now()
+        const { seq = -1, t } = message.payload ?? {}
+        counter.received++
+        if (seq !== counter.lastSeq + 1) counter.outOfOrder++
+        counter.lastSeq = seq
+        if (typeof t === 'number') counter.latencies.push(now - t)
+      })
       .on('presence', { event: 'sync' }, () => events.push({ topic, kind: 'presence-sync', payload: channel.presenceState() }))
       .on('system', {}, (payload) => events.push({ topic, kind: 'system', payload }))
     channels.set(topic, channel)
     return new Promise((resolve) => channel.subscribe((status) => (events.push({ topic, kind: 'status', payload: status }), resolve(status))))
   },
-  send(topic: string, event: string, payload: unknown): Promise<unknown> {
-    return channels.get(topic)!.send({ type: 'broadcast', event, payload })
+  send(topic: string, event: string, payload: unknown, options: { durable?: boolean } = {}): Promise<unknown> {
+    return channels.get(topic)!.send({ type: 'broadcast', event, payload }, options)
   },
   track(topic: string, payload: Record<string, unknown>): Promise<unknown> {
     return channels.get(topic)!.track(payload)
@@ -37,6 +61,20 @@ const lab = {
     return channels.get(topic)?.presenceState()
   },
   inspect: () => client.inspect(),
+  /** Counted streams as plain data (latencies summarised: p50/p99/max, ms). */
+  counted(): Record<string, { received: number; outOfOrder: number; lastSeq: number; p50: number | null; p99: number | null; max: number | null }> {
+    const out: ReturnType<typeof lab.counted> = {}
+    for (const [topic, c] of counters) {
+      const sorted = c.latencies.toSorted((a, b) => a - b)
+      const at = (q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : null)
+      out[topic] = { received: c.received, outOfOrder: c.outOfOrder, lastSeq: c.lastSeq, p50: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? null }
+    }
+    return out
+  },
+  /** Forgets the counts (a new measurement window). */
+  resetCounts(): void {
+    for (const c of counters.values()) Object.assign(c, { received: 0, outOfOrder: 0, lastSeq: -1, latencies: [] })
+  },
 }
 
 declare global {

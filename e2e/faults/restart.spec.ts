@@ -1,0 +1,93 @@
+// Fault suite (issue #8), in real tabs with the real SharedWorker: the dev server restarted
+// (/admin/restart) or killed (SIGKILL) and started again, many times, while the tabs hold
+// channels, presence and pushes. Each run must end with every channel rejoined, presence
+// re-tracked, `resubscribed` delivered, the pushes queued meanwhile sent once, and no
+// unhandled rejection in any tab. Reduced counts in `npm test`; FAULTS_FULL=1 for the full.
+import type { Page } from '@playwright/test'
+import { recordFault, runs } from '../../packages/engine/src/faults/record.ts'
+import { expect, test } from '../fixtures.ts'
+import { openTabs, resubscribes, subscribe, topicName } from '../lab.ts'
+import { adminAt, type DevServer, spawnDevServer } from '../realtime.ts'
+
+let server: DevServer
+test.beforeEach(async () => {
+  server = await spawnDevServer()
+})
+test.afterEach(async () => {
+  await server.stop()
+})
+
+/** Every broadcast of `event` that `page` saw on `topic`, by payload id. */
+const seenIds = (page: Page, topic: string, event: string) =>
+  page.evaluate(
+    ([t, e]) => window.lab.events.filter((x) => x.topic === t && x.kind === 'broadcast' && (x.payload as { event?: string }).event === e).map((x) => (x.payload as { payload: { id: string } }).payload.id),
+    [topic, event] as const,
+  )
+
+test('server restarted or killed mid-stream, again and again: channels, presence and queued pushes come back', async ({ context, errors }) => {
+  const total = runs(4, 20)
+  test.setTimeout(60_000 + total * 20_000)
+  // a tab's own requests cut by a SIGKILL are logged by Chromium; nothing else may be
+  errors.allowErrors(/Failed to load resource: net::ERR_CONNECTION_(RESET|REFUSED)/, /WebSocket connection to .* failed/)
+  const tabs = await openTabs(context, 3, { realtime: server.httpUrl })
+  const room = topicName('restart-room')
+  const feed = topicName('restart-feed')
+  for (const tab of tabs) {
+    expect(await subscribe(tab, room, { key: 'user-1', self: true })).toBe('SUBSCRIBED')
+    expect(await subscribe(tab, feed, { self: true })).toBe('SUBSCRIBED')
+  }
+  await tabs[0]!.evaluate(([t]) => window.lab.track(t!, { name: 'Ada' }), [room])
+  await expect.poll(() => tabs[2]!.evaluate(([t]) => Object.keys(window.lab.presence(t!) as object), [room])).toEqual(['user-1'])
+
+  const recoverMs: number[] = []
+  let recovered = 0
+  let lost = 0
+  let duplicated = 0
+  const sent: string[] = []
+  for (let run = 0; run < total; run++) {
+    const kill = run % 2 === 1
+    const before = await Promise.all(tabs.map((tab) => Promise.all([resubscribes(tab, room), resubscribes(tab, feed)])))
+    const startedAt = Date.now()
+    if (kill) await server.kill()
+    else await adminAt(server.port, '/admin/restart', { downMs: 300 })
+    // pushes made while the server is away: each tab sends one; they wait for the rejoin
+    const ids = tabs.map((_, i) => `run${run}-tab${i}`)
+    const pushes = tabs.map((tab, i) => tab.evaluate(([t, id]) => window.lab.send(t!, 'queued', { id }), [room, ids[i]!] as const))
+    sent.push(...ids)
+    if (kill) await server.restart()
+    /** What is not back yet (empty: recovered). */
+    const missing = async () => {
+      const out: string[] = []
+      for (const [i, tab] of tabs.entries()) {
+        const [r, f] = await Promise.all([resubscribes(tab, room), resubscribes(tab, feed)])
+        if (r <= before[i]![0]) out.push(`tab ${i}: no resubscribed on the room`)
+        if (f <= before[i]![1]) out.push(`tab ${i}: no resubscribed on the feed`)
+        if (!Object.keys((await tab.evaluate(([t]) => window.lab.presence(t!), [room])) as object).includes('user-1')) out.push(`tab ${i}: presence not re-tracked`)
+        const seen = await seenIds(tab, room, 'queued')
+        for (const id of ids) if (!seen.includes(id)) out.push(`tab ${i}: push ${id} not received`)
+      }
+      return out
+    }
+    await expect.poll(missing, { timeout: 30_000, intervals: [100], message: `run ${run} (${kill ? 'SIGKILL' : '/admin/restart'})` }).toEqual([])
+    recoverMs.push(Date.now() - startedAt)
+    recovered++
+    const results = await Promise.all(pushes)
+    expect(results.every((r) => r === 'ok' || r === 'timed out'), `push results ${JSON.stringify(results)}`).toBe(true)
+  }
+  // every queued push reached every tab exactly once (self: the server's echo), nothing twice
+  for (const tab of tabs) {
+    const seen = await seenIds(tab, room, 'queued')
+    lost += sent.filter((id) => !seen.includes(id)).length
+    duplicated += seen.length - new Set(seen).size
+  }
+  for (const tab of tabs) expect(await tab.evaluate(() => window.lab.errors)).toEqual([])
+  recordFault('browser-server-restart', {
+    fault: 'server /admin/restart (300 ms down) and SIGKILL + restart, alternating; 3 tabs, 2 channels, presence, 1 push per tab while down',
+    runs: total,
+    recovered,
+    dataLost: lost + duplicated,
+    recoverMs,
+    extra: { lost, duplicated, pushes: sent.length },
+  })
+  expect({ lost, duplicated }).toEqual({ lost: 0, duplicated: 0 })
+})

@@ -1,0 +1,85 @@
+// Fault suite (issue #8): the SharedWorker killed under its tabs, the only tab reloaded, and
+// a back/forward-cache navigation. The app must recover each time without help.
+import type { Page } from '@playwright/test'
+import { recordFault, runs } from '../../packages/engine/src/faults/record.ts'
+import { expect, test } from '../fixtures.ts'
+import { eventsOf, openTabs, resubscribes, subscribe, topicName } from '../lab.ts'
+
+/** A broadcast from `from` reaches `to` (a fresh event name each time). */
+async function flows(from: Page, to: Page, topic: string, tag: string): Promise<void> {
+  await expect(async () => {
+    await from.evaluate(([t, e]) => window.lab.send(t!, e!, {}), [topic, tag] as const)
+    const seen = await eventsOf(to, 'broadcast')
+    expect(seen.some((e) => (e.payload as { event?: string }).event === tag)).toBe(true)
+  }).toPass({ timeout: 15_000 })
+}
+
+test('the SharedWorker killed under two tabs, again and again: they resubscribe and talk again', async ({ context }) => {
+  const total = runs(2, 10)
+  test.setTimeout(30_000 + total * 40_000)
+  const tabs = (await openTabs(context, 2)) as [Page, Page]
+  const topic = topicName('worker-kill')
+  for (const tab of tabs) expect(await subscribe(tab, topic)).toBe('SUBSCRIBED')
+  const recoverMs: number[] = []
+  const cdp = await context.newCDPSession(tabs[0])
+  for (let run = 0; run < total; run++) {
+    const before = await Promise.all(tabs.map((tab) => resubscribes(tab, topic)))
+    const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: Array<{ targetId: string; type: string }> }
+    const worker = targetInfos.find((t) => t.type === 'shared_worker')
+    expect(worker, 'a shared_worker target').toBeDefined()
+    const killedAt = Date.now()
+    await cdp.send('Target.closeTarget', { targetId: worker!.targetId }) // no error event reaches the tabs
+    for (const [i, tab] of tabs.entries()) await expect.poll(() => resubscribes(tab, topic), { timeout: 30_000, intervals: [100] }).toBeGreaterThan(before[i]!)
+    await flows(tabs[0], tabs[1], topic, `after-kill-${run}`)
+    recoverMs.push(Date.now() - killedAt)
+  }
+  recordFault('browser-worker-kill', {
+    fault: 'SharedWorker killed (CDP Target.closeTarget) under 2 tabs: new worker, channels rejoined, broadcast flows',
+    runs: total,
+    recovered: recoverMs.length,
+    dataLost: 0,
+    recoverMs,
+  })
+})
+
+test('the only tab reloaded, again and again: it subscribes and receives each time', async ({ context }) => {
+  const total = runs(2, 10)
+  test.setTimeout(30_000 + total * 15_000)
+  const [tab, peer] = (await openTabs(context, 2)) as [Page, Page]
+  await peer.close() // `tab` is the only one; the peer comes back only to check delivery
+  const topic = topicName('reload')
+  const recoverMs: number[] = []
+  for (let run = 0; run < total; run++) {
+    const startedAt = Date.now()
+    await tab.reload()
+    await expect(tab.locator('#status')).toHaveText('ready (host shared-worker)')
+    expect(await subscribe(tab, topic, { self: true })).toBe('SUBSCRIBED')
+    await flows(tab, tab, topic, `after-reload-${run}`)
+    recoverMs.push(Date.now() - startedAt)
+  }
+  recordFault('browser-reload-only-tab', { fault: 'reload of the only tab: subscribe and self-broadcast work after', runs: total, recovered: recoverMs.length, dataLost: 0, recoverMs })
+})
+
+test('a back/forward navigation: the page works when it comes back (from bfcache or reloaded)', async ({ context }) => {
+  const [tab, other] = (await openTabs(context, 2)) as [Page, Page]
+  const topic = topicName('bfcache')
+  expect(await subscribe(tab, topic)).toBe('SUBSCRIBED')
+  expect(await subscribe(other, topic)).toBe('SUBSCRIBED')
+  await tab.evaluate(() => window.addEventListener('pageshow', (e) => ((window as unknown as { restored: boolean }).restored = e.persisted)))
+  const startedAt = Date.now()
+  await tab.goto('/?away=1')
+  await tab.goBack()
+  await expect(tab.locator('#status')).toHaveText('ready (host shared-worker)')
+  const restored = await tab.evaluate(() => (window as unknown as { restored?: boolean }).restored === true)
+  if (!restored) expect(await subscribe(tab, topic)).toBe('SUBSCRIBED') // reloaded: a fresh page subscribes again
+  await flows(other, tab, topic, 'after-back')
+  await flows(tab, other, topic, 'from-back')
+  recordFault('browser-bfcache', {
+    fault: `back/forward navigation (${restored ? 'restored from bfcache' : 'not bfcache-eligible: reloaded'}): broadcasts flow both ways after`,
+    runs: 1,
+    recovered: 1,
+    dataLost: 0,
+    recoverMs: [Date.now() - startedAt],
+    extra: { restoredFromBfcache: restored },
+  })
+})
