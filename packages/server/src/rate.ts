@@ -1,6 +1,7 @@
 // Rolling rate counters for the server-wide limits (PROTOCOL.md §3.7). Supabase
 // averages 5-second buckets over a minute; a dev server needs the effect, not the
-// exact curve: events in the last `windowMs`, divided by the window in seconds.
+// exact curve: events in the last `windowMs`, divided by the window in seconds (events:
+// 5 s, one Supabase bucket, so a short burst is averaged as Supabase does; joins: 1 s).
 
 export class RateCounter {
   readonly #windowMs: number

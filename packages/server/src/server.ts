@@ -67,7 +67,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     faults: new Faults(),
     stats: { sockets: 0, framesIn: 0, framesOut: 0, heartbeats: 0, decodeErrors: 0, connectsRefused: 0 },
     joinRate: new RateCounter(1000, now),
-    eventRate: new RateCounter(1000, now),
+    // Supabase averages 5-second buckets, so a burst shorter than a bucket is averaged over
+    // at least 5 s: a window of 5 s, not 1 s (a reconnecting client's backlog must not trip it)
+    eventRate: new RateCounter(5000, now),
     postgres: new PostgresFeed(db, log),
     now,
     verify: (token) => verifyToken(token, opts.jwtSecret, now() / 1000),
