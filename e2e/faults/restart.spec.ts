@@ -50,7 +50,12 @@ test('server restarted or killed mid-stream, again and again: channels, presence
     const startedAt = Date.now()
     if (kill) await server.kill()
     else await adminAt(server.port, '/admin/restart', { downMs: 300 })
-    // pushes made while the server is away: each tab sends one; they wait for the rejoin
+    // pushes made while the server is away (once the engine knows the socket is gone: a push
+    // written into a socket that is dying is lost with it and resolves 'timed out', as in
+    // realtime-js; only durable sends survive that): each tab sends one; they wait for the rejoin
+    await expect
+      .poll(async () => ((await tabs[0]!.evaluate(() => window.lab.inspect())) as { engine?: { connection?: { state?: string } } }).engine?.connection?.state, { timeout: 10_000, intervals: [20] })
+      .not.toBe('connected')
     const ids = tabs.map((_, i) => `run${run}-tab${i}`)
     const pushes = tabs.map((tab, i) => tab.evaluate(([t, id]) => window.lab.send(t!, 'queued', { id }), [room, ids[i]!] as const))
     sent.push(...ids)
