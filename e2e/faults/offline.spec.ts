@@ -8,8 +8,9 @@ import { expect, test } from '../fixtures.ts'
 import { openTabs, resubscribes, subscribe, topicName } from '../lab.ts'
 import { proxyNetwork, setOffline, spawnDevServer, watch } from '../realtime.ts'
 
-test('offline for 30 s: reconnects after, and the durable outbox is delivered exactly once', async ({ context, errors }) => {
-  const outageMs = FULL ? 30_000 : 10_000
+const outageMs = FULL ? 30_000 : 10_000
+
+test(`offline for ${outageMs / 1000} s: reconnects after, and the durable outbox is delivered exactly once`, async ({ context, errors }) => {
   test.setTimeout(outageMs + 90_000)
   errors.allowErrors(/Failed to load resource: net::ERR_INTERNET_DISCONNECTED/)
   const server = await spawnDevServer()
