@@ -4,10 +4,12 @@
 // cannot be constructed or its first attach fails (a CSP that forbids workers, a sandboxed
 // iframe, a worker script that does not load, Android Chrome without SharedWorker), so an
 // app keeps working with the best host available; `link.kind` says which one it got.
+// The in-page host (the engine itself) is a chunk loaded only when a tab falls back to it or
+// asks for it; every kind goes through FallbackLink, which also defers the commands until an
+// attach succeeded.
 
 import type { EngineEvent, PushResult, SubscriptionSpec, WebSocketLikeConstructor } from '@shared-realtime/engine'
 import type { EngineConfig, HostKind, HostLink, HostSnapshot, SendOptions, TokenProviderFn } from './link.ts'
-import { LazyPageLink } from './page-lazy.ts'
 import { WorkerLink, type WorkerLinkOptions } from './worker-link.ts'
 import { HostError, isHostError } from './worker-protocol.ts'
 
@@ -31,21 +33,26 @@ export function hostCandidates(host: HostOption, options: Pick<HostLinkOptions, 
   return ORDER.slice(host === 'auto' ? 0 : ORDER.indexOf(host)).filter((kind) => has[kind])
 }
 
-function makeLink(kind: HostKind, options: HostLinkOptions): HostLink {
+async function makeLink(kind: HostKind, options: HostLinkOptions): Promise<HostLink> {
   if (kind !== 'page') return new WorkerLink(kind, options)
   const transport = options.transport ?? (globalThis as { WebSocket?: WebSocketLikeConstructor }).WebSocket
   if (!transport) throw new HostError('host-unavailable', 'the in-page host needs a WebSocket: pass `transport` (in Node, `ws`)')
-  return new LazyPageLink(transport)
+  // the in-page engine is a chunk of its own, loaded only by a tab that runs it
+  const { PageLink } = await import('./page.ts')
+  return new PageLink(transport)
 }
 
 /** The HostLink for the client's `host` option. @throws {HostError} `host-unavailable` when no host fits this platform */
 export function createHostLink(host: HostOption, options: HostLinkOptions = {}): HostLink {
   const kinds = hostCandidates(host, options)
   if (kinds.length === 0) throw new HostError('host-unavailable', `no "${host}" host here: no SharedWorker, Worker or WebSocket (pass \`transport\`)`)
-  return kinds.length === 1 ? makeLink(kinds[0] as HostKind, options) : new FallbackLink(kinds, options)
+  return new FallbackLink(kinds, options)
 }
 
-/** A HostLink that moves to the next kind when one fails to attach the first time. */
+/**
+ * A HostLink that moves to the next kind when one fails to attach the first time. With one
+ * kind to try, its attach fails with that host's own error.
+ */
 class FallbackLink implements HostLink {
   readonly #kinds: HostKind[]
   readonly #options: HostLinkOptions
@@ -69,7 +76,7 @@ class FallbackLink implements HostLink {
       const kind = this.#kinds[this.#index] as HostKind
       let link: HostLink | undefined
       try {
-        link = makeLink(kind, this.#options)
+        link = await makeLink(kind, this.#options)
         await link.attach(config, onEvents)
         this.#link = link
         this.#settled = true
@@ -77,7 +84,7 @@ class FallbackLink implements HostLink {
       } catch (error) {
         await link?.detach().catch(() => {})
         // a malformed config fails the same everywhere: no point trying another host
-        if (isHostError(error) && error.kind === 'bad-request') throw error
+        if ((isHostError(error) && error.kind === 'bad-request') || this.#kinds.length === 1) throw error
         errors.push(`${kind}: ${error instanceof Error ? error.message : String(error)}`)
       }
     }
