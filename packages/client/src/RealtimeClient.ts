@@ -87,6 +87,10 @@ export class RealtimeClient {
       ...(options.workerUrl ? { workerUrl: options.workerUrl } : {}),
     })
     this.#link = withRealtimeErrors(link)
+    // Attach to the host now, in the background: no socket opens until a channel is subscribed
+    // or connect() is called, but a tab's first subscribe then costs one message instead of a
+    // SharedWorker connection and a lock (decision 41). A failure shows at the first call.
+    setTimeout(() => void this.#ready().catch(() => undefined), 0)
   }
 
   /** Where the engine of this client runs. */
