@@ -46,6 +46,8 @@ export interface HostLink {
   connect(): Promise<void>
   disconnect(): Promise<void>
   sendHeartbeat(): Promise<void>
+  /** The page saw the network come back (`online`): the engine reconnects now if it is waiting out a backoff. */
+  networkOnline(): Promise<void>
   inspect(): Promise<HostSnapshot>
   /** The tab is leaving: releases everything it holds. */
   detach(): Promise<void>

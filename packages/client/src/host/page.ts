@@ -79,6 +79,11 @@ export class PageLink implements HostLink {
     return Promise.resolve().then(() => this.#s().disconnect())
   }
 
+  /** The page's engines hear `online` themselves (engines.ts). */
+  networkOnline(): Promise<void> {
+    return Promise.resolve()
+  }
+
   sendHeartbeat(): Promise<void> {
     return Promise.resolve()
   }

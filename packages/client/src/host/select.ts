@@ -127,6 +127,9 @@ class FallbackLink implements HostLink {
   sendHeartbeat(): Promise<void> {
     return Promise.resolve().then(() => this.#l().sendHeartbeat())
   }
+  networkOnline(): Promise<void> {
+    return Promise.resolve().then(() => this.#l().networkOnline())
+  }
   inspect(): Promise<HostSnapshot> {
     return Promise.resolve().then(() => this.#l().inspect())
   }

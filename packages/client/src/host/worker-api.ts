@@ -120,6 +120,7 @@ export class WorkerHost {
       connect: () => done(() => tab().session.connect()),
       disconnect: () => done(() => tab().session.disconnect()),
       sendHeartbeat: () => done(() => tab().engine.sendHeartbeat()),
+      networkOnline: () => done(() => tab().engine.networkOnline()),
       inspect: () => this.#reply(() => this.#inspect(mine)),
       detach: () => done(() => mine && this.#detach(mine, 'detach')),
       goodbye: () => done(() => mine && this.#detach(mine, 'goodbye')),

@@ -97,6 +97,10 @@ export class WorkerLink implements HostLink {
     return this.#value('sendHeartbeat', (api) => api.sendHeartbeat()).then(() => {})
   }
 
+  networkOnline(): Promise<void> {
+    return this.#value('networkOnline', (api) => api.networkOnline()).then(() => {})
+  }
+
   inspect(): Promise<WorkerSnapshot> {
     return this.#value('inspect', (api) => api.inspect())
   }

@@ -23,7 +23,7 @@ export const WORKER_NAME = `shared-realtime-v${TAB_PROTOCOL_VERSION}`
 /** Every command a tab may send; anything else is refused at the port (worker-guard.ts). */
 export const TAB_COMMANDS = [
   'attach', 'subscribe', 'unsubscribe', 'send', 'track', 'untrack', 'setAuth', 'setTokenProvider',
-  'connect', 'disconnect', 'sendHeartbeat', 'inspect', 'detach', 'goodbye', 'ping',
+  'connect', 'disconnect', 'sendHeartbeat', 'networkOnline', 'inspect', 'detach', 'goodbye', 'ping',
 ] as const
 export type TabCommand = (typeof TAB_COMMANDS)[number]
 
@@ -133,6 +133,8 @@ export type TabApi = {
   connect(): Promise<Reply<null>>
   disconnect(): Promise<Reply<null>>
   sendHeartbeat(): Promise<Reply<null>>
+  /** The tab saw the network come back: reconnect now if waiting out a backoff (workers may not get `online`). */
+  networkOnline(): Promise<Reply<null>>
   inspect(): Promise<Reply<WorkerSnapshot>>
   detach(): Promise<Reply<null>>
   /** detach, sent on pagehide without waiting for the answer. */
