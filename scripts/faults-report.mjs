@@ -5,7 +5,14 @@
 const time = (ms) => (ms === null || ms === undefined ? '–' : ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`)
 
 /** @param {unknown} value @returns {string} */
-const show = (value) => (Array.isArray(value) ? value.map(show).join(' / ') : typeof value === 'number' ? String(Math.round(value * 100) / 100) : String(value))
+const show = (value) =>
+  Array.isArray(value)
+    ? value.map(show).join(' / ')
+    : typeof value === 'number'
+      ? String(Math.round(value * 100) / 100)
+      : typeof value === 'object' && value !== null
+        ? JSON.stringify(value)
+        : String(value)
 
 /**
  * @param {Array<{ name: string, fault?: string, runs?: number, recovered?: number, dataLost?: number, medianMs?: number | null, maxMs?: number | null, mode?: string, extra?: Record<string, unknown> }>} figures
