@@ -93,7 +93,7 @@ export class RealtimeClient {
     setTimeout(() => void this.#ready().catch(() => undefined), 0)
     // a worker may never get `online` (none reached ours in Chromium): the tab tells its engine the network is back,
     // so it reconnects now instead of at the end of its backoff (up to 30 s)
-    globalThis.addEventListener?.('online', () => void this.#attached?.then((link) => link.networkOnline()).catch(() => undefined))
+    globalThis.addEventListener?.('online', () => void this.#attached?.then((attached) => attached.networkOnline()).catch(() => undefined))
   }
 
   /** Where the engine of this client runs. */
