@@ -21,14 +21,6 @@ export class EngineRegistry {
     this.#transport = transport
     this.#logger = logger
     this.#storage = storage
-    // back online (pages and workers both get the event): reconnect now, not at the end of the backoff
-    const scope = globalThis as { addEventListener?: (type: string, listener: () => void) => void }
-    if (typeof scope.addEventListener === 'function') scope.addEventListener('online', () => this.networkOnline())
-  }
-
-  /** Tells every engine the network is back. */
-  networkOnline(): void {
-    for (const engine of this.#engines.values()) engine.networkOnline()
   }
 
   /** The engine for this config; the first tab's timeouts and intervals win. */

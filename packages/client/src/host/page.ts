@@ -79,9 +79,8 @@ export class PageLink implements HostLink {
     return Promise.resolve().then(() => this.#s().disconnect())
   }
 
-  /** The page's engines hear `online` themselves (engines.ts). */
   networkOnline(): Promise<void> {
-    return Promise.resolve()
+    return Promise.resolve().then(() => this.#engine?.networkOnline())
   }
 
   sendHeartbeat(): Promise<void> {
