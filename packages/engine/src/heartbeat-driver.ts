@@ -21,7 +21,6 @@ export const RTT_HISTORY = 30
 
 export class HeartbeatDriver {
   #state: HeartbeatState = initialHeartbeatState
-  #lastRttMs: number | undefined
   readonly #recentRttMs: number[] = []
   readonly #host: HeartbeatHost
   readonly #timers: Timers<'interval' | 'timeout'>
@@ -36,7 +35,7 @@ export class HeartbeatDriver {
   }
 
   get lastRttMs(): number | undefined {
-    return this.#lastRttMs
+    return this.#recentRttMs.at(-1)
   }
 
   /** The last RTT_HISTORY round trips, oldest first (a copy). */
@@ -67,7 +66,6 @@ export class HeartbeatDriver {
           break
         case 'report':
           if (effect.rttMs !== undefined) {
-            this.#lastRttMs = effect.rttMs
             this.#recentRttMs.push(effect.rttMs)
             if (this.#recentRttMs.length > RTT_HISTORY) this.#recentRttMs.shift()
           }
