@@ -11,29 +11,5 @@ export function subscribe(channel: RealtimeChannel): Promise<{ status: string; e
   return new Promise((resolve) => channel.subscribe((status, error) => resolve(error ? { status, error } : { status })))
 }
 
-/** Collects the payloads of one listener, with a way to wait for the n-th. */
-export function collector<T>() {
-  const items: T[] = []
-  const waiters: Array<() => void> = []
-  return {
-    items,
-    push: (item: T) => {
-      items.push(item)
-      for (const wake of waiters.splice(0)) wake()
-    },
-    async count(n: number, timeoutMs = 5000): Promise<T[]> {
-      const deadline = Date.now() + timeoutMs
-      while (items.length < n) {
-        if (Date.now() > deadline) throw new Error(`expected ${n} items, got ${items.length}: ${JSON.stringify(items)}`)
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, deadline - Date.now())
-          waiters.push(() => {
-            clearTimeout(timer)
-            resolve()
-          })
-        })
-      }
-      return items
-    },
-  }
-}
+/** Collects the payloads of one listener, with a way to wait for the n-th (the client's tests use the same). */
+export { collector } from '../../../client/src/test-support/collector.ts'
