@@ -18,6 +18,7 @@ import { build } from 'vite'
 import { formatTable, percentile, renderChart, summarize } from './bench-lib.mjs'
 import { measureBundles } from './bundle-size.mjs'
 import { chromiumLaunchOptions, findChromium } from './chromium.mjs'
+import { sharedWorkerHeap } from './worker-heap.mjs'
 
 register() // the dev server is TypeScript; Node 20 cannot strip types itself
 
@@ -239,47 +240,6 @@ async function pageHeap(page) {
   return usedSize
 }
 
-/**
- * The bench app's SharedWorker targets (the browser-level session sees every target); for each,
- * its JS heap after a GC, read over a non-flattened session (Playwright's CDPSession cannot
- * address a flattened child session).
- * @returns {Promise<number>} bytes, summed over the workers found
- */
-async function sharedWorkerHeap() {
-  const { targetInfos } = await browserSession.send('Target.getTargets')
-  const workers = targetInfos.filter((t) => t.type === 'shared_worker' && t.url.startsWith(appUrl))
-  let total = 0
-  for (const worker of workers) {
-    const { sessionId } = await browserSession.send('Target.attachToTarget', { targetId: worker.targetId, flatten: false })
-    let nextId = 1
-    /** @type {Map<number, (value: any) => void>} */
-    const pending = new Map()
-    /** @param {{ sessionId: string, message: string }} event */
-    const onMessage = (event) => {
-      if (event.sessionId !== sessionId) return
-      const message = JSON.parse(event.message)
-      pending.get(message.id)?.(message)
-      pending.delete(message.id)
-    }
-    browserSession.on('Target.receivedMessageFromTarget', onMessage)
-    /** @param {string} method @param {object} [params] @returns {Promise<any>} */
-    const call = (method, params = {}) =>
-      new Promise((resolveCall, reject) => {
-        const id = nextId++
-        pending.set(id, (m) => (m.error ? reject(new Error(`${method}: ${m.error.message}`)) : resolveCall(m.result)))
-        void browserSession.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) })
-      })
-    try {
-      await call('HeapProfiler.collectGarbage')
-      total += (await call('Runtime.getHeapUsage')).usedSize
-    } finally {
-      browserSession.off('Target.receivedMessageFromTarget', onMessage)
-      await browserSession.send('Target.detachFromTarget', { sessionId })
-    }
-  }
-  return total
-}
-
 /** @param {import('playwright').CDPSession} session */
 async function startProfile(session) {
   await session.send('Profiler.enable')
@@ -412,7 +372,7 @@ if (only.includes('sockets') || only.includes('fanout') || only.includes('heap')
       }
       let pages = 0
       for (const page of tabs.pages) pages += await pageHeap(page)
-      const worker = kind === OURS ? await sharedWorkerHeap() : 0
+      const worker = kind === OURS ? await sharedWorkerHeap(browserSession, appUrl) : 0
       Object.assign(result, { heapMB: (pages + worker) / 1048576, pagesMB: pages / 1048576, workerMB: worker / 1048576 })
     }
     await tabs.close()

@@ -8,7 +8,7 @@ import { FULL, recordFault } from '../../packages/engine/src/faults/record.ts'
 import { expect, test } from '../fixtures.ts'
 import { openTabs, subscribe, topicName } from '../lab.ts'
 import { admin } from '../realtime.ts'
-import { workerHeapUsed } from './worker-heap.ts'
+import { sharedWorkerHeap } from '../../scripts/worker-heap.mjs'
 
 const TABS = FULL ? 20 : 4
 const CHANNELS = FULL ? 20 : 4
@@ -20,7 +20,8 @@ test(`${TABS} tabs × ${CHANNELS} channels, ${RATE} msg/s for ${SECONDS} s: noth
   const tabs = await openTabs(context, TABS)
   const topics = Array.from({ length: CHANNELS }, (_, i) => topicName(`load-${i}`))
   for (const tab of tabs) for (const topic of topics) expect(await subscribe(tab, topic, { count: 'blast' })).toBe('SUBSCRIBED')
-  const origin = new URL(baseURL!).origin
+  const cdp = await browser.newBrowserCDPSession()
+  const workerHeap = () => sharedWorkerHeap(cdp, new URL(baseURL!).origin)
   const perChannel = Math.round((RATE * SECONDS) / CHANNELS)
   const blastAll = () => Promise.all(topics.map((topic) => admin('/admin/blast', { topic, event: 'blast', count: perChannel, ratePerSec: RATE / CHANNELS })))
   const received = (tab: Page) => tab.evaluate(() => Object.values(window.lab.counted()).reduce((n, c) => n + c.received, 0))
@@ -29,7 +30,7 @@ test(`${TABS} tabs × ${CHANNELS} channels, ${RATE} msg/s for ${SECONDS} s: noth
   await Promise.all(topics.map((topic) => admin('/admin/blast', { topic, event: 'blast', count: Math.max(10, Math.round(perChannel / 10)), ratePerSec: RATE / CHANNELS })))
   await expect.poll(async () => (await Promise.all(tabs.map(received))).every((n) => n === CHANNELS * Math.max(10, Math.round(perChannel / 10))), { timeout: 60_000 }).toBe(true)
   for (const tab of tabs) await tab.evaluate(() => window.lab.resetCounts())
-  const heapStart = await workerHeapUsed(browser, origin)
+  const heapStart = await workerHeap()
 
   const startedAt = Date.now()
   const results = (await blastAll()) as Array<{ sent: number; rate: number }>
@@ -37,7 +38,7 @@ test(`${TABS} tabs × ${CHANNELS} channels, ${RATE} msg/s for ${SECONDS} s: noth
   const expected = perChannel * CHANNELS
   await expect.poll(async () => (await Promise.all(tabs.map(received))).every((n) => n >= expected), { timeout: 60_000 + SECONDS * 2_000 }).toBe(true)
   const drainedMs = Date.now() - startedAt
-  const heapEnd = await workerHeapUsed(browser, origin)
+  const heapEnd = await workerHeap()
 
   const perTab = await Promise.all(tabs.map((tab) => tab.evaluate(() => window.lab.counted())))
   let lost = 0
