@@ -33,7 +33,7 @@ test('the dev server killed and restarted: the banner says reconnecting, then al
   await expect(banner).toContainText(/Reconnecting in \d+ s \(attempt \d+\)/)
   await shots.take(page, 'demo-reconnecting')
 
-  await server.restart()
+  await server.start()
   await expect(banner).toBeHidden({ timeout: 20_000 })
   await expect(page.getByTestId('sockets')).toHaveAttribute('data-count', '1')
   // everything works again: presence re-tracked, chat, and postgres_changes for the todos

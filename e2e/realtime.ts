@@ -1,13 +1,10 @@
 // The e2e run's dev server, seen from the tests (Node side): its admin API. The
 // service_role key is the one every local Supabase prints for the default development
 // secret (the dev server mints the same); it never reaches a page.
-import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
 import { type AddressInfo, createServer, connect as netConnect, type Socket } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { BrowserContext } from '@playwright/test'
 import { realtimePort } from '../playwright.config.ts'
+import { ChildServer } from '../packages/server/src/test-support/child-server.ts'
 
 const SERVICE_ROLE_KEY =
   'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6InNlcnZpY2Vfcm9sZSIsImV4cCI6MTk4MzgxMjk5Nn0.EGIM96RAZx35lJzdJsyH-qQwv8Hdp7fsn3W0YpN81IU'
@@ -163,69 +160,15 @@ export async function setOffline(context: BrowserContext, network: Network, offl
   await context.setOffline(offline)
 }
 
-export interface DevServer {
-  port: number
-  httpUrl: string
-  /** SIGKILL: no close frames, no goodbye, as when the process dies. */
-  kill(): Promise<void>
-  /** Starts it again on the same port with the same data directory. */
-  restart(): Promise<void>
-  stop(): Promise<void>
-}
+export type DevServer = ChildServer
 
 /**
- * A dev server of the test's own, in a child process (so it can really be killed), with the
- * demo routes and admin on and its database in a temporary directory (kept across restarts).
+ * A dev server of the test's own, in a child process (so it can really be killed: `kill()`, then
+ * `start()` again on the same port), with the demo routes and admin on and its database in a
+ * temporary directory kept across restarts; `stop()` ends it and removes the directory.
  */
 export async function spawnDevServer(): Promise<DevServer> {
-  const data = mkdtempSync(join(tmpdir(), 'shared-realtime-e2e-'))
-  type Child = ReturnType<typeof spawn>
-  let child: Child | undefined
-  let port = 0
-  const start = () =>
-    new Promise<number>((resolve, reject) => {
-      const proc = spawn(process.execPath, ['packages/server/bin/shared-realtime-server.mjs', '--port', String(port), '--demo', '--admin', '--no-limits', '--data', data, '--log', 'warn'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      })
-      child = proc
-      let out = ''
-      const timer = setTimeout(() => reject(new Error(`the dev server did not start in 30 s:\n${out}`)), 30_000)
-      const onData = (chunk: Buffer) => {
-        out += chunk.toString()
-        const match = /realtime: http:\/\/127\.0\.0\.1:(\d+)/.exec(out)
-        if (match) {
-          clearTimeout(timer)
-          proc.stdout?.off('data', onData)
-          resolve(Number(match[1]))
-        }
-      }
-      proc.stdout?.on('data', onData)
-      proc.stderr?.on('data', (chunk: Buffer) => (out += chunk.toString()))
-      proc.once('exit', (code) => {
-        clearTimeout(timer)
-        reject(new Error(`the dev server exited (${code}) before it was ready:\n${out}`))
-      })
-    })
-  const exited = (proc: Child) => new Promise<void>((resolve) => (proc.exitCode !== null || proc.signalCode !== null ? resolve() : proc.once('exit', () => resolve())))
-  port = await start()
-  return {
-    port,
-    httpUrl: `http://127.0.0.1:${port}`,
-    kill: async () => {
-      const proc = child!
-      proc.kill('SIGKILL')
-      await exited(proc)
-    },
-    restart: async () => {
-      await start()
-    },
-    stop: async () => {
-      const proc = child
-      if (proc && proc.exitCode === null && proc.signalCode === null) {
-        proc.kill('SIGTERM')
-        await exited(proc)
-      }
-      rmSync(data, { recursive: true, force: true })
-    },
-  }
+  const server = new ChildServer({ args: ['--demo', '--no-limits'], persistent: true })
+  await server.start()
+  return server
 }

@@ -59,7 +59,7 @@ test('server restarted or killed mid-stream, again and again: channels, presence
     const ids = tabs.map((_, i) => `run${run}-tab${i}`)
     const pushes = tabs.map((tab, i) => tab.evaluate(([t, id]) => window.lab.send(t!, 'queued', { id }), [room, ids[i]!] as const))
     sent.push(...ids)
-    if (kill) await server.restart()
+    if (kill) await server.start()
     /** What is not back yet (empty: recovered). */
     const missing = async () => {
       const out: string[] = []

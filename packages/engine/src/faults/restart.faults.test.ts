@@ -5,7 +5,7 @@
 // the pushes queued while down sent exactly once, and no unhandled rejection.
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { ChildServer } from './child-server.ts'
+import { ChildServer } from '../../../server/src/test-support/child-server.ts'
 import { admin, faultEngine, FaultTab, isConnection, isStatus, QUICK_RECONNECT, spec, unhandled, useFaultServer, waitFor } from './harness.ts'
 import { recordFault, runs } from './record.ts'
 import { type CycleResult, QUEUED_PER_RUN, restartScene, type RestartScene } from './restart-scene.ts'

@@ -1,24 +1,46 @@
-// The dev server as a child process (its CLI), for the fault that no admin call can play: the
-// process killed (SIGKILL) and started again on the same port. Its keys come from the default
-// development secret, so they are the same after every start.
+// The dev server as a child process (its CLI, admin on), for the fault that no admin call can
+// play: the process killed (SIGKILL) and started again on the same port. Its keys come from the
+// default development secret, so they are the same after every start. Used by the engine's
+// fault tests and by the e2e tests (with the demo routes, and a database kept across restarts).
 
 import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { ServerHandle } from './harness.ts'
 
-const BIN = fileURLToPath(new URL('../../../server/bin/shared-realtime-server.mjs', import.meta.url))
+const BIN = fileURLToPath(new URL('../../bin/shared-realtime-server.mjs', import.meta.url))
 
-export class ChildServer implements ServerHandle {
+export interface ChildServerOptions {
+  /** More CLI flags (e.g. `--demo`, `--no-limits`). */
+  args?: string[]
+  /** Keep the embedded database in a temporary directory, so it survives a kill (removed by stop()). */
+  persistent?: boolean
+}
+
+export class ChildServer {
   url = ''
   httpUrl = ''
   keys = { anon: '', service_role: '' }
   jwtSecret = 'super-secret-jwt-token-with-at-least-32-characters-long'
   #child: ChildProcess | undefined
   #port = 0
+  readonly #args: string[]
+  readonly #data: string | undefined
+
+  constructor(options: ChildServerOptions = {}) {
+    this.#data = options.persistent ? mkdtempSync(join(tmpdir(), 'shared-realtime-child-')) : undefined
+    this.#args = [...(options.args ?? []), ...(this.#data ? ['--data', this.#data] : [])]
+  }
+
+  /** The port of the last start (the same on every restart). */
+  get port(): number {
+    return this.#port
+  }
 
   /** Starts the server (on the port of the previous start, else any free one); resolves once it listens. */
   start(timeoutMs = 30_000): Promise<void> {
-    const child = spawn(process.execPath, [BIN, '--port', String(this.#port), '--admin', '--log', 'silent'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [BIN, '--port', String(this.#port), '--admin', '--log', 'silent', ...this.#args], { stdio: ['ignore', 'pipe', 'pipe'] })
     this.#child = child
     let out = ''
     let err = ''
@@ -55,5 +77,19 @@ export class ChildServer implements ServerHandle {
       child.once('exit', () => resolve())
       child.kill('SIGKILL')
     })
+  }
+
+  /** Stops it for good (SIGTERM) and removes its data directory. */
+  async stop(): Promise<void> {
+    const child = this.#child
+    this.#child = undefined
+    if (child && child.exitCode === null && child.signalCode === null) {
+      await new Promise<void>((resolve) => {
+        child.removeAllListeners('exit')
+        child.once('exit', () => resolve())
+        child.kill('SIGTERM')
+      })
+    }
+    if (this.#data) rmSync(this.#data, { recursive: true, force: true })
   }
 }
