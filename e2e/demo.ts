@@ -30,8 +30,3 @@ export async function say(page: Page, text: string) {
 }
 
 export const message = (page: Page, text: string) => page.getByTestId('message').filter({ hasText: text })
-
-/** Waits until the lobby channel of `page` is joined and its presence tracked (the demo tracks once joined). */
-export async function joined(page: Page): Promise<void> {
-  await expect(page.getByTestId('presence-user').first()).toBeVisible()
-}

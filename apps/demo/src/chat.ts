@@ -44,6 +44,8 @@ export interface Chat {
 
 export function mountChat(root: HTMLElement, channel: RealtimeChannel, api: Api, user: User, room: string): Chat {
   const entries = new Map<string, Entry>()
+  /** Ids of my relayed messages not yet stored through REST (stored again on 'online' and after a resubscribe). */
+  const unstored = new Set<string>()
   const list = h('ol', { class: 'messages', 'aria-live': 'polite', 'aria-label': 'Messages', 'data-testid': 'messages' })
   const empty = h('p', { class: 'muted empty' }, 'No messages yet. Say hello!')
   const error = h('p', { class: 'form-error', role: 'alert' })
@@ -115,7 +117,6 @@ export function mountChat(root: HTMLElement, channel: RealtimeChannel, api: Api,
   }
 
   /** The server has the message: mark it sent and keep it in the history (Postgres). */
-  const unstored = new Set<string>()
   function relayed(entry: Entry): void {
     if (entry.state !== 'sent') setState(entry, 'sent')
     unstored.add(entry.message.id)
@@ -131,12 +132,13 @@ export function mountChat(root: HTMLElement, channel: RealtimeChannel, api: Api,
       // offline, or the server is away: stored again on 'online' and after a resubscribe
     }
   }
-  window.addEventListener('online', () => {
+  function storeUnstored(): void {
     for (const id of unstored) {
       const entry = entries.get(id)
       if (entry) void store(entry)
     }
-  })
+  }
+  window.addEventListener('online', storeUnstored)
 
   form.addEventListener('submit', (event) => {
     event.preventDefault()
@@ -165,10 +167,7 @@ export function mountChat(root: HTMLElement, channel: RealtimeChannel, api: Api,
   })
 
   async function reload(): Promise<void> {
-    for (const id of unstored) {
-      const entry = entries.get(id)
-      if (entry) void store(entry)
-    }
+    storeUnstored()
     try {
       const history = await api.messages(room, 50)
       for (const message of history) {
