@@ -18,3 +18,6 @@ export { classifySystemMessage, JOIN_ERROR_CODES, parseJoinErrorReason } from '.
 
 export * from './postgres/index.ts'
 export * from './presence/index.ts'
+
+/** A non-null, non-array object: the one guard every package uses for untrusted data. */
+export { isRecord } from './presence/records.ts'
