@@ -83,6 +83,41 @@ describe('Driver', () => {
     expect([driver.state, clock.pending()]).toEqual([{ name: 'waiting', n: 1 }, []])
   })
 
+  test('drained runs once per outermost dispatch, after the events the effects queued', () => {
+    const clock = new TestClock(0)
+    const rests: string[] = []
+    const driver: Driver<State, Event, { now: number }, Effect> = new Driver({
+      initial: { name: 'idle' } as State,
+      transition,
+      context: () => ({ now: clock.now() }),
+      perform: (effect) => {
+        if (effect.text.startsWith('go')) driver.dispatch({ type: 'stop' })
+      },
+      timers: { clock, fired: () => ({ type: 'due' }) },
+      drained: (state) => rests.push(state.name),
+    })
+    driver.dispatch({ type: 'go' })
+    driver.dispatch({ type: 'due' })
+    expect(rests).toEqual(['idle', 'idle'])
+  })
+
+  test('drained runs even when an effect threw, before the error reaches the caller', () => {
+    const clock = new TestClock(0)
+    const rests: string[] = []
+    const driver = new Driver<State, Event, { now: number }, Effect>({
+      initial: { name: 'idle' },
+      transition,
+      context: () => ({ now: clock.now() }),
+      perform: () => {
+        throw new Error('boom')
+      },
+      timers: { clock, fired: () => ({ type: 'due' }) },
+      drained: (state) => rests.push(state.name),
+    })
+    expect(() => driver.dispatch({ type: 'go' })).toThrow('boom')
+    expect(rests).toEqual(['waiting'])
+  })
+
   test('a timer effect without a clock is a programming error, named', () => {
     const driver = new Driver<State, Event, { now: number }, Effect>({ initial: { name: 'idle' }, transition, context: () => ({ now: 0 }) })
     expect(() => driver.dispatch({ type: 'go' })).toThrow(/start-timer.*no clock/)

@@ -12,6 +12,7 @@
 //
 //   dispatch(e) ──▶ queue ──▶ ctx = context(e); [next, effects] = transition(state, e, ctx)
 //                              state = next; effects.forEach(timer or perform); changed?(next, prev)
+//                   queue empty ──▶ drained?(state)
 
 import type { Clock } from '../clock.ts'
 import { Timers } from '../timers.ts'
@@ -35,6 +36,12 @@ export interface MachineSpec<S, E, C, F extends { type: string }> {
   readonly timers?: { readonly clock: Clock; readonly fired: (timer: TimerName<F>) => E }
   /** Runs after an event's effects when the state changed (by identity: a no-op returns the same object). */
   readonly changed?: (next: S, previous: S) => void
+  /**
+   * Runs once the outermost dispatch has taken every queued event: the machine is at rest. Unlike
+   * `changed`, which runs per event while events its effects dispatched still wait in the queue, it
+   * sees the state those events left (what a promise waiting on the machine should read).
+   */
+  readonly drained?: (state: S) => void
 }
 
 export class Driver<S, E, C, F extends { type: string }> {
@@ -74,6 +81,11 @@ export class Driver<S, E, C, F extends { type: string }> {
       }
     } finally {
       this.#busy = false
+    }
+    try {
+      this.#spec.drained?.(this.#state)
+    } catch (error) {
+      failure ??= { error }
     }
     if (failure) throw failure.error
   }
