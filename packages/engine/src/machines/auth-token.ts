@@ -1,0 +1,225 @@
+// AuthMachine: the access token of the one socket, as a pure transition(state, event, ctx) →
+// [next state, effects]. auth-token.ts (AuthTokenManager) runs it under the generic Driver and carries
+// out the effects: it calls the providers (token-provider.ts), tells the onChange listeners, logs, and
+// the driver arms the refresh timer on the injected clock. A provider's answer comes back as an event
+// carrying the id of the call it answers, so the answer of a superseded call is a no-op by the table.
+//
+//                 ┌──────── answer: a token, or no provider left to ask ────────┐
+//                 ▼                                                             │
+//            idle(token) ── set-auth null / refresh (any provider) ──▶ asking(token, call, asked, queue)
+//             │      ▲                                                  ▲   │  ▲  │ answer: failed →
+//  set-auth t │      │ set-auth null (no provider)                      │   │  └──┘ ask the next one
+//             ▼      │                                                  │   │
+//            manual(t) ─────────── set-auth null (any provider) ────────┘   │
+//                 ▲                                                         │
+//                 └──────────────────────────── set-auth t ─────────────────┘
+//
+//   dispose, from any state ──▶ disposed (terminal: every event is a no-op)
+//
+// state      event                          next                                    effects, in this order
+// ────────── ────────────────────────────── ─────────────────────────────────────── ──────────────────────────────
+// idle       set-auth t                     manual(t)                               ✕refresh, N
+//            set-auth null                  ASK, or idle(null) with no provider     ✕refresh, then ASK's / N
+//            refresh (a call or the timer)  ASK, or idle(token) with no provider    ✕refresh, then ASK's / ▶refresh
+//            add-provider, remove-provider  idle, providers updated                 —
+//            answer                         no-op: no call in flight
+//            dispose                        disposed                                ✕refresh
+// asking(c)  set-auth t                     manual(t)                               stop(c), N
+//            set-auth null, refresh         as from idle: a new request supersedes  stop(c), then as from idle
+//            add-provider                   asking, providers updated               — (this request does not ask it)
+//            remove-provider id             asking, providers updated               stop(c) if id is the one asked:
+//                                                                                     its answer, failed 'stopped',
+//                                                                                     moves on as any failure
+//            answer c, a token t            idle(t)                                 N, ▶refresh
+//            answer c, failed               asking(c', the next of the queue still  warn, ask(c', next)
+//                                             registered), or idle(token) if none   warn, warn(none answered), ▶refresh
+//            answer c' ≠ c                  no-op: a superseded call
+//            dispose                        disposed                                stop(c)
+// manual(t)  set-auth t'                    manual(t'); the same t: no-op           N
+//            set-auth null                  ASK, or idle(null) with no provider     ASK's / N
+//            refresh, answer                no-op: a manual token asks nothing
+//            add-provider, remove-provider  manual, providers updated               —
+//            dispose                        disposed                                —
+// disposed   every event                    no-op (TERMINAL_AUTH_STATES)
+//
+// ASK: asking(token, ctx.call, the newest provider, the others newest first as the queue), effect
+// ask(ctx.call, newest); the token is kept until an answer. set-auth '' is set-auth null (realtime-js).
+// N = notify(token) when the token changes. ✕refresh / ▶refresh = cancel / start the refresh timer; it
+// starts only when the token is a JWT with `exp` and refreshDelay gives a delay (≥ 2 s of life left).
+// A provider is "still registered" when neither removed nor replaced (added again under its id) since
+// the request began. Not in the table: settled() and the promises of setAuth(null)/refresh() resolve
+// when the machine is at rest outside `asking` (auth-token.ts, the driver's `drained`).
+
+import { jwtExp, refreshDelay } from '../jwt.ts'
+import type { ProviderAnswer, TokenProvider } from '../token-provider.ts'
+
+export interface ProviderEntry {
+  readonly id: string
+  readonly provider: TokenProvider
+}
+
+/** Oldest first: the last one is the newest. */
+export type Providers = readonly ProviderEntry[]
+
+export type AuthState =
+  | { name: 'idle'; token: string | null; providers: Providers }
+  /** Waiting for call `call` to provider `asked`; `queue` holds the providers to ask next, newest first. */
+  | { name: 'asking'; token: string | null; providers: Providers; call: number; asked: string; queue: Providers }
+  | { name: 'manual'; token: string; providers: Providers }
+  | { name: 'disposed'; token: string | null }
+
+export type AuthEvent =
+  | { type: 'set-auth'; token: string | null }
+  | { type: 'refresh' }
+  | { type: 'add-provider'; id: string; provider: TokenProvider }
+  | { type: 'remove-provider'; id: string }
+  | { type: 'answer'; call: number; answer: ProviderAnswer }
+  | { type: 'dispose' }
+
+export type AuthEffect =
+  | { type: 'ask'; call: number; id: string; provider: TokenProvider }
+  | { type: 'stop'; call: number }
+  | { type: 'notify'; token: string | null }
+  | { type: 'warn'; message: string; error?: unknown }
+  | { type: 'start-timer'; timer: 'refresh'; ms: number }
+  | { type: 'cancel-timer'; timer: 'refresh' }
+
+export interface AuthContext {
+  now: number
+  /** A fresh id for a provider call this transition may start (used at most once). */
+  call: number
+  /** How long before the JWT's `exp` to ask for a new token (AuthTokenOptions, default 60 000). */
+  refreshBeforeExpMs: number
+}
+
+export type AuthResult = readonly [AuthState, AuthEffect[]]
+
+export const TERMINAL_AUTH_STATES = ['disposed'] as const satisfies ReadonlyArray<AuthState['name']>
+
+export type TerminalAuthState = Extract<AuthState, { name: (typeof TERMINAL_AUTH_STATES)[number] }>
+
+export const initialAuthState: AuthState = { name: 'idle', token: null, providers: [] }
+
+type Idle = Extract<AuthState, { name: 'idle' }>
+type Asking = Extract<AuthState, { name: 'asking' }>
+type Manual = Extract<AuthState, { name: 'manual' }>
+
+export function transitionAuth(state: AuthState, event: AuthEvent, ctx: AuthContext): AuthResult {
+  switch (state.name) {
+    case 'idle': return fromIdle(state, event, ctx)
+    case 'asking': return fromAsking(state, event, ctx)
+    case 'manual': return fromManual(state, event, ctx)
+    case 'disposed': return [state, []]
+  }
+}
+
+function fromIdle(s: Idle, event: AuthEvent, ctx: AuthContext): AuthResult {
+  switch (event.type) {
+    case 'set-auth': return after([CANCEL], event.token ? manual(s, event.token) : ask(s, null, ctx))
+    case 'refresh': return after([CANCEL], ask(s, s.token, ctx))
+    case 'add-provider': case 'remove-provider': return withProviders(s, event)
+    case 'answer': return [s, []]
+    case 'dispose': return [{ name: 'disposed', token: s.token }, [CANCEL]]
+  }
+}
+
+function fromAsking(s: Asking, event: AuthEvent, ctx: AuthContext): AuthResult {
+  const stop: AuthEffect = { type: 'stop', call: s.call }
+  switch (event.type) {
+    case 'set-auth': return after([stop], event.token ? manual(s, event.token) : ask(s, null, ctx))
+    case 'refresh': return after([stop], ask(s, s.token, ctx))
+    case 'add-provider': return withProviders(s, event)
+    case 'remove-provider': {
+      const [next] = withProviders(s, event)
+      return [next, event.id === s.asked ? [stop] : []]
+    }
+    case 'answer':
+      if (event.call !== s.call) return [s, []]
+      return event.answer.kind === 'token' ? settle(s, event.answer.token, ctx, []) : askNext(s, event.answer, ctx)
+    case 'dispose': return [{ name: 'disposed', token: s.token }, [stop]]
+  }
+}
+
+function fromManual(s: Manual, event: AuthEvent, ctx: AuthContext): AuthResult {
+  switch (event.type) {
+    case 'set-auth':
+      if (event.token === s.token) return [s, []]
+      return event.token ? manual(s, event.token) : ask(s, null, ctx)
+    case 'refresh': case 'answer': return [s, []]
+    case 'add-provider': case 'remove-provider': return withProviders(s, event)
+    case 'dispose': return [{ name: 'disposed', token: s.token }, []]
+  }
+}
+
+type Live = Idle | Asking | Manual
+
+/** `ending` (what ran in the state left) first, then the effects of entering the next state. */
+function after(ending: AuthEffect[], [next, entering]: AuthResult): AuthResult {
+  return [next, [...ending, ...entering]]
+}
+
+function manual(s: Live, token: string): AuthResult {
+  return [{ name: 'manual', token, providers: s.providers }, notify(s.token, token)]
+}
+
+/**
+ * A new request: the newest provider first. With no provider, idle at once with `fallback` (the
+ * current token for a refresh, null for setAuth(null)).
+ */
+function ask(s: Live, fallback: string | null, ctx: AuthContext): AuthResult {
+  const [newest, ...queue] = s.providers.toReversed()
+  if (newest === undefined) return settle(s, fallback, ctx, [])
+  const { token, providers } = s
+  return [{ name: 'asking', token, providers, call: ctx.call, asked: newest.id, queue }, [askEffect(ctx.call, newest)]]
+}
+
+/** The asked provider failed: ask the next one still registered, or keep the current token. */
+function askNext(s: Asking, answer: FailedAnswer, ctx: AuthContext): AuthResult {
+  const warn = failure(s.asked, answer)
+  const registered = (e: ProviderEntry) => s.providers.some((p) => p.id === e.id && p.provider === e.provider)
+  const at = s.queue.findIndex(registered)
+  const next = s.queue[at]
+  if (next === undefined) return settle(s, s.token, ctx, [warn, NONE_ANSWERED])
+  return [{ ...s, call: ctx.call, asked: next.id, queue: s.queue.slice(at + 1) }, [warn, askEffect(ctx.call, next)]]
+}
+
+type FailedAnswer = Extract<ProviderAnswer, { kind: 'failed' }>
+
+function failure(id: string, answer: FailedAnswer): AuthEffect {
+  const what = answer.why === 'garbage' ? `returned a non-string (${answer.type})`
+    : answer.why === 'stopped' ? 'was removed'
+    : answer.why
+  const message = `auth: token provider "${id}" ${what}; asking the next one`
+  return answer.why === 'threw' ? { type: 'warn', message, error: answer.error } : { type: 'warn', message }
+}
+
+/** Idle with `token`: notify if it changed, then arm the refresh timer when its JWT says when. */
+function settle(s: Live, token: string | null, ctx: AuthContext, effects: AuthEffect[]): AuthResult {
+  const exp = token === null ? undefined : jwtExp(token)
+  const ms = exp === undefined ? undefined : refreshDelay(exp * 1000 - ctx.now, ctx.refreshBeforeExpMs)
+  const timer: AuthEffect[] = ms === undefined ? [] : [{ type: 'start-timer', timer: 'refresh', ms }]
+  return [{ name: 'idle', token, providers: s.providers }, [...effects, ...notify(s.token, token), ...timer]]
+}
+
+type ProviderEvent = Extract<AuthEvent, { type: 'add-provider' | 'remove-provider' }>
+
+/** A known id added again is replaced and becomes the newest; removing an unknown id is a no-op. */
+function withProviders<S extends Live>(s: S, event: ProviderEvent): [S, AuthEffect[]] {
+  const others = s.providers.filter((p) => p.id !== event.id)
+  if (event.type === 'add-provider') {
+    return [{ ...s, providers: [...others, { id: event.id, provider: event.provider }] }, []]
+  }
+  return others.length === s.providers.length ? [s, []] : [{ ...s, providers: others }, []]
+}
+
+const askEffect = (call: number, { id, provider }: ProviderEntry): AuthEffect => ({ type: 'ask', call, id, provider })
+
+const notify = (from: string | null, to: string | null): AuthEffect[] =>
+  from === to ? [] : [{ type: 'notify', token: to }]
+
+const CANCEL: AuthEffect = { type: 'cancel-timer', timer: 'refresh' }
+
+const NONE_ANSWERED: AuthEffect = {
+  type: 'warn',
+  message: 'auth: no token provider answered; keeping the current token',
+}
