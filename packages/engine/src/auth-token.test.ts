@@ -334,6 +334,20 @@ describe('settled', () => {
   })
 })
 
+describe('settling', () => {
+  test('is true exactly while a provider is being asked', async () => {
+    const { auth, provide } = setup()
+    const answer = deferred<string>()
+    provide('tab-1', answer.promise)
+    const before = auth.settling
+    const refreshed = auth.refresh()
+    const during = auth.settling
+    answer.resolve('fresh')
+    await refreshed
+    expect({ before, during, after: auth.settling }).toEqual({ before: false, during: true, after: false })
+  })
+})
+
 describe('onChange', () => {
   test('is called only when the value actually changes', async () => {
     const { auth, changes, provide } = setup()

@@ -1,6 +1,10 @@
-// AuthTokenManager — CONTRACT (signatures fixed by the engine driver; implement the class).
+// AuthTokenManager: the one access token of the engine's socket, for every tab session. The rules
+// are the pure machine machines/auth-token.ts (its table); this class runs it under the generic Driver
+// and carries out its effects: it calls the providers (token-provider.ts's callProvider, with a
+// deadline), arms the refresh timer on the injected clock (a driver timer), tells the onChange
+// listeners, and resolves the promises of setAuth/refresh/settled once no request is in flight.
 //
-// One source of truth for the access token of the one socket (DESIGN.md "Many tabs", rule 5):
+// What the engine relies on (DESIGN.md "Many tabs", rule 5):
 // - setAuth(token: string): a manual token; it wins until setAuth(null). setAuth(null): ask the
 //   providers again (if none, the token becomes null). Resolves once the value is settled.
 //   setAuth('') is setAuth(null), as in realtime-js. A manual token supersedes an in-flight request.
@@ -21,8 +25,9 @@
 //   Each refresh() starts a new request that supersedes the one in flight. It resolves once the
 //   value is settled (after the newest request, whichever that is); it never rejects.
 // - settled(): resolves with the current token once no request is in flight; the engine awaits it
-//   before any join, so a join never goes out before an in-flight token resolves.
-// - A generation counter discards the result of a superseded request.
+//   before any join, so a join never goes out before an in-flight token resolves. `settling` is
+//   true while one is.
+// - Each provider call has an id; the answer of a superseded call is discarded.
 // - onChange(listener): called with the new token whenever the value actually changes (the engine
 //   then pushes access_token to every joined channel). Returns an unsubscribe function. A listener
 //   that throws is logged (logger.error) and the others still run.
@@ -30,9 +35,12 @@
 // - dispose(): cancels the refresh timer and any provider call, resolves pending settled() calls
 //   with the current token, drops listeners and providers; later calls are no-ops.
 
-import type { Clock, TimerId } from './clock.ts'
+import type { Clock } from './clock.ts'
 import type { Logger } from './logger.ts'
-import { jwtExp, refreshDelay } from './jwt.ts'
+import {
+  type AuthContext, type AuthEffect, type AuthEvent, type AuthState, initialAuthState, transitionAuth,
+} from './machines/auth-token.ts'
+import { Driver } from './machines/driver.ts'
 import { callProvider, type ProviderCall, type TokenProvider } from './token-provider.ts'
 
 export type { TokenProvider } from './token-provider.ts'
@@ -47,68 +55,70 @@ export interface AuthTokenOptions {
   providerTimeoutMs?: number
 }
 
-type State =
-  | { name: 'idle' }
-  | { name: 'asking'; generation: number; providerId: string | null; call: ProviderCall | null }
-  | { name: 'manual' }
-  | { name: 'disposed' }
-
 export class AuthTokenManager {
   readonly #clock: Clock
   readonly #logger: Logger
-  readonly #refreshBeforeExpMs: number
   readonly #providerTimeoutMs: number
-  /** In insertion order: the last one is the newest. */
-  readonly #providers = new Map<string, TokenProvider>()
+  readonly #driver: Driver<AuthState, AuthEvent, AuthContext, AuthEffect>
   readonly #listeners = new Set<(token: string | null) => void>()
-  #state: State = { name: 'idle' }
-  #token: string | null = null
-  #generation = 0
+  /** The provider call in flight: the machine asks one provider at a time. */
+  #inFlight: { call: number; handle: ProviderCall } | null = null
+  #calls = 0
+  /** Resolved when the machine rests outside `asking` (the driver's `drained`). */
   #waiters: Array<(token: string | null) => void> = []
-  #timer: TimerId | null = null
 
   constructor(options: AuthTokenOptions) {
     this.#clock = options.clock
     this.#logger = options.logger
-    this.#refreshBeforeExpMs = options.refreshBeforeExpMs ?? 60_000
     this.#providerTimeoutMs = options.providerTimeoutMs ?? 10_000
+    const refreshBeforeExpMs = options.refreshBeforeExpMs ?? 60_000
+    this.#driver = new Driver({
+      initial: initialAuthState,
+      transition: transitionAuth,
+      context: () => ({ now: this.#clock.now(), call: ++this.#calls, refreshBeforeExpMs }),
+      perform: (effect) => this.#perform(effect),
+      timers: { clock: this.#clock, fired: () => ({ type: 'refresh' }) },
+      drained: (state) => {
+        if (state.name !== 'asking') this.#release(state.token)
+      },
+    })
   }
 
   get token(): string | null {
-    return this.#token
+    return this.#driver.state.token
+  }
+
+  /** True while a provider is being asked (settled() would wait). */
+  get settling(): boolean {
+    return this.#driver.state.name === 'asking'
   }
 
   setAuth(token: string | null): Promise<void> {
-    if (this.#state.name === 'disposed') return Promise.resolve()
-    if (token) this.#settle({ name: 'manual' }, token)
-    else if (this.#providers.size > 0) return this.#refresh()
-    else this.#settle({ name: 'idle' }, null)
+    if (!token) return this.#untilSettled({ type: 'set-auth', token: null })
+    this.#driver.dispatch({ type: 'set-auth', token })
     return Promise.resolve()
   }
 
   addProvider(id: string, provider: TokenProvider): void {
-    if (this.#state.name === 'disposed') return
-    this.#providers.delete(id)
-    this.#providers.set(id, provider)
+    this.#driver.dispatch({ type: 'add-provider', id, provider })
   }
 
   removeProvider(id: string): void {
-    this.#providers.delete(id)
-    if (this.#state.name === 'asking' && this.#state.providerId === id) this.#state.call?.stop()
+    this.#driver.dispatch({ type: 'remove-provider', id })
   }
 
   refresh(): Promise<void> {
-    if (this.#state.name === 'manual' || this.#state.name === 'disposed') return Promise.resolve()
-    return this.#refresh()
+    return this.#untilSettled({ type: 'refresh' })
   }
 
   settled(): Promise<string | null> {
-    if (this.#state.name !== 'asking') return Promise.resolve(this.#token)
+    const state = this.#driver.state
+    if (state.name !== 'asking') return Promise.resolve(state.token)
     return new Promise((resolve) => this.#waiters.push(resolve))
   }
 
   onChange(listener: (token: string | null) => void): () => void {
-    if (this.#state.name === 'disposed') return () => {}
+    if (this.#driver.state.name === 'disposed') return () => {}
     this.#listeners.add(listener)
     return () => {
       this.#listeners.delete(listener)
@@ -116,76 +126,43 @@ export class AuthTokenManager {
   }
 
   dispose(): void {
-    if (this.#state.name === 'disposed') return
-    this.#leave({ name: 'disposed' })
-    this.#providers.clear()
+    this.#driver.dispatch({ type: 'dispose' })
     this.#listeners.clear()
-    this.#releaseWaiters()
   }
 
-  #refresh(): Promise<void> {
-    const generation = this.#leave({ name: 'idle' })
-    this.#state = { name: 'asking', generation, providerId: null, call: null }
-    this.#ask(generation).catch((error: unknown) => {
-      this.#logger.error('auth: token request failed unexpectedly; keeping the current token', error)
-      if (this.#isCurrent(generation)) this.#settle({ name: 'idle' }, this.#token)
-    })
-    // #ask may have settled synchronously (no provider to wait for).
-    if (this.#state.name !== 'asking') return Promise.resolve()
-    return new Promise((resolve) => this.#waiters.push(() => resolve()))
+  /** Dispatches `event`; resolves once the machine rests outside `asking` (at once if it does now). */
+  #untilSettled(event: AuthEvent): Promise<void> {
+    const settled = new Promise<void>((resolve) => this.#waiters.push(() => resolve()))
+    this.#driver.dispatch(event)
+    return settled
   }
 
-  async #ask(generation: number): Promise<void> {
-    const newestFirst = Array.from(this.#providers).toReversed()
-    for (const [id, provider] of newestFirst) {
-      if (this.#providers.get(id) !== provider) continue
-      const call = callProvider(provider, this.#clock, this.#providerTimeoutMs)
-      this.#state = { name: 'asking', generation, providerId: id, call }
-      const answer = await call.answer
-      if (!this.#isCurrent(generation)) return
-      if (answer.kind === 'token') return this.#settle({ name: 'idle' }, answer.token)
-      const what = answer.why === 'garbage' ? `returned a non-string (${answer.type})` : answer.why === 'stopped' ? 'was removed' : answer.why
-      this.#logger.warn(`auth: token provider "${id}" ${what}; asking the next one`, answer.why === 'threw' ? answer.error : undefined)
+  #perform(effect: Exclude<AuthEffect, { type: 'start-timer' | 'cancel-timer' }>): void {
+    switch (effect.type) {
+      case 'ask':
+        return this.#ask(effect.call, effect.provider)
+      case 'stop':
+        if (this.#inFlight?.call === effect.call) this.#inFlight.handle.stop()
+        return
+      case 'notify':
+        return this.#notify(effect.token)
+      case 'warn':
+        return this.#logger.warn(effect.message, effect.error)
     }
-    if (newestFirst.length > 0) this.#logger.warn('auth: no token provider answered; keeping the current token')
-    this.#settle({ name: 'idle' }, this.#token)
   }
 
-  #isCurrent(generation: number): boolean {
-    return this.#state.name === 'asking' && this.#state.generation === generation
+  #ask(call: number, provider: TokenProvider): void {
+    const handle = callProvider(provider, this.#clock, this.#providerTimeoutMs)
+    this.#inFlight = { call, handle }
+    handle.answer
+      .then((answer) => {
+        if (this.#inFlight?.call === call) this.#inFlight = null
+        this.#driver.dispatch({ type: 'answer', call, answer })
+      })
+      .catch((error: unknown) => this.#logger.error('auth: handling a token provider answer failed', error))
   }
 
-  /** Ends whatever runs now (a request, the refresh timer) and enters `next`; returns the new generation. */
-  #leave(next: State): number {
-    if (this.#state.name === 'asking') this.#state.call?.stop()
-    if (this.#timer !== null) this.#clock.clearTimeout(this.#timer)
-    this.#timer = null
-    this.#state = next
-    return ++this.#generation
-  }
-
-  /** Enters `next` with `token`; then, unless a listener started something newer, arms the timer and releases settled(). */
-  #settle(next: { name: 'idle' | 'manual' }, token: string | null): void {
-    const generation = this.#leave(next)
-    this.#apply(token)
-    if (generation !== this.#generation) return
-    if (next.name === 'idle') this.#schedule()
-    this.#releaseWaiters()
-  }
-
-  #schedule(): void {
-    const exp = this.#token === null ? undefined : jwtExp(this.#token)
-    const delay = exp === undefined ? undefined : refreshDelay(exp * 1000 - this.#clock.now(), this.#refreshBeforeExpMs)
-    if (delay === undefined) return
-    this.#timer = this.#clock.setTimeout(() => {
-      this.#timer = null
-      void this.refresh()
-    }, delay)
-  }
-
-  #apply(token: string | null): void {
-    if (token === this.#token) return
-    this.#token = token
+  #notify(token: string | null): void {
     for (const listener of this.#listeners) {
       try {
         listener(token)
@@ -195,9 +172,9 @@ export class AuthTokenManager {
     }
   }
 
-  #releaseWaiters(): void {
+  #release(token: string | null): void {
     const waiters = this.#waiters
     this.#waiters = []
-    for (const resolve of waiters) resolve(this.#token)
+    for (const resolve of waiters) resolve(token)
   }
 }
