@@ -13,6 +13,7 @@
 //                        server-generated broadcasts `{ seq, t }` for benchmarks; answers when done
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { isRecord } from '@shared-realtime/protocol'
 import type { Connection } from './connection.ts'
 import type { Context } from './context.ts'
 import { parseBlast, runBlast } from './blast.ts'
@@ -24,8 +25,6 @@ export interface AdminDeps {
   query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }>
   restart(downMs: number): Promise<void>
 }
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 class BadRequest extends Error {}
 

@@ -8,7 +8,7 @@
 //
 // Replies use the channel's join_ref whatever join_ref the push carried (§2.6).
 
-import type { Message } from '@shared-realtime/protocol'
+import { isRecord, type Message } from '@shared-realtime/protocol'
 import { recheckDelayMs, shutdownMessage } from './auth/index.ts'
 import { accessTokenRecheck } from './policies/index.ts'
 import type { Connection } from './connection.ts'
@@ -16,8 +16,6 @@ import type { Claims, Context, Permissions } from './context.ts'
 import { Hub } from './hub.ts'
 import type { JoinConfig } from './join-config.ts'
 import type { PresenceDiff } from './presence.ts'
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 function payloadBytes(payload: unknown): number {
   if (payload instanceof ArrayBuffer) return payload.byteLength

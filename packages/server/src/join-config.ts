@@ -4,6 +4,8 @@
 // Not supported: the legacy API (a join without `config`, where the topic itself names
 // a table); such a join is treated as an empty config.
 
+import { isRecord } from '@shared-realtime/protocol'
+
 export interface JoinConfig {
   self: boolean
   ack: boolean
@@ -15,8 +17,6 @@ export interface JoinConfig {
   isPrivate: boolean
   postgresChanges: unknown[]
 }
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 function flexibleBool(value: unknown, fallback: boolean): boolean {
   if (typeof value === 'boolean') return value

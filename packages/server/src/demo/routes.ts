@@ -14,6 +14,7 @@
 
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { isRecord } from '@shared-realtime/protocol'
 import { signToken } from '../auth/index.ts'
 import type { JwtClaims } from '../auth/index.ts'
 import type { Context } from '../context.ts'
@@ -55,8 +56,6 @@ class HttpError extends Error {
     this.status = status
   }
 }
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
   let raw: Buffer

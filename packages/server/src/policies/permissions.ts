@@ -1,6 +1,8 @@
 // What a policy grants on one topic: Realtime's Policies struct (broadcast/presence × read/write),
 // as the RLS checks on realtime.messages would fill it (PROTOCOL.md §3.4).
 
+import { isRecord } from '@shared-realtime/protocol'
+
 export interface Permission {
   read: boolean
   write: boolean
@@ -34,9 +36,6 @@ export function grant(into: Permissions, extension: Extension, capabilities: rea
   for (const capability of capabilities) into[extension][capability] = true
   return into
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)
 
 /**
  * Reads a policy function's answer. Returns the permissions, or a sentence saying what is wrong

@@ -1,6 +1,7 @@
 // Policy rules: checking a rule list with precise errors, and matching a rule against a request
 // (topic pattern with `*` and `{{claim}}` placeholders, role, claim equality).
 import { isDeepStrictEqual } from 'node:util'
+import { isRecord } from '@shared-realtime/protocol'
 import { PolicyError } from './errors.ts'
 import { describeValue, type Capability } from './permissions.ts'
 
@@ -25,8 +26,6 @@ export interface CompiledRule {
 }
 
 const RULE_KEYS = ['topic', 'role', 'claims', 'broadcast', 'presence']
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)
 const isRole = (role: unknown): boolean => typeof role === 'string' && role !== ''
 
 /** Where rules come from, for error messages: a file and its `policies` array, or an inline list. */

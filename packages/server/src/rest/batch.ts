@@ -1,5 +1,6 @@
 // POST /api/broadcast (PROTOCOL.md §4.1): the body checked like Realtime.Tenants.BatchBroadcast's
 // changeset, with the exact 422 bodies `{"errors":{"messages":[{...field errors...},{}]}}`.
+import { isRecord } from '@shared-realtime/protocol'
 import { CANT_BE_BLANK, IS_INVALID, castBoolean, castMap, castString, sortedErrors, type Cast } from './ecto.ts'
 import { DEFAULT_MAX_PAYLOAD_BYTES, PAYLOAD_TOO_LARGE, erlangExternalSize } from './payload-size.ts'
 
@@ -22,7 +23,6 @@ export interface BatchOptions {
   maxPayloadBytes?: number
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 const reject = (messages: BatchErrors['errors']['messages']): BatchResult => ({ ok: false, status: 422, body: { errors: { messages } } })
 
 /**
