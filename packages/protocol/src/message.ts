@@ -1,6 +1,7 @@
 // The message model shared by every part of shared-realtime, and the names the wire
 // uses. A message is realtime-js's RealtimeMessage with `null` where a field is absent.
-// Layouts and semantics: ../../../../shared/PROTOCOL.md §1–§3 (copied into docs/ later).
+// Layouts and semantics: the wire protocol as documented in packages/protocol/README.md (the
+// frame layouts are in text.ts and binary.ts; the README says where the facts come from).
 
 /** Serializer versions the server negotiates from the `vsn` query parameter. */
 export const VSN = { v1: '1.0.0', v2: '2.0.0' } as const
