@@ -109,7 +109,7 @@ export function transitionAuth(state: AuthState, event: AuthEvent, ctx: AuthCont
     case 'idle': return fromIdle(state, event, ctx)
     case 'asking': return fromAsking(state, event, ctx)
     case 'manual': return fromManual(state, event, ctx)
-    case 'disposed': return [state, []]
+    case 'disposed': return fromDisposed(state, event)
   }
 }
 
@@ -148,6 +148,13 @@ function fromManual(s: Manual, event: AuthEvent, ctx: AuthContext): AuthResult {
     case 'refresh': case 'answer': return [s, []]
     case 'add-provider': case 'remove-provider': return withProviders(s, event)
     case 'dispose': return [{ name: 'disposed', token: s.token }, []]
+  }
+}
+
+function fromDisposed(s: TerminalAuthState, event: AuthEvent): AuthResult {
+  switch (event.type) {
+    case 'set-auth': case 'refresh': case 'add-provider': case 'remove-provider': case 'answer': case 'dispose':
+      return [s, []]
   }
 }
 
