@@ -18,6 +18,7 @@ import { build } from 'vite'
 import { formatTable, percentile, renderChart, summarize } from './bench-lib.mjs'
 import { measureBundles } from './bundle-size.mjs'
 import { chromiumLaunchOptions, findChromium } from './chromium.mjs'
+import { ensureChromium } from './ensure-chromium.mjs'
 import { sharedWorkerHeap } from './worker-heap.mjs'
 
 register() // the dev server is TypeScript; Node 20 cannot strip types itself
@@ -127,6 +128,8 @@ const stats = () => admin('/admin/stats')
 const blast = (request) => admin('/admin/blast', { event: 'blast', ...request })
 
 // ── the browser ────────────────────────────────────────────────────────────────────────────
+// on a fresh machine (as `npm test` does): Debian's Chromium as root, else Playwright's own
+if (!ensureChromium()) process.exit(1)
 const browser = await chromium.launch(chromiumLaunchOptions())
 const browserSession = await browser.newBrowserCDPSession()
 progress(`Chromium ${browser.version()} (${findChromium()?.path ?? "Playwright's"}), dev server ${realtime.httpUrl}, bench app ${appUrl}`)
