@@ -32,7 +32,7 @@ export interface MachineSpec<S, E, C, F extends { type: string }> {
   /** Runs one effect other than the timer effects, after the new state is committed. */
   readonly perform?: (effect: Exclude<F, TimerEffect>, next: S, previous: S) => void
   /** Where timer effects run, and the event each timer sends when it fires. */
-  readonly timers?: { readonly clock: Clock; readonly fired: (timer: TimerName<F>) => E }
+  readonly timers?: { readonly clock: Clock; readonly fired: (timer: TimerName<F>) => NoInfer<E> }
   /** Runs after an event's effects when the state changed (by identity: a no-op returns the same object). */
   readonly changed?: (next: S, previous: S) => void
 }
