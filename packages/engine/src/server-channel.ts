@@ -89,7 +89,7 @@ export class ServerChannel {
       logger: host.logger,
       timeoutMs: host.timeoutMs,
       joined: () => this.#state.name === 'joined',
-      room: () => host.outboxLimit - this.outbox.size,
+      room: () => this.outbox.room,
       push: (payload, onReply) => {
         const acked = this.outbox.enqueue({ event: 'broadcast', payload, timeoutMs: host.timeoutMs, awaitReply: true, onReply })
         this.#flushOutbox()
@@ -165,7 +165,7 @@ export class ServerChannel {
       if (!this.#durable) return Promise.reject(new Error('durable sends need storage (EngineOptions.storage)'))
       return this.#durable.send(key, durable.id, payload, { timeoutMs, ttlMs: durable.ttlMs, awaitAck })
     }
-    const full = this.outbox.size >= this.#host.outboxLimit
+    const full = this.outbox.isFull
     const acked = this.outbox.enqueue({ event: 'broadcast', payload, timeoutMs, awaitReply: true })
     void acked.then((result) => result === 'ok' && this.#echo(payload, sender), () => {})
     this.#flushOutbox()
