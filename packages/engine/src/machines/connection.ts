@@ -80,6 +80,10 @@ export type ConnectionEvent =
 
 export type ConnectionTimer = 'retry' | 'idle'
 
+/** The event each timer sends when it fires (the Driver's `timers.fired`). */
+export const connectionTimerEvent = (timer: ConnectionTimer): ConnectionEvent =>
+  ({ type: timer === 'retry' ? 'retry-due' : 'idle-due' })
+
 export type ConnectionEffect =
   | { type: 'open' }
   | { type: 'close'; code: number; reason: string }

@@ -48,6 +48,10 @@ export type HeartbeatEvent =
 
 export type HeartbeatTimer = 'interval' | 'timeout'
 
+/** The event each timer sends when it fires (the Driver's `timers.fired`). */
+export const heartbeatTimerEvent = (timer: HeartbeatTimer): HeartbeatEvent =>
+  ({ type: timer === 'interval' ? 'tick' : 'timeout' })
+
 export type HeartbeatEffect =
   | { type: 'send'; ref: string }
   | { type: 'start-timer'; timer: HeartbeatTimer; ms: number }
