@@ -1,10 +1,10 @@
 // PresenceTracker: this browser's own presence on one server channel, as a pure transition;
 // channel-presence.ts runs it under the generic Driver (machines/driver.ts).
 //
-// This browser's own presence on one server channel: one meta for all its tabs (last writer
-// wins), sent under the server's limit (5 calls per 30 s per channel, PROTOCOL.md §3.7) by
-// sending at most one call per `minIntervalMs` (6 s): the newest payload wins, an identical
-// payload is not resent, and after a rejoin the desired payload is tracked again.
+// One meta for all the browser's tabs (last writer wins), sent under the server's limit (5 calls
+// per 30 s per channel, PROTOCOL.md §3.7) by sending at most one call per `minIntervalMs` (6 s):
+// the newest payload wins, an identical payload is not resent, and after a rejoin the desired
+// payload is tracked again.
 //
 //   not joined ──joined──▶ joined ──left──▶ not joined        (no terminal state: it lives as long as
 //   track/untrack set       sends now, or arms the                 its channel)
