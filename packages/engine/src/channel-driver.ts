@@ -19,8 +19,8 @@ export interface ChannelSocket {
   /** Join and leave reply timeout. */
   readonly timeoutMs: number
   nextRef(): string
-  /** Socket open and no token request in flight. */
-  ready(): boolean
+  /** A join may go out now: socket open and no token request in flight (ChannelContext.ready). */
+  mayJoin(): boolean
   /** Sends on the socket; false when it is not open. */
   send(message: Message): boolean
 }
@@ -50,7 +50,7 @@ export class ChannelDriver {
       initial: initialChannelState,
       transition: transitionChannel,
       context: () => ({
-        now: socket.clock.now(), ref: socket.nextRef(), ready: socket.ready(), timeoutMs: socket.timeoutMs,
+        now: socket.clock.now(), ref: socket.nextRef(), ready: socket.mayJoin(), timeoutMs: socket.timeoutMs,
       }),
       timers: { clock: socket.clock, fired: channelTimerEvent },
       perform: (effect, next) => {

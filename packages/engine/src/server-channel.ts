@@ -133,7 +133,9 @@ export class ServerChannel {
    * A broadcast from a tab: sent once; echoed to the other subscriptions once the server
    * acknowledged it. A durable one is stored first and goes out through the durable outbox.
    */
-  broadcast(session: SessionHandle, subId: string, payload: Record<string, unknown>, timeoutMs: number, durable?: DurableSend): Promise<PushResult> {
+  broadcast(
+    session: SessionHandle, subId: string, payload: Record<string, unknown>, timeoutMs: number, durable?: DurableSend,
+  ): Promise<PushResult> {
     const key = subscriptionKey(session.id, subId)
     const sender = this.#subs.get(key)
     const awaitAck = sender?.spec.config.broadcast?.ack === true

@@ -57,7 +57,7 @@
 // Refusals, r = parseJoinErrorReason(reason); each emits CHANNEL_ERROR {refused, r} (realtime-js calls back on each):
 //   r.retry 'never', or 'new-token' when tokenRetried → failed({refused, r})
 //   'new-token', first time                           → errored(n, null, tokenRetried) + refresh-token
-//                                                       (the driver sends `ready` once the token settles)
+//                                                       (the engine sends `ready` once the token settles)
 //   'rate-limited' / 'later'                          → errored(n, now + rejoinDelay(n, reason)) + ▶retry
 //
 // Timers: join-timeout runs exactly in joining(n, ref), retry in errored(n, at ≠ null), leave-timeout in
