@@ -22,8 +22,6 @@ import type { DurableStore } from './durable.ts'
 import { PostgresRouting } from './postgres-routing.ts'
 import { type SessionHandle, subscriptionKey, SubscriptionSet } from './subscriptions.ts'
 
-export type { SessionHandle } from './subscriptions.ts'
-
 /** What a server channel needs from the engine (the channel registry provides it). */
 export interface ChannelHost extends ChannelSocket {
   readonly logger: Logger
