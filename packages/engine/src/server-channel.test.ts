@@ -18,10 +18,10 @@ function setup(over: Partial<ChannelHost> = {}) {
   const logger = new TestLogSink()
   const sent: Message[] = []
   const up = { socket: true }
-  let ref = 0
+  let lastRef = 0
   const host: ChannelHost = {
     clock, logger, timeoutMs: 10_000, outboxLimit: 100, durable: undefined,
-    nextRef: () => String(++ref),
+    nextRef: () => String(++lastRef),
     mayJoin: () => up.socket,
     send: (message) => up.socket && sent.push(message) > 0,
     token: () => null,
