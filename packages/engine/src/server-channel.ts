@@ -43,7 +43,7 @@ export interface DurableSend {
 
 export class ServerChannel {
   readonly topic: string
-  readonly outbox: Outbox
+  readonly #outbox: Outbox
   readonly #host: ChannelHost
   readonly #subs: SubscriptionSet
   readonly #machine: ChannelDriver
@@ -55,7 +55,7 @@ export class ServerChannel {
     const { clock, logger } = host
     this.topic = topic
     this.#host = host
-    this.outbox = new Outbox({ topic, clock, limit: host.outboxLimit })
+    const outbox = (this.#outbox = new Outbox({ topic, clock, limit: host.outboxLimit }))
     const subscriptions = (this.#subs = new SubscriptionSet(topic))
     const channel = (this.#machine = new ChannelDriver(topic, host, {
       joinPayload: () => subscriptions.joinPayload(host.token()),
@@ -68,7 +68,6 @@ export class ServerChannel {
       changed: () => host.changed(this),
     }))
     const presence = (this.#presence = new ChannelPresence({ topic, clock, logger, channel, subscriptions }))
-    const { outbox } = this
     const postgres = new PostgresRouting()
     this.#router = new ChannelRouter({ topic, logger, channel, outbox, presence, postgres, subscriptions })
     this.#durable = host.durable && new DurableChannel(host.durable, {
@@ -122,7 +121,7 @@ export class ServerChannel {
     if (!this.#subs.hasSession(session.id)) this.#presence.untrack(session.id)
     if (this.#subs.size === 0) {
       this.#machine.dispatch({ type: 'unsubscribe' })
-      this.outbox.clear('error')
+      this.#outbox.clear('error')
     }
     this.#host.changed(this)
   }
@@ -141,8 +140,8 @@ export class ServerChannel {
       if (!this.#durable) return Promise.reject(new Error('durable sends need storage (EngineOptions.storage)'))
       return this.#durable.send(key, durable.id, payload, { timeoutMs, ttlMs: durable.ttlMs, awaitAck })
     }
-    const full = this.outbox.isFull
-    const acked = this.outbox.enqueue({ event: 'broadcast', payload, timeoutMs, awaitReply: true })
+    const full = this.#outbox.isFull
+    const acked = this.#outbox.enqueue({ event: 'broadcast', payload, timeoutMs, awaitReply: true })
     void acked.then((result) => result === 'ok' && this.#subs.echo(payload, sender), () => {})
     this.#flushOutbox()
     // without ack the caller gets 'ok' at once, as from realtime-js; a full outbox still rejects
@@ -164,7 +163,7 @@ export class ServerChannel {
 
   socketDown(): void {
     this.#machine.dispatch({ type: 'socket-down' })
-    this.outbox.socketDown()
+    this.#outbox.socketDown()
   }
 
   /** Pushes a new access token to the server channel, if joined. */
@@ -182,7 +181,7 @@ export class ServerChannel {
     this.#machine.stopTimers()
     this.#presence.dispose()
     this.#durable?.dispose()
-    this.outbox.clear('error')
+    this.#outbox.clear('error')
   }
 
   #joined(): void {
@@ -192,7 +191,7 @@ export class ServerChannel {
   }
 
   #flushOutbox(): void {
-    if (this.#machine.state.name === 'joined') this.outbox.flush((event, payload) => this.#machine.push(event, payload))
+    if (this.#machine.state.name === 'joined') this.#outbox.flush((event, payload) => this.#machine.push(event, payload))
   }
 
   /** Plain data for inspect(). */
@@ -204,7 +203,7 @@ export class ServerChannel {
       private: this.#subs.isPrivate,
       subscriptions: this.#subs.size,
       sessions: this.#subs.sessions,
-      outbox: { queued: this.outbox.size, waiting: this.outbox.waiting, durableWaiting: this.#durable?.waiting ?? 0 },
+      outbox: { queued: this.#outbox.size, waiting: this.#outbox.waiting, durableWaiting: this.#durable?.waiting ?? 0 },
       presence: this.#presence.snapshot(),
       postgresBindings: this.#subs.union.postgres.length,
     }
