@@ -1,6 +1,6 @@
 // How the connection's state is told to tabs: a `connection` event with plain-data errors.
-import type { ErrorData } from './events.ts'
-import type { ConnectionError } from './machines/connection.ts'
+import type { EngineEvent, ErrorData } from './events.ts'
+import type { ConnectionError, ConnectionState } from './machines/connection.ts'
 
 export function connectionErrorData(error: ConnectionError): ErrorData {
   switch (error.kind) {
@@ -12,5 +12,21 @@ export function connectionErrorData(error: ConnectionError): ErrorData {
       return { kind: 'heartbeat-timeout', message: 'heartbeat timeout', retryable: true }
     case 'transport-error':
       return { kind: 'transport-error', message: error.message, retryable: true }
+  }
+}
+
+/** The `connection` event for state `s` at time `now` (a wait for a retry is told as `retryInMs`). */
+export function connectionEvent(s: ConnectionState, now: number): EngineEvent {
+  switch (s.name) {
+    case 'reconnecting': {
+      const retryInMs = Math.max(0, s.retryAt - now)
+      const error = connectionErrorData(s.lastError)
+      return { type: 'connection', state: s.name, attempt: s.attempt, retryInMs, error }
+    }
+    case 'failed': return { type: 'connection', state: s.name, error: connectionErrorData(s.error) }
+    case 'connecting': return { type: 'connection', state: s.name, attempt: s.attempt }
+    case 'disconnected':
+    case 'connected':
+      return { type: 'connection', state: s.name }
   }
 }

@@ -1,4 +1,4 @@
-// The engine driver with a TestClock and a scripted socket: what the machines decide,
+// The engine with a TestClock and a scripted socket: what the machines decide,
 // carried out on a socket, without sleeping.
 
 import { beforeEach, describe, expect, test } from 'vitest'

@@ -1,8 +1,12 @@
-// Carries out the HeartbeatMonitor's effects (machines/heartbeat.ts): sends heartbeats,
-// runs its timers, reports each status to the engine, and tells it when a reply is late.
+// The HeartbeatMonitor (machines/heartbeat.ts) under the generic Driver, for the socket driver:
+// heartbeats go out through the host with the next frame ref, each status is reported to it, and
+// a reply that comes too late tells it the link is dead. It keeps the recent round trips for inspect().
 import type { Clock } from './clock.ts'
-import { type HeartbeatEvent, type HeartbeatState, type HeartbeatStatus, initialHeartbeatState, transitionHeartbeat } from './machines/heartbeat.ts'
-import { Timers } from './timers.ts'
+import { Driver } from './machines/driver.ts'
+import {
+  type HeartbeatContext, type HeartbeatEffect, type HeartbeatEvent, type HeartbeatState, type HeartbeatStatus,
+  heartbeatTimerEvent, initialHeartbeatState, transitionHeartbeat,
+} from './machines/heartbeat.ts'
 
 export interface HeartbeatHost {
   clock: Clock
@@ -20,18 +24,36 @@ export interface HeartbeatHost {
 export const RTT_HISTORY = 30
 
 export class HeartbeatDriver {
-  #state: HeartbeatState = initialHeartbeatState
   readonly #recentRttMs: number[] = []
-  readonly #host: HeartbeatHost
-  readonly #timers: Timers<'interval' | 'timeout'>
+  readonly #driver: Driver<HeartbeatState, HeartbeatEvent, HeartbeatContext, HeartbeatEffect>
 
   constructor(host: HeartbeatHost) {
-    this.#host = host
-    this.#timers = new Timers(host.clock)
+    const { clock, intervalMs, timeoutMs } = host
+    this.#driver = new Driver({
+      initial: initialHeartbeatState,
+      transition: transitionHeartbeat,
+      context: () => ({ now: clock.now(), ref: host.peekRef(), intervalMs, timeoutMs }),
+      timers: { clock, fired: heartbeatTimerEvent },
+      perform: (effect) => {
+        switch (effect.type) {
+          case 'send':
+            host.takeRef(effect.ref)
+            return host.sendHeartbeat(effect.ref)
+          case 'report':
+            if (effect.rttMs !== undefined) {
+              this.#recentRttMs.push(effect.rttMs)
+              if (this.#recentRttMs.length > RTT_HISTORY) this.#recentRttMs.shift()
+            }
+            return host.report(effect.status, effect.rttMs)
+          case 'timed-out':
+            return host.timedOut()
+        }
+      },
+    })
   }
 
   get state(): HeartbeatState['name'] {
-    return this.#state.name
+    return this.#driver.state.name
   }
 
   get lastRttMs(): number | undefined {
@@ -44,37 +66,6 @@ export class HeartbeatDriver {
   }
 
   dispatch(event: HeartbeatEvent): void {
-    const host = this.#host
-    const [next, effects] = transitionHeartbeat(this.#state, event, {
-      now: host.clock.now(),
-      ref: host.peekRef(),
-      intervalMs: host.intervalMs,
-      timeoutMs: host.timeoutMs,
-    })
-    this.#state = next
-    for (const effect of effects) {
-      switch (effect.type) {
-        case 'send':
-          host.takeRef(effect.ref)
-          host.sendHeartbeat(effect.ref)
-          break
-        case 'start-timer':
-          this.#timers.start(effect.timer, effect.ms, () => this.dispatch({ type: effect.timer === 'interval' ? 'tick' : 'timeout' }))
-          break
-        case 'cancel-timer':
-          this.#timers.cancel(effect.timer)
-          break
-        case 'report':
-          if (effect.rttMs !== undefined) {
-            this.#recentRttMs.push(effect.rttMs)
-            if (this.#recentRttMs.length > RTT_HISTORY) this.#recentRttMs.shift()
-          }
-          host.report(effect.status, effect.rttMs)
-          break
-        case 'timed-out':
-          host.timedOut()
-          break
-      }
-    }
+    this.#driver.dispatch(event)
   }
 }

@@ -294,6 +294,30 @@ describe('size and waiting', () => {
   })
 })
 
+describe('room and isFull', () => {
+  test('count the places left before enqueue refuses, sent pushes not counted', async () => {
+    const { outbox, send } = setup(2)
+    const room = () => ({ room: outbox.room, isFull: outbox.isFull })
+    const seen = [room()]
+    void outbox.enqueue(push('a'))
+    seen.push(room())
+    void outbox.enqueue(push('b'))
+    seen.push(room())
+    const refused = await outbox.enqueue(push('c')).catch((e: unknown) => e)
+    outbox.flush(send)
+    seen.push(room())
+    expect([seen, refused]).toEqual([
+      [{ room: 2, isFull: false }, { room: 1, isFull: false }, { room: 0, isFull: true }, { room: 2, isFull: false }],
+      new OutboxFullError('realtime:room', 2),
+    ])
+  })
+
+  test('an outbox with limit 0 is always full', () => {
+    const { outbox } = setup(0)
+    expect({ room: outbox.room, isFull: outbox.isFull }).toEqual({ room: 0, isFull: true })
+  })
+})
+
 describe('constructor', () => {
   test('refuses a limit that is not a whole number ≥ 0', () => {
     const clock = new TestClock()

@@ -1,13 +1,13 @@
-// Outbox — CONTRACT (signatures fixed by the engine driver; implement the class).
-//
-// Pushes of one server channel: queued in order while the channel is not joined, sent in order
-// once it is, each resolving 'ok' | 'timed out' | 'error' with realtime-js's ack semantics.
+// The Outbox: the pushes of one server channel (ServerChannel owns one; DurableChannel feeds it
+// too), queued in order while the channel is not joined, sent in order once it is, each resolving
+// 'ok' | 'timed out' | 'error' with realtime-js's ack semantics. It decides when it is full.
 // - enqueue(): the push's timeout starts now (as realtime-js). Over `limit` queued pushes the
 //   call returns a promise rejected with an OutboxFullError naming the topic and the limit
 //   (nothing is dropped silently; realtime-js drops the oldest). Only queued (unsent) pushes
-//   count towards the limit; pushes sent and waiting for a reply do not.
-// - flush(send): called by the driver when the channel is joined (and whenever a push is enqueued
-//   while joined): sends every queued push in order through `send(event, payload)`, which returns
+//   count towards the limit; pushes sent and waiting for a reply do not. `isFull` and `room`
+//   say the same beforehand.
+// - flush(send): the channel calls it when joined (and whenever a push is enqueued while
+//   joined): sends every queued push in order through `send(event, payload)`, which returns
 //   the ref it used, or null if it could not send (socket gone: stop, keep the rest queued).
 //   A push already timed out is not sent. Pushes enqueued during a flush go out in the same flush;
 //   a flush called from inside `send` is a no-op (the running one picks everything up). `send`
@@ -19,7 +19,7 @@
 //   'timed out'. reply() returns whether the ref belonged to a push waiting here. A push's
 //   optional `onReply(status)` runs when the server answers it, before it settles (the durable
 //   outbox deletes its stored copy right there, durable.ts).
-// - socketDown(): the driver calls it when the socket closes. Pushes sent but not answered forget
+// - socketDown(): the channel calls it when the socket closes. Pushes sent but not answered forget
 //   their refs (a new socket never answers an old ref, and refs may repeat) and resolve
 //   'timed out' at their deadline, as in realtime-js. Queued pushes are untouched.
 // - clear(result): resolves every queued and waiting push with `result` (e.g. 'error' when the
@@ -94,8 +94,18 @@ export class Outbox {
     return this.#sent.size
   }
 
+  /** Pushes enqueue() still accepts before it refuses with OutboxFullError. */
+  get room(): number {
+    return Math.max(0, this.#limit - this.#queued.size)
+  }
+
+  /** The next enqueue() would be refused with OutboxFullError. */
+  get isFull(): boolean {
+    return this.room === 0
+  }
+
   enqueue(push: OutboxPush): Promise<PushResult> {
-    if (this.#queued.size >= this.#limit) return Promise.reject(new OutboxFullError(this.#topic, this.#limit))
+    if (this.isFull) return Promise.reject(new OutboxFullError(this.#topic, this.#limit))
     return new Promise<PushResult>((resolve) => {
       const entry: Entry = { push, resolve, timer: null, ref: null }
       entry.timer = this.#clock.setTimeout(() => {

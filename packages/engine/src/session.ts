@@ -2,7 +2,8 @@
 // RealtimeClient can do. Subscriptions are the tab's RealtimeChannels, by an id the tab
 // chooses; events for them come back through the session's queue.
 
-import type { ChannelHost, ServerChannel, SessionHandle } from './server-channel.ts'
+import type { ServerChannel } from './server-channel.ts'
+import type { SessionHandle } from './subscriptions.ts'
 import { DEFAULT_DURABLE_TTL_MS, MAX_DURABLE_TTL_MS } from './durable.ts'
 import type { EngineEvent } from './events.ts'
 import type { SubscriptionSpec } from './join-union.ts'
@@ -10,7 +11,7 @@ import type { PushResult } from './outbox.ts'
 import type { SessionQueue } from './session-queue.ts'
 import type { TokenProvider } from './auth-token.ts'
 
-/** What a Session needs from the engine. */
+/** What a Session needs from the engine (tab-registry.ts provides it). */
 export interface SessionEngine {
   channelFor(topic: string): ServerChannel
   existingChannel(topic: string): ServerChannel | undefined
@@ -22,7 +23,8 @@ export interface SessionEngine {
   /** realtime-js's connect() / disconnect() from this tab. */
   wantConnection(sessionId: string, want: boolean): void
   detached(session: Session): void
-  timeoutMs: ChannelHost['timeoutMs']
+  /** The default send() timeout. */
+  readonly timeoutMs: number
   randomId(): string
 }
 

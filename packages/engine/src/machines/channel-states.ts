@@ -57,25 +57,29 @@ export function fromJoining(s: JoiningChannel, joinRef: string, event: ChannelEv
 export function fromJoined(s: JoinedChannel, event: ChannelEvent, ctx: ChannelContext): ChannelResult {
   switch (event.type) {
     case 'socket-down':
-      return [{ name: 'joining', attempt: 1, joinRef: null, joinedBefore: true, tokenRetried: false }, [emit('CHANNEL_ERROR', { kind: 'socket' })]]
+      return [
+        { name: 'joining', attempt: 1, joinRef: null, joinedBefore: true, tokenRetried: false },
+        [LEFT, emit('CHANNEL_ERROR', { kind: 'socket' })],
+      ]
     case 'server-error': {
       if (event.joinRef !== s.joinRef) return [s, []]
       const ms = rejoinDelay(1, 'normal')
       return [
         { name: 'errored', attempt: 1, retryAt: ctx.now + ms, error: { kind: 'server-error' }, joinedBefore: true, tokenRetried: false },
-        [emit('CHANNEL_ERROR', { kind: 'server-error' }), start('retry', ms)],
+        [LEFT, emit('CHANNEL_ERROR', { kind: 'server-error' }), start('retry', ms)],
       ]
     }
     case 'server-close': {
       if (event.joinRef !== s.joinRef) return [s, []]
-      if (event.shutdown !== 'token-expired' && event.shutdown !== 'token-invalid') return [CLOSED, [emit('CLOSED')]]
+      const { shutdown, message } = event
+      if (shutdown !== 'token-expired' && shutdown !== 'token-invalid') return [CLOSED, [LEFT, emit('CLOSED')]]
       return [
         { name: 'joining', attempt: 1, joinRef: null, joinedBefore: true, tokenRetried: true },
-        [emit('CHANNEL_ERROR', { kind: 'closed', shutdown: event.shutdown, message: event.message }), { type: 'refresh-token' }],
+        [LEFT, emit('CHANNEL_ERROR', { kind: 'closed', shutdown, message }), { type: 'refresh-token' }],
       ]
     }
-    case 'rejoin': return join(1, true, false, ctx)
-    case 'unsubscribe': return leave(s.joinRef, ctx, [])
+    case 'rejoin': return join(1, true, false, ctx, [LEFT])
+    case 'unsubscribe': return leave(s.joinRef, ctx, [LEFT])
     case 'subscribe': case 'ready': case 'join-ok': case 'join-error': case 'join-timeout': case 'retry-due':
     case 'leave-ok': case 'leave-timeout':
       return [s, []]
@@ -113,6 +117,8 @@ export function fromErrored(s: ErroredChannel, event: ChannelEvent, ctx: Channel
 // ── shared steps ─────────────────────────────────────────────────────────────────────────────
 
 const CLOSED: ChannelState = { name: 'closed' }
+/** Every transition out of joined starts with it: the server forgot this join (its presence, its pushes). */
+const LEFT: ChannelEffect = { type: 'left' }
 
 const emit = (status: SubscribeStatus, error?: ChannelError): ChannelEffect =>
   error ? { type: 'emit', status, error } : { type: 'emit', status }

@@ -1,11 +1,12 @@
 import { parseJoinErrorReason, type ShutdownKind } from '@shared-realtime/protocol'
 import { describe, expect, test } from 'vitest'
 import { TestClock } from '../test-clock.ts'
-import type { TimerId } from '../clock.ts'
 import {
   type ChannelContext, type ChannelEffect, type ChannelError, type ChannelEvent, type ChannelResult, type ChannelState,
-  type ChannelTimer, type ErroredChannel, initialChannelState, type JoiningChannel, transitionChannel,
+  type ChannelTimer, channelTimerEvent, type ErroredChannel, initialChannelState, type JoiningChannel,
+  transitionChannel,
 } from './channel.ts'
+import { Driver } from './driver.ts'
 
 const NOW = 1_800_000_000_000
 const ctx = (over: Partial<ChannelContext> = {}): ChannelContext => ({ now: NOW, ref: '9', ready: true, timeoutMs: 10_000, ...over })
@@ -32,6 +33,7 @@ const cancel = (timer: ChannelTimer): ChannelEffect => ({ type: 'cancel-timer', 
 const emit = (status: 'SUBSCRIBED' | 'TIMED_OUT' | 'CLOSED' | 'CHANNEL_ERROR', error?: ChannelError): ChannelEffect =>
   error ? { type: 'emit', status, error } : { type: 'emit', status }
 const JOINED: ChannelEffect = { type: 'joined' }
+const LEFT: ChannelEffect = { type: 'left' }
 const RESUBSCRIBED: ChannelEffect = { type: 'resubscribed' }
 const REFRESH: ChannelEffect = { type: 'refresh-token' }
 const joinNow = (joinRef = '9'): ChannelEffect[] => [sendJoin(joinRef), start('join-timeout', 10_000)]
@@ -187,7 +189,7 @@ describe('retry-due', () => {
 describe('socket-down', () => {
   test('in joined emits CHANNEL_ERROR and waits to join again from attempt 1', () => {
     expect(transitionChannel(joined(), EVENTS['socket-down'], ctx()))
-      .toEqual([joining({ joinRef: null, joinedBefore: true }), [emit('CHANNEL_ERROR', { kind: 'socket' })]])
+      .toEqual([joining({ joinRef: null, joinedBefore: true }), [LEFT, emit('CHANNEL_ERROR', { kind: 'socket' })]])
   })
 
   test('in joining forgets the join ref and keeps the attempt', () => {
@@ -207,7 +209,7 @@ describe('server-error', () => {
   test('in joined emits CHANNEL_ERROR and retries after the first step', () => {
     expect(transitionChannel(joined(), EVENTS['server-error'], ctx())).toEqual([
       errored({ retryAt: NOW + 1000, error: { kind: 'server-error' }, joinedBefore: true }),
-      [emit('CHANNEL_ERROR', { kind: 'server-error' }), start('retry', 1000)],
+      [LEFT, emit('CHANNEL_ERROR', { kind: 'server-error' }), start('retry', 1000)],
     ])
   })
 })
@@ -218,22 +220,25 @@ describe('server-close', () => {
   test.each<ShutdownKind>(['token-expired', 'token-invalid'])('after a %s shutdown asks for a new token and joins again', (shutdown) => {
     expect(transitionChannel(joined(), close(shutdown), ctx())).toEqual([
       joining({ joinRef: null, joinedBefore: true, tokenRetried: true }),
-      [emit('CHANNEL_ERROR', { kind: 'closed', shutdown, message: `m:${shutdown}` }), REFRESH],
+      [LEFT, emit('CHANNEL_ERROR', { kind: 'closed', shutdown, message: `m:${shutdown}` }), REFRESH],
     ])
   })
 
   test.each<ShutdownKind>(['permission-revoked', 'rate-limited', 'server-disconnect', 'other'])('after a shutdown of kind %s closes without rejoining', (shutdown) => {
-    expect(run(joined(), [[close(shutdown)], [EVENTS.ready], [EVENTS['retry-due']]])).toEqual([[closed, [emit('CLOSED')]], [closed, []], [closed, []]])
+    expect(run(joined(), [[close(shutdown)], [EVENTS.ready], [EVENTS['retry-due']]]))
+      .toEqual([[closed, [LEFT, emit('CLOSED')]], [closed, []], [closed, []]])
   })
 })
 
 describe('rejoin', () => {
   test('in joined sends a new join at once', () => {
-    expect(transitionChannel(joined(), EVENTS.rejoin, ctx())).toEqual([joining({ joinRef: '9', joinedBefore: true }), joinNow()])
+    expect(transitionChannel(joined(), EVENTS.rejoin, ctx()))
+      .toEqual([joining({ joinRef: '9', joinedBefore: true }), [LEFT, ...joinNow()]])
   })
 
   test('in joined waits for ready when the socket is not ready', () => {
-    expect(transitionChannel(joined(), EVENTS.rejoin, ctx({ ready: false }))).toEqual([joining({ joinRef: null, joinedBefore: true }), []])
+    expect(transitionChannel(joined(), EVENTS.rejoin, ctx({ ready: false })))
+      .toEqual([joining({ joinRef: null, joinedBefore: true }), [LEFT]])
   })
 })
 
@@ -243,7 +248,7 @@ describe('unsubscribe', () => {
     ['failed', failed, [closed, [emit('CLOSED')]]],
     ['joining(1, null)', joining({ joinRef: null }), [closed, [emit('CLOSED')]]],
     ['joining(1, "1")', joining(), [leaving(), [cancel('join-timeout'), sendLeave('1', '2'), start('leave-timeout', 10_000)]]],
-    ['joined', joined(), [leaving(), [sendLeave('1', '2'), start('leave-timeout', 10_000)]]],
+    ['joined', joined(), [leaving(), [LEFT, sendLeave('1', '2'), start('leave-timeout', 10_000)]]],
     ['leaving', leaving(), [leaving(), []]],
     ['leaving with a join to follow', leaving(true), [leaving(), []]],
     ['errored', errored(), [closed, [cancel('retry'), emit('CLOSED')]]],
@@ -322,7 +327,10 @@ describe('scenarios', () => {
   test('a token-expired shutdown is refreshed and rejoined once, then the channel fails', () => {
     const expiry: ChannelEvent = { type: 'server-close', joinRef: '1', shutdown: 'token-expired', message: 'Token has expired 0 seconds ago' }
     expect(run(joined(), [[expiry], [EVENTS.ready, { ref: '2' }], [{ type: 'join-error', ref: '2', reason: EXPIRED }]])).toEqual([
-      [joining({ joinRef: null, joinedBefore: true, tokenRetried: true }), [emit('CHANNEL_ERROR', { kind: 'closed', shutdown: 'token-expired', message: 'Token has expired 0 seconds ago' }), REFRESH]],
+      [
+        joining({ joinRef: null, joinedBefore: true, tokenRetried: true }),
+        [LEFT, emit('CHANNEL_ERROR', { kind: 'closed', shutdown: 'token-expired', message: expiry.message }), REFRESH],
+      ],
       [joining({ joinRef: '2', joinedBefore: true, tokenRetried: true }), joinNow('2')],
       [{ name: 'failed', error: refusal(EXPIRED) }, [cancel('join-timeout'), emit('CHANNEL_ERROR', refusal(EXPIRED))]],
     ])
@@ -336,7 +344,10 @@ describe('scenarios', () => {
 
   test('a phx_error puts the channel in errored and rejoins it', () => {
     expect(run(joined(), [[EVENTS['server-error']], [EVENTS['retry-due'], { now: NOW + 1000, ref: '2' }], [{ type: 'join-ok', ref: '2' }]])).toEqual([
-      [errored({ retryAt: NOW + 1000, error: { kind: 'server-error' }, joinedBefore: true }), [emit('CHANNEL_ERROR', { kind: 'server-error' }), start('retry', 1000)]],
+      [
+        errored({ retryAt: NOW + 1000, error: { kind: 'server-error' }, joinedBefore: true }),
+        [LEFT, emit('CHANNEL_ERROR', { kind: 'server-error' }), start('retry', 1000)],
+      ],
       [joining({ attempt: 2, joinRef: '2', joinedBefore: true }), joinNow('2')],
       [joined('2'), [cancel('join-timeout'), emit('SUBSCRIBED'), JOINED, RESUBSCRIBED]],
     ])
@@ -351,7 +362,7 @@ describe('scenarios', () => {
       [{ type: 'join-ok', ref: '2' }],
       [{ type: 'join-ok', ref: '3' }],
     ])).toEqual([
-      [joining({ joinRef: null, joinedBefore: true }), [emit('CHANNEL_ERROR', { kind: 'socket' })]],
+      [joining({ joinRef: null, joinedBefore: true }), [LEFT, emit('CHANNEL_ERROR', { kind: 'socket' })]],
       [joining({ joinRef: '2', joinedBefore: true }), joinNow('2')],
       [joining({ joinRef: null, joinedBefore: true }), [cancel('join-timeout')]],
       [joining({ joinRef: '3', joinedBefore: true }), joinNow('3')],
@@ -382,7 +393,7 @@ describe('scenarios', () => {
       [{ type: 'join-ok', ref: '2' }],
       [{ type: 'server-close', joinRef: '1', shutdown: 'other', message: 'duplicate join' }],
     ])).toEqual([
-      [joining({ joinRef: '2', joinedBefore: true }), joinNow('2')],
+      [joining({ joinRef: '2', joinedBefore: true }), [LEFT, ...joinNow('2')]],
       [joined('2'), [cancel('join-timeout'), emit('SUBSCRIBED'), JOINED, RESUBSCRIBED]],
       [joined('2'), []],
     ])
@@ -390,7 +401,7 @@ describe('scenarios', () => {
 
   test('a subscribe while leaving joins again once the leave completes', () => {
     expect(run(joined(), [[EVENTS.unsubscribe, { ref: '2' }], [EVENTS.subscribe], [{ type: 'leave-ok', ref: '2' }, { ref: '3' }]])).toEqual([
-      [leaving(), [sendLeave('1', '2'), start('leave-timeout', 10_000)]],
+      [leaving(), [LEFT, sendLeave('1', '2'), start('leave-timeout', 10_000)]],
       [leaving(true), []],
       [joining({ joinRef: '3' }), [cancel('leave-timeout'), emit('CLOSED'), ...joinNow('3')]],
     ])
@@ -409,35 +420,61 @@ describe('scenarios', () => {
   })
 })
 
-// A thin driver as the engine's: commits the state, then runs the effects, timers on the clock.
+describe('joined and left', () => {
+  const states: ChannelState[] = [
+    closed, failed, joining({ joinRef: null }), joining(), joined(), leaving(), leaving(true), errored(),
+    errored({ retryAt: null }),
+  ]
+
+  test('a transition into joined has one `joined`, one out of it starts with `left`, no other has either', () => {
+    const wrong: string[] = []
+    for (const state of states) {
+      for (const event of all()) {
+        for (const ready of [true, false]) {
+          const [next, effects] = transitionChannel(state, event, ctx({ ready }))
+          const entered = state.name !== 'joined' && next.name === 'joined'
+          const left = state.name === 'joined' && next.name !== 'joined'
+          const expected = [...(left ? ['left@0'] : []), ...(entered ? ['joined'] : [])]
+          const seen = effects.flatMap((effect, i) =>
+            effect.type === 'left' ? [`left@${i}`] : effect.type === 'joined' ? ['joined'] : [])
+          if (JSON.stringify(seen) !== JSON.stringify(expected)) {
+            wrong.push(`${state.name} ${event.type} ready:${ready}: ${seen.join()}`)
+          }
+        }
+      }
+    }
+    expect(wrong).toEqual([])
+  })
+
+  test('the rows above do leave and enter joined', () => {
+    const out = all().filter((event) => transitionChannel(joined(), event, ctx())[0].name !== 'joined')
+    expect(out.map((e) => e.type)).toEqual(['unsubscribe', 'socket-down', 'server-error', 'server-close', 'rejoin'])
+  })
+})
+
+// The machine under the generic Driver, its timers on a TestClock; `server` answers each join after `replyAfterMs`.
 function drive(clock: TestClock, server: (joinRef: string) => ChannelEvent | null, replyAfterMs = 100) {
   const t0 = clock.now()
   const log: Array<[number, string]> = []
-  const timers = new Map<ChannelTimer, TimerId>()
-  const fired = { 'join-timeout': 'join-timeout', 'retry': 'retry-due', 'leave-timeout': 'leave-timeout' } as const
-  let state: ChannelState = initialChannelState
   let ref = 0
-  const dispatch = (event: ChannelEvent): void => {
-    const [next, effects] = transitionChannel(state, event, { now: clock.now(), ref: String(++ref), ready: true, timeoutMs: 10_000 })
-    state = next
-    for (const effect of effects) {
-      if (effect.type === 'start-timer') {
-        timers.set(effect.timer, clock.setTimeout(() => dispatch({ type: fired[effect.timer] }), effect.ms))
-      } else if (effect.type === 'cancel-timer') {
-        const id = timers.get(effect.timer)
-        if (id !== undefined) clock.clearTimeout(id)
-      } else if (effect.type === 'send-join') {
+  const driver: Driver<ChannelState, ChannelEvent, ChannelContext, ChannelEffect> = new Driver({
+    initial: initialChannelState,
+    transition: transitionChannel,
+    context: () => ({ now: clock.now(), ref: String(++ref), ready: true, timeoutMs: 10_000 }),
+    timers: { clock, fired: channelTimerEvent },
+    perform: (effect) => {
+      if (effect.type === 'send-join') {
         log.push([clock.now() - t0, `join ${effect.joinRef}`])
         const reply = server(effect.joinRef)
-        if (reply) clock.setTimeout(() => dispatch(reply), replyAfterMs)
+        if (reply) clock.setTimeout(() => driver.dispatch(reply), replyAfterMs)
       } else if (effect.type === 'send-leave') {
         log.push([clock.now() - t0, `leave ${effect.joinRef}`])
       } else if (effect.type === 'emit') {
         log.push([clock.now() - t0, effect.status])
       }
-    }
-  }
-  return { dispatch, log, state: () => state }
+    },
+  })
+  return { dispatch: (event: ChannelEvent) => driver.dispatch(event), log, state: () => driver.state }
 }
 
 describe('driven by a TestClock', () => {

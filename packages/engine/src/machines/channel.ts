@@ -1,7 +1,7 @@
-// ChannelMachine — CONTRACT (types fixed by the engine driver) and its pure transition.
-// One server channel (one topic on the one socket), shared by every tab subscribed to it:
-// transitionChannel(state, event, ctx) → [next state, effects]; the driver commits the state, then
-// runs the effects in order. channel-states.ts has one function per state: the rows below.
+// ChannelMachine: the states of one server channel (one topic on the one socket), shared by every
+// tab subscribed to it, and its pure transition: transitionChannel(state, event, ctx) → [next state,
+// effects]. channel-driver.ts runs it under the generic Driver (machines/driver.ts): the state is
+// committed, then the effects run in order. channel-states.ts has one function per state: the rows below.
 //
 //  closed/failed ─subscribe─▶ joining(n, null) ─ready─▶ joining(n, ref) ─join-ok─▶ joined(ref)
 //   ▲    ▲                      ▲    ▲                     │    │    ▲                 │
@@ -29,12 +29,14 @@
 //                   join-timeout              errored(n, now+step(n), timeout)   emit TIMED_OUT, send-leave(jr, ref), ▶retry
 //                   socket-down               joining(n, null)                   ✕join-timeout
 //                   unsubscribe               leaving(jr, ref, false)            ✕join-timeout, L
-// joined(jr)        socket-down               joining(1, null), joinedBefore     emit CHANNEL_ERROR {socket}
-//                   server-error jr           errored(1, now+step(1))            emit CHANNEL_ERROR {server-error}, ▶retry
-//                   server-close jr, token-*  joining(1, null), tokenRetried     emit CHANNEL_ERROR {closed}*, refresh-token
-//                   server-close jr, other    closed                             emit CLOSED
-//                   rejoin                    joining(1, ref or null)*, joinedBefore  J if ctx.ready
-//                   unsubscribe               leaving(jr, ref, false)            L
+// joined(jr)        socket-down               joining(1, null), joinedBefore     left, emit CHANNEL_ERROR {socket}
+//                   server-error jr           errored(1, now+step(1))            left, emit CHANNEL_ERROR
+//                                                                                  {server-error}, ▶retry
+//                   server-close jr, token-*  joining(1, null), tokenRetried     left, emit CHANNEL_ERROR {closed}*,
+//                                                                                  refresh-token
+//                   server-close jr, other    closed                             left, emit CLOSED
+//                   rejoin                    joining(1, ref or null)*, joinedBefore  left, J if ctx.ready
+//                   unsubscribe               leaving(jr, ref, false)            left, L
 // leaving(jr, r, t) subscribe / unsubscribe*  thenJoin true / false              —
 //                   leave-ok r, socket-down*  closed, then subscribe if t        ✕leave-timeout, emit CLOSED, (J)
 //                   leave-timeout             closed, then subscribe if t        emit CLOSED, (J)
@@ -46,6 +48,8 @@
 // Every other pair, and a ref or joinRef that is not the current one: explicit no-op, [state, []].
 // Terminal (TERMINAL_CHANNEL_STATES): closed and failed; nothing happens in them until a subscribe.
 // J = send-join(ctx.ref), ▶join-timeout(ctx.timeoutMs). L = send-leave(jr, ctx.ref), ▶leave-timeout(ctx.timeoutMs).
+// `joined` / `left`: the channel enters / leaves joined (every transition out of joined starts with `left`);
+// the presence of this browser on the channel (channel-presence.ts) follows these two effects alone.
 // ▶t / ✕t = start-timer / cancel-timer t. step(n) = rejoinDelay(n, 'normal'): 1, 2, 5, 10, 10… s. ctx.ref
 // is fresh for each transition (used at most once). `ready` (socket open, token settled) is itself the
 // signal; ctx.ready is read for the other events. CLOSED and TIMED_OUT never carry an error.
@@ -53,7 +57,7 @@
 // Refusals, r = parseJoinErrorReason(reason); each emits CHANNEL_ERROR {refused, r} (realtime-js calls back on each):
 //   r.retry 'never', or 'new-token' when tokenRetried → failed({refused, r})
 //   'new-token', first time                           → errored(n, null, tokenRetried) + refresh-token
-//                                                       (the driver sends `ready` once the token settles)
+//                                                       (the engine sends `ready` once the token settles)
 //   'rate-limited' / 'later'                          → errored(n, now + rejoinDelay(n, reason)) + ▶retry
 //
 // Timers: join-timeout runs exactly in joining(n, ref), retry in errored(n, at ≠ null), leave-timeout in
@@ -105,6 +109,10 @@ export type ChannelEvent =
 
 export type ChannelTimer = 'join-timeout' | 'retry' | 'leave-timeout'
 
+/** The event each timer sends when it fires (the Driver's `timers.fired`). */
+export const channelTimerEvent = (timer: ChannelTimer): ChannelEvent =>
+  ({ type: timer === 'retry' ? 'retry-due' : timer })
+
 export type ChannelEffect =
   | { type: 'send-join'; joinRef: string }
   | { type: 'send-leave'; joinRef: string; ref: string }
@@ -112,6 +120,7 @@ export type ChannelEffect =
   | { type: 'cancel-timer'; timer: ChannelTimer }
   | { type: 'emit'; status: SubscribeStatus; error?: ChannelError }
   | { type: 'joined' }
+  | { type: 'left' }
   | { type: 'resubscribed' }
   | { type: 'refresh-token' }
 

@@ -1,12 +1,12 @@
 // transitionConnection: the transition table row by row (every state × event, no-ops included),
 // then the scenarios of issue #4 (double connect, reconnect storm, rate limits, refusals, idle
-// disconnect), then a small driver that runs the machine over a TestClock.
+// disconnect), then the machine run over a TestClock by the generic Driver.
 
 import { describe, expect, test } from 'vitest'
 import { RATE_LIMIT_FLOOR_MS, type ReconnectPolicy } from '../backoff.ts'
-import type { TimerId } from '../clock.ts'
 import { TestClock } from '../test-clock.ts'
 import {
+  connectionTimerEvent,
   initialConnectionState,
   TERMINAL_CONNECTION_STATES,
   transitionConnection,
@@ -16,6 +16,7 @@ import {
   type ConnectionState,
   type ConnectionTimer,
 } from './connection.ts'
+import { Driver } from './driver.ts'
 
 const NOW = 1_800_000_000_000
 
@@ -379,36 +380,33 @@ describe('reconnect storm', () => {
 })
 
 describe('over time, with a driver and a TestClock', () => {
-  /** A driver as thin as engine.ts's: commit the state, then run the effects through the clock. */
+  /** The machine under the generic Driver, its timers on the TestClock; the network is up from `upAt`. */
   function drive(clock: TestClock, network: { upAt: number }) {
     const start = clock.now()
     const log: Array<[number, string]> = []
-    const timers = new Map<ConnectionTimer, TimerId>()
-    const driver = { state: initialConnectionState, channelCount: 1, dispatch, log }
-    function dispatch(event: ConnectionEvent): void {
-      const [next, effects] = transitionConnection(driver.state, event, { now: clock.now(), random: 0.5, channelCount: driver.channelCount, idleAfterMs: 50_000, policy: {} })
-      driver.state = next
-      for (const effect of effects) {
+    const demand = { channelCount: 1 }
+    const driver: Driver<ConnectionState, ConnectionEvent, ConnectionContext, ConnectionEffect> = new Driver({
+      initial: initialConnectionState,
+      transition: transitionConnection,
+      context: () => ({ ...ctx({ now: clock.now() }), channelCount: demand.channelCount }),
+      timers: { clock, fired: connectionTimerEvent },
+      perform: (effect, next) => {
         if (effect.type === 'open') {
           log.push([clock.now() - start, `open #${next.name === 'connecting' ? next.attempt : '?'}`])
-          clock.setTimeout(() => dispatch(clock.now() - start >= network.upAt ? { type: 'opened' } : { type: 'closed', code: 1006, reason: '' }), 100)
-        } else if (effect.type === 'close') {
-          log.push([clock.now() - start, `close ${effect.reason}`])
-        } else if (effect.type === 'start-timer') {
-          const old = timers.get(effect.timer)
-          if (old !== undefined) clock.clearTimeout(old)
-          timers.set(effect.timer, clock.setTimeout(() => {
-            timers.delete(effect.timer)
-            dispatch({ type: effect.timer === 'retry' ? 'retry-due' : 'idle-due' })
-          }, effect.ms))
+          const up = () => clock.now() - start >= network.upAt
+          const answer: ConnectionEvent = up() ? { type: 'opened' } : { type: 'closed', code: 1006, reason: '' }
+          clock.setTimeout(() => driver.dispatch(answer), 100)
         } else {
-          const id = timers.get(effect.timer)
-          if (id !== undefined) clock.clearTimeout(id)
-          timers.delete(effect.timer)
+          log.push([clock.now() - start, `close ${effect.reason}`])
         }
-      }
+      },
+    })
+    return {
+      get state() { return driver.state },
+      set channelCount(n: number) { demand.channelCount = n },
+      dispatch: (event: ConnectionEvent) => driver.dispatch(event),
+      log,
     }
-    return driver
   }
 
   test('retries through an outage, connects, and closes once idle without sleeping', () => {

@@ -1,7 +1,6 @@
-// ConnectionMachine — CONTRACT (types fixed by the engine driver; `transitionConnection` implemented).
-//
-// The socket's life: one connect at a time, ever. Pure: transition(state, event, ctx) →
-// [next state, effects]; the driver (engine.ts) commits the state, then runs the effects in order.
+// ConnectionMachine: the socket's life, one connect at a time, ever, as a pure
+// transitionConnection(state, event, ctx) → [next state, effects]. socket-driver.ts runs it under the
+// generic Driver (machines/driver.ts), which commits the state, then runs the effects in order.
 //
 //   disconnected ──connect──▶ connecting(1) ──opened──▶ connected
 //        ▲                        │  ▲                     │ closed / heartbeat-timeout
@@ -44,10 +43,10 @@
 // - Events that make no sense in a state are explicit no-ops ([state, []]).
 //
 // Effect order: socket effects (open/close), then cancel-timer, then start-timer.
-// For the driver: start-timer replaces a running timer of the same name; cancel-timer of a timer
-// that is not running is a no-op; close with no socket is a no-op. Events from a socket other
-// than the current one (a late `closed` of the socket closed for a heartbeat timeout) must be
-// dropped by the driver: the machine cannot tell sockets apart.
+// The Driver's timers: start-timer replaces a running timer of the same name; cancel-timer of a
+// timer that is not running is a no-op. socket-driver.ts: close with no socket is a no-op, and
+// events from a socket other than the current one (a late `closed` of the socket closed for a
+// heartbeat timeout) are dropped there: the machine cannot tell sockets apart.
 
 import { reconnectDelay, type BackoffReason, type ReconnectPolicy } from '../backoff.ts'
 
@@ -79,6 +78,10 @@ export type ConnectionEvent =
   | { type: 'idle-due' }
 
 export type ConnectionTimer = 'retry' | 'idle'
+
+/** The event each timer sends when it fires (the Driver's `timers.fired`). */
+export const connectionTimerEvent = (timer: ConnectionTimer): ConnectionEvent =>
+  ({ type: timer === 'retry' ? 'retry-due' : 'idle-due' })
 
 export type ConnectionEffect =
   | { type: 'open' }

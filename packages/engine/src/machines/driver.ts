@@ -26,10 +26,10 @@ export type TimerEffect = { type: 'start-timer' | 'cancel-timer' }
 export type TimerName<F> = F extends { type: 'start-timer'; timer: infer T extends string } ? T : F extends { type: 'start-timer' } ? 'timer' : never
 
 export interface MachineSpec<S, E, C, F extends { type: string }> {
-  readonly initial: S
+  readonly initial: NoInfer<S>
   readonly transition: (state: S, event: E, ctx: C) => readonly [S, readonly F[]]
   /** The context of one transition, built when its event is taken from the queue. */
-  readonly context: (event: E, state: S) => C
+  readonly context: (event: E, state: S) => NoInfer<C>
   /** Runs one effect other than the timer effects, after the new state is committed. */
   readonly perform?: (effect: Exclude<F, TimerEffect>, next: S, previous: S) => void
   /** Where timer effects run, and the event each timer sends when it fires. */

@@ -1,11 +1,12 @@
 // transitionHeartbeat: the transition table row by row (every state × event, no-ops included),
-// then RTT reporting, stale replies and sendHeartbeat() semantics, then a small driver that
-// runs the monitor over a TestClock.
+// then RTT reporting, stale replies and sendHeartbeat() semantics, then the monitor run
+// over a TestClock by the generic Driver.
 
 import { describe, expect, test } from 'vitest'
-import type { TimerId } from '../clock.ts'
 import { TestClock } from '../test-clock.ts'
+import { Driver } from './driver.ts'
 import {
+  heartbeatTimerEvent,
   initialHeartbeatState,
   TERMINAL_HEARTBEAT_STATES,
   transitionHeartbeat,
@@ -161,40 +162,30 @@ describe('stale replies', () => {
 })
 
 describe('over time, with a driver and a TestClock', () => {
-  /** A driver as thin as engine.ts's; the server answers after `rttMs` until `silentFrom`. */
+  /** The monitor under the generic Driver; the server answers after `rttMs` until `silentFrom`. */
   function drive(clock: TestClock, server: { rttMs: number; silentFrom: number }) {
     const start = clock.now()
-    const timers = new Map<HeartbeatTimer, TimerId>()
     const log: Array<[number, HeartbeatStatus | 'timed-out', number?]> = []
     let nextRef = 1
-    const driver = { state: initialHeartbeatState, dispatch, log }
-    function dispatch(event: HeartbeatEvent): void {
-      const [next, effects] = transitionHeartbeat(driver.state, event, { now: clock.now(), ref: String(nextRef), intervalMs: 25_000, timeoutMs: 10_000 })
-      driver.state = next
-      for (const effect of effects) {
+    const driver: Driver<HeartbeatState, HeartbeatEvent, HeartbeatContext, HeartbeatEffect> = new Driver({
+      initial: initialHeartbeatState,
+      transition: transitionHeartbeat,
+      context: () => ({ now: clock.now(), ref: String(nextRef), intervalMs: 25_000, timeoutMs: 10_000 }),
+      timers: { clock, fired: heartbeatTimerEvent },
+      perform: (effect) => {
         const t = clock.now() - start
         if (effect.type === 'send') {
           nextRef++
-          if (t < server.silentFrom) clock.setTimeout(() => dispatch({ type: 'reply', ref: effect.ref, status: 'ok' }), server.rttMs)
+          const reply: HeartbeatEvent = { type: 'reply', ref: effect.ref, status: 'ok' }
+          if (t < server.silentFrom) clock.setTimeout(() => driver.dispatch(reply), server.rttMs)
         } else if (effect.type === 'report') {
           log.push(effect.rttMs === undefined ? [t, effect.status] : [t, effect.status, effect.rttMs])
-        } else if (effect.type === 'timed-out') {
-          log.push([t, 'timed-out'])
-        } else if (effect.type === 'start-timer') {
-          const old = timers.get(effect.timer)
-          if (old !== undefined) clock.clearTimeout(old)
-          timers.set(effect.timer, clock.setTimeout(() => {
-            timers.delete(effect.timer)
-            dispatch({ type: effect.timer === 'interval' ? 'tick' : 'timeout' })
-          }, effect.ms))
         } else {
-          const id = timers.get(effect.timer)
-          if (id !== undefined) clock.clearTimeout(id)
-          timers.delete(effect.timer)
+          log.push([t, 'timed-out'])
         }
-      }
-    }
-    return driver
+      },
+    })
+    return { get state() { return driver.state }, dispatch: (event: HeartbeatEvent) => driver.dispatch(event), log }
   }
 
   test('reports every round trip, then a timeout once the server goes silent, without sleeping', () => {

@@ -1,4 +1,6 @@
-// HeartbeatMonitor — CONTRACT (types fixed by the engine driver; `transitionHeartbeat` implemented).
+// HeartbeatMonitor: the socket's heartbeat, as a pure transitionHeartbeat(state, event, ctx) →
+// [next state, effects]. heartbeat-driver.ts runs it under the generic Driver (machines/driver.ts)
+// for the socket driver (socket-driver.ts).
 //
 //   stopped ──start──▶ idle ──tick──▶ awaiting(ref, sentAt) ──reply(ref)──▶ idle
 //      ▲                 ▲                    │ timeout
@@ -17,7 +19,7 @@
 //   such a tick is a stale or late interval timer and a no-op: the 'timeout' timer decides.
 // - reply with the awaited ref: cancel 'timeout'; report 'ok' (status "ok") or 'error' (any other
 //   status) with rttMs = now - sentAt; start 'interval'; state idle. A reply with another ref: no-op.
-// - timeout while awaiting: report 'timeout'; effect 'timed-out' (the driver closes the socket and
+// - timeout while awaiting: report 'timeout'; effect 'timed-out' (the socket driver closes the socket and
 //   reconnects); state stopped, timers cancelled.
 // - stop (socket closed) from any state but stopped: cancel both timers; report 'disconnected'; stopped.
 // - send-now (realtime-js's sendHeartbeat()): in idle like tick, and (decision) it also cancels the
@@ -27,7 +29,7 @@
 //
 // Timers: 'interval' runs in idle, 'timeout' in awaiting. Every move to stopped cancels both
 // (whatever the driver's timers are, nothing keeps ticking after a stop). Effect order: cancel-timer,
-// send, report, start-timer, timed-out. For the driver: start-timer replaces a running timer of the
+// send, report, start-timer, timed-out. The Driver: start-timer replaces a running timer of the
 // same name; cancel-timer of a timer that is not running is a no-op; after 'timed-out' the
 // driver's later `stop` (socket closed) is a no-op, so 'disconnected' is not reported twice.
 
@@ -47,6 +49,10 @@ export type HeartbeatEvent =
   | { type: 'timeout' }
 
 export type HeartbeatTimer = 'interval' | 'timeout'
+
+/** The event each timer sends when it fires (the Driver's `timers.fired`). */
+export const heartbeatTimerEvent = (timer: HeartbeatTimer): HeartbeatEvent =>
+  ({ type: timer === 'interval' ? 'tick' : 'timeout' })
 
 export type HeartbeatEffect =
   | { type: 'send'; ref: string }

@@ -1,9 +1,10 @@
-// PresenceTracker — CONTRACT (types fixed by the engine driver) and its pure transition.
+// PresenceTracker: this browser's own presence on one server channel, as a pure transition;
+// channel-presence.ts runs it under the generic Driver (machines/driver.ts).
 //
-// This browser's own presence on one server channel: one meta for all its tabs (last writer
-// wins), sent under the server's limit (5 calls per 30 s per channel, PROTOCOL.md §3.7) by
-// sending at most one call per `minIntervalMs` (6 s): the newest payload wins, an identical
-// payload is not resent, and after a rejoin the desired payload is tracked again.
+// One meta for all the browser's tabs (last writer wins), sent under the server's limit (5 calls
+// per 30 s per channel, PROTOCOL.md §3.7) by sending at most one call per `minIntervalMs` (6 s):
+// the newest payload wins, an identical payload is not resent, and after a rejoin the desired
+// payload is tracked again.
 //
 //   not joined ──joined──▶ joined ──left──▶ not joined        (no terminal state: it lives as long as
 //   track/untrack set       sends now, or arms the                 its channel)
@@ -31,7 +32,8 @@
 // `joined` means the channel (re)joined and the server forgot us: a new channel process has a fresh
 // rate window, so the desired payload goes out at once, and a timer still armed is cancelled (decided
 // here: the contract did not say). `left` (socket down, left, errored) keeps lastSentAt: `joined`
-// resets it. The driver sends `left` whenever the channel leaves `joined`, including for a rejoin.
+// resets it. `joined` and `left` are the ChannelMachine's own effects (machines/channel.ts), passed on:
+// `left` opens every transition out of joined, including a rejoin.
 
 export type PresenceDesire = { kind: 'untracked' } | { kind: 'tracked'; payload: Record<string, unknown>; json: string }
 

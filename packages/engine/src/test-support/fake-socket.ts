@@ -1,4 +1,4 @@
-// A scripted WebSocket for unit tests of the engine driver (the only place a fake socket
+// A scripted WebSocket for unit tests of the engine (the only place a fake socket
 // is used; integration tests use the real dev server). Frames the engine sends are
 // decoded and recorded; the test plays the server with open(), message(), close().
 

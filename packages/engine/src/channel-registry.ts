@@ -1,0 +1,133 @@
+// The server channels by topic: one per topic, created when a tab first subscribes to it, dropped
+// (and disposed) once it has no subscription and is closed or failed. Each change in their number
+// tells the socket (the deferred disconnect counts channels). The registry is every channel's host:
+// it sends on the socket, hands out refs, says whether a join may go out (socket connected and
+// token gate settled) and what the token is, and asks for a new token through the gate.
+
+import type { AuthTokenManager } from './auth-token.ts'
+import type { Clock } from './clock.ts'
+import type { DurableStore } from './durable.ts'
+import type { Logger } from './logger.ts'
+import type { Message } from '@shared-realtime/protocol'
+import { type ChannelHost, ServerChannel } from './server-channel.ts'
+import type { SocketDriver } from './socket-driver.ts'
+import type { TokenGate } from './token-gate.ts'
+
+export interface ChannelRegistryOptions {
+  readonly clock: Clock
+  readonly logger: Logger
+  readonly timeoutMs: number
+  readonly outboxLimit: number
+  readonly durable: DurableStore | undefined
+  readonly socket: SocketDriver
+  readonly auth: AuthTokenManager
+  readonly gate: TokenGate
+}
+
+export class ChannelRegistry implements ChannelHost {
+  readonly clock: Clock
+  readonly logger: Logger
+  readonly timeoutMs: number
+  readonly outboxLimit: number
+  readonly durable: DurableStore | undefined
+  readonly #socket: SocketDriver
+  readonly #auth: AuthTokenManager
+  readonly #gate: TokenGate
+  readonly #channels = new Map<string, ServerChannel>()
+
+  constructor(options: ChannelRegistryOptions) {
+    this.clock = options.clock
+    this.logger = options.logger
+    this.timeoutMs = options.timeoutMs
+    this.outboxLimit = options.outboxLimit
+    this.durable = options.durable
+    this.#socket = options.socket
+    this.#auth = options.auth
+    this.#gate = options.gate
+  }
+
+  get size(): number {
+    return this.#channels.size
+  }
+
+  get(topic: string): ServerChannel | undefined {
+    return this.#channels.get(topic)
+  }
+
+  /** The channel of `topic`, created if there is none. */
+  open(topic: string): ServerChannel {
+    let channel = this.#channels.get(topic)
+    if (!channel) {
+      channel = new ServerChannel(topic, this)
+      this.#channels.set(topic, channel)
+      this.#socket.dispatch({ type: 'channels' })
+    }
+    return channel
+  }
+
+  /** A frame from the server; false when no channel has its topic. */
+  route(message: Message): boolean {
+    const channel = this.#channels.get(message.topic)
+    if (!channel) return false
+    try {
+      channel.receive(message)
+    } catch (error) {
+      this.logger.error(`handling ${message.event} on ${message.topic} failed`, error)
+    }
+    return true
+  }
+
+  /** The socket is connected and the token settled: every channel may join. */
+  ready(): void {
+    for (const channel of this.#channels.values()) channel.ready()
+  }
+
+  socketDown(): void {
+    for (const channel of this.#channels.values()) channel.socketDown()
+  }
+
+  pushToken(token: string): void {
+    for (const channel of this.#channels.values()) channel.pushToken(token)
+  }
+
+  /** The engine is going away. */
+  dispose(): void {
+    for (const channel of this.#channels.values()) channel.dispose()
+    this.#channels.clear()
+  }
+
+  snapshot() {
+    return [...this.#channels.values()].map((c) => c.snapshot())
+  }
+
+  // ── ChannelHost ─────────────────────────────────────────────────────────────
+
+  nextRef(): string {
+    return this.#socket.nextRef()
+  }
+
+  /** A join may go out: the socket is connected and no token request is in flight. */
+  mayJoin(): boolean {
+    return this.#socket.connected && this.#gate.state.name === 'settled'
+  }
+
+  token(): string | null {
+    return this.#auth.token
+  }
+
+  send(message: Message): boolean {
+    return this.#socket.send(message)
+  }
+
+  refreshToken(): void {
+    this.#gate.settle(this.#auth.refresh())
+  }
+
+  changed(channel: ServerChannel): void {
+    if (channel.subscriptionCount > 0 || (channel.state.name !== 'closed' && channel.state.name !== 'failed')) return
+    if (this.#channels.get(channel.topic) !== channel) return
+    this.#channels.delete(channel.topic)
+    channel.dispose()
+    this.#socket.dispatch({ type: 'channels' })
+  }
+}
