@@ -17,7 +17,7 @@ import {
 } from '@shared-realtime/protocol'
 import type { REALTIME_SUBSCRIBE_STATES, RealtimeChannelState } from './constants.ts'
 import { RealtimeError } from './errors.ts'
-import type { HostLink } from './host/link.ts'
+import type { HostLink } from './host/tab/link.ts'
 import { RealtimePresence } from './RealtimePresence.ts'
 import type { RestContext } from './rest.ts'
 import { StatusStream } from './status-stream.ts'

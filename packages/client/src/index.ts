@@ -18,5 +18,5 @@ export type {
   RealtimePostgresDeletePayload, RealtimePostgresInsertPayload, RealtimePostgresUpdatePayload, RealtimePresenceJoinPayload,
   RealtimePresenceLeavePayload, RealtimePresenceState, SystemPayload as RealtimeSystemPayload,
 } from '@shared-realtime/protocol'
-export type { HostKind, HostSnapshot } from './host/link.ts'
+export type { HostKind, HostSnapshot } from './host/tab/link.ts'
 export type { WebSocketLikeConstructor } from '@shared-realtime/engine'

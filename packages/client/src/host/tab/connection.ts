@@ -1,14 +1,14 @@
 // One live connection of a tab to a worker: the tab's Web Lock (liveness), the worker
-// (worker-spawn.ts), the remote for commands (Comlink's protocol, tab-rpc.ts) and the raw MessagePort for events.
+// (spawn.ts), the remote for commands (Comlink's protocol, tab-rpc.ts) and the raw MessagePort for events.
 // Opening one attaches the tab; closing one lets go of all of it at once and never waits
 // for the worker (which may be dead: a Comlink call to a dead worker never settles, so
 // every call here runs under a deadline).
 
 import type { EngineConfig } from './link.ts'
-import type { TabApi } from './worker-protocol.ts'
-import type { Spawner, WorkerSpawn } from './worker-spawn.ts'
+import type { TabApi } from '../protocol.ts'
+import type { Spawner, WorkerSpawn } from './spawn.ts'
 import { transfer, wrap } from './tab-rpc.ts'
-import { type AckMessage, asHostError, HostError, TAB_PROTOCOL_VERSION } from './worker-protocol.ts'
+import { type AckMessage, asHostError, HostError, TAB_PROTOCOL_VERSION } from '../protocol.ts'
 
 /** `work`, or a HostError('host-timeout') after `ms`. */
 export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {

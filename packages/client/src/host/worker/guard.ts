@@ -6,7 +6,7 @@
 // error reply at once, carrying `kind: 'bad-request'` and the worker's instance id.
 
 import type { Endpoint } from 'comlink'
-import { isRecord, TAB_COMMANDS } from './worker-protocol.ts'
+import { isRecord, TAB_COMMANDS } from '../protocol.ts'
 
 const COMMANDS: ReadonlySet<unknown> = new Set(TAB_COMMANDS)
 

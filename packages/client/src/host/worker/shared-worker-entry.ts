@@ -5,8 +5,8 @@
 // narrowly instead of through the WebWorker lib.
 
 import type { WebSocketLikeConstructor } from '@shared-realtime/engine'
-import { browserStorage } from './idb-storage.ts'
-import { type LocksLike, WorkerHost } from './worker-api.ts'
+import { browserStorage } from '../idb-storage.ts'
+import { type LocksLike, WorkerHost } from './worker-host.ts'
 
 interface SharedWorkerScope {
   readonly name: string

@@ -1,6 +1,6 @@
 // The guard in front of Comlink.expose: what it lets through and what it refuses.
 import { describe, expect, test } from 'vitest'
-import { checkComlinkMessage } from './worker-guard.ts'
+import { checkComlinkMessage } from './guard.ts'
 
 describe('checkComlinkMessage', () => {
   test('passes a command call with plain arguments, and a bare RELEASE', () => {

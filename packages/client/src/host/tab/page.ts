@@ -1,13 +1,13 @@
 // The in-page host: the engine runs in this page (no worker). Used where workers are not
 // available (Node with `transport`, old browsers) and as the fallback of `host: 'auto'`.
 // Same HostLink as the worker hosts, so the API above it cannot tell the difference.
-// Its engines keep the client id and the durable outbox in IndexedDB (idb-storage.ts), as
+// Its engines keep the client id and the durable outbox in IndexedDB (../idb-storage.ts), as
 // the workers' do; an engine whose last client detached is disposed (its durable sends stay
 // stored for the next engine to join their topic).
 
 import type { Engine, EngineEvent, Session, WebSocketLikeConstructor } from '@shared-realtime/engine'
-import { EngineRegistry } from './engines.ts'
-import { browserStorage } from './idb-storage.ts'
+import { EngineRegistry } from '../engines.ts'
+import { browserStorage } from '../idb-storage.ts'
 import type { EngineConfig, HostLink, HostSnapshot, SendOptions, TokenProviderFn } from './link.ts'
 
 let registry: EngineRegistry | undefined

@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, test } from 'vitest'
 import type { HostLink } from './link.ts'
 import { createHostLink, hostCandidates } from './select.ts'
-import { broadcastSpec, EventLog, subscribed, testConfig } from './test-support/realtime.ts'
+import { broadcastSpec, EventLog, subscribed, testConfig } from '../test-support/realtime.ts'
 
 const links: HostLink[] = []
 afterEach(async () => {

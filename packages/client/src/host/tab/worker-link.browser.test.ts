@@ -6,9 +6,9 @@
 import { afterEach, describe, expect, test, vi } from 'vitest'
 import type { EngineConfig } from './link.ts'
 import { WorkerLink, type WorkerLinkOptions } from './worker-link.ts'
-import { WORKER_NAME } from './worker-protocol.ts'
-import { spawnDedicatedWorker, type WorkerSpawn } from './worker-spawn.ts'
-import { broadcastSpec, broadcastTo, EventLog, resubscribed, stats, subscribed, testConfig } from './test-support/realtime.ts'
+import { WORKER_NAME } from '../protocol.ts'
+import { spawnDedicatedWorker, type WorkerSpawn } from './spawn.ts'
+import { broadcastSpec, broadcastTo, EventLog, resubscribed, stats, subscribed, testConfig } from '../test-support/realtime.ts'
 
 const links: WorkerLink[] = []
 let baseline: Awaited<ReturnType<typeof stats>> | undefined

@@ -4,10 +4,10 @@
 // MessagePort per tab as `{ instance, events }`, acknowledged with `{ ack: n }`.
 // The version is in the worker's name: a tab of another build gets its own worker.
 // Errors cross the boundary as data ({name, kind, message}); the tab rebuilds a HostError.
-// Argument validators live in worker-validate.ts.
+// Argument validators live in worker/validate.ts.
 
 import { type EngineEvent, OutboxFullError, type PushResult, type SubscriptionSpec } from '@shared-realtime/engine'
-import type { EngineConfig, HostSnapshot, SendOptions, TokenProviderFn } from './link.ts'
+import type { EngineConfig, HostSnapshot, SendOptions, TokenProviderFn } from './tab/link.ts'
 
 /** Bump on any incompatible change of the commands, replies or port messages. */
 /** The Web Lock a worker holds for its whole life: a tab granted it knows that worker is gone. */
@@ -17,10 +17,10 @@ export const workerLockName = (instance: string): string => `shared-realtime-wor
 // 3: postgres_changes events carry the converted `payload` (realtime-js's shape), not the server's `data`.
 export const TAB_PROTOCOL_VERSION = 3
 
-/** The worker's `name`. worker-spawn.ts repeats it as a literal (Vite needs one): keep them equal. */
+/** The worker's `name`. tab/spawn.ts repeats it as a literal (Vite needs one): keep them equal. */
 export const WORKER_NAME = `shared-realtime-v${TAB_PROTOCOL_VERSION}`
 
-/** Every command a tab may send; anything else is refused at the port (worker-guard.ts). */
+/** Every command a tab may send; anything else is refused at the port (worker/guard.ts). */
 export const TAB_COMMANDS = [
   'attach', 'subscribe', 'unsubscribe', 'send', 'track', 'untrack', 'setAuth', 'setTokenProvider',
   'connect', 'disconnect', 'sendHeartbeat', 'networkOnline', 'inspect', 'detach', 'goodbye', 'ping',

@@ -2,17 +2,17 @@
 // dedicated Worker, or (in tests) in the page over a MessageChannel. One WorkerHost per
 // worker holds the engines (by config) and one record per attached tab: its session, its
 // events port and its liveness lock. Each connecting port gets its own command surface
-// (`api()`), exposed with Comlink behind worker-guard.ts. Every reply carries the worker's
-// instance id; every argument is checked (worker-validate.ts); a throw in one tab's
+// (`api()`), exposed with Comlink behind guard.ts. Every reply carries the worker's
+// instance id; every argument is checked (validate.ts); a throw in one tab's
 // command, sink or port becomes an error reply or a log line, never a dead worker.
 
 import * as Comlink from 'comlink'
 import { silentLogger, type Engine, type EngineEvent, type Logger, type Session, type Storage, type WebSocketLikeConstructor } from '@shared-realtime/engine'
-import { EngineRegistry } from './engines.ts'
-import type { EngineConfig, TokenProviderFn } from './link.ts'
-import { guardEndpoint } from './worker-guard.ts'
-import { errorData, type EventsMessage, HostError, randomId, readAck, type Reply, TAB_PROTOCOL_VERSION, type TabApi, workerLockName, type WorkerSnapshot } from './worker-protocol.ts'
-import * as check from './worker-validate.ts'
+import { EngineRegistry } from '../engines.ts'
+import type { EngineConfig, TokenProviderFn } from '../tab/link.ts'
+import { guardEndpoint } from './guard.ts'
+import { errorData, type EventsMessage, HostError, randomId, readAck, type Reply, TAB_PROTOCOL_VERSION, type TabApi, workerLockName, type WorkerSnapshot } from '../protocol.ts'
+import * as check from './validate.ts'
 
 /** The part of the Web Locks API the worker uses. */
 export interface LocksLike {

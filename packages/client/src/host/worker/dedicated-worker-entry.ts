@@ -5,8 +5,8 @@
 
 import type { Endpoint } from 'comlink'
 import type { WebSocketLikeConstructor } from '@shared-realtime/engine'
-import { browserStorage } from './idb-storage.ts'
-import { type LocksLike, WorkerHost } from './worker-api.ts'
+import { browserStorage } from '../idb-storage.ts'
+import { type LocksLike, WorkerHost } from './worker-host.ts'
 
 interface DedicatedWorkerScope extends Endpoint {
   readonly name: string

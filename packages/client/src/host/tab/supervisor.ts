@@ -17,10 +17,10 @@
 
 import type { EngineEvent } from '@shared-realtime/engine'
 import type { EngineConfig } from './link.ts'
-import { type Connection, onPageTransitions, openConnection, withDeadline } from './worker-connection.ts'
-import type { TabMemory } from './worker-memory.ts'
-import type { Spawner } from './worker-spawn.ts'
-import { asHostError, HostError, randomId, readEvents, type Reply, type TabApi, workerLockName } from './worker-protocol.ts'
+import { type Connection, onPageTransitions, openConnection, withDeadline } from './connection.ts'
+import type { TabMemory } from './memory.ts'
+import type { Spawner } from './spawn.ts'
+import { asHostError, HostError, randomId, readEvents, type Reply, type TabApi, workerLockName } from '../protocol.ts'
 
 type LinkState =
   | { name: 'detached' }

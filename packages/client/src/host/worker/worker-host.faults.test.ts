@@ -11,11 +11,11 @@ import type { EngineEvent } from '@shared-realtime/engine'
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
 import { WebSocket } from 'ws'
-import { unhandled, useFaultServer, waitFor } from '../../../engine/src/faults/harness.ts'
-import { recordFault, runs } from '../../../engine/src/faults/record.ts'
-import type { EngineConfig } from './link.ts'
-import { WorkerHost } from './worker-api.ts'
-import { type Reply, TAB_COMMANDS, TAB_PROTOCOL_VERSION, type TabApi } from './worker-protocol.ts'
+import { unhandled, useFaultServer, waitFor } from '../../../../engine/src/faults/harness.ts'
+import { recordFault, runs } from '../../../../engine/src/faults/record.ts'
+import type { EngineConfig } from '../tab/link.ts'
+import { WorkerHost } from './worker-host.ts'
+import { type Reply, TAB_COMMANDS, TAB_PROTOCOL_VERSION, type TabApi } from '../protocol.ts'
 
 // no server limits: the good tabs' traffic must not trip the events/s limit whatever the run count
 const holder = useFaultServer({ limits: false })

@@ -6,8 +6,8 @@
 
 import { buildJoinPayload, type ChannelConfig, type PostgresChangesBinding } from '@shared-realtime/protocol'
 import { MAX_DURABLE_TTL_MS, type SubscriptionSpec } from '@shared-realtime/engine'
-import type { EngineConfig, SendOptions, TokenProviderFn } from './link.ts'
-import { HostError, isRecord, TAB_PROTOCOL_VERSION } from './worker-protocol.ts'
+import type { EngineConfig, SendOptions, TokenProviderFn } from '../tab/link.ts'
+import { HostError, isRecord, TAB_PROTOCOL_VERSION } from '../protocol.ts'
 
 const MAX_TIMER_MS = 2_147_483_647
 

@@ -11,7 +11,7 @@
 import type { EngineEvent, PushResult, SubscriptionSpec, WebSocketLikeConstructor } from '@shared-realtime/engine'
 import type { EngineConfig, HostKind, HostLink, HostSnapshot, SendOptions, TokenProviderFn } from './link.ts'
 import { WorkerLink, type WorkerLinkOptions } from './worker-link.ts'
-import { HostError, isHostError } from './worker-protocol.ts'
+import { HostError, isHostError } from '../protocol.ts'
 
 export type HostOption = 'auto' | HostKind
 
@@ -139,5 +139,5 @@ class FallbackLink implements HostLink {
 }
 
 export { WorkerLink, type WorkerLinkOptions } from './worker-link.ts'
-export type { TabSummary, WorkerSnapshot } from './worker-protocol.ts'
-export { HOST_ERROR_KINDS, HostError, isHostError, TAB_PROTOCOL_VERSION, WORKER_NAME, type HostErrorKind } from './worker-protocol.ts'
+export type { TabSummary, WorkerSnapshot } from '../protocol.ts'
+export { HOST_ERROR_KINDS, HostError, isHostError, TAB_PROTOCOL_VERSION, WORKER_NAME, type HostErrorKind } from '../protocol.ts'

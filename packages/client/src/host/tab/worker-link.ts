@@ -6,11 +6,11 @@
 
 import type { EngineEvent, PushResult, SubscriptionSpec } from '@shared-realtime/engine'
 import type { EngineConfig, HostLink, SendOptions, TokenProviderFn } from './link.ts'
-import { PROVIDER_ALLOWANCE_MS, TabMemory } from './worker-memory.ts'
-import { type Spawner, spawnDedicatedWorker, spawnSharedWorker } from './worker-spawn.ts'
-import { Supervisor } from './worker-supervisor.ts'
+import { PROVIDER_ALLOWANCE_MS, TabMemory } from './memory.ts'
+import { type Spawner, spawnDedicatedWorker, spawnSharedWorker } from './spawn.ts'
+import { Supervisor } from './supervisor.ts'
 import { proxy } from './tab-rpc.ts'
-import { HostError, type Reply, type TabApi, type WorkerSnapshot } from './worker-protocol.ts'
+import { HostError, type Reply, type TabApi, type WorkerSnapshot } from '../protocol.ts'
 
 export interface WorkerLinkOptions {
   /** A prebuilt worker script instead of the bundled entry. */
