@@ -1,47 +1,16 @@
-// One live connection of a tab to a worker: the tab's Web Lock (liveness), the worker
-// (spawn.ts), the remote for commands (Comlink's protocol, tab-rpc.ts) and the raw MessagePort for events.
-// Opening one attaches the tab; closing one lets go of all of it at once and never waits
-// for the worker (which may be dead: a Comlink call to a dead worker never settles, so
-// every call here runs under a deadline).
+// Runs in the tab. One live connection of a tab to a worker: the tab's Web Lock (liveness,
+// locks.ts), the worker (spawn.ts), the remote for commands (Comlink's protocol, tab-rpc.ts)
+// and the raw MessagePort for events, acknowledged in bulk. Opening one attaches the tab;
+// closing one lets go of all of it at once and never waits for the worker (which may be
+// dead: the attach runs under a deadline, deadline.ts).
 
 import type { EngineConfig } from './link.ts'
 import type { TabApi } from '../protocol.ts'
 import type { Spawner, WorkerSpawn } from './spawn.ts'
+import { withDeadline } from './deadline.ts'
+import { type HeldLock, holdLock } from './locks.ts'
 import { transfer, wrap } from './tab-rpc.ts'
 import { type AckMessage, asHostError, HostError, TAB_PROTOCOL_VERSION } from '../protocol.ts'
-
-/** `work`, or a HostError('host-timeout') after `ms`. */
-export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new HostError('host-timeout', `${what}: no answer from the worker within ${ms} ms`)), ms)
-    work.then(
-      (value) => {
-        clearTimeout(timer)
-        resolve(value)
-      },
-      (error: unknown) => {
-        clearTimeout(timer)
-        reject(error)
-      },
-    )
-  })
-}
-
-interface HeldLock {
-  /** '' when Web Locks are missing (the worker then relies on goodbyes). */
-  name: string
-  release(): void
-}
-
-/** Takes the lock `name` and holds it until release() (or until this page dies). */
-export async function holdLock(name: string): Promise<HeldLock> {
-  const locks = (globalThis.navigator as { locks?: LockManager } | undefined)?.locks
-  if (!locks) return { name: '', release: () => {} }
-  const release = await new Promise<() => void>((granted, refused) => {
-    locks.request(name, () => new Promise<void>((done) => granted(done))).catch(refused)
-  })
-  return { name, release }
-}
 
 /**
  * Acks are coalesced: one message per ACK_BATCH events, or ACK_DELAY_MS after the first event not yet
@@ -141,18 +110,5 @@ export async function openConnection(options: OpenOptions): Promise<Connection> 
     spawn?.dispose()
     lock.release()
     throw asHostError(error, 'host-unavailable')
-  }
-}
-
-/** Calls `hide(persisted)` on pagehide and `show()` on a pageshow from the back/forward cache; returns the unlisten. */
-export function onPageTransitions(hide: (persisted: boolean) => void, show: () => void): () => void {
-  if (typeof globalThis.addEventListener !== 'function') return () => {}
-  const onHide = (event: Event) => hide((event as PageTransitionEvent).persisted === true)
-  const onShow = (event: Event) => (event as PageTransitionEvent).persisted === true && show()
-  globalThis.addEventListener('pagehide', onHide)
-  globalThis.addEventListener('pageshow', onShow)
-  return () => {
-    globalThis.removeEventListener('pagehide', onHide)
-    globalThis.removeEventListener('pageshow', onShow)
   }
 }

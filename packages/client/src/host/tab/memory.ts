@@ -9,7 +9,7 @@
 import { proxy } from './tab-rpc.ts'
 import type { EngineEvent, SubscriptionSpec } from '@shared-realtime/engine'
 import type { TokenProviderFn } from './link.ts'
-import { withDeadline } from './connection.ts'
+import { withDeadline } from './deadline.ts'
 import { HostError, type Reply, type TabApi } from '../protocol.ts'
 
 /** setAuth may wait for the engine to ask a token provider (its own deadline is 10 s). */

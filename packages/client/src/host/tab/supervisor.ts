@@ -17,7 +17,9 @@
 
 import type { EngineEvent } from '@shared-realtime/engine'
 import type { EngineConfig } from './link.ts'
-import { type Connection, onPageTransitions, openConnection, withDeadline } from './connection.ts'
+import { type Connection, openConnection } from './connection.ts'
+import { withDeadline } from './deadline.ts'
+import { onPageTransitions } from './page-transitions.ts'
 import type { TabMemory } from './memory.ts'
 import type { Spawner } from './spawn.ts'
 import { asHostError, HostError, randomId, readEvents, type Reply, type TabApi, workerLockName } from '../protocol.ts'
