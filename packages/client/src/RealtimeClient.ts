@@ -4,7 +4,7 @@
 
 import type { EngineEvent, WebSocketLikeConstructor } from '@shared-realtime/engine'
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_TIMEOUT } from './constants.ts'
-import { RealtimeError, withRealtimeErrors } from './errors.ts'
+import { RealtimeError } from './errors.ts'
 import type { EngineConfig, HostKind, HostLink, HostSnapshot } from './host/tab/link.ts'
 import { createHostLink } from './host/tab/select.ts'
 import { type ChannelOwner, RealtimeChannel, type RealtimeChannelOptions } from './RealtimeChannel.ts'
@@ -82,11 +82,10 @@ export class RealtimeClient {
     this.accessToken = options.accessToken ?? null
     this.#heartbeatCallback = options.heartbeatCallback
     this.#fetch = options.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args))
-    const link = createHostLink(options.host ?? 'auto', {
+    this.#link = createHostLink(options.host ?? 'auto', {
       ...(options.transport ? { transport: options.transport } : {}),
       ...(options.workerUrl ? { workerUrl: options.workerUrl } : {}),
     })
-    this.#link = withRealtimeErrors(link)
     // Attach to the host now, in the background: no socket opens until a channel is subscribed
     // or connect() is called, but a tab's first subscribe then costs one message instead of a
     // SharedWorker connection and a lock (decision 41). A failure shows at the first call.

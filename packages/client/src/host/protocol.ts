@@ -3,10 +3,11 @@
 // (random per worker start), so a tab notices a restarted worker. Events go on a raw
 // MessagePort per tab as `{ instance, events }`, acknowledged with `{ ack: n }`.
 // The version is in the worker's name: a tab of another build gets its own worker.
-// Errors cross the boundary as data ({name, kind, message}); the tab rebuilds a HostError.
+// Errors cross the boundary as data ({name, kind, message}); the tab rebuilds a RealtimeError.
 // Argument validators live in worker/validate.ts.
 
-import { type EngineEvent, OutboxFullError, type PushResult, type SubscriptionSpec } from '@shared-realtime/engine'
+import type { EngineEvent, PushResult, SubscriptionSpec } from '@shared-realtime/engine'
+import type { RealtimeErrorData } from '../errors.ts'
 import type { EngineConfig, HostSnapshot, SendOptions, TokenProviderFn } from './tab/link.ts'
 
 /** Bump on any incompatible change of the commands, replies or port messages. */
@@ -27,83 +28,8 @@ export const TAB_COMMANDS = [
 ] as const
 export type TabCommand = (typeof TAB_COMMANDS)[number]
 
-export const HOST_ERROR_KINDS = [
-  /** An argument or a port message is malformed; the message names it. */
-  'bad-request',
-  /** The tab and the worker speak different protocol versions. */
-  'protocol-mismatch',
-  /** The command needs an attached tab (attach first; after a worker restart the link re-attaches). */
-  'not-attached',
-  /** A push could not be queued: the channel's outbox is full. */
-  'outbox-full',
-  /** The engine refused the command (the message says why). */
-  'command-failed',
-  /** The worker did not answer within the deadline; the link recovers on its own. */
-  'host-timeout',
-  /** No worker could be started or reached. */
-  'host-unavailable',
-] as const
-export type HostErrorKind = (typeof HOST_ERROR_KINDS)[number]
-
-/** An error as plain data: what crosses the port (instanceof does not). */
-export interface HostErrorData {
-  name: 'RealtimeError'
-  kind: HostErrorKind
-  message: string
-}
-
-/** Kinds where trying again can help (the link is recovering, or a worker may start later). */
-const RETRYABLE: ReadonlySet<HostErrorKind> = new Set(['host-timeout', 'host-unavailable', 'not-attached'])
-
-/** The one error class of the tab <-> worker boundary; shaped as the client's RealtimeError (name, kind, retryable). */
-export class HostError extends Error {
-  override readonly name = 'RealtimeError'
-  readonly kind: HostErrorKind
-  readonly retryable: boolean
-
-  constructor(kind: HostErrorKind, message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.kind = kind
-    this.retryable = RETRYABLE.has(kind)
-  }
-
-  static from(data: HostErrorData): HostError {
-    return new HostError(data.kind, data.message)
-  }
-
-  toData(): HostErrorData {
-    return { name: this.name, kind: this.kind, message: this.message }
-  }
-}
-
-const KINDS: ReadonlySet<string> = new Set(HOST_ERROR_KINDS)
-
-/** Whether `error` is a HostError, or one rebuilt from data by another realm. */
-export function isHostError(error: unknown): error is HostError {
-  if (error instanceof HostError) return true
-  const e = error as { name?: unknown; kind?: unknown } | null
-  return typeof e === 'object' && e !== null && e.name === 'RealtimeError' && typeof e.kind === 'string' && KINDS.has(e.kind)
-}
-
-/** Any thrown value as a HostError (a Comlink-level error keeps its kind when it has one). */
-export function asHostError(error: unknown, fallback: HostErrorKind = 'command-failed'): HostError {
-  if (error instanceof HostError) return error
-  if (isHostError(error)) return new HostError(error.kind, error.message, { cause: error })
-  const message = error instanceof Error ? error.message : String(error)
-  return new HostError(fallback, message, { cause: error })
-}
-
-/** Any error thrown by a command, as the data of its error reply. */
-export function errorData(error: unknown): HostErrorData {
-  if (error instanceof HostError) return error.toData()
-  const message = error instanceof Error ? error.message : String(error)
-  // arguments are checked before the engine sees them: anything else it throws is its refusal (or a bug)
-  const kind = error instanceof OutboxFullError ? 'outbox-full' : 'command-failed'
-  return { name: 'RealtimeError', kind, message }
-}
-
 /** Every command's answer. */
-export type Reply<T> = { instance: string; ok: true; value: T } | { instance: string; ok: false; error: HostErrorData }
+export type Reply<T> = { instance: string; ok: true; value: T } | { instance: string; ok: false; error: RealtimeErrorData }
 
 export interface TabSummary {
   id: string

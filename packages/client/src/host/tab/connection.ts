@@ -10,7 +10,8 @@ import type { Spawner, WorkerSpawn } from './spawn.ts'
 import { withDeadline } from './deadline.ts'
 import { type HeldLock, holdLock } from './locks.ts'
 import { transfer, wrap } from './tab-rpc.ts'
-import { type AckMessage, asHostError, HostError, TAB_PROTOCOL_VERSION } from '../protocol.ts'
+import { asRealtimeError, RealtimeError } from '../../errors.ts'
+import { type AckMessage, TAB_PROTOCOL_VERSION } from '../protocol.ts'
 
 /**
  * Acks are coalesced: one message per ACK_BATCH events, or ACK_DELAY_MS after the first event not yet
@@ -87,7 +88,7 @@ export interface OpenOptions {
   onMessage: (connection: Connection, data: unknown) => void
 }
 
-/** Takes the lock, starts (or reaches) the worker and attaches the tab. Rejects with a HostError. */
+/** Takes the lock, starts (or reaches) the worker and attaches the tab. Rejects with a RealtimeError. */
 export async function openConnection(options: OpenOptions): Promise<Connection> {
   const lock = await holdLock(options.lockName)
   const channel = new MessageChannel()
@@ -97,9 +98,9 @@ export async function openConnection(options: OpenOptions): Promise<Connection> 
     // every command already returns a Promise of plain data, so Remote<TabApi> is TabApi (minus its union split)
     const remote = wrap<TabApi>(spawn.endpoint)
     const attached = remote.attach(options.tabId, options.config, transfer(channel.port2, [channel.port2]), lock.name, TAB_PROTOCOL_VERSION)
-    const failed = spawn.failed.then((error) => Promise.reject(new HostError('host-unavailable', error.message)))
+    const failed = spawn.failed.then((error) => Promise.reject(new RealtimeError('host-unavailable', error.message)))
     const reply = await withDeadline(Promise.race([attached, failed]), options.deadlineMs, 'attach')
-    if (!reply.ok) throw HostError.from(reply.error)
+    if (!reply.ok) throw asRealtimeError(reply.error, 'command-failed')
     const connection = new Connection(remote, reply.instance, channel.port1, spawn, lock)
     // messages wait in the port until it is started
     channel.port1.addEventListener('message', (event: MessageEvent) => options.onMessage(connection, event.data))
@@ -109,6 +110,6 @@ export async function openConnection(options: OpenOptions): Promise<Connection> 
     channel.port1.close()
     spawn?.dispose()
     lock.release()
-    throw asHostError(error, 'host-unavailable')
+    throw asRealtimeError(error, 'host-unavailable')
   }
 }

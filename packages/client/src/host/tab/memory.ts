@@ -10,7 +10,8 @@ import { proxy } from './tab-rpc.ts'
 import type { EngineEvent, SubscriptionSpec } from '@shared-realtime/engine'
 import type { TokenProviderFn } from './link.ts'
 import { withDeadline } from './deadline.ts'
-import { HostError, type Reply, type TabApi } from '../protocol.ts'
+import { RealtimeError } from '../../errors.ts'
+import type { Reply, TabApi } from '../protocol.ts'
 
 /** setAuth may wait for the engine to ask a token provider (its own deadline is 10 s). */
 export const PROVIDER_ALLOWANCE_MS = 10_000
@@ -79,7 +80,7 @@ export class TabMemory {
     for (const [subId, payload] of this.#tracked) calls.push([api.track(subId, payload), deadlineMs])
     if (this.#wanted) calls.push([api.connect(), deadlineMs])
     const replies = await Promise.all(calls.map(([call, ms]) => withDeadline(call, ms, 'recovery')))
-    if (replies.some((reply) => reply.instance !== instance)) throw new HostError('host-unavailable', 'the worker restarted during recovery')
+    if (replies.some((reply) => reply.instance !== instance)) throw new RealtimeError('host-unavailable', 'the worker restarted during recovery')
   }
 
   /** One synthetic `resubscribed` system event per subscription, as the engine sends after its own rejoins. */

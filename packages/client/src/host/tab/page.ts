@@ -8,10 +8,19 @@
 import type { Engine, EngineEvent, Session, WebSocketLikeConstructor } from '@shared-realtime/engine'
 import { EngineRegistry } from '../engines.ts'
 import { browserStorage } from '../idb-storage.ts'
+import { asRealtimeError, RealtimeError } from '../../errors.ts'
 import type { EngineConfig, HostLink, HostSnapshot, SendOptions, TokenProviderFn } from './link.ts'
 
 let registry: EngineRegistry | undefined
 let nextTab = 1
+
+/**
+ * `work` a microtask later, as a worker host answers later; what the engine throws (it has no
+ * reply to carry a kind) rejects as a RealtimeError of kind 'error'.
+ */
+function later<T>(work: () => T | Promise<T>): Promise<T> {
+  return Promise.resolve().then(work).catch((error: unknown) => Promise.reject(asRealtimeError(error)))
+}
 
 export class PageLink implements HostLink {
   readonly kind = 'page' as const
@@ -24,7 +33,7 @@ export class PageLink implements HostLink {
   }
 
   #s(): Session {
-    if (!this.#session) throw new Error('the client is not attached to its engine yet')
+    if (!this.#session) throw new RealtimeError('not-attached', 'the client is not attached to its engine yet')
     return this.#session
   }
 
@@ -44,43 +53,43 @@ export class PageLink implements HostLink {
   }
 
   subscribe(subId: string, topic: string, spec: Parameters<Session['subscribe']>[2]): Promise<void> {
-    return Promise.resolve().then(() => this.#s().subscribe(subId, topic, spec))
+    return later(() => this.#s().subscribe(subId, topic, spec))
   }
 
   unsubscribe(subId: string): Promise<void> {
-    return Promise.resolve().then(() => this.#s().unsubscribe(subId))
+    return later(() => this.#s().unsubscribe(subId))
   }
 
   send(subId: string, payload: Record<string, unknown>, timeoutMs: number, options?: SendOptions) {
-    return Promise.resolve().then(() => this.#s().send(subId, payload, timeoutMs, options))
+    return later(() => this.#s().send(subId, payload, timeoutMs, options))
   }
 
   track(subId: string, payload: Record<string, unknown>): Promise<void> {
-    return Promise.resolve().then(() => this.#s().track(subId, payload))
+    return later(() => this.#s().track(subId, payload))
   }
 
   untrack(subId: string): Promise<void> {
-    return Promise.resolve().then(() => this.#s().untrack(subId))
+    return later(() => this.#s().untrack(subId))
   }
 
   setAuth(token: string | null): Promise<void> {
-    return this.#s().setAuth(token)
+    return later(() => this.#s().setAuth(token))
   }
 
   setTokenProvider(provider: TokenProviderFn | null): Promise<void> {
-    return Promise.resolve().then(() => this.#s().setTokenProvider(provider))
+    return later(() => this.#s().setTokenProvider(provider))
   }
 
   connect(): Promise<void> {
-    return Promise.resolve().then(() => this.#s().connect())
+    return later(() => this.#s().connect())
   }
 
   disconnect(): Promise<void> {
-    return Promise.resolve().then(() => this.#s().disconnect())
+    return later(() => this.#s().disconnect())
   }
 
   networkOnline(): Promise<void> {
-    return Promise.resolve().then(() => this.#engine?.networkOnline())
+    return later(() => this.#engine?.networkOnline())
   }
 
   sendHeartbeat(): Promise<void> {

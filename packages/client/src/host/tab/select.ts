@@ -11,7 +11,7 @@
 import type { EngineEvent, PushResult, SubscriptionSpec, WebSocketLikeConstructor } from '@shared-realtime/engine'
 import type { EngineConfig, HostKind, HostLink, HostSnapshot, SendOptions, TokenProviderFn } from './link.ts'
 import { WorkerLink, type WorkerLinkOptions } from './worker-link.ts'
-import { HostError, isHostError } from '../protocol.ts'
+import { asRealtimeError, RealtimeError } from '../../errors.ts'
 
 export type HostOption = 'auto' | HostKind
 
@@ -36,16 +36,16 @@ export function hostCandidates(host: HostOption, options: Pick<HostLinkOptions, 
 async function makeLink(kind: HostKind, options: HostLinkOptions): Promise<HostLink> {
   if (kind !== 'page') return new WorkerLink(kind, options)
   const transport = options.transport ?? (globalThis as { WebSocket?: WebSocketLikeConstructor }).WebSocket
-  if (!transport) throw new HostError('host-unavailable', 'the in-page host needs a WebSocket: pass `transport` (in Node, `ws`)')
+  if (!transport) throw new RealtimeError('host-unavailable', 'the in-page host needs a WebSocket: pass `transport` (in Node, `ws`)')
   // the in-page engine is a chunk of its own, loaded only by a tab that runs it
   const { PageLink } = await import('./page.ts')
   return new PageLink(transport)
 }
 
-/** The HostLink for the client's `host` option. @throws {HostError} `host-unavailable` when no host fits this platform */
+/** The HostLink for the client's `host` option. @throws {RealtimeError} `host-unavailable` when no host fits this platform */
 export function createHostLink(host: HostOption, options: HostLinkOptions = {}): HostLink {
   const kinds = hostCandidates(host, options)
-  if (kinds.length === 0) throw new HostError('host-unavailable', `no "${host}" host here: no SharedWorker, Worker or WebSocket (pass \`transport\`)`)
+  if (kinds.length === 0) throw new RealtimeError('host-unavailable', `no "${host}" host here: no SharedWorker, Worker or WebSocket (pass \`transport\`)`)
   return new FallbackLink(kinds, options)
 }
 
@@ -84,16 +84,16 @@ class FallbackLink implements HostLink {
       } catch (error) {
         await link?.detach().catch(() => {})
         // a malformed config fails the same everywhere: no point trying another host
-        if ((isHostError(error) && error.kind === 'bad-request') || this.#kinds.length === 1) throw error
+        if ((error instanceof RealtimeError && error.kind === 'bad-request') || this.#kinds.length === 1) throw asRealtimeError(error)
         errors.push(`${kind}: ${error instanceof Error ? error.message : String(error)}`)
       }
     }
     this.#index = this.#kinds.length - 1
-    throw new HostError('host-unavailable', `no host could attach (${errors.join('; ')})`)
+    throw new RealtimeError('host-unavailable', `no host could attach (${errors.join('; ')})`)
   }
 
   #l(): HostLink {
-    if (!this.#link) throw new HostError('not-attached', 'the client is not attached to its host yet')
+    if (!this.#link) throw new RealtimeError('not-attached', 'the client is not attached to its host yet')
     return this.#link
   }
 
@@ -140,4 +140,3 @@ class FallbackLink implements HostLink {
 
 export { WorkerLink, type WorkerLinkOptions } from './worker-link.ts'
 export type { TabSummary, WorkerSnapshot } from '../protocol.ts'
-export { HOST_ERROR_KINDS, HostError, isHostError, TAB_PROTOCOL_VERSION, WORKER_NAME, type HostErrorKind } from '../protocol.ts'

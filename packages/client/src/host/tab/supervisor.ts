@@ -22,7 +22,8 @@ import { withDeadline } from './deadline.ts'
 import { onPageTransitions } from './page-transitions.ts'
 import type { TabMemory } from './memory.ts'
 import type { Spawner } from './spawn.ts'
-import { asHostError, HostError, randomId, readEvents, type Reply, type TabApi, workerLockName } from '../protocol.ts'
+import { asRealtimeError, RealtimeError } from '../../errors.ts'
+import { randomId, readEvents, type Reply, type TabApi, workerLockName } from '../protocol.ts'
 
 type LinkState =
   | { name: 'detached' }
@@ -33,7 +34,7 @@ type LinkState =
 /** Waits before recovery attempt n (the last value repeats). */
 const RECOVERY_DELAYS_MS = [0, 250, 1000, 2000, 5000, 10_000]
 const noop = (): void => {}
-const notAttached = () => new HostError('not-attached', 'the client is not attached to its worker host')
+const notAttached = () => new RealtimeError('not-attached', 'the client is not attached to its worker host')
 
 export interface SupervisorOptions {
   spawn: Spawner
@@ -99,7 +100,7 @@ export class Supervisor {
     try {
       reply = await withDeadline(invoke(connection.remote), ms, what)
     } catch (error) {
-      const e = asHostError(error)
+      const e = asRealtimeError(error, 'command-failed')
       if (e.kind === 'host-timeout') this.#recover(connection).catch(noop)
       throw e
     }

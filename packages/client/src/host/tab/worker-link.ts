@@ -1,7 +1,7 @@
 // The tab side of the worker hosts: HostLink for 'shared-worker' and 'worker' (DESIGN.md
 // "Many tabs, one socket", rules 7-13). Each command is first remembered (TabMemory, so a
 // new worker can be given it again), then run by the Supervisor under a deadline, which
-// also replaces a lost worker. A command that times out rejects with HostError
+// also replaces a lost worker. A command that times out rejects with RealtimeError
 // `host-timeout` (retryable); what it registered is replayed by the recovery all the same.
 
 import type { EngineEvent, PushResult, SubscriptionSpec } from '@shared-realtime/engine'
@@ -10,7 +10,8 @@ import { PROVIDER_ALLOWANCE_MS, TabMemory } from './memory.ts'
 import { type Spawner, spawnDedicatedWorker, spawnSharedWorker } from './spawn.ts'
 import { Supervisor } from './supervisor.ts'
 import { proxy } from './tab-rpc.ts'
-import { HostError, type Reply, type TabApi, type WorkerSnapshot } from '../protocol.ts'
+import { asRealtimeError, RealtimeError } from '../../errors.ts'
+import type { Reply, TabApi, WorkerSnapshot } from '../protocol.ts'
 
 export interface WorkerLinkOptions {
   /** A prebuilt worker script instead of the bundled entry. */
@@ -114,15 +115,15 @@ export class WorkerLink implements HostLink {
     const reply = await this.#supervisor.run(what, invoke, ms)
     if (reply && !reply.ok) {
       undo?.()
-      throw HostError.from(reply.error)
+      throw asRealtimeError(reply.error, 'command-failed')
     }
   }
 
   /** A command with an answer: after a lost worker, it runs once more on the new one. */
   async #value<T>(what: string, invoke: (api: TabApi) => Promise<Reply<T>>, ms = this.#commandMs): Promise<T> {
     const reply = (await this.#supervisor.run(what, invoke, ms)) ?? (await this.#supervisor.run(what, invoke, ms))
-    if (!reply) throw new HostError('host-unavailable', `${what}: the worker was replaced twice`)
-    if (!reply.ok) throw HostError.from(reply.error)
+    if (!reply) throw new RealtimeError('host-unavailable', `${what}: the worker was replaced twice`)
+    if (!reply.ok) throw asRealtimeError(reply.error, 'command-failed')
     return reply.value
   }
 }

@@ -1,13 +1,14 @@
 // Runtime checks of every command argument that reaches the worker (DESIGN.md rule 13).
 // A port carries whatever a tab (or a buggy build) posts: each value is checked before the
-// engine sees it, and a bad one throws a HostError('bad-request') naming the argument, which
+// engine sees it, and a bad one throws a RealtimeError('bad-request') naming the argument, which
 // the worker turns into an error reply. Checks are strict where a bad value would reach
 // other tabs (a channel's join config is shared: one tab's garbage must not break the join).
 
 import { buildJoinPayload, type ChannelConfig, type PostgresChangesBinding } from '@shared-realtime/protocol'
 import { MAX_DURABLE_TTL_MS, type SubscriptionSpec } from '@shared-realtime/engine'
 import type { EngineConfig, SendOptions, TokenProviderFn } from '../tab/link.ts'
-import { HostError, isRecord, TAB_PROTOCOL_VERSION } from '../protocol.ts'
+import { RealtimeError } from '../../errors.ts'
+import { isRecord, TAB_PROTOCOL_VERSION } from '../protocol.ts'
 
 const MAX_TIMER_MS = 2_147_483_647
 
@@ -19,8 +20,8 @@ function shown(value: unknown): string {
   return typeof value === 'object' ? 'an object' : typeof value
 }
 
-export function badRequest(arg: string, expected: string, got: unknown): HostError {
-  return new HostError('bad-request', `${arg} must be ${expected}, got ${shown(got)}`)
+export function badRequest(arg: string, expected: string, got: unknown): RealtimeError {
+  return new RealtimeError('bad-request', `${arg} must be ${expected}, got ${shown(got)}`)
 }
 
 function str(arg: string, value: unknown, max: number, min = 1): string {
@@ -60,7 +61,7 @@ export const checkTimeout = (value: unknown): number => num('timeoutMs', value, 
 
 export function checkProtocol(value: unknown): void {
   if (value !== TAB_PROTOCOL_VERSION) {
-    throw new HostError('protocol-mismatch', `the tab speaks protocol ${shown(value)}, this worker ${TAB_PROTOCOL_VERSION}`)
+    throw new RealtimeError('protocol-mismatch', `the tab speaks protocol ${shown(value)}, this worker ${TAB_PROTOCOL_VERSION}`)
   }
 }
 
@@ -135,7 +136,7 @@ export function checkSpec(topic: string, value: unknown): SubscriptionSpec {
     // the join payload builder's own checks (booleans, replay, presence key), without sending
     buildJoinPayload({ topic, config, postgresChanges: postgres })
   } catch (error) {
-    throw new HostError('bad-request', `spec: ${error instanceof Error ? error.message : String(error)}`)
+    throw new RealtimeError('bad-request', `spec: ${error instanceof Error ? error.message : String(error)}`)
   }
   return { config, postgres, presence }
 }
@@ -186,7 +187,7 @@ export function checkToken(value: unknown): string | null {
   if (value === null) return null
   const token = str('token', value, 65_536, 0)
   if (token !== '' && !TOKEN_SHAPE.test(token)) {
-    throw new HostError('bad-request', 'token must be a JWT (header.payload.signature) or an sb_ API key')
+    throw new RealtimeError('bad-request', 'token must be a JWT (header.payload.signature) or an sb_ API key')
   }
   return token
 }

@@ -7,11 +7,12 @@
 // command, sink or port becomes an error reply or a log line, never a dead worker.
 
 import * as Comlink from 'comlink'
-import { silentLogger, type Engine, type EngineEvent, type Logger, type Session, type Storage, type WebSocketLikeConstructor } from '@shared-realtime/engine'
+import { OutboxFullError, silentLogger, type Engine, type EngineEvent, type Logger, type Session, type Storage, type WebSocketLikeConstructor } from '@shared-realtime/engine'
 import { EngineRegistry } from '../engines.ts'
 import type { EngineConfig, TokenProviderFn } from '../tab/link.ts'
 import { guardEndpoint } from './guard.ts'
-import { errorData, type EventsMessage, HostError, randomId, readAck, type Reply, TAB_PROTOCOL_VERSION, type TabApi, workerLockName, type WorkerSnapshot } from '../protocol.ts'
+import { RealtimeError, type RealtimeErrorData } from '../../errors.ts'
+import { type EventsMessage, randomId, readAck, type Reply, TAB_PROTOCOL_VERSION, type TabApi, workerLockName, type WorkerSnapshot } from '../protocol.ts'
 import * as check from './validate.ts'
 
 /** The part of the Web Locks API the worker uses. */
@@ -40,6 +41,15 @@ interface TabRecord {
   readonly lock: AbortController
   readonly watched: boolean
   provider: Comlink.Remote<TokenProviderFn> | null
+}
+
+/** Any error thrown by a command, as the data of its error reply. */
+function errorData(error: unknown): RealtimeErrorData {
+  if (error instanceof RealtimeError) return error.toData()
+  const message = error instanceof Error ? error.message : String(error)
+  // arguments are checked before the engine sees them: anything else it throws is its refusal (or a bug)
+  const kind = error instanceof OutboxFullError ? 'outbox-full' : 'command-failed'
+  return { name: 'RealtimeError', kind, message }
 }
 
 function release(provider: Comlink.Remote<TokenProviderFn> | null): void {
@@ -87,7 +97,7 @@ export class WorkerHost {
     let mine: TabRecord | undefined
     const tab = (): TabRecord => {
       if (mine && this.#tabs.get(mine.tabId) === mine) return mine
-      throw new HostError('not-attached', `this tab is not attached to worker ${this.instance}: attach first`)
+      throw new RealtimeError('not-attached', `this tab is not attached to worker ${this.instance}: attach first`)
     }
     const done = (run: () => unknown) => this.#reply(() => (run(), null))
     const api: TabApi = {
