@@ -4,7 +4,7 @@
 // gets the same Storage (client id, durable outbox): the host's IndexedDB.
 
 import { Engine, type Logger, type Storage, type WebSocketLikeConstructor } from '@shared-realtime/engine'
-import type { EngineConfig } from './tab/link.ts'
+import type { EngineConfig } from './protocol.ts'
 
 export function configKey(config: EngineConfig): string {
   const params = Object.keys(config.params).toSorted().map((k) => [k, config.params[k]])

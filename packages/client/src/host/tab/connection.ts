@@ -4,7 +4,7 @@
 // closing one lets go of all of it at once and never waits for the worker (which may be
 // dead: the attach runs under a deadline, deadline.ts).
 
-import type { EngineConfig } from './link.ts'
+import type { EngineConfig } from '../protocol.ts'
 import type { TabApi } from '../protocol.ts'
 import type { Spawner, WorkerSpawn } from './spawn.ts'
 import { withDeadline } from './deadline.ts'

@@ -9,7 +9,8 @@ import type { Engine, EngineEvent, Session, WebSocketLikeConstructor } from '@sh
 import { EngineRegistry } from '../engines.ts'
 import { browserStorage } from '../idb-storage.ts'
 import { asRealtimeError, RealtimeError } from '../../errors.ts'
-import type { EngineConfig, HostLink, HostSnapshot, SendOptions, TokenProviderFn } from './link.ts'
+import type { EngineConfig, SendOptions, TokenProviderFn } from '../protocol.ts'
+import type { HostLink, HostSnapshot } from './link.ts'
 
 let registry: EngineRegistry | undefined
 let nextTab = 1

@@ -9,7 +9,8 @@
 // attach succeeded.
 
 import type { EngineEvent, PushResult, SubscriptionSpec, WebSocketLikeConstructor } from '@shared-realtime/engine'
-import type { EngineConfig, HostKind, HostLink, HostSnapshot, SendOptions, TokenProviderFn } from './link.ts'
+import type { EngineConfig, SendOptions, TokenProviderFn } from '../protocol.ts'
+import type { HostKind, HostLink, HostSnapshot } from './link.ts'
 import { WorkerLink, type WorkerLinkOptions } from './worker-link.ts'
 import { asRealtimeError, RealtimeError } from '../../errors.ts'
 

@@ -16,7 +16,7 @@
 //   any ── detach ──▶ detached
 
 import type { EngineEvent } from '@shared-realtime/engine'
-import type { EngineConfig } from './link.ts'
+import type { EngineConfig } from '../protocol.ts'
 import { type Connection, openConnection } from './connection.ts'
 import { withDeadline } from './deadline.ts'
 import { onPageTransitions } from './page-transitions.ts'

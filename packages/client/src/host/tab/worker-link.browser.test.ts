@@ -5,7 +5,7 @@
 
 import { afterEach, describe, expect, test, vi } from 'vitest'
 import { RealtimeError } from '../../errors.ts'
-import type { EngineConfig } from './link.ts'
+import type { EngineConfig } from '../protocol.ts'
 import { WorkerLink, type WorkerLinkOptions } from './worker-link.ts'
 import { WORKER_NAME } from '../protocol.ts'
 import { spawnDedicatedWorker, type WorkerSpawn } from './spawn.ts'

@@ -1,17 +1,19 @@
-// The tab side of the worker hosts: HostLink for 'shared-worker' and 'worker' (DESIGN.md
-// "Many tabs, one socket", rules 7-13). Each command is first remembered (TabMemory, so a
-// new worker can be given it again), then run by the Supervisor under a deadline, which
-// also replaces a lost worker. A command that times out rejects with RealtimeError
-// `host-timeout` (retryable); what it registered is replayed by the recovery all the same.
+// Runs in the tab. The tab side of the worker hosts: HostLink for 'shared-worker' and 'worker'
+// (DESIGN.md "Many tabs, one socket", rules 7-13). Each method is one command of the COMMANDS
+// table (../protocol.ts). A command the table marks `remembered` is first recorded in the
+// TabMemory (so a new worker can be given it again), then run by the Supervisor under a
+// deadline; the Supervisor also replaces a lost worker. A command that times out rejects with
+// RealtimeError `host-timeout` (retryable); what it registered is replayed by the recovery all
+// the same.
 
 import type { EngineEvent, PushResult, SubscriptionSpec } from '@shared-realtime/engine'
-import type { EngineConfig, HostLink, SendOptions, TokenProviderFn } from './link.ts'
-import { PROVIDER_ALLOWANCE_MS, TabMemory } from './memory.ts'
+import { asRealtimeError, RealtimeError } from '../../errors.ts'
+import type { Args, Call, Command, EngineConfig, Remembered, Reply, Result, SendOptions, TabApi, TokenProviderFn, WorkerSnapshot } from '../protocol.ts'
+import type { HostLink } from './link.ts'
+import { deadlineOf, TabMemory } from './memory.ts'
 import { type Spawner, spawnDedicatedWorker, spawnSharedWorker } from './spawn.ts'
 import { Supervisor } from './supervisor.ts'
 import { proxy } from './tab-rpc.ts'
-import { asRealtimeError, RealtimeError } from '../../errors.ts'
-import type { Reply, TabApi, WorkerSnapshot } from '../protocol.ts'
 
 export interface WorkerLinkOptions {
   /** A prebuilt worker script instead of the bundled entry. */
@@ -45,13 +47,11 @@ export class WorkerLink implements HostLink {
   }
 
   subscribe(subId: string, topic: string, spec: SubscriptionSpec): Promise<void> {
-    const undo = this.#memory.rememberSubscribe(subId, topic, spec)
-    return this.#replayed('subscribe', (api) => api.subscribe(subId, topic, spec), undo)
+    return this.#remembered({ name: 'subscribe', args: [subId, topic, spec] })
   }
 
   unsubscribe(subId: string): Promise<void> {
-    this.#memory.rememberUnsubscribe(subId)
-    return this.#replayed('unsubscribe', (api) => api.unsubscribe(subId))
+    return this.#remembered({ name: 'unsubscribe', args: [subId] })
   }
 
   /**
@@ -61,69 +61,71 @@ export class WorkerLink implements HostLink {
   send(subId: string, payload: Record<string, unknown>, timeoutMs: number, options?: SendOptions): Promise<PushResult> {
     // a bad timeout is the worker's to refuse (bad-request), not a reason for a short deadline
     const ms = Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs + this.#commandMs : this.#commandMs
-    return this.#value('send', (api) => (options === undefined ? api.send(subId, payload, timeoutMs) : api.send(subId, payload, timeoutMs, options)), ms)
+    return this.#answered('send', [subId, payload, timeoutMs, options], ms)
   }
 
   track(subId: string, payload: Record<string, unknown>): Promise<void> {
-    const undo = this.#memory.rememberTrack(subId, payload)
-    return this.#replayed('track', (api) => api.track(subId, payload), undo)
+    return this.#remembered({ name: 'track', args: [subId, payload] })
   }
 
   untrack(subId: string): Promise<void> {
-    this.#memory.rememberUntrack(subId)
-    return this.#replayed('untrack', (api) => api.untrack(subId))
+    return this.#remembered({ name: 'untrack', args: [subId] })
   }
 
   setAuth(token: string | null): Promise<void> {
-    this.#memory.rememberToken(token)
-    return this.#replayed('setAuth', (api) => api.setAuth(token), undefined, this.#commandMs + PROVIDER_ALLOWANCE_MS)
+    return this.#remembered({ name: 'setAuth', args: [token] })
   }
 
   setTokenProvider(provider: TokenProviderFn | null): Promise<void> {
-    this.#memory.rememberProvider(provider)
-    return this.#replayed('setTokenProvider', (api) => api.setTokenProvider(provider && proxy(() => provider())))
+    // the worker calls it back through a port of its own (tab-rpc.ts)
+    return this.#remembered({ name: 'setTokenProvider', args: [provider && proxy(() => provider())] })
   }
 
   connect(): Promise<void> {
-    this.#memory.rememberConnection(true)
-    return this.#replayed('connect', (api) => api.connect())
+    return this.#remembered({ name: 'connect', args: [] })
   }
 
   disconnect(): Promise<void> {
-    this.#memory.rememberConnection(false)
-    return this.#replayed('disconnect', (api) => api.disconnect())
+    return this.#remembered({ name: 'disconnect', args: [] })
   }
 
   sendHeartbeat(): Promise<void> {
-    return this.#value('sendHeartbeat', (api) => api.sendHeartbeat()).then(() => {})
+    return this.#answered('sendHeartbeat', []).then(() => {})
   }
 
   networkOnline(): Promise<void> {
-    return this.#value('networkOnline', (api) => api.networkOnline()).then(() => {})
+    return this.#answered('networkOnline', []).then(() => {})
   }
 
   inspect(): Promise<WorkerSnapshot> {
-    return this.#value('inspect', (api) => api.inspect())
+    return this.#answered('inspect', [])
   }
 
   detach(): Promise<void> {
     return this.#supervisor.detach()
   }
 
-  /** A command the link remembers: after a lost worker, the recovery has re-registered it. */
-  async #replayed(what: string, invoke: (api: TabApi) => Promise<Reply<null>>, undo?: () => void, ms = this.#commandMs): Promise<void> {
-    const reply = await this.#supervisor.run(what, invoke, ms)
+  /** A command the link remembers: after a lost worker, the recovery has given it to the new one. */
+  async #remembered(call: Call<Remembered>): Promise<void> {
+    const undo = this.#memory.remember(call)
+    const reply = await this.#supervisor.run(call.name, invoke(call.name, call.args), deadlineOf(call.name, this.#commandMs))
     if (reply && !reply.ok) {
-      undo?.()
+      undo()
       throw asRealtimeError(reply.error, 'command-failed')
     }
   }
 
   /** A command with an answer: after a lost worker, it runs once more on the new one. */
-  async #value<T>(what: string, invoke: (api: TabApi) => Promise<Reply<T>>, ms = this.#commandMs): Promise<T> {
-    const reply = (await this.#supervisor.run(what, invoke, ms)) ?? (await this.#supervisor.run(what, invoke, ms))
-    if (!reply) throw new RealtimeError('host-unavailable', `${what}: the worker was replaced twice`)
+  async #answered<K extends Exclude<Command, Remembered>>(name: K, args: Args<K>, ms = deadlineOf(name, this.#commandMs)): Promise<Result<K>> {
+    const run = invoke(name, args)
+    const reply = (await this.#supervisor.run(name, run, ms)) ?? (await this.#supervisor.run(name, run, ms))
+    if (!reply) throw new RealtimeError('host-unavailable', `${name}: the worker was replaced twice`)
     if (!reply.ok) throw asRealtimeError(reply.error, 'command-failed')
     return reply.value
   }
+}
+
+/** The command `name` with `args`, on whichever worker the Supervisor hands it. */
+function invoke<K extends Command>(name: K, args: Args<K>): (api: TabApi) => Promise<Reply<Result<K>>> {
+  return (api) => (api[name] as (...a: Args<K>) => Promise<Reply<Result<K>>>)(...args)
 }

@@ -22,4 +22,14 @@ describe('checkComlinkMessage', () => {
     expect(checkComlinkMessage({ id: '8', type: 'APPLY', path: ['send'], argumentList: [null] })).toMatch(/not a Comlink wire value/)
     expect(checkComlinkMessage('APPLY')).toMatch(/Comlink message object/)
   })
+
+  test('passes a proxied function only where the table names a provider argument', () => {
+    const { port1 } = new MessageChannel()
+    const proxied = { type: 'HANDLER', name: 'proxy', value: port1 }
+    expect(checkComlinkMessage({ id: '9', type: 'APPLY', path: ['setTokenProvider'], argumentList: [proxied] })).toBeNull()
+    expect(checkComlinkMessage({ id: '10', type: 'APPLY', path: ['setAuth'], argumentList: [proxied] })).toBe('argument 0 of setAuth must be plain data')
+    expect(checkComlinkMessage({ id: '11', type: 'APPLY', path: ['setTokenProvider'], argumentList: [{ type: 'HANDLER', name: 'proxy', value: 1 }] }))
+      .toBe('argument 0 of setTokenProvider must be plain data or a proxied function')
+    port1.close()
+  })
 })

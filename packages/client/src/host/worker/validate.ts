@@ -1,14 +1,15 @@
-// Runtime checks of every command argument that reaches the worker (DESIGN.md rule 13).
-// A port carries whatever a tab (or a buggy build) posts: each value is checked before the
-// engine sees it, and a bad one throws a RealtimeError('bad-request') naming the argument, which
-// the worker turns into an error reply. Checks are strict where a bad value would reach
-// other tabs (a channel's join config is shared: one tab's garbage must not break the join).
+// Runs in the worker. Runtime checks of every command argument that reaches it (DESIGN.md
+// rule 13), one per argument name of the COMMANDS table (../protocol.ts): ARGS, applied by
+// checkArgs. A port carries whatever a tab (or a buggy build) posts: each value is checked
+// before the engine sees it, and a bad one throws a RealtimeError('bad-request') naming the
+// argument, which the worker turns into an error reply. Checks are strict where a bad value
+// would reach other tabs (a channel's join config is shared: one tab's garbage must not
+// break the join).
 
 import { buildJoinPayload, type ChannelConfig, type PostgresChangesBinding } from '@shared-realtime/protocol'
 import { MAX_DURABLE_TTL_MS, type SubscriptionSpec } from '@shared-realtime/engine'
-import type { EngineConfig, SendOptions, TokenProviderFn } from '../tab/link.ts'
 import { RealtimeError } from '../../errors.ts'
-import { isRecord, TAB_PROTOCOL_VERSION } from '../protocol.ts'
+import { type Args, COMMANDS, type Command, type EngineConfig, type SendOptions, TAB_PROTOCOL_VERSION, type TokenProviderFn } from '../protocol.ts'
 
 const MAX_TIMER_MS = 2_147_483_647
 
@@ -47,8 +48,15 @@ function bool(arg: string, value: unknown): boolean {
   return value
 }
 
+/** Stricter than the protocol package's isRecord: a Map, a Date or a typed array is no argument object. */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
+  const proto: unknown = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
+}
+
 function record(arg: string, value: unknown): Record<string, unknown> {
-  if (!isRecord(value)) throw badRequest(arg, 'a plain object', value)
+  if (!isPlainObject(value)) throw badRequest(arg, 'a plain object', value)
   return value
 }
 
@@ -59,10 +67,11 @@ export const checkTopic = (value: unknown): string => str('topic', value, 1024)
 export const checkLockName = (value: unknown): string => str('lockName', value, 256, 0)
 export const checkTimeout = (value: unknown): number => num('timeoutMs', value, 1)
 
-export function checkProtocol(value: unknown): void {
+export function checkProtocol(value: unknown): number {
   if (value !== TAB_PROTOCOL_VERSION) {
     throw new RealtimeError('protocol-mismatch', `the tab speaks protocol ${shown(value)}, this worker ${TAB_PROTOCOL_VERSION}`)
   }
+  return value
 }
 
 export function checkConfig(value: unknown): EngineConfig {
@@ -202,4 +211,35 @@ export function checkProvider(value: unknown): TokenProviderFn | null {
 export function checkPort(value: unknown): MessagePort {
   if (typeof MessagePort === 'undefined' || !(value instanceof MessagePort)) throw badRequest('eventsPort', 'a transferred MessagePort', value)
   return value
+}
+
+/**
+ * The check of each argument name of the COMMANDS table; its result type is the argument's type
+ * in TabApi. `earlier` holds the command's arguments before this one, checked (spec needs the topic).
+ */
+export const ARGS = {
+  tabId: checkTabId,
+  config: checkConfig,
+  eventsPort: checkPort,
+  lockName: checkLockName,
+  protocol: checkProtocol,
+  subId: checkSubId,
+  topic: checkTopic,
+  spec: (value: unknown, earlier: Readonly<Record<string, unknown>>) => checkSpec(String(earlier.topic), value),
+  broadcast: checkBroadcast,
+  timeoutMs: checkTimeout,
+  sendOptions: checkSendOptions,
+  presence: checkPresence,
+  token: checkToken,
+  provider: checkProvider,
+} satisfies Record<string, (value: unknown, earlier: Readonly<Record<string, unknown>>) => unknown>
+
+/** A command's arguments, each checked by its name. @throws {RealtimeError} bad-request (protocol-mismatch for attach) */
+export function checkArgs<K extends Command>(command: K, raw: readonly unknown[]): Args<K> {
+  const names: readonly (keyof typeof ARGS)[] = COMMANDS[command].args
+  // a tab of another build hears protocol-mismatch before its other arguments are read
+  if (names.includes('protocol')) checkProtocol(raw[names.indexOf('protocol')])
+  const checked: Record<string, unknown> = {}
+  for (const [i, name] of names.entries()) checked[name] = ARGS[name](raw[i], checked)
+  return names.map((name) => checked[name]) as Args<K>
 }
