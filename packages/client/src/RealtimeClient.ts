@@ -7,7 +7,7 @@ import { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_TIMEOUT } from './constants.ts'
 import { RealtimeError } from './errors.ts'
 import type { EngineConfig } from './host/protocol.ts'
 import type { HostKind, HostLink, HostSnapshot } from './host/tab/link.ts'
-import { createHostLink } from './host/tab/select.ts'
+import { attachHost, hostCandidates, type HostLinkOptions } from './host/tab/select.ts'
 import { type ChannelOwner, RealtimeChannel, type RealtimeChannelOptions } from './RealtimeChannel.ts'
 import type { RestContext } from './rest.ts'
 import { StatusStream } from './status-stream.ts'
@@ -57,7 +57,11 @@ export class RealtimeClient {
   accessTokenValue: string | null = null
   accessToken: (() => Promise<string | null>) | null
   readonly #options: RealtimeClientOptions
-  readonly #link: HostLink
+  /** The hosts to try, best first, and how to reach them. */
+  readonly #hosts: HostKind[]
+  readonly #hostOptions: HostLinkOptions
+  /** The host attached to, or the one being tried. */
+  #host: HostKind
   #attached: Promise<HostLink> | undefined
   #connection: ConnectionStatus = { type: 'connection', state: 'disconnected' }
   #heartbeatCallback: ((status: HeartbeatStatus, latency?: number) => void) | undefined
@@ -83,10 +87,12 @@ export class RealtimeClient {
     this.accessToken = options.accessToken ?? null
     this.#heartbeatCallback = options.heartbeatCallback
     this.#fetch = options.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args))
-    this.#link = createHostLink(options.host ?? 'auto', {
+    this.#hostOptions = {
       ...(options.transport ? { transport: options.transport } : {}),
       ...(options.workerUrl ? { workerUrl: options.workerUrl } : {}),
-    })
+    }
+    this.#hosts = hostCandidates(options.host ?? 'auto', this.#hostOptions)
+    this.#host = this.#hosts[0] as HostKind
     // Attach to the host now, in the background: no socket opens until a channel is subscribed
     // or connect() is called, but a tab's first subscribe then costs one message instead of a
     // SharedWorker connection and a lock (decision 41). A failure shows at the first call.
@@ -98,7 +104,7 @@ export class RealtimeClient {
 
   /** Where the engine of this client runs. */
   get host(): HostKind {
-    return this.#link.kind
+    return this.#host
   }
 
   endpointURL(): string {
@@ -219,16 +225,18 @@ export class RealtimeClient {
       }
       const reconnect = this.#options.reconnectAfterMs
       if (reconnect) config.reconnectDelaysMs = Array.from({ length: RECONNECT_SAMPLES }, (_, i) => reconnect(i + 1))
-      await this.#link.attach(config, (events) => this.#onEvents(events))
+      // every call awaits this: one made before the attach finished runs on the link that attached
+      const onEvents = (events: EngineEvent[]) => this.#onEvents(events)
+      const link = await attachHost(this.#hosts, this.#hostOptions, config, onEvents, (kind) => (this.#host = kind))
       if (this.accessToken) {
         const provider = this.accessToken
-        await this.#link.setTokenProvider(async () => {
+        await link.setTokenProvider(async () => {
           const token = await provider()
           this.accessTokenValue = token
           return token
         })
       }
-      return this.#link
+      return link
     })()
     return this.#attached
   }

@@ -1,9 +1,10 @@
-// createHostLink: which host 'auto' picks in Chromium, and the fallback down the order
-// (SharedWorker → Worker → page) when a worker cannot start.
+// Host selection: which hosts 'auto' tries in Chromium, and attachHost's fallback down the
+// order (SharedWorker → Worker → page) when a worker cannot start: it hands back the link
+// that attached.
 
 import { afterEach, describe, expect, test } from 'vitest'
 import type { HostLink } from './link.ts'
-import { createHostLink, hostCandidates } from './select.ts'
+import { attachHost, hostCandidates } from './select.ts'
 import { broadcastSpec, EventLog, subscribed, testConfig } from '../test-support/realtime.ts'
 
 const links: HostLink[] = []
@@ -11,7 +12,7 @@ afterEach(async () => {
   for (const link of links.splice(0)) await link.detach()
 })
 
-describe('createHostLink', () => {
+describe('attachHost', () => {
   test("'auto' is the SharedWorker here, and explicit kinds start where they say", () => {
     expect(hostCandidates('auto')).toEqual(['shared-worker', 'worker', 'page'])
     expect(hostCandidates('worker')).toEqual(['worker', 'page'])
@@ -19,19 +20,19 @@ describe('createHostLink', () => {
   })
 
   test('attaches to a SharedWorker with auto', { timeout: 20_000 }, async () => {
-    const link = createHostLink('auto')
+    const tried: string[] = []
+    const link = await attachHost(hostCandidates('auto'), {}, testConfig('select'), () => {}, (kind) => tried.push(kind))
     links.push(link)
-    await link.attach(testConfig('select'), () => {})
-    expect(link.kind).toBe('shared-worker')
+    expect([link.kind, tried]).toEqual(['shared-worker', ['shared-worker']])
     expect((await link.inspect()).host).toBe('shared-worker')
   })
 
   test('falls back to the page when no worker script loads', { timeout: 20_000 }, async () => {
-    const link = createHostLink('auto', { workerUrl: '/no-such-worker.js' })
-    links.push(link)
     const log = new EventLog()
-    await link.attach(testConfig('fallback'), log.push)
-    expect(link.kind).toBe('page')
+    const tried: string[] = []
+    const link = await attachHost(hostCandidates('auto'), { workerUrl: '/no-such-worker.js' }, testConfig('fallback'), log.push, (kind) => tried.push(kind))
+    links.push(link)
+    expect([link.kind, tried]).toEqual(['page', ['shared-worker', 'worker', 'page']])
     await link.subscribe('s', 'realtime:select-fallback', broadcastSpec)
     await log.waitFor(subscribed('s'), 'SUBSCRIBED in the page')
   })

@@ -1,18 +1,17 @@
-// Where the engine lives (DESIGN.md rule 11): the client's `host` option picks a HostLink.
-// 'auto' = a SharedWorker where the browser has one, else a dedicated Worker, else the page
-// (also Node, with `transport: ws`). Any choice falls back down that order when its worker
-// cannot be constructed or its first attach fails (a CSP that forbids workers, a sandboxed
-// iframe, a worker script that does not load, Android Chrome without SharedWorker), so an
-// app keeps working with the best host available; `link.kind` says which one it got.
-// The in-page host (the engine itself) is a chunk loaded only when a tab falls back to it or
-// asks for it; every kind goes through FallbackLink, which also defers the commands until an
-// attach succeeded.
+// Runs in the tab. Where the engine lives (DESIGN.md rule 11): the client's `host` option
+// picks the kinds to try, best first: 'auto' = a SharedWorker where the browser has one, else
+// a dedicated Worker, else the page (also Node, with `transport: ws`). attachHost tries them
+// in that order and resolves with the link that attached: a kind whose worker cannot be
+// constructed or whose first attach fails (a CSP that forbids workers, a sandboxed iframe, a
+// worker script that does not load, Android Chrome without SharedWorker) gives way to the
+// next, so an app keeps working with the best host available. The in-page host (the engine
+// itself) is a chunk loaded only when a tab tries it.
 
-import type { EngineEvent, PushResult, SubscriptionSpec, WebSocketLikeConstructor } from '@shared-realtime/engine'
-import type { EngineConfig, SendOptions, TokenProviderFn } from '../protocol.ts'
-import type { HostKind, HostLink, HostSnapshot } from './link.ts'
-import { WorkerLink, type WorkerLinkOptions } from './worker-link.ts'
+import type { EngineEvent, WebSocketLikeConstructor } from '@shared-realtime/engine'
 import { asRealtimeError, RealtimeError } from '../../errors.ts'
+import type { EngineConfig } from '../protocol.ts'
+import type { HostKind, HostLink } from './link.ts'
+import { WorkerLink, type WorkerLinkOptions } from './worker-link.ts'
 
 export type HostOption = 'auto' | HostKind
 
@@ -23,7 +22,10 @@ export interface HostLinkOptions extends Omit<WorkerLinkOptions, 'spawn'> {
 
 const ORDER: readonly HostKind[] = ['shared-worker', 'worker', 'page']
 
-/** The kinds to try, best first: `host` ('auto': the best) and those after it that this platform has. */
+/**
+ * The kinds to try, best first: `host` ('auto': the best) and those after it that this platform has.
+ * @throws {RealtimeError} `host-unavailable` when none fits this platform
+ */
 export function hostCandidates(host: HostOption, options: Pick<HostLinkOptions, 'transport'> = {}): HostKind[] {
   const g = globalThis as { SharedWorker?: unknown; Worker?: unknown; WebSocket?: unknown }
   const has: Record<HostKind, boolean> = {
@@ -31,7 +33,9 @@ export function hostCandidates(host: HostOption, options: Pick<HostLinkOptions, 
     worker: typeof g.Worker === 'function',
     page: options.transport !== undefined || typeof g.WebSocket === 'function',
   }
-  return ORDER.slice(host === 'auto' ? 0 : ORDER.indexOf(host)).filter((kind) => has[kind])
+  const kinds = ORDER.slice(host === 'auto' ? 0 : ORDER.indexOf(host)).filter((kind) => has[kind])
+  if (kinds.length === 0) throw new RealtimeError('host-unavailable', `no "${host}" host here: no SharedWorker, Worker or WebSocket (pass \`transport\`)`)
+  return kinds
 }
 
 async function makeLink(kind: HostKind, options: HostLinkOptions): Promise<HostLink> {
@@ -43,101 +47,32 @@ async function makeLink(kind: HostKind, options: HostLinkOptions): Promise<HostL
   return new PageLink(transport)
 }
 
-/** The HostLink for the client's `host` option. @throws {RealtimeError} `host-unavailable` when no host fits this platform */
-export function createHostLink(host: HostOption, options: HostLinkOptions = {}): HostLink {
-  const kinds = hostCandidates(host, options)
-  if (kinds.length === 0) throw new RealtimeError('host-unavailable', `no "${host}" host here: no SharedWorker, Worker or WebSocket (pass \`transport\`)`)
-  return new FallbackLink(kinds, options)
-}
-
 /**
- * A HostLink that moves to the next kind when one fails to attach the first time. With one
- * kind to try, its attach fails with that host's own error.
+ * Attaches this tab to the first of `kinds` that takes it and resolves with that link; `trying`
+ * hears each kind as it is tried. With one kind to try, a failure is that host's own error.
+ * @throws {RealtimeError} `host-unavailable` when no kind attached; a malformed config's `bad-request` at once
  */
-class FallbackLink implements HostLink {
-  readonly #kinds: HostKind[]
-  readonly #options: HostLinkOptions
-  #index = 0
-  #link: HostLink | undefined
-  #settled = false
-
-  constructor(kinds: HostKind[], options: HostLinkOptions) {
-    this.#kinds = kinds
-    this.#options = options
-  }
-
-  get kind(): HostKind {
-    return this.#link?.kind ?? (this.#kinds[this.#index] as HostKind)
-  }
-
-  async attach(config: EngineConfig, onEvents: (events: EngineEvent[]) => void): Promise<void> {
-    if (this.#settled && this.#link) return this.#link.attach(config, onEvents)
-    const errors: string[] = []
-    for (; this.#index < this.#kinds.length; this.#index++) {
-      const kind = this.#kinds[this.#index] as HostKind
-      let link: HostLink | undefined
-      try {
-        link = await makeLink(kind, this.#options)
-        await link.attach(config, onEvents)
-        this.#link = link
-        this.#settled = true
-        return
-      } catch (error) {
-        await link?.detach().catch(() => {})
-        // a malformed config fails the same everywhere: no point trying another host
-        if ((error instanceof RealtimeError && error.kind === 'bad-request') || this.#kinds.length === 1) throw asRealtimeError(error)
-        errors.push(`${kind}: ${error instanceof Error ? error.message : String(error)}`)
-      }
+export async function attachHost(
+  kinds: readonly HostKind[],
+  options: HostLinkOptions,
+  config: EngineConfig,
+  onEvents: (events: EngineEvent[]) => void,
+  trying: (kind: HostKind) => void = () => {},
+): Promise<HostLink> {
+  const errors: string[] = []
+  for (const kind of kinds) {
+    trying(kind)
+    let link: HostLink | undefined
+    try {
+      link = await makeLink(kind, options)
+      await link.attach(config, onEvents)
+      return link
+    } catch (error) {
+      await link?.detach().catch(() => {})
+      // a malformed config fails the same everywhere: no point trying another host
+      if ((error instanceof RealtimeError && error.kind === 'bad-request') || kinds.length === 1) throw asRealtimeError(error)
+      errors.push(`${kind}: ${error instanceof Error ? error.message : String(error)}`)
     }
-    this.#index = this.#kinds.length - 1
-    throw new RealtimeError('host-unavailable', `no host could attach (${errors.join('; ')})`)
   }
-
-  #l(): HostLink {
-    if (!this.#link) throw new RealtimeError('not-attached', 'the client is not attached to its host yet')
-    return this.#link
-  }
-
-  subscribe(subId: string, topic: string, spec: SubscriptionSpec): Promise<void> {
-    return Promise.resolve().then(() => this.#l().subscribe(subId, topic, spec))
-  }
-  unsubscribe(subId: string): Promise<void> {
-    return Promise.resolve().then(() => this.#l().unsubscribe(subId))
-  }
-  send(subId: string, payload: Record<string, unknown>, timeoutMs: number, options?: SendOptions): Promise<PushResult> {
-    return Promise.resolve().then(() => this.#l().send(subId, payload, timeoutMs, options))
-  }
-  track(subId: string, payload: Record<string, unknown>): Promise<void> {
-    return Promise.resolve().then(() => this.#l().track(subId, payload))
-  }
-  untrack(subId: string): Promise<void> {
-    return Promise.resolve().then(() => this.#l().untrack(subId))
-  }
-  setAuth(token: string | null): Promise<void> {
-    return Promise.resolve().then(() => this.#l().setAuth(token))
-  }
-  setTokenProvider(provider: TokenProviderFn | null): Promise<void> {
-    return Promise.resolve().then(() => this.#l().setTokenProvider(provider))
-  }
-  connect(): Promise<void> {
-    return Promise.resolve().then(() => this.#l().connect())
-  }
-  disconnect(): Promise<void> {
-    return Promise.resolve().then(() => this.#l().disconnect())
-  }
-  sendHeartbeat(): Promise<void> {
-    return Promise.resolve().then(() => this.#l().sendHeartbeat())
-  }
-  networkOnline(): Promise<void> {
-    return Promise.resolve().then(() => this.#l().networkOnline())
-  }
-  inspect(): Promise<HostSnapshot> {
-    return Promise.resolve().then(() => this.#l().inspect())
-  }
-  detach(): Promise<void> {
-    return this.#link ? this.#link.detach() : Promise.resolve()
-  }
+  throw new RealtimeError('host-unavailable', `no host could attach (${errors.join('; ')})`)
 }
-
-export { WorkerLink, type WorkerLinkOptions } from './worker-link.ts'
-export type { TabSummary, WorkerSnapshot } from '../protocol.ts'
