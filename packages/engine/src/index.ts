@@ -23,5 +23,6 @@ export type { SocketCloseEvent, SocketLike, WebSocketLikeConstructor } from './t
 export type { ConnectionError, ConnectionState } from './machines/connection.ts'
 export type { ChannelError, ChannelState, SubscribeStatus } from './machines/channel.ts'
 export type { HeartbeatStatus } from './machines/heartbeat.ts'
+export { Driver, type CancelTimer, type MachineSpec, type StartTimer, type TimerEffect, type TimerName } from './machines/driver.ts'
 export type { Storage } from './storage.ts'
 export { MemoryStorage } from './storage.ts'

@@ -12,6 +12,7 @@ describe('COMMANDS', () => {
     expect(names.filter((name) => !(name in ARGS))).toEqual([])
   })
 
+  // oxlint-disable-next-line vitest/expect-expect -- type assertions: the typecheck fails them
   test('derives each command’s arguments and answer', () => {
     expectTypeOf<Args<'attach'>>().toEqualTypeOf<[string, EngineConfig, MessagePort, string, number]>()
     expectTypeOf<Args<'subscribe'>>().toEqualTypeOf<[string, string, SubscriptionSpec]>()

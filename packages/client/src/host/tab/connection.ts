@@ -4,6 +4,7 @@
 // closing one lets go of all of it at once and never waits for the worker (which may be
 // dead: the attach runs under a deadline, deadline.ts).
 
+import type { Clock } from '@shared-realtime/engine'
 import type { EngineConfig } from '../protocol.ts'
 import type { TabApi } from '../protocol.ts'
 import type { Spawner, WorkerSpawn } from './spawn.ts'
@@ -86,6 +87,8 @@ export interface OpenOptions {
   deadlineMs: number
   /** Each message of the events port, with the connection it came on. */
   onMessage: (connection: Connection, data: unknown) => void
+  /** Where the attach's deadline runs. */
+  clock?: Clock
 }
 
 /** Takes the lock, starts (or reaches) the worker and attaches the tab. Rejects with a RealtimeError. */
@@ -99,7 +102,7 @@ export async function openConnection(options: OpenOptions): Promise<Connection> 
     const remote = wrap<TabApi>(spawn.endpoint)
     const attached = remote.attach(options.tabId, options.config, transfer(channel.port2, [channel.port2]), lock.name, TAB_PROTOCOL_VERSION)
     const failed = spawn.failed.then((error) => Promise.reject(new RealtimeError('host-unavailable', error.message)))
-    const reply = await withDeadline(Promise.race([attached, failed]), options.deadlineMs, 'attach')
+    const reply = await withDeadline(Promise.race([attached, failed]), options.deadlineMs, 'attach', options.clock)
     if (!reply.ok) throw asRealtimeError(reply.error, 'command-failed')
     const connection = new Connection(remote, reply.instance, channel.port1, spawn, lock)
     // messages wait in the port until it is started

@@ -2,19 +2,21 @@
 // worker never settles (Comlink has no timeout of its own), so every command, attach and
 // replay runs under one, and a missed deadline is how the tab learns its worker is gone.
 
+import { type Clock, realClock } from '@shared-realtime/engine'
 import { RealtimeError } from '../../errors.ts'
 
-/** `work`, or a RealtimeError('host-timeout') after `ms`. */
-export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+/** `work`, or a RealtimeError('host-timeout') after `ms` on `clock`. */
+export function withDeadline<T>(work: Promise<T>, ms: number, what: string, clock: Clock = realClock): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new RealtimeError('host-timeout', `${what}: no answer from the worker within ${ms} ms`)), ms)
+    const timeout = () => reject(new RealtimeError('host-timeout', `${what}: no answer from the worker within ${ms} ms`))
+    const timer = clock.setTimeout(timeout, ms)
     work.then(
       (value) => {
-        clearTimeout(timer)
+        clock.clearTimeout(timer)
         resolve(value)
       },
       (error: unknown) => {
-        clearTimeout(timer)
+        clock.clearTimeout(timer)
         reject(error)
       },
     )

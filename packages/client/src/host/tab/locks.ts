@@ -21,3 +21,10 @@ export async function holdLock(name: string): Promise<HeldLock> {
   })
   return { name, release }
 }
+
+/** Calls `gone()` once the lock `name` comes free: a worker holds its own for its whole life, so it died. */
+export function whenReleased(name: string, gone: () => void): void {
+  locks()
+    ?.request(name, () => gone())
+    .catch(() => {})
+}

@@ -7,7 +7,7 @@
 // may have missed. remember() records a call before it is sent and returns how to undo it,
 // for when the worker refuses it.
 
-import type { EngineEvent } from '@shared-realtime/engine'
+import type { Clock, EngineEvent } from '@shared-realtime/engine'
 import { RealtimeError } from '../../errors.ts'
 import { type Call, COMMANDS, type Command, type Remembered, type Reply, type TabApi } from '../protocol.ts'
 import { withDeadline } from './deadline.ts'
@@ -87,11 +87,11 @@ export class TabMemory {
    * a single refusal (say, a subscription the worker now finds in conflict) reaches the
    * tab as the engine's own status event and does not stop the others.
    */
-  async replay(api: TabApi, instance: string, commandMs: number): Promise<void> {
+  async replay(api: TabApi, instance: string, commandMs: number, clock?: Clock): Promise<void> {
     const replies = await Promise.all(
       this.calls().map((call) => {
         const send = api[call.name] as (...args: unknown[]) => Promise<Reply<unknown>>
-        return withDeadline(send(...call.args), deadlineOf(call.name, commandMs), 'recovery')
+        return withDeadline(send(...call.args), deadlineOf(call.name, commandMs), 'recovery', clock)
       }),
     )
     if (replies.some((reply) => reply.instance !== instance)) throw new RealtimeError('host-unavailable', 'the worker restarted during recovery')

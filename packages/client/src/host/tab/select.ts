@@ -15,7 +15,7 @@ import { WorkerLink, type WorkerLinkOptions } from './worker-link.ts'
 
 export type HostOption = 'auto' | HostKind
 
-export interface HostLinkOptions extends Omit<WorkerLinkOptions, 'spawn'> {
+export interface HostLinkOptions extends Omit<WorkerLinkOptions, 'spawn' | 'supervisor'> {
   /** The in-page host's WebSocket (Node: `ws`). Default: globalThis.WebSocket. */
   transport?: WebSocketLikeConstructor
 }

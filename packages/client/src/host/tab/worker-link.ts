@@ -12,7 +12,7 @@ import type { Args, Call, Command, EngineConfig, Remembered, Reply, Result, Send
 import type { HostLink } from './link.ts'
 import { deadlineOf, TabMemory } from './memory.ts'
 import { type Spawner, spawnDedicatedWorker, spawnSharedWorker } from './spawn.ts'
-import { Supervisor } from './supervisor.ts'
+import { Supervisor, type SupervisorOptions } from './supervisor.ts'
 import { proxy } from './tab-rpc.ts'
 
 export interface WorkerLinkOptions {
@@ -26,6 +26,8 @@ export interface WorkerLinkOptions {
   probeIntervalMs?: number
   /** How to reach a worker; default: the kind's bundled entry. */
   spawn?: Spawner
+  /** Tests: the Supervisor's clock and page transitions (SupervisorOptions). */
+  supervisor?: Pick<SupervisorOptions, 'clock' | 'pageTransitions'>
 }
 
 export class WorkerLink implements HostLink {
@@ -39,7 +41,14 @@ export class WorkerLink implements HostLink {
     const url = options.workerUrl
     const spawn = options.spawn ?? (kind === 'shared-worker' ? () => spawnSharedWorker(url) : () => spawnDedicatedWorker(url))
     this.#commandMs = options.commandTimeoutMs ?? 5000
-    this.#supervisor = new Supervisor({ spawn, memory: this.#memory, commandMs: this.#commandMs, attachMs: options.attachTimeoutMs ?? 10_000, probeMs: options.probeIntervalMs ?? 15_000 })
+    this.#supervisor = new Supervisor({
+      ...options.supervisor,
+      spawn,
+      memory: this.#memory,
+      commandMs: this.#commandMs,
+      attachMs: options.attachTimeoutMs ?? 10_000,
+      probeMs: options.probeIntervalMs ?? 15_000,
+    })
   }
 
   attach(config: EngineConfig, onEvents: (events: EngineEvent[]) => void): Promise<void> {
