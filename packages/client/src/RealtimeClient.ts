@@ -2,7 +2,7 @@
 // SharedWorker (or a dedicated Worker, or this page: `host`). What it adds, documented in
 // the README: `host`, `workerUrl`, `onStatusChange` / `statusChanges`, `inspect()`.
 
-import type { EngineEvent, WebSocketLikeConstructor } from '@shared-realtime/engine'
+import type { EngineEvent, Logger, WebSocketLikeConstructor } from '@shared-realtime/engine'
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_TIMEOUT } from './constants.ts'
 import { RealtimeError } from './errors.ts'
 import type { EngineConfig } from './host/protocol.ts'
@@ -23,6 +23,11 @@ export interface RealtimeClientOptions {
   heartbeatIntervalMs?: number
   heartbeatCallback?: (status: HeartbeatStatus, latency?: number) => void
   reconnectAfterMs?: (tries: number) => number
+  /**
+   * realtime-js's logger. Gets the tab's own lines, `kind` being the level ('debug' | 'info' | 'warn' |
+   * 'error'): host selection, a lost worker and its recovery, and the in-page engine's lines. An engine in
+   * a worker logs to that worker's console instead (a function cannot be called across the port).
+   */
   logger?: (kind: string, message: string, data?: unknown) => void
   logLevel?: 'info' | 'warn' | 'error'
   /** @deprecated realtime-js's old spelling of logLevel. */
@@ -44,6 +49,16 @@ export interface RealtimeClientOptions {
 }
 
 const RECONNECT_SAMPLES = 20
+
+/** realtime-js's `logger(kind, message, data)` as the engine's Logger: the level is the kind. */
+function levels(log: (kind: string, message: string, data?: unknown) => void): Logger {
+  return {
+    debug: (message, data) => log('debug', message, data),
+    info: (message, data) => log('info', message, data),
+    warn: (message, data) => log('warn', message, data),
+    error: (message, data) => log('error', message, data),
+  }
+}
 
 export class RealtimeClient {
   readonly endPoint: string
@@ -90,6 +105,7 @@ export class RealtimeClient {
     this.#hostOptions = {
       ...(options.transport ? { transport: options.transport } : {}),
       ...(options.workerUrl ? { workerUrl: options.workerUrl } : {}),
+      ...(options.logger ? { logger: levels(options.logger) } : {}),
     }
     this.#hosts = hostCandidates(options.host ?? 'auto', this.#hostOptions)
     this.#host = this.#hosts[0] as HostKind

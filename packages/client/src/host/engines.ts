@@ -23,8 +23,8 @@ export class EngineRegistry {
     this.#storage = storage
   }
 
-  /** The engine for this config; the first tab's timeouts and intervals win. */
-  engineFor(config: EngineConfig): Engine {
+  /** The engine for this config; the first tab's timeouts, intervals and `logger` (default: the registry's) win. */
+  engineFor(config: EngineConfig, logger = this.#logger): Engine {
     const key = configKey(config)
     let engine = this.#engines.get(key)
     if (!engine) {
@@ -38,7 +38,7 @@ export class EngineRegistry {
         heartbeatIntervalMs: config.heartbeatIntervalMs,
         disconnectOnEmptyChannelsAfterMs: config.disconnectOnEmptyChannelsAfterMs,
         ...(delays && delays.length > 0 ? { reconnectAfterMs: (tries: number) => delays[Math.min(tries, delays.length) - 1] ?? 1000 } : {}),
-        ...(this.#logger ? { logger: this.#logger } : {}),
+        ...(logger ? { logger } : {}),
         ...(this.#storage ? { storage: this.#storage } : {}),
       })
       this.#engines.set(key, engine)

@@ -5,7 +5,7 @@
 // the workers' do; an engine whose last client detached is disposed (its durable sends stay
 // stored for the next engine to join their topic).
 
-import type { Engine, EngineEvent, Session, WebSocketLikeConstructor } from '@shared-realtime/engine'
+import type { Engine, EngineEvent, Logger, Session, WebSocketLikeConstructor } from '@shared-realtime/engine'
 import { EngineRegistry } from '../engines.ts'
 import { browserStorage } from '../idb-storage.ts'
 import { asRealtimeError, RealtimeError } from '../../errors.ts'
@@ -26,11 +26,14 @@ function later<T>(work: () => T | Promise<T>): Promise<T> {
 export class PageLink implements HostLink {
   readonly kind = 'page' as const
   readonly #transport: WebSocketLikeConstructor
+  readonly #logger: Logger | undefined
   #session: Session | undefined
   #engine: Engine | undefined
 
-  constructor(transport: WebSocketLikeConstructor) {
+  /** `logger`: where the engine this link creates logs (the client's `logger` option); silent without. */
+  constructor(transport: WebSocketLikeConstructor, logger?: Logger) {
     this.#transport = transport
+    this.#logger = logger
   }
 
   #s(): Session {
@@ -40,7 +43,7 @@ export class PageLink implements HostLink {
 
   attach(config: EngineConfig, onEvents: (events: EngineEvent[]) => void): Promise<void> {
     registry ??= new EngineRegistry(this.#transport, undefined, browserStorage())
-    const engine = registry.engineFor(config)
+    const engine = registry.engineFor(config, this.#logger)
     const session = engine.attach(`page-${nextTab++}`, (batch) => {
       try {
         onEvents(batch)

@@ -2,6 +2,7 @@
 // order (SharedWorker → Worker → page) when a worker cannot start: it hands back the link
 // that attached.
 
+import { TestLogSink } from '@shared-realtime/engine'
 import { afterEach, describe, expect, test } from 'vitest'
 import type { HostLink } from './link.ts'
 import { attachHost, hostCandidates } from './select.ts'
@@ -30,9 +31,16 @@ describe('attachHost', () => {
   test('falls back to the page when no worker script loads', { timeout: 20_000 }, async () => {
     const log = new EventLog()
     const tried: string[] = []
-    const link = await attachHost(hostCandidates('auto'), { workerUrl: '/no-such-worker.js' }, testConfig('fallback'), log.push, (kind) => tried.push(kind))
+    const logger = new TestLogSink()
+    const options = { workerUrl: '/no-such-worker.js', logger }
+    const link = await attachHost(hostCandidates('auto'), options, testConfig('fallback'), log.push, (kind) => tried.push(kind))
     links.push(link)
     expect([link.kind, tried]).toEqual(['page', ['shared-worker', 'worker', 'page']])
+    // the app's logger option hears each step down
+    expect(logger.lines.map(({ level, message }) => `${level}: ${message.replace(/ \(.*\)/, '')}`)).toEqual([
+      'warn: host shared-worker could not attach; trying worker',
+      'warn: host worker could not attach; trying page',
+    ])
     await link.subscribe('s', 'realtime:select-fallback', broadcastSpec)
     await log.waitFor(subscribed('s'), 'SUBSCRIBED in the page')
   })

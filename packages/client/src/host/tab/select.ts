@@ -7,7 +7,7 @@
 // next, so an app keeps working with the best host available. The in-page host (the engine
 // itself) is a chunk loaded only when a tab tries it.
 
-import type { EngineEvent, WebSocketLikeConstructor } from '@shared-realtime/engine'
+import type { EngineEvent, Logger, WebSocketLikeConstructor } from '@shared-realtime/engine'
 import { asRealtimeError, RealtimeError } from '../../errors.ts'
 import type { EngineConfig } from '../protocol.ts'
 import type { HostKind, HostLink } from './link.ts'
@@ -18,6 +18,8 @@ export type HostOption = 'auto' | HostKind
 export interface HostLinkOptions extends Omit<WorkerLinkOptions, 'spawn' | 'supervisor'> {
   /** The in-page host's WebSocket (Node: `ws`). Default: globalThis.WebSocket. */
   transport?: WebSocketLikeConstructor
+  /** The tab's own log lines (host selection, the worker link's recoveries) and the in-page engine's. */
+  logger?: Logger
 }
 
 const ORDER: readonly HostKind[] = ['shared-worker', 'worker', 'page']
@@ -44,7 +46,7 @@ async function makeLink(kind: HostKind, options: HostLinkOptions): Promise<HostL
   if (!transport) throw new RealtimeError('host-unavailable', 'the in-page host needs a WebSocket: pass `transport` (in Node, `ws`)')
   // the in-page engine is a chunk of its own, loaded only by a tab that runs it
   const { PageLink } = await import('./page.ts')
-  return new PageLink(transport)
+  return new PageLink(transport, options.logger)
 }
 
 /**
@@ -60,7 +62,8 @@ export async function attachHost(
   trying: (kind: HostKind) => void = () => {},
 ): Promise<HostLink> {
   const errors: string[] = []
-  for (const kind of kinds) {
+  for (const [i, kind] of kinds.entries()) {
+    if (i > 0) options.logger?.warn(`host ${kinds[i - 1]} could not attach (${errors.at(-1)}); trying ${kind}`)
     trying(kind)
     let link: HostLink | undefined
     try {
@@ -71,8 +74,9 @@ export async function attachHost(
       await link?.detach().catch(() => {})
       // a malformed config fails the same everywhere: no point trying another host
       if ((error instanceof RealtimeError && error.kind === 'bad-request') || kinds.length === 1) throw asRealtimeError(error)
-      errors.push(`${kind}: ${error instanceof Error ? error.message : String(error)}`)
+      errors.push(error instanceof Error ? error.message : String(error))
     }
   }
-  throw new RealtimeError('host-unavailable', `no host could attach (${errors.join('; ')})`)
+  const why = errors.map((error, i) => `${kinds[i]}: ${error}`).join('; ')
+  throw new RealtimeError('host-unavailable', `no host could attach (${why})`)
 }

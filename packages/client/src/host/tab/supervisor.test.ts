@@ -4,7 +4,7 @@
 // backoff, a command deadline, the probe, the back/forward cache, a detach during a recovery.
 // Ports deliver between event-loop turns: `until` lets them run; no test waits on real time.
 
-import { type EngineEvent, TestClock } from '@shared-realtime/engine'
+import { type EngineEvent, TestClock, TestLogSink } from '@shared-realtime/engine'
 import { afterEach, describe, expect, test } from 'vitest'
 import { RealtimeChannel } from '../../RealtimeChannel.ts'
 import { type EngineConfig, TAB_PROTOCOL_VERSION } from '../protocol.ts'
@@ -109,8 +109,9 @@ async function supervised(probeMs = 0) {
   const memory = new TabMemory()
   const events: EngineEvent[] = []
   const page: { hide?: (persisted: boolean) => void; show?: () => void } = {}
+  const log = new TestLogSink()
   const supervisor = new Supervisor({
-    spawn: worker.spawn, memory, commandMs: 1000, attachMs: 2000, probeMs, clock,
+    spawn: worker.spawn, memory, commandMs: 1000, attachMs: 2000, probeMs, clock, logger: log,
     pageTransitions: (hide, show) => (Object.assign(page, { hide, show }), () => {}),
   })
   cleanups.push(() => supervisor.detach())
@@ -125,7 +126,7 @@ async function supervised(probeMs = 0) {
     if (state.name !== 'live') throw new Error(`not live: ${state.name}`)
     return state.connection
   }
-  return { supervisor, clock, events, page, subscribe, connection }
+  return { supervisor, clock, events, page, subscribe, connection, log }
 }
 
 describe('a worker that restarts with a new instance id', () => {
@@ -166,7 +167,7 @@ describe('a worker that restarts with a new instance id', () => {
 
 describe('recovery', () => {
   test('a reopen that fails waits out its backoff on the clock, then replays on the next', async () => {
-    const { supervisor, clock, events, subscribe } = await supervised()
+    const { supervisor, clock, events, subscribe, log } = await supervised()
     await subscribe('s1', 'realtime:room')
     worker.restart('w2')
     worker.refuse = 1
@@ -178,6 +179,12 @@ describe('recovery', () => {
     clock.advance(1)
     await until(() => supervisor.state.name === 'live', 'live after the retry')
     expect([worker.spawns, worker.names('w2'), events]).toEqual([3, ['attach', 'subscribe'], [resubscribed('s1', 'room')]])
+    // the app's logger option hears it (RealtimeClient's `logger`)
+    expect(log.lines.map(({ level, message }) => [level, message])).toEqual([
+      ['warn', 'worker w1 lost; recovering'],
+      ['warn', 'could not reopen a connection to the worker: the Worker failed to start'],
+      ['info', 'recovered on worker w2'],
+    ])
   })
 
   test('a command past its deadline rejects host-timeout and the tab moves to a new connection', async () => {

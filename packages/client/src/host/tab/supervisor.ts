@@ -8,7 +8,7 @@
 // re-registers what the tab holds and every subscription hears `resubscribed`. Events are
 // acknowledged after the tab's handler ran.
 
-import { type Clock, Driver, type EngineEvent, realClock } from '@shared-realtime/engine'
+import { type Clock, Driver, type EngineEvent, type Logger, realClock, silentLogger } from '@shared-realtime/engine'
 import { asRealtimeError, RealtimeError } from '../../errors.ts'
 import { type EngineConfig, randomId, readEvents, type Reply, type TabApi, workerLockName } from '../protocol.ts'
 import { type Connection, openConnection } from './connection.ts'
@@ -36,6 +36,8 @@ export interface SupervisorOptions {
   clock?: Clock
   /** The page's back/forward-cache transitions (page-transitions.ts); tests pass their own. */
   pageTransitions?: typeof onPageTransitions
+  /** Where a lost worker and a recovery are told. Default: nowhere. */
+  logger?: Logger
 }
 
 type Waiter = { resolve: (connection: Connection) => void; reject: (error: unknown) => void }
@@ -44,6 +46,7 @@ export class Supervisor {
   readonly #tabId = randomId()
   readonly #options: SupervisorOptions
   readonly #clock: Clock
+  readonly #log: Logger
   readonly #driver: Driver<SupervisorState<Connection>, SupervisorEvent<Connection>, SupervisorContext, SupervisorEffect<Connection>>
   /** Commands (and the attach) waiting for a live connection. */
   readonly #waiters = new Set<Waiter>()
@@ -57,12 +60,17 @@ export class Supervisor {
   constructor(options: SupervisorOptions) {
     this.#options = options
     this.#clock = options.clock ?? realClock
+    this.#log = options.logger ?? silentLogger
     this.#driver = new Driver({
       initial: initialSupervisorState as SupervisorState<Connection>,
       transition: transitionSupervisor,
       context: () => ({ now: this.#clock.now(), id: ++this.#ids, probeMs: options.probeMs }),
       perform: (effect) => this.#perform(effect),
       timers: { clock: this.#clock, fired: (timer) => ({ type: timer === 'retry' ? 'retry-due' : 'probe-due' }) },
+      changed: (next, previous) => {
+        if (previous.name === 'live' && next.name === 'recovering') this.#log.warn(`worker ${previous.connection.instance} lost; recovering`)
+        if (previous.name === 'recovering' && next.name === 'live') this.#log.info(`recovered on worker ${next.connection.instance}`)
+      },
     })
   }
 
@@ -185,7 +193,12 @@ export class Supervisor {
     }
     opening().then(
       (connection) => this.#driver.dispatch({ type: 'opened', id, connection }),
-      (error: unknown) => this.#driver.dispatch({ type: 'open-failed', id, error: asRealtimeError(error, 'host-unavailable') }),
+      (error: unknown) => {
+        const e = asRealtimeError(error, 'host-unavailable')
+        // (a first attach's failure is its caller's to report)
+        if (replay) this.#log.warn(`could not reopen a connection to the worker: ${e.message}`)
+        this.#driver.dispatch({ type: 'open-failed', id, error: e })
+      },
     )
   }
 

@@ -6,7 +6,7 @@
 // RealtimeError `host-timeout` (retryable); what it registered is replayed by the recovery all
 // the same.
 
-import type { EngineEvent, PushResult, SubscriptionSpec } from '@shared-realtime/engine'
+import type { EngineEvent, Logger, PushResult, SubscriptionSpec } from '@shared-realtime/engine'
 import { asRealtimeError, RealtimeError } from '../../errors.ts'
 import type { Args, Call, Command, EngineConfig, Remembered, Reply, Result, SendOptions, TabApi, TokenProviderFn, WorkerSnapshot } from '../protocol.ts'
 import type { HostLink } from './link.ts'
@@ -26,6 +26,8 @@ export interface WorkerLinkOptions {
   probeIntervalMs?: number
   /** How to reach a worker; default: the kind's bundled entry. */
   spawn?: Spawner
+  /** The link's own lines (a lost worker, a recovery); silent without. */
+  logger?: Logger
   /** Tests: the Supervisor's clock and page transitions (SupervisorOptions). */
   supervisor?: Pick<SupervisorOptions, 'clock' | 'pageTransitions'>
 }
@@ -43,6 +45,7 @@ export class WorkerLink implements HostLink {
     this.#commandMs = options.commandTimeoutMs ?? 5000
     this.#supervisor = new Supervisor({
       ...options.supervisor,
+      ...(options.logger ? { logger: options.logger } : {}),
       spawn,
       memory: this.#memory,
       commandMs: this.#commandMs,

@@ -16,4 +16,12 @@ interface DedicatedWorkerScope extends Endpoint {
 
 const scope = globalThis as unknown as DedicatedWorkerScope
 
-new WorkerHost({ kind: 'worker', transport: scope.WebSocket, locks: scope.navigator.locks, name: scope.name, storage: browserStorage() }).expose(scope)
+new WorkerHost({
+  kind: 'worker',
+  transport: scope.WebSocket,
+  locks: scope.navigator.locks,
+  name: scope.name,
+  storage: browserStorage(),
+  // the worker's own console (the tab's logger cannot be called from here)
+  logger: console,
+}).expose(scope)

@@ -17,7 +17,15 @@ interface SharedWorkerScope {
 
 const scope = globalThis as unknown as SharedWorkerScope
 
-const host = new WorkerHost({ kind: 'shared-worker', transport: scope.WebSocket, locks: scope.navigator.locks, name: scope.name, storage: browserStorage() })
+const host = new WorkerHost({
+  kind: 'shared-worker',
+  transport: scope.WebSocket,
+  locks: scope.navigator.locks,
+  name: scope.name,
+  storage: browserStorage(),
+  // the worker's own console (a tab's logger cannot be called from here)
+  logger: console,
+})
 
 scope.addEventListener('connect', (event) => {
   const port = event.ports[0]
