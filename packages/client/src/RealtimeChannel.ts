@@ -1,3 +1,4 @@
+// Runs in the tab.
 // RealtimeChannel: realtime-js's channel API (REALTIME-JS.md §1.3), over the shared engine.
 // A channel is a subscription of this tab to a topic; the engine joins the topic once for
 // every tab of the browser. Differences from realtime-js, on purpose:

@@ -1,3 +1,4 @@
+// Runs in the tab.
 // RealtimeClient: realtime-js's client API (REALTIME-JS.md §1.2) with the engine in a
 // SharedWorker (or a dedicated Worker, or this page: `host`). What it adds, documented in
 // the README: `host`, `workerUrl`, `onStatusChange` / `statusChanges`, `inspect()`.

@@ -1,3 +1,4 @@
+// Runs in the tab (the workers have their own entries: host/worker/*-worker-entry.ts).
 // @shared-realtime/client — a drop-in for @supabase/realtime-js whose engine runs in a
 // SharedWorker shared by every tab of the origin.
 export { RealtimeClient } from './RealtimeClient.ts'

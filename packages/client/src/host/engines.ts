@@ -1,3 +1,4 @@
+// Runs wherever an engine runs: in the worker, and in the tab for the in-page host.
 // Engines by config: tabs (sessions) whose clients were built with the same endpoint,
 // params and version share one engine, hence one socket. Used by every host: the page
 // host holds a registry per page, a worker host one per worker. Every engine of a registry

@@ -1,3 +1,4 @@
+// Runs in the tab (a chunk of its own, loaded when a tab uses the in-page host).
 // The in-page host: the engine runs in this page (no worker). Used where workers are not
 // available (Node with `transport`, old browsers) and as the fallback of `host: 'auto'`.
 // Same HostLink as the worker hosts, so the API above it cannot tell the difference.

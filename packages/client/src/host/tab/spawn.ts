@@ -1,3 +1,4 @@
+// Runs in the tab.
 // How a tab reaches a worker: the SharedWorker or the dedicated Worker, created with the
 // static form Vite bundles (`new SharedWorker(new URL('<literal>', import.meta.url),
 // { type: 'module', name: '<literal>' })`: no variables in it, or Vite leaves the URL alone).

@@ -1,3 +1,4 @@
+// Runs in the tab.
 // The tab's side of Comlink's wire protocol (comlink 4.4.2, what the worker exposes its
 // TabApi with: ../worker/worker-host.ts, behind ../worker/guard.ts), written out for the few calls a tab
 // makes instead of bundling Comlink into every page (1.4 kB min+gz of the main-thread

@@ -1,3 +1,4 @@
+// Runs in the worker.
 // The dedicated Worker's entry (host 'worker', where SharedWorker is missing): one tab, one
 // worker, one socket, the same command surface, protocol and IndexedDB storage as the
 // SharedWorker host. The worker global is typed narrowly (DOM and WebWorker typings conflict

@@ -1,3 +1,4 @@
+// Runs in the worker.
 // The SharedWorker's entry: one WorkerHost for every tab of this origin (and this protocol
 // version: the worker's name carries it). Each connecting tab's port gets its own command
 // surface. Its engines keep the client id and the durable outbox in IndexedDB. DOM and
