@@ -62,7 +62,12 @@ export class RealtimeError extends Error {
   readonly retryable: boolean
 
   /** `retryable` defaults to what the kind says (host-timeout, host-unavailable and not-attached are). */
-  constructor(kind: RealtimeErrorKind, message: string, retryable = RETRYABLE.has(kind), options?: { cause?: unknown }) {
+  constructor(
+    kind: RealtimeErrorKind,
+    message: string,
+    retryable = RETRYABLE.has(kind),
+    options?: { cause?: unknown },
+  ) {
     super(message, options)
     this.kind = kind
     this.retryable = retryable
@@ -91,5 +96,6 @@ export function asRealtimeError(error: unknown, fallback: RealtimeErrorKind = 'e
   if (typeof e === 'object' && e !== null && e.name === 'RealtimeError' && HOST_KINDS.has(e.kind)) {
     return new RealtimeError(e.kind as HostErrorKind, String(e.message), undefined, { cause: error })
   }
-  return new RealtimeError(fallback, error instanceof Error ? error.message : String(error), undefined, { cause: error })
+  const message = error instanceof Error ? error.message : String(error)
+  return new RealtimeError(fallback, message, undefined, { cause: error })
 }

@@ -3,7 +3,9 @@
 // derived types are what a tab sends and receives (checked by the typecheck).
 import type { PushResult, SendOptions, SubscriptionSpec } from '@shared-realtime/engine'
 import { describe, expect, expectTypeOf, test } from 'vitest'
-import { type Args, COMMANDS, type EngineConfig, type Remembered, type Reply, type Result, type TabApi, type WorkerSnapshot } from './protocol.ts'
+import {
+  type Args, COMMANDS, type EngineConfig, type Remembered, type Reply, type Result, type TabApi, type WorkerSnapshot,
+} from './protocol.ts'
 import { ARGS } from './worker/validate.ts'
 
 describe('COMMANDS', () => {
@@ -22,6 +24,8 @@ describe('COMMANDS', () => {
     expectTypeOf<Result<'inspect'>>().toEqualTypeOf<WorkerSnapshot>()
     expectTypeOf<Result<'ping'>>().toEqualTypeOf<null>()
     expectTypeOf<ReturnType<TabApi['send']>>().toEqualTypeOf<Promise<Reply<PushResult>>>()
-    expectTypeOf<Remembered>().toEqualTypeOf<'subscribe' | 'unsubscribe' | 'track' | 'untrack' | 'setAuth' | 'setTokenProvider' | 'connect' | 'disconnect'>()
+    type Expected = 'subscribe' | 'unsubscribe' | 'track' | 'untrack' | 'setAuth' | 'setTokenProvider' | 'connect'
+      | 'disconnect'
+    expectTypeOf<Remembered>().toEqualTypeOf<Expected>()
   })
 })

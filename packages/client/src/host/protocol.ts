@@ -37,7 +37,7 @@ export interface EngineConfig {
   timeout: number
   heartbeatIntervalMs: number
   disconnectOnEmptyChannelsAfterMs: number
-  /** realtime-js's reconnectAfterMs(tries) for tries 1..N, evaluated on the tab (functions do not cross ports); the last repeats. */
+  /** realtime-js's reconnectAfterMs(tries) for tries 1..N, evaluated on the tab; the last repeats. */
   reconnectDelaysMs?: number[]
 }
 
@@ -108,7 +108,9 @@ export type Result<K extends Command> = (typeof COMMANDS)[K] extends { result: i
 export type Call<K extends Command = Command> = { [C in K]: { name: C; args: Args<C> } }[K]
 
 /** Every command's answer. */
-export type Reply<T> = { instance: string; ok: true; value: T } | { instance: string; ok: false; error: RealtimeErrorData }
+export type Reply<T> =
+  | { instance: string; ok: true; value: T }
+  | { instance: string; ok: false; error: RealtimeErrorData }
 
 /** The commands one port may call (argument types are what a well-behaved tab sends). */
 export type TabApi = { readonly [K in Command]: (...args: Args<K>) => Promise<Reply<Result<K>>> }

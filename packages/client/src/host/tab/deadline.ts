@@ -8,8 +8,8 @@ import { RealtimeError } from '../../errors.ts'
 /** `work`, or a RealtimeError('host-timeout') after `ms` on `clock`. */
 export function withDeadline<T>(work: Promise<T>, ms: number, what: string, clock: Clock = realClock): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timeout = () => reject(new RealtimeError('host-timeout', `${what}: no answer from the worker within ${ms} ms`))
-    const timer = clock.setTimeout(timeout, ms)
+    const late = `${what}: no answer from the worker within ${ms} ms`
+    const timer = clock.setTimeout(() => reject(new RealtimeError('host-timeout', late)), ms)
     work.then(
       (value) => {
         clock.clearTimeout(timer)

@@ -94,7 +94,9 @@ export class TabMemory {
         return withDeadline(send(...call.args), deadlineOf(call.name, commandMs), 'recovery', clock)
       }),
     )
-    if (replies.some((reply) => reply.instance !== instance)) throw new RealtimeError('host-unavailable', 'the worker restarted during recovery')
+    if (replies.some((reply) => reply.instance !== instance)) {
+      throw new RealtimeError('host-unavailable', 'the worker restarted during recovery')
+    }
   }
 
   /** One synthetic `resubscribed` system event per subscription, as the engine sends after its own rejoins. */

@@ -22,7 +22,8 @@ describe('attachHost', () => {
 
   test('attaches to a SharedWorker with auto', { timeout: 20_000 }, async () => {
     const tried: string[] = []
-    const link = await attachHost(hostCandidates('auto'), {}, testConfig('select'), () => {}, (kind) => tried.push(kind))
+    const trying = (kind: string) => void tried.push(kind)
+    const link = await attachHost(hostCandidates('auto'), {}, testConfig('select'), () => {}, trying)
     links.push(link)
     expect([link.kind, tried]).toEqual(['shared-worker', ['shared-worker']])
     expect((await link.inspect()).host).toBe('shared-worker')
@@ -33,7 +34,8 @@ describe('attachHost', () => {
     const tried: string[] = []
     const logger = new TestLogSink()
     const options = { workerUrl: '/no-such-worker.js', logger }
-    const link = await attachHost(hostCandidates('auto'), options, testConfig('fallback'), log.push, (kind) => tried.push(kind))
+    const trying = (kind: string) => void tried.push(kind)
+    const link = await attachHost(hostCandidates('auto'), options, testConfig('fallback'), log.push, trying)
     links.push(link)
     expect([link.kind, tried]).toEqual(['page', ['shared-worker', 'worker', 'page']])
     // the app's logger option hears each step down

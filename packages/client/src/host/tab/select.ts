@@ -36,14 +36,17 @@ export function hostCandidates(host: HostOption, options: Pick<HostLinkOptions, 
     page: options.transport !== undefined || typeof g.WebSocket === 'function',
   }
   const kinds = ORDER.slice(host === 'auto' ? 0 : ORDER.indexOf(host)).filter((kind) => has[kind])
-  if (kinds.length === 0) throw new RealtimeError('host-unavailable', `no "${host}" host here: no SharedWorker, Worker or WebSocket (pass \`transport\`)`)
-  return kinds
+  if (kinds.length > 0) return kinds
+  const why = 'no SharedWorker, Worker or WebSocket (pass `transport`)'
+  throw new RealtimeError('host-unavailable', `no "${host}" host here: ${why}`)
 }
 
 async function makeLink(kind: HostKind, options: HostLinkOptions): Promise<HostLink> {
   if (kind !== 'page') return new WorkerLink(kind, options)
   const transport = options.transport ?? (globalThis as { WebSocket?: WebSocketLikeConstructor }).WebSocket
-  if (!transport) throw new RealtimeError('host-unavailable', 'the in-page host needs a WebSocket: pass `transport` (in Node, `ws`)')
+  if (!transport) {
+    throw new RealtimeError('host-unavailable', 'the in-page host needs a WebSocket: pass `transport` (in Node, `ws`)')
+  }
   // the in-page engine is a chunk of its own, loaded only by a tab that runs it
   const { PageLink } = await import('./page.ts')
   return new PageLink(transport, options.logger)
@@ -73,7 +76,8 @@ export async function attachHost(
     } catch (error) {
       await link?.detach().catch(() => {})
       // a malformed config fails the same everywhere: no point trying another host
-      if ((error instanceof RealtimeError && error.kind === 'bad-request') || kinds.length === 1) throw asRealtimeError(error)
+      const malformed = error instanceof RealtimeError && error.kind === 'bad-request'
+      if (malformed || kinds.length === 1) throw asRealtimeError(error)
       errors.push(error instanceof Error ? error.message : String(error))
     }
   }

@@ -13,7 +13,12 @@ type Conn = { instance: string }
 const c1: Conn = { instance: 'w1' }
 const c2: Conn = { instance: 'w2' }
 
-const ctx = (overrides: Partial<SupervisorContext> = {}): SupervisorContext => ({ now: NOW, id: 7, probeMs: 15_000, ...overrides })
+const ctx = (overrides: Partial<SupervisorContext> = {}): SupervisorContext => ({
+  now: NOW,
+  id: 7,
+  probeMs: 15_000,
+  ...overrides,
+})
 
 const states = {
   detached: { name: 'detached' },
@@ -28,11 +33,14 @@ type Name = keyof typeof states
 
 const except = (...names: Name[]): Name[] => (Object.keys(states) as Name[]).filter((name) => !names.includes(name))
 
-const step = (name: Name, event: SupervisorEvent<Conn>, context = ctx()) => transitionSupervisor<Conn>(states[name], event, context)
+const step = (name: Name, event: SupervisorEvent<Conn>, context = ctx()) =>
+  transitionSupervisor<Conn>(states[name], event, context)
 
-const startTimer = (timer: 'retry' | 'probe', ms: number): SupervisorEffect<Conn> => ({ type: 'start-timer', timer, ms })
-const cancelTimer = (timer: 'retry' | 'probe'): SupervisorEffect<Conn> => ({ type: 'cancel-timer', timer })
+type Timer = 'retry' | 'probe'
+const startTimer = (timer: Timer, ms: number): SupervisorEffect<Conn> => ({ type: 'start-timer', timer, ms })
+const cancelTimer = (timer: Timer): SupervisorEffect<Conn> => ({ type: 'cancel-timer', timer })
 const open = (id: number, replay: boolean): SupervisorEffect<Conn> => ({ type: 'open', id, replay })
+const close = (connection: Conn): SupervisorEffect<Conn> => ({ type: 'close', connection })
 /** What entering detached does (after `leave` from live). */
 const leaving = (error?: unknown): SupervisorEffect<Conn>[] => [
   cancelTimer('retry'),
@@ -55,7 +63,10 @@ describe('initial state', () => {
 
 describe('attach', () => {
   test('opens the first connection from detached and listens to the page', () => {
-    expect(step('detached', { type: 'attach' })).toEqual([{ name: 'attaching', open: 7 }, [open(7, false), { type: 'listen-page' }]])
+    expect(step('detached', { type: 'attach' })).toEqual([
+      { name: 'attaching', open: 7 },
+      [open(7, false), { type: 'listen-page' }],
+    ])
   })
 
   test.each(except('detached'))('is a no-op while %s (the Supervisor detaches first)', (name) => {
@@ -64,7 +75,7 @@ describe('attach', () => {
 })
 
 describe('opened', () => {
-  test('the first attach goes live: watch the worker, arm the probe, hand the connection to the waiting commands', () => {
+  test('the first attach goes live: watch the worker, arm the probe, hand the waiting commands the connection', () => {
     expect(step('attaching', { type: 'opened', id: 3, connection: c2 })).toEqual([
       { name: 'live', connection: c2 },
       [{ type: 'watch', connection: c2 }, startTimer('probe', 15_000), { type: 'resolve-waiters', connection: c2 }],
@@ -74,7 +85,12 @@ describe('opened', () => {
   test('a recovery goes live and delivers resubscribed before the waiting commands resume', () => {
     expect(step('recovering', { type: 'opened', id: 3, connection: c2 })).toEqual([
       { name: 'live', connection: c2 },
-      [{ type: 'watch', connection: c2 }, startTimer('probe', 15_000), { type: 'resubscribed' }, { type: 'resolve-waiters', connection: c2 }],
+      [
+        { type: 'watch', connection: c2 },
+        startTimer('probe', 15_000),
+        { type: 'resubscribed' },
+        { type: 'resolve-waiters', connection: c2 },
+      ],
     ])
   })
 
@@ -86,11 +102,11 @@ describe('opened', () => {
   })
 
   test.each(['attaching', 'recovering'] as const)('closes a connection of an older open while %s', (name) => {
-    expect(step(name, { type: 'opened', id: 2, connection: c2 })).toEqual([states[name], [{ type: 'close', connection: c2 }]])
+    expect(step(name, { type: 'opened', id: 2, connection: c2 })).toEqual([states[name], [close(c2)]])
   })
 
   test.each(except('attaching', 'recovering'))('closes the connection while %s (nobody waits for it)', (name) => {
-    expect(step(name, { type: 'opened', id: 3, connection: c2 })).toEqual([states[name], [{ type: 'close', connection: c2 }]])
+    expect(step(name, { type: 'opened', id: 3, connection: c2 })).toEqual([states[name], [close(c2)]])
   })
 })
 
@@ -135,7 +151,8 @@ describe('lost', () => {
 
 describe('retry-due', () => {
   test('opens again after the wait, keeping the attempt', () => {
-    expect(step('waiting', { type: 'retry-due' })).toEqual([{ name: 'recovering', attempt: 2, open: 7 }, [open(7, true)]])
+    const reopening = { name: 'recovering', attempt: 2, open: 7 }
+    expect(step('waiting', { type: 'retry-due' })).toEqual([reopening, [open(7, true)]])
   })
 
   test.each(except('waiting'))('is a no-op while %s', (name) => {
@@ -147,16 +164,19 @@ describe('page-hide', () => {
   test('persisted (back/forward cache), a live tab says goodbye and lets go of its worker', () => {
     expect(step('live', { type: 'page-hide', persisted: true })).toEqual([
       { name: 'hidden' },
-      [{ type: 'goodbye', connection: c1 }, { type: 'close', connection: c1 }, cancelTimer('probe'), { type: 'reject-waiters' }],
+      [{ type: 'goodbye', connection: c1 }, close(c1), cancelTimer('probe'), { type: 'reject-waiters' }],
     ])
   })
 
   test.each(['attaching', 'recovering', 'waiting'] as const)('persisted, stops connecting while %s', (name) => {
-    expect(step(name, { type: 'page-hide', persisted: true })).toEqual([{ name: 'hidden' }, [cancelTimer('retry'), { type: 'reject-waiters' }]])
+    const hidden = { name: 'hidden' }
+    const effects = [cancelTimer('retry'), { type: 'reject-waiters' }]
+    expect(step(name, { type: 'page-hide', persisted: true })).toEqual([hidden, effects])
   })
 
   test('not persisted, a live tab says goodbye and stays live (the page is going)', () => {
-    expect(step('live', { type: 'page-hide', persisted: false })).toEqual([states.live, [{ type: 'goodbye', connection: c1 }]])
+    const goodbye = { type: 'goodbye', connection: c1 }
+    expect(step('live', { type: 'page-hide', persisted: false })).toEqual([states.live, [goodbye]])
   })
 
   test.each(except('live'))('not persisted, is a no-op while %s', (name) => {
@@ -170,7 +190,8 @@ describe('page-hide', () => {
 
 describe('page-show', () => {
   test('back from the back/forward cache, opens again the way a recovery does', () => {
-    expect(step('hidden', { type: 'page-show' })).toEqual([{ name: 'recovering', attempt: 0, open: 7 }, [open(7, true)]])
+    const reopening = { name: 'recovering', attempt: 0, open: 7 }
+    expect(step('hidden', { type: 'page-show' })).toEqual([reopening, [open(7, true)]])
   })
 
   test.each(except('hidden'))('is a no-op while %s', (name) => {
@@ -193,7 +214,8 @@ describe('probe-due and probe-done', () => {
 
 describe('detach', () => {
   test('a live tab leaves its worker (detach, then close) and forgets what it held', () => {
-    expect(step('live', { type: 'detach' })).toEqual([{ name: 'detached' }, [{ type: 'leave', connection: c1 }, ...leaving()]])
+    const leave = { type: 'leave', connection: c1 }
+    expect(step('live', { type: 'detach' })).toEqual([{ name: 'detached' }, [leave, ...leaving()]])
   })
 
   test.each(except('live'))('from %s ends detached and rejects the waiting commands', (name) => {

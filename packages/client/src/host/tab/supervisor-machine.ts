@@ -68,7 +68,7 @@ export type SupervisorEvent<C> =
   | { type: 'attach' }
   | { type: 'opened'; id: number; connection: C }
   | { type: 'open-failed'; id: number; error: unknown }
-  /** A deadline passed, a reply or event carried another instance or said not-attached, or the worker's lock came free. */
+  /** A deadline passed, a reply or event came from another instance or said not-attached, or the worker died. */
   | { type: 'lost'; connection: C }
   | { type: 'retry-due' }
   | { type: 'page-hide'; persisted: boolean }
@@ -110,27 +110,37 @@ export interface SupervisorContext {
   probeMs: number
 }
 
-export const TERMINAL_SUPERVISOR_STATES = ['detached'] as const satisfies ReadonlyArray<SupervisorState<unknown>['name']>
+type StateName = SupervisorState<unknown>['name']
 
-export type TerminalSupervisorState = Extract<SupervisorState<unknown>, { name: (typeof TERMINAL_SUPERVISOR_STATES)[number] }>
+export const TERMINAL_SUPERVISOR_STATES = ['detached'] as const satisfies ReadonlyArray<StateName>
+
+type TerminalName = (typeof TERMINAL_SUPERVISOR_STATES)[number]
+
+export type TerminalSupervisorState = Extract<SupervisorState<unknown>, { name: TerminalName }>
 
 export const initialSupervisorState: TerminalSupervisorState = { name: 'detached' }
 
 /** Waits before recovery attempt n (the last value repeats). */
 export const RECOVERY_DELAYS_MS = [0, 250, 1000, 2000, 5000, 10_000] as const
 
-export const recoveryDelay = (attempt: number): number => RECOVERY_DELAYS_MS[Math.min(attempt, RECOVERY_DELAYS_MS.length - 1)] ?? 0
+export const recoveryDelay = (attempt: number): number =>
+  RECOVERY_DELAYS_MS[Math.min(attempt, RECOVERY_DELAYS_MS.length - 1)] ?? 0
 
 type Result<C> = [SupervisorState<C>, SupervisorEffect<C>[]]
 
 const ignore = <C>(state: SupervisorState<C>): Result<C> => [state, []]
+const open = <C>(id: number, replay: boolean): SupervisorEffect<C> => ({ type: 'open', id, replay })
 const probe = <C>(ms: number): SupervisorEffect<C>[] => (ms > 0 ? [{ type: 'start-timer', timer: 'probe', ms }] : [])
 
-export function transitionSupervisor<C>(state: SupervisorState<C>, event: SupervisorEvent<C>, ctx: SupervisorContext): Result<C> {
+export function transitionSupervisor<C>(
+  state: SupervisorState<C>,
+  event: SupervisorEvent<C>,
+  ctx: SupervisorContext,
+): Result<C> {
   switch (event.type) {
     case 'attach':
       if (state.name !== 'detached') return ignore(state)
-      return [{ name: 'attaching', open: ctx.id }, [{ type: 'open', id: ctx.id, replay: false }, { type: 'listen-page' }]]
+      return [{ name: 'attaching', open: ctx.id }, [open(ctx.id, false), { type: 'listen-page' }]]
     case 'opened': {
       const awaited = (state.name === 'attaching' || state.name === 'recovering') && state.open === event.id
       if (!awaited) return [state, [{ type: 'close', connection: event.connection }]]
@@ -153,16 +163,16 @@ export function transitionSupervisor<C>(state: SupervisorState<C>, event: Superv
       if (state.name !== 'live' || state.connection !== event.connection) return ignore(state)
       return [
         { name: 'recovering', attempt: 0, open: ctx.id },
-        [{ type: 'close', connection: state.connection }, { type: 'open', id: ctx.id, replay: true }, { type: 'cancel-timer', timer: 'probe' }],
+        [{ type: 'close', connection: state.connection }, open(ctx.id, true), { type: 'cancel-timer', timer: 'probe' }],
       ]
     case 'retry-due':
       if (state.name !== 'waiting') return ignore(state)
-      return [{ name: 'recovering', attempt: state.attempt, open: ctx.id }, [{ type: 'open', id: ctx.id, replay: true }]]
+      return [{ name: 'recovering', attempt: state.attempt, open: ctx.id }, [open(ctx.id, true)]]
     case 'page-hide':
       return pageHide(state, event.persisted)
     case 'page-show':
       if (state.name !== 'hidden') return ignore(state)
-      return [{ name: 'recovering', attempt: 0, open: ctx.id }, [{ type: 'open', id: ctx.id, replay: true }]]
+      return [{ name: 'recovering', attempt: 0, open: ctx.id }, [open(ctx.id, true)]]
     case 'probe-due':
       return state.name === 'live' ? [state, [{ type: 'ping' }]] : ignore(state)
     case 'probe-done':
@@ -178,7 +188,8 @@ function wait<C>(attempt: number, ctx: SupervisorContext): Result<C> {
 }
 
 function pageHide<C>(state: SupervisorState<C>, persisted: boolean): Result<C> {
-  const goodbye: SupervisorEffect<C>[] = state.name === 'live' ? [{ type: 'goodbye', connection: state.connection }] : []
+  const goodbye: SupervisorEffect<C>[] = []
+  if (state.name === 'live') goodbye.push({ type: 'goodbye', connection: state.connection })
   if (!persisted || state.name === 'detached' || state.name === 'hidden') return [state, goodbye]
   const letGo: SupervisorEffect<C>[] =
     state.name === 'live'

@@ -41,13 +41,14 @@ export interface SupervisorOptions {
 }
 
 type Waiter = { resolve: (connection: Connection) => void; reject: (error: unknown) => void }
+type State = SupervisorState<Connection>
 
 export class Supervisor {
   readonly #tabId = randomId()
   readonly #options: SupervisorOptions
   readonly #clock: Clock
   readonly #log: Logger
-  readonly #driver: Driver<SupervisorState<Connection>, SupervisorEvent<Connection>, SupervisorContext, SupervisorEffect<Connection>>
+  readonly #driver: Driver<State, SupervisorEvent<Connection>, SupervisorContext, SupervisorEffect<Connection>>
   /** Commands (and the attach) waiting for a live connection. */
   readonly #waiters = new Set<Waiter>()
   #ids = 0
@@ -67,14 +68,11 @@ export class Supervisor {
       context: () => ({ now: this.#clock.now(), id: ++this.#ids, probeMs: options.probeMs }),
       perform: (effect) => this.#perform(effect),
       timers: { clock: this.#clock, fired: (timer) => ({ type: timer === 'retry' ? 'retry-due' : 'probe-due' }) },
-      changed: (next, previous) => {
-        if (previous.name === 'live' && next.name === 'recovering') this.#log.warn(`worker ${previous.connection.instance} lost; recovering`)
-        if (previous.name === 'recovering' && next.name === 'live') this.#log.info(`recovered on worker ${next.connection.instance}`)
-      },
+      changed: (next, previous) => this.#changed(next, previous),
     })
   }
 
-  get state(): SupervisorState<Connection> {
+  get state(): State {
     return this.#driver.state
   }
 
@@ -129,14 +127,16 @@ export class Supervisor {
       case 'leave': {
         // a dead worker never answers; closing the connection releases our lock, which detaches us too
         const { connection } = effect
-        this.#leaving = withDeadline(connection.remote.detach(), commandMs, 'detach', this.#clock).then(noop, noop).then(() => connection.close())
+        const detached = withDeadline(connection.remote.detach(), commandMs, 'detach', this.#clock)
+        this.#leaving = detached.then(noop, noop).then(() => connection.close())
         return
       }
       case 'goodbye':
         return void effect.connection.remote.goodbye().catch(noop) // no await: the page is leaving
       case 'watch': {
         const { connection } = effect
-        return whenReleased(workerLockName(connection.instance), () => this.#driver.dispatch({ type: 'lost', connection }))
+        const lost = () => this.#driver.dispatch({ type: 'lost', connection })
+        return whenReleased(workerLockName(connection.instance), lost)
       }
       case 'ping':
         // a deadline or a stranger's answer dispatches `lost` inside run()
@@ -168,6 +168,15 @@ export class Supervisor {
     }
   }
 
+  /** What the app's logger hears of the link's life. */
+  #changed(next: State, previous: State): void {
+    if (previous.name === 'live' && next.name === 'recovering') {
+      this.#log.warn(`worker ${previous.connection.instance} lost; recovering`)
+    } else if (previous.name === 'recovering' && next.name === 'live') {
+      this.#log.info(`recovered on worker ${next.connection.instance}`)
+    }
+  }
+
   #settle(each: (waiter: Waiter) => void): void {
     const waiters = [...this.#waiters]
     this.#waiters.clear()
@@ -182,7 +191,9 @@ export class Supervisor {
       if (!config) throw notAttached()
       const lockName = `shared-realtime-tab:${this.#tabId}:${id}`
       const onMessage = (connection: Connection, data: unknown) => this.#onMessage(connection, data)
-      const connection = await openConnection({ spawn, tabId: this.#tabId, lockName, config, deadlineMs: attachMs, onMessage, clock: this.#clock })
+      const connection = await openConnection({
+        spawn, tabId: this.#tabId, lockName, config, deadlineMs: attachMs, onMessage, clock: this.#clock,
+      })
       try {
         if (replay) await memory.replay(connection.remote, connection.instance, commandMs, this.#clock)
       } catch (error) {

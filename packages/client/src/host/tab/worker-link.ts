@@ -8,12 +8,17 @@
 
 import type { EngineEvent, Logger, PushResult, SubscriptionSpec } from '@shared-realtime/engine'
 import { asRealtimeError, RealtimeError } from '../../errors.ts'
-import type { Args, Call, Command, EngineConfig, Remembered, Reply, Result, SendOptions, TabApi, TokenProviderFn, WorkerSnapshot } from '../protocol.ts'
+import type {
+  Args, Call, Command, EngineConfig, Remembered, Reply, Result, SendOptions, TabApi, TokenProviderFn, WorkerSnapshot,
+} from '../protocol.ts'
 import type { HostLink } from './link.ts'
 import { deadlineOf, TabMemory } from './memory.ts'
 import { type Spawner, spawnDedicatedWorker, spawnSharedWorker } from './spawn.ts'
 import { Supervisor, type SupervisorOptions } from './supervisor.ts'
 import { proxy } from './tab-rpc.ts'
+
+/** The commands with an answer of their own (not remembered). */
+type Answered = Exclude<Command, Remembered>
 
 export interface WorkerLinkOptions {
   /** A prebuilt worker script instead of the bundled entry. */
@@ -22,7 +27,8 @@ export interface WorkerLinkOptions {
   commandTimeoutMs?: number
   /** Deadline of an attach, the worker's start included. Default 10 000. */
   attachTimeoutMs?: number
-  /** How often a live link checks that its worker answers (a tab that only listens would not notice otherwise). Default 15 000; 0: never. */
+  /** How often a live link checks that its worker answers (a tab that only listens would not notice otherwise).
+   *  Default 15 000; 0: never. */
   probeIntervalMs?: number
   /** How to reach a worker; default: the kind's bundled entry. */
   spawn?: Spawner
@@ -41,7 +47,8 @@ export class WorkerLink implements HostLink {
   constructor(kind: 'shared-worker' | 'worker', options: WorkerLinkOptions = {}) {
     this.kind = kind
     const url = options.workerUrl
-    const spawn = options.spawn ?? (kind === 'shared-worker' ? () => spawnSharedWorker(url) : () => spawnDedicatedWorker(url))
+    const bundled = kind === 'shared-worker' ? () => spawnSharedWorker(url) : () => spawnDedicatedWorker(url)
+    const spawn = options.spawn ?? bundled
     this.#commandMs = options.commandTimeoutMs ?? 5000
     this.#supervisor = new Supervisor({
       ...options.supervisor,
@@ -120,7 +127,8 @@ export class WorkerLink implements HostLink {
   /** A command the link remembers: after a lost worker, the recovery has given it to the new one. */
   async #remembered(call: Call<Remembered>): Promise<void> {
     const undo = this.#memory.remember(call)
-    const reply = await this.#supervisor.run(call.name, invoke(call.name, call.args), deadlineOf(call.name, this.#commandMs))
+    const ms = deadlineOf(call.name, this.#commandMs)
+    const reply = await this.#supervisor.run(call.name, invoke(call.name, call.args), ms)
     if (reply && !reply.ok) {
       undo()
       throw asRealtimeError(reply.error, 'command-failed')
@@ -128,7 +136,7 @@ export class WorkerLink implements HostLink {
   }
 
   /** A command with an answer: after a lost worker, it runs once more on the new one. */
-  async #answered<K extends Exclude<Command, Remembered>>(name: K, args: Args<K>, ms = deadlineOf(name, this.#commandMs)): Promise<Result<K>> {
+  async #answered<K extends Answered>(name: K, args: Args<K>, ms = this.#commandMs): Promise<Result<K>> {
     const run = invoke(name, args)
     const reply = (await this.#supervisor.run(name, run, ms)) ?? (await this.#supervisor.run(name, run, ms))
     if (!reply) throw new RealtimeError('host-unavailable', `${name}: the worker was replaced twice`)

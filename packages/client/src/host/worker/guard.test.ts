@@ -26,10 +26,13 @@ describe('checkComlinkMessage', () => {
   test('passes a proxied function only where the table names a provider argument', () => {
     const { port1 } = new MessageChannel()
     const proxied = { type: 'HANDLER', name: 'proxy', value: port1 }
-    expect(checkComlinkMessage({ id: '9', type: 'APPLY', path: ['setTokenProvider'], argumentList: [proxied] })).toBeNull()
-    expect(checkComlinkMessage({ id: '10', type: 'APPLY', path: ['setAuth'], argumentList: [proxied] })).toBe('argument 0 of setAuth must be plain data')
-    expect(checkComlinkMessage({ id: '11', type: 'APPLY', path: ['setTokenProvider'], argumentList: [{ type: 'HANDLER', name: 'proxy', value: 1 }] }))
-      .toBe('argument 0 of setTokenProvider must be plain data or a proxied function')
+    const call = (name: string, arg: unknown) =>
+      checkComlinkMessage({ id: '9', type: 'APPLY', path: [name], argumentList: [arg] })
+    expect(call('setTokenProvider', proxied)).toBeNull()
+    expect(call('setAuth', proxied)).toBe('argument 0 of setAuth must be plain data')
+    const notAPort = { type: 'HANDLER', name: 'proxy', value: 1 }
+    const refused = 'argument 0 of setTokenProvider must be plain data or a proxied function'
+    expect(call('setTokenProvider', notAPort)).toBe(refused)
     port1.close()
   })
 })

@@ -9,7 +9,9 @@
 import { buildJoinPayload, type ChannelConfig, type PostgresChangesBinding } from '@shared-realtime/protocol'
 import { MAX_DURABLE_TTL_MS, type SubscriptionSpec } from '@shared-realtime/engine'
 import { RealtimeError } from '../../errors.ts'
-import { type Args, COMMANDS, type Command, type EngineConfig, type SendOptions, TAB_PROTOCOL_VERSION, type TokenProviderFn } from '../protocol.ts'
+import {
+  type Args, COMMANDS, type Command, type EngineConfig, type SendOptions, TAB_PROTOCOL_VERSION, type TokenProviderFn,
+} from '../protocol.ts'
 
 const MAX_TIMER_MS = 2_147_483_647
 
@@ -69,7 +71,8 @@ export const checkTimeout = (value: unknown): number => num('timeoutMs', value, 
 
 export function checkProtocol(value: unknown): number {
   if (value !== TAB_PROTOCOL_VERSION) {
-    throw new RealtimeError('protocol-mismatch', `the tab speaks protocol ${shown(value)}, this worker ${TAB_PROTOCOL_VERSION}`)
+    const message = `the tab speaks protocol ${shown(value)}, this worker ${TAB_PROTOCOL_VERSION}`
+    throw new RealtimeError('protocol-mismatch', message)
   }
   return value
 }
@@ -234,7 +237,7 @@ export const ARGS = {
   provider: checkProvider,
 } satisfies Record<string, (value: unknown, earlier: Readonly<Record<string, unknown>>) => unknown>
 
-/** A command's arguments, each checked by its name. @throws {RealtimeError} bad-request (protocol-mismatch for attach) */
+/** A command's arguments, each checked by its name. @throws {RealtimeError} bad-request (attach: protocol-mismatch) */
 export function checkArgs<K extends Command>(command: K, raw: readonly unknown[]): Args<K> {
   const names: readonly (keyof typeof ARGS)[] = COMMANDS[command].args
   // a tab of another build hears protocol-mismatch before its other arguments are read

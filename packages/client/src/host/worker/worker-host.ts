@@ -8,7 +8,10 @@
 // line, never a dead worker.
 
 import * as Comlink from 'comlink'
-import { OutboxFullError, silentLogger, type Engine, type EngineEvent, type Logger, type Session, type Storage, type WebSocketLikeConstructor } from '@shared-realtime/engine'
+import {
+  type Engine, type EngineEvent, type Logger, OutboxFullError, type Session, silentLogger, type Storage,
+  type WebSocketLikeConstructor,
+} from '@shared-realtime/engine'
 import { EngineRegistry } from '../engines.ts'
 import { guardEndpoint } from './guard.ts'
 import { RealtimeError, type RealtimeErrorData } from '../../errors.ts'
@@ -56,7 +59,9 @@ function errorData(error: unknown): RealtimeErrorData {
 }
 
 /** What each command does, given its checked arguments (a command without a result may return anything). */
-type Implementations = { [K in Command]: (...args: Args<K>) => Result<K> extends null ? unknown : Result<K> | Promise<Result<K>> }
+type Implementations = {
+  [K in Command]: (...args: Args<K>) => Result<K> extends null ? unknown : Result<K> | Promise<Result<K>>
+}
 
 function release(provider: Comlink.Remote<TokenProviderFn> | null): void {
   try {
