@@ -63,7 +63,7 @@ export class Supervisor {
     this.#clock = options.clock ?? realClock
     this.#log = options.logger ?? silentLogger
     this.#driver = new Driver({
-      initial: initialSupervisorState as SupervisorState<Connection>,
+      initial: initialSupervisorState as State,
       transition: transitionSupervisor,
       context: () => ({ now: this.#clock.now(), id: ++this.#ids, probeMs: options.probeMs }),
       perform: (effect) => this.#perform(effect),
