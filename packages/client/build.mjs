@@ -16,15 +16,18 @@ const outDir = resolve(process.argv[2] ?? join(here, 'dist'))
 const pkg = JSON.parse(readFileSync(join(here, 'package.json'), 'utf8'))
 const WORKERS = ['shared-worker-entry', 'dedicated-worker-entry']
 
-/** Keeps `new URL('./<worker>.ts', import.meta.url)` out of Vite's own worker bundling, then writes it back as the static `.js` form. */
+/**
+ * Keeps `new URL('../worker/<worker>.ts', import.meta.url)` (src/host/tab/spawn.ts) out of Vite's own worker
+ * bundling, then writes it back as the static `./<worker>.js` form (the worker files sit beside index.js in dist).
+ */
 const keepWorkerUrls = {
   name: 'shared-realtime:keep-worker-urls',
   enforce: /** @type {const} */ ('pre'),
   /** @param {string} code @param {string} id */
   transform(code, id) {
-    if (!id.endsWith('worker-spawn.ts')) return null
+    if (!id.endsWith('/host/tab/spawn.ts')) return null
     let out = code
-    for (const name of WORKERS) out = out.replaceAll(`new URL('./${name}.ts', import.meta.url)`, `new URL(/* @vite-ignore */ '__WORKER__${name}', import.meta.url)`)
+    for (const name of WORKERS) out = out.replaceAll(`new URL('../worker/${name}.ts', import.meta.url)`, `new URL(/* @vite-ignore */ '__WORKER__${name}', import.meta.url)`)
     return { code: out, map: null } // same lines, same columns up to the URL: the mappings still hold
   },
   /** @param {string} code */
@@ -48,7 +51,7 @@ await build({
     sourcemap: true,
     target: 'es2022',
     lib: {
-      entry: { index: join(here, 'src/index.ts'), ...Object.fromEntries(WORKERS.map((w) => [w, join(here, `src/host/${w}.ts`)])) },
+      entry: { index: join(here, 'src/index.ts'), ...Object.fromEntries(WORKERS.map((w) => [w, join(here, `src/host/worker/${w}.ts`)])) },
       formats: ['es'],
       fileName: (_format, name) => `${name}.js`,
     },
@@ -76,7 +79,7 @@ writeFileSync(tsconfig, JSON.stringify({
       '@shared-realtime/engine': [join(repo, 'packages/engine/src/index.ts')],
     },
   },
-  include: [join(here, 'src/index.ts'), join(here, 'src/host/*.d.ts'), join(repo, 'packages/engine/src/index.ts'), join(repo, 'packages/protocol/src/index.ts'), join(repo, 'packages/protocol/src/platform.d.ts')],
+  include: [join(here, 'src/index.ts'), join(here, 'src/host/tab/*.d.ts'), join(repo, 'packages/engine/src/index.ts'), join(repo, 'packages/protocol/src/index.ts'), join(repo, 'packages/protocol/src/platform.d.ts')],
 }))
 execFileSync(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', tsconfig], { stdio: 'inherit' })
 rmSync(tsconfig)

@@ -4,7 +4,7 @@ import type { RealtimeClient } from '@shared-realtime/client'
 import { errorMessage, h } from './dom.ts'
 import { Sparkline } from './sparkline.ts'
 
-// The shapes of WorkerSnapshot (client/src/host/worker-protocol.ts) and Engine.inspect()
+// The shapes of WorkerSnapshot (client/src/host/protocol.ts) and Engine.inspect()
 // (engine/src/engine.ts), read defensively: `engine` is `unknown` in the public type.
 interface ChannelSnap { topic: string; state: string; subscriptions: number; sessions?: number; outbox?: { queued: number; waiting: number; durableWaiting?: number }; presence?: { keys: number } }
 interface EngineSnap {

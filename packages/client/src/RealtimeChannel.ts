@@ -1,3 +1,4 @@
+// Runs in the tab.
 // RealtimeChannel: realtime-js's channel API (REALTIME-JS.md §1.3), over the shared engine.
 // A channel is a subscription of this tab to a topic; the engine joins the topic once for
 // every tab of the browser. Differences from realtime-js, on purpose:
@@ -17,7 +18,7 @@ import {
 } from '@shared-realtime/protocol'
 import type { REALTIME_SUBSCRIBE_STATES, RealtimeChannelState } from './constants.ts'
 import { RealtimeError } from './errors.ts'
-import type { HostLink } from './host/link.ts'
+import type { HostLink } from './host/tab/link.ts'
 import { RealtimePresence } from './RealtimePresence.ts'
 import type { RestContext } from './rest.ts'
 import { StatusStream } from './status-stream.ts'

@@ -1,12 +1,14 @@
+// Runs in the tab.
 // RealtimeClient: realtime-js's client API (REALTIME-JS.md §1.2) with the engine in a
 // SharedWorker (or a dedicated Worker, or this page: `host`). What it adds, documented in
 // the README: `host`, `workerUrl`, `onStatusChange` / `statusChanges`, `inspect()`.
 
-import type { EngineEvent, WebSocketLikeConstructor } from '@shared-realtime/engine'
+import type { EngineEvent, Logger, WebSocketLikeConstructor } from '@shared-realtime/engine'
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_TIMEOUT } from './constants.ts'
-import { RealtimeError, withRealtimeErrors } from './errors.ts'
-import type { EngineConfig, HostKind, HostLink, HostSnapshot } from './host/link.ts'
-import { createHostLink } from './host/select.ts'
+import { RealtimeError } from './errors.ts'
+import type { EngineConfig } from './host/protocol.ts'
+import type { HostKind, HostLink, HostSnapshot } from './host/tab/link.ts'
+import { attachHost, hostCandidates, type HostLinkOptions } from './host/tab/select.ts'
 import { type ChannelOwner, RealtimeChannel, type RealtimeChannelOptions } from './RealtimeChannel.ts'
 import type { RestContext } from './rest.ts'
 import { StatusStream } from './status-stream.ts'
@@ -22,6 +24,11 @@ export interface RealtimeClientOptions {
   heartbeatIntervalMs?: number
   heartbeatCallback?: (status: HeartbeatStatus, latency?: number) => void
   reconnectAfterMs?: (tries: number) => number
+  /**
+   * realtime-js's logger. Gets the tab's own lines, `kind` being the level ('debug' | 'info' | 'warn' |
+   * 'error'): host selection, a lost worker and its recovery, and the in-page engine's lines. An engine in
+   * a worker logs to that worker's console instead (a function cannot be called across the port).
+   */
   logger?: (kind: string, message: string, data?: unknown) => void
   logLevel?: 'info' | 'warn' | 'error'
   /** @deprecated realtime-js's old spelling of logLevel. */
@@ -44,6 +51,16 @@ export interface RealtimeClientOptions {
 
 const RECONNECT_SAMPLES = 20
 
+/** realtime-js's `logger(kind, message, data)` as the engine's Logger: the level is the kind. */
+function levels(log: (kind: string, message: string, data?: unknown) => void): Logger {
+  return {
+    debug: (message, data) => log('debug', message, data),
+    info: (message, data) => log('info', message, data),
+    warn: (message, data) => log('warn', message, data),
+    error: (message, data) => log('error', message, data),
+  }
+}
+
 export class RealtimeClient {
   readonly endPoint: string
   readonly params: Record<string, string>
@@ -56,7 +73,11 @@ export class RealtimeClient {
   accessTokenValue: string | null = null
   accessToken: (() => Promise<string | null>) | null
   readonly #options: RealtimeClientOptions
-  readonly #link: HostLink
+  /** The hosts to try, best first, and how to reach them. */
+  readonly #hosts: HostKind[]
+  readonly #hostOptions: HostLinkOptions
+  /** The host attached to, or the one being tried. */
+  #host: HostKind
   #attached: Promise<HostLink> | undefined
   #connection: ConnectionStatus = { type: 'connection', state: 'disconnected' }
   #heartbeatCallback: ((status: HeartbeatStatus, latency?: number) => void) | undefined
@@ -82,11 +103,13 @@ export class RealtimeClient {
     this.accessToken = options.accessToken ?? null
     this.#heartbeatCallback = options.heartbeatCallback
     this.#fetch = options.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args))
-    const link = createHostLink(options.host ?? 'auto', {
+    this.#hostOptions = {
       ...(options.transport ? { transport: options.transport } : {}),
       ...(options.workerUrl ? { workerUrl: options.workerUrl } : {}),
-    })
-    this.#link = withRealtimeErrors(link)
+      ...(options.logger ? { logger: levels(options.logger) } : {}),
+    }
+    this.#hosts = hostCandidates(options.host ?? 'auto', this.#hostOptions)
+    this.#host = this.#hosts[0] as HostKind
     // Attach to the host now, in the background: no socket opens until a channel is subscribed
     // or connect() is called, but a tab's first subscribe then costs one message instead of a
     // SharedWorker connection and a lock (decision 41). A failure shows at the first call.
@@ -98,7 +121,7 @@ export class RealtimeClient {
 
   /** Where the engine of this client runs. */
   get host(): HostKind {
-    return this.#link.kind
+    return this.#host
   }
 
   endpointURL(): string {
@@ -219,16 +242,18 @@ export class RealtimeClient {
       }
       const reconnect = this.#options.reconnectAfterMs
       if (reconnect) config.reconnectDelaysMs = Array.from({ length: RECONNECT_SAMPLES }, (_, i) => reconnect(i + 1))
-      await this.#link.attach(config, (events) => this.#onEvents(events))
+      // every call awaits this: one made before the attach finished runs on the link that attached
+      const onEvents = (events: EngineEvent[]) => this.#onEvents(events)
+      const link = await attachHost(this.#hosts, this.#hostOptions, config, onEvents, (kind) => (this.#host = kind))
       if (this.accessToken) {
         const provider = this.accessToken
-        await this.#link.setTokenProvider(async () => {
+        await link.setTokenProvider(async () => {
           const token = await provider()
           this.accessTokenValue = token
           return token
         })
       }
-      return this.#link
+      return link
     })()
     return this.#attached
   }

@@ -1,3 +1,4 @@
+// Runs in the tab.
 // RealtimePresence: the presence state of one channel as realtime-js shows it
 // (`{key: [{presence_ref, ...meta}]}`), kept from the state and diffs the engine forwards
 // (already ordered: diffs that arrived before their state were applied by the engine).

@@ -3,7 +3,7 @@
 
 import { afterEach, describe, expect, inject, test } from 'vitest'
 import { commands } from 'vitest/browser'
-import { RealtimeClient, type RealtimeChannel, type RealtimeClientOptions } from './index.ts'
+import { RealtimeClient, RealtimeError, type RealtimeChannel, type RealtimeClientOptions } from './index.ts'
 import { collector } from './test-support/collector.ts'
 
 const HOSTS = ['shared-worker', 'worker', 'page'] as const
@@ -48,6 +48,16 @@ describe.each(HOSTS)('host %s', (host) => {
     const expected = { type: 'broadcast', event: 'msg', payload: { n: 1 } }
     expect(await atB.count(1)).toEqual([expected])
     expect(await atA.count(1)).toEqual([expected])
+  })
+
+  test('a send its host refuses rejects with a RealtimeError (instanceof works in the tab)', async () => {
+    const channel = client().channel(uniqueTopic('refused'))
+    channel.subscribe()
+    const refused = channel.send({ type: 'broadcast', event: 'e', payload: {} }, { durable: true, ttlMs: 0 })
+    await expect(refused).rejects.toBeInstanceOf(RealtimeError)
+    // the worker checks the arguments itself; the in-page engine throws, with no kind to carry
+    const kind = host === 'page' ? 'error' : 'bad-request'
+    await expect(refused).rejects.toMatchObject({ name: 'RealtimeError', kind, retryable: false })
   })
 
   test('presence: sync, join and leave between two clients', async () => {

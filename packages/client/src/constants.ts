@@ -1,3 +1,4 @@
+// Runs in the tab.
 // realtime-js's enums, as `as const` objects with the same runtime values (so code written
 // against realtime-js, `REALTIME_SUBSCRIBE_STATES.SUBSCRIBED === 'SUBSCRIBED'`, works unchanged).
 export { REALTIME_POSTGRES_CHANGES_LISTEN_EVENT, REALTIME_PRESENCE_LISTEN_EVENTS } from '@shared-realtime/protocol'

@@ -1,49 +1,101 @@
-// RealtimeError: every error this client reports, with a `kind` and whether trying again
-// can help. Errors from the engine cross a port as plain data ({kind, message, retryable})
-// and are rebuilt here, so `instanceof RealtimeError` works in the tab.
+// Runs in the tab and in the worker. RealtimeError: the one error class of this client. Every
+// error it reports has a `kind` from a closed list and says whether trying again can help.
+// `instanceof` does not survive a port: the worker sends an error as data ({name, kind,
+// message}: toData) and the tab rebuilds it (asRealtimeError); the engine reports its errors
+// in events as ErrorData ({kind, message, retryable}), rebuilt by RealtimeError.from.
+
 import type { ErrorData } from '@shared-realtime/engine'
+import type { JoinErrorCode, ShutdownKind } from '@shared-realtime/protocol'
+
+/** What a host reports about a command: the worker host in its replies, or the tab's link to it. */
+export const HOST_ERROR_KINDS = [
+  /** An argument or a port message is malformed; the message names it. */
+  'bad-request',
+  /** The tab and the worker speak different protocol versions. */
+  'protocol-mismatch',
+  /** The command needs an attached tab (attach first; after a worker restart the link re-attaches). */
+  'not-attached',
+  /** A push could not be queued: the channel's outbox is full. */
+  'outbox-full',
+  /** The engine refused the command (the message says why). */
+  'command-failed',
+  /** The worker did not answer within the deadline; the link recovers on its own. */
+  'host-timeout',
+  /** No worker could be started or reached. */
+  'host-unavailable',
+] as const
+export type HostErrorKind = (typeof HOST_ERROR_KINDS)[number]
+
+/** What the engine reports in `status` and `connection` events (its ErrorData kinds). */
+export type EngineErrorKind =
+  | `join-refused:${JoinErrorCode}`
+  | 'join-timeout'
+  | 'socket-closed'
+  | 'server-error'
+  | `closed:${ShutdownKind}`
+  | 'subscription-conflict'
+  | 'connect-refused'
+  | 'heartbeat-timeout'
+  | 'transport-error'
+
+export type RealtimeErrorKind =
+  | HostErrorKind
+  | EngineErrorKind
+  /** A channel's subscribe that its host did not take (the channel's CHANNEL_ERROR, retryable). */
+  | 'host-error'
+  /** Anything else: what the in-page engine throws (it has no replies to carry a kind). */
+  | 'error'
+
+/** An error as plain data: what crosses a port (instanceof does not). */
+export interface RealtimeErrorData {
+  name: 'RealtimeError'
+  kind: RealtimeErrorKind
+  message: string
+}
+
+/** Kinds where trying again can help (the link is recovering, or a worker may start later). */
+const RETRYABLE: ReadonlySet<RealtimeErrorKind> = new Set(['host-timeout', 'host-unavailable', 'not-attached'])
 
 export class RealtimeError extends Error {
   override readonly name = 'RealtimeError'
-  readonly kind: string
+  readonly kind: RealtimeErrorKind
   readonly retryable: boolean
 
-  constructor(kind: string, message: string, retryable: boolean, options?: { cause?: unknown }) {
+  /** `retryable` defaults to what the kind says (host-timeout, host-unavailable and not-attached are). */
+  constructor(
+    kind: RealtimeErrorKind,
+    message: string,
+    retryable = RETRYABLE.has(kind),
+    options?: { cause?: unknown },
+  ) {
     super(message, options)
     this.kind = kind
     this.retryable = retryable
   }
 
+  /** An error the engine reported in an event. */
   static from(data: ErrorData): RealtimeError {
-    return new RealtimeError(data.kind, data.message, data.retryable)
+    return new RealtimeError(data.kind as EngineErrorKind, data.message, data.retryable)
+  }
+
+  toData(): RealtimeErrorData {
+    return { name: this.name, kind: this.kind, message: this.message }
   }
 }
 
-/** Any error from a host (a worker's HostError arrives as plain data) as a RealtimeError. */
-export function toRealtimeError(error: unknown): RealtimeError {
+const HOST_KINDS: ReadonlySet<unknown> = new Set(HOST_ERROR_KINDS)
+
+/**
+ * Any thrown value as a RealtimeError: itself; one rebuilt from what a worker sent (a reply's
+ * error data, or Comlink's rebuilt Error, named 'RealtimeError' with a host kind); else an
+ * error of kind `fallback` with the value's message.
+ */
+export function asRealtimeError(error: unknown, fallback: RealtimeErrorKind = 'error'): RealtimeError {
   if (error instanceof RealtimeError) return error
-  if (typeof error === 'object' && error !== null && typeof (error as { kind?: unknown }).kind === 'string') {
-    const e = error as { kind: string; message?: unknown; retryable?: unknown }
-    return new RealtimeError(e.kind, String(e.message ?? e.kind), e.retryable === true, { cause: error })
+  const e = error as { name?: unknown; kind?: unknown; message?: unknown } | null
+  if (typeof e === 'object' && e !== null && e.name === 'RealtimeError' && HOST_KINDS.has(e.kind)) {
+    return new RealtimeError(e.kind as HostErrorKind, String(e.message), undefined, { cause: error })
   }
-  if (error instanceof Error) return new RealtimeError('error', error.message, false, { cause: error })
-  return new RealtimeError('error', String(error), false, { cause: error })
-}
-
-/** The same link, with every rejection turned into a RealtimeError (instanceof works in the tab). */
-export function withRealtimeErrors<T extends object>(target: T): T {
-  return new Proxy(target, {
-    get(object, property) {
-      const value: unknown = Reflect.get(object, property)
-      if (typeof value !== 'function') return value
-      return (...args: unknown[]) => {
-        try {
-          const result: unknown = value.apply(object, args)
-          return result instanceof Promise ? result.catch((error: unknown) => Promise.reject(toRealtimeError(error))) : result
-        } catch (error) {
-          throw toRealtimeError(error)
-        }
-      }
-    },
-  })
+  const message = error instanceof Error ? error.message : String(error)
+  return new RealtimeError(fallback, message, undefined, { cause: error })
 }

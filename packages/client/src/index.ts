@@ -1,3 +1,4 @@
+// Runs in the tab (the workers have their own entries: host/worker/*-worker-entry.ts).
 // @shared-realtime/client — a drop-in for @supabase/realtime-js whose engine runs in a
 // SharedWorker shared by every tab of the origin.
 export { RealtimeClient } from './RealtimeClient.ts'
@@ -18,5 +19,5 @@ export type {
   RealtimePostgresDeletePayload, RealtimePostgresInsertPayload, RealtimePostgresUpdatePayload, RealtimePresenceJoinPayload,
   RealtimePresenceLeavePayload, RealtimePresenceState, SystemPayload as RealtimeSystemPayload,
 } from '@shared-realtime/protocol'
-export type { HostKind, HostSnapshot } from './host/link.ts'
+export type { HostKind, HostSnapshot } from './host/tab/link.ts'
 export type { WebSocketLikeConstructor } from '@shared-realtime/engine'

@@ -1,3 +1,4 @@
+// Runs in the tab (a chunk of its own, loaded on first use).
 // The REST side of a channel (REALTIME-JS.md §2.8): httpSend, and the implicit fallback of
 // send() on a channel that was never subscribed. URLs and headers as realtime-js builds them.
 

@@ -1,3 +1,4 @@
+// Runs in the tab.
 // Listeners plus an async-iterable view of the same values: `listen(cb)` returns an
 // unsubscribe function; `for await (const v of stream)` sees every value pushed after it began.
 

@@ -23,5 +23,7 @@ export type { SocketCloseEvent, SocketLike, WebSocketLikeConstructor } from './t
 export type { ConnectionError, ConnectionState } from './machines/connection.ts'
 export type { ChannelError, ChannelState, SubscribeStatus } from './machines/channel.ts'
 export type { HeartbeatStatus } from './machines/heartbeat.ts'
+export { Driver } from './machines/driver.ts'
+export type { CancelTimer, MachineSpec, StartTimer, TimerEffect, TimerName } from './machines/driver.ts'
 export type { Storage } from './storage.ts'
 export { MemoryStorage } from './storage.ts'

@@ -1,10 +1,11 @@
+// Runs wherever an engine runs: in the worker, and in the tab for the in-page host.
 // Engines by config: tabs (sessions) whose clients were built with the same endpoint,
 // params and version share one engine, hence one socket. Used by every host: the page
 // host holds a registry per page, a worker host one per worker. Every engine of a registry
 // gets the same Storage (client id, durable outbox): the host's IndexedDB.
 
 import { Engine, type Logger, type Storage, type WebSocketLikeConstructor } from '@shared-realtime/engine'
-import type { EngineConfig } from './link.ts'
+import type { EngineConfig } from './protocol.ts'
 
 export function configKey(config: EngineConfig): string {
   const params = Object.keys(config.params).toSorted().map((k) => [k, config.params[k]])
@@ -23,8 +24,8 @@ export class EngineRegistry {
     this.#storage = storage
   }
 
-  /** The engine for this config; the first tab's timeouts and intervals win. */
-  engineFor(config: EngineConfig): Engine {
+  /** The engine for this config; the first tab's timeouts, intervals and `logger` (default: the registry's) win. */
+  engineFor(config: EngineConfig, logger = this.#logger): Engine {
     const key = configKey(config)
     let engine = this.#engines.get(key)
     if (!engine) {
@@ -38,7 +39,7 @@ export class EngineRegistry {
         heartbeatIntervalMs: config.heartbeatIntervalMs,
         disconnectOnEmptyChannelsAfterMs: config.disconnectOnEmptyChannelsAfterMs,
         ...(delays && delays.length > 0 ? { reconnectAfterMs: (tries: number) => delays[Math.min(tries, delays.length) - 1] ?? 1000 } : {}),
-        ...(this.#logger ? { logger: this.#logger } : {}),
+        ...(logger ? { logger } : {}),
         ...(this.#storage ? { storage: this.#storage } : {}),
       })
       this.#engines.set(key, engine)

@@ -1,3 +1,4 @@
+// Runs wherever an engine runs: in the worker, and in the tab for the in-page host.
 // The engine's Storage in the browser (DESIGN.md "Persistence (idb-keyval)"): one IndexedDB
 // database per origin, `shared-realtime`, store `kv`, shared by every engine of the origin
 // (the SharedWorker's, dedicated workers', pages'). It holds the per-browser client id and the

@@ -6,7 +6,7 @@
 import { inject } from 'vitest'
 import { commands } from 'vitest/browser'
 import type { EngineEvent, SubscriptionSpec } from '@shared-realtime/engine'
-import type { EngineConfig } from '../link.ts'
+import type { EngineConfig } from '../protocol.ts'
 
 let configs = 0
 

@@ -1,12 +1,13 @@
+// Runs in the tab.
 // How a tab reaches a worker: the SharedWorker or the dedicated Worker, created with the
 // static form Vite bundles (`new SharedWorker(new URL('<literal>', import.meta.url),
 // { type: 'module', name: '<literal>' })`: no variables in it, or Vite leaves the URL alone).
-// The name literal must equal WORKER_NAME (worker-protocol.ts); the worker reports its
+// The name literal must equal WORKER_NAME (../protocol.ts); the worker reports its
 // name in inspect() and the tests compare them. `workerUrl` replaces the bundled entry
 // (an app serving a prebuilt worker file).
 
 import type { Endpoint } from 'comlink'
-import { WORKER_NAME } from './worker-protocol.ts'
+import { WORKER_NAME } from '../protocol.ts'
 
 export interface WorkerSpawn {
   /** Where Comlink talks: the SharedWorker's port, or the Worker itself. */
@@ -32,7 +33,7 @@ function failure(target: EventTarget, what: string): Promise<Error> {
 export function spawnSharedWorker(workerUrl?: string | URL): WorkerSpawn {
   const worker = workerUrl
     ? new SharedWorker(workerUrl, { type: 'module', name: WORKER_NAME, extendedLifetime: true })
-    : new SharedWorker(new URL('./shared-worker-entry.ts', import.meta.url), { type: 'module', name: 'shared-realtime-v3', extendedLifetime: true })
+    : new SharedWorker(new URL('../worker/shared-worker-entry.ts', import.meta.url), { type: 'module', name: 'shared-realtime-v3', extendedLifetime: true })
   return { endpoint: worker.port, failed: failure(worker, 'SharedWorker'), dispose: () => worker.port.close() }
 }
 
@@ -40,6 +41,6 @@ export function spawnSharedWorker(workerUrl?: string | URL): WorkerSpawn {
 export function spawnDedicatedWorker(workerUrl?: string | URL): WorkerSpawn {
   const worker = workerUrl
     ? new Worker(workerUrl, { type: 'module', name: WORKER_NAME })
-    : new Worker(new URL('./dedicated-worker-entry.ts', import.meta.url), { type: 'module', name: 'shared-realtime-v3' })
+    : new Worker(new URL('../worker/dedicated-worker-entry.ts', import.meta.url), { type: 'module', name: 'shared-realtime-v3' })
   return { endpoint: worker, failed: failure(worker, 'Worker'), dispose: () => worker.terminate() }
 }

@@ -1,3 +1,4 @@
+// Runs in the worker.
 // The SharedWorker's entry: one WorkerHost for every tab of this origin (and this protocol
 // version: the worker's name carries it). Each connecting tab's port gets its own command
 // surface. Its engines keep the client id and the durable outbox in IndexedDB. DOM and
@@ -5,8 +6,8 @@
 // narrowly instead of through the WebWorker lib.
 
 import type { WebSocketLikeConstructor } from '@shared-realtime/engine'
-import { browserStorage } from './idb-storage.ts'
-import { type LocksLike, WorkerHost } from './worker-api.ts'
+import { browserStorage } from '../idb-storage.ts'
+import { type LocksLike, WorkerHost } from './worker-host.ts'
 
 interface SharedWorkerScope {
   readonly name: string
@@ -17,7 +18,15 @@ interface SharedWorkerScope {
 
 const scope = globalThis as unknown as SharedWorkerScope
 
-const host = new WorkerHost({ kind: 'shared-worker', transport: scope.WebSocket, locks: scope.navigator.locks, name: scope.name, storage: browserStorage() })
+const host = new WorkerHost({
+  kind: 'shared-worker',
+  transport: scope.WebSocket,
+  locks: scope.navigator.locks,
+  name: scope.name,
+  storage: browserStorage(),
+  // the worker's own console (a tab's logger cannot be called from here)
+  logger: console,
+})
 
 scope.addEventListener('connect', (event) => {
   const port = event.ports[0]

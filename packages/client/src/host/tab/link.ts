@@ -1,26 +1,14 @@
-// HostLink: what the tab-side API (RealtimeClient, RealtimeChannel) needs from wherever the
-// engine lives. Three hosts implement it: in the page (page.ts), in a dedicated Worker and
-// in a SharedWorker (worker-link.ts over Comlink + a MessagePort). Everything that crosses
-// it is plain data (structured-clone-able), except the token provider, which a worker host
-// calls back through a Comlink proxy with a deadline.
+// Runs in the tab. HostLink: what the tab-side API (RealtimeClient, RealtimeChannel) needs
+// from wherever the engine lives. Three hosts implement it: in the page (page.ts), in a
+// dedicated Worker and in a SharedWorker (worker-link.ts, over the commands of
+// ../protocol.ts). Everything that crosses it is plain data (structured-clone-able), except
+// the token provider, which a worker host calls back through a port with a deadline. Every
+// method rejects with a RealtimeError.
 
-import type { EngineEvent, PushResult, SendOptions, SubscriptionSpec } from '@shared-realtime/engine'
-
-export type { SendOptions }
+import type { EngineEvent, PushResult, SubscriptionSpec } from '@shared-realtime/engine'
+import type { EngineConfig, SendOptions, TokenProviderFn } from '../protocol.ts'
 
 export type HostKind = 'shared-worker' | 'worker' | 'page'
-
-/** The engine options a tab sends to its host. Tabs with equal configs share one engine (one socket). */
-export interface EngineConfig {
-  endPoint: string
-  params: Record<string, string>
-  vsn: '1.0.0' | '2.0.0'
-  timeout: number
-  heartbeatIntervalMs: number
-  disconnectOnEmptyChannelsAfterMs: number
-  /** realtime-js's reconnectAfterMs(tries), evaluated for tries 1..N on the tab (functions do not cross ports); the last value repeats. */
-  reconnectDelaysMs?: number[]
-}
 
 export interface HostSnapshot {
   host: HostKind
@@ -28,8 +16,6 @@ export interface HostSnapshot {
   instance: string
   engine: unknown
 }
-
-export type TokenProviderFn = () => Promise<string | null>
 
 export interface HostLink {
   readonly kind: HostKind

@@ -4,9 +4,9 @@
 import * as Comlink from 'comlink'
 import type { EngineEvent, WebSocketLikeConstructor } from '@shared-realtime/engine'
 import { afterEach, describe, expect, test } from 'vitest'
-import { WorkerHost } from './worker-api.ts'
-import { type EventsMessage, type Reply, TAB_PROTOCOL_VERSION, type TabApi, WORKER_NAME } from './worker-protocol.ts'
-import { broadcastSpec, broadcastTo, EventLog, subscribed, testConfig } from './test-support/realtime.ts'
+import { WorkerHost } from './worker-host.ts'
+import { type EventsMessage, type Reply, TAB_PROTOCOL_VERSION, type TabApi, WORKER_NAME } from '../protocol.ts'
+import { broadcastSpec, broadcastTo, EventLog, subscribed, testConfig } from '../test-support/realtime.ts'
 
 const transport = (globalThis as unknown as { WebSocket: WebSocketLikeConstructor }).WebSocket
 const host = new WorkerHost({ kind: 'shared-worker', transport, locks: navigator.locks, name: WORKER_NAME })

@@ -1,5 +1,6 @@
+// Runs in the tab.
 // The tab's side of Comlink's wire protocol (comlink 4.4.2, what the worker exposes its
-// TabApi with: worker-api.ts, behind worker-guard.ts), written out for the few calls a tab
+// TabApi with: ../worker/worker-host.ts, behind ../worker/guard.ts), written out for the few calls a tab
 // makes instead of bundling Comlink into every page (1.4 kB min+gz of the main-thread
 // bundle): `wrap` calls commands (APPLY of a one-name path, plain RAW arguments, transfer
 // lists), `proxy` passes the token provider as a port the worker calls back (APPLY with no

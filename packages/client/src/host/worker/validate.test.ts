@@ -1,6 +1,6 @@
-// Argument checks at the worker's port (the rest are exercised by worker-api.browser.test.ts).
+// Argument checks at the worker's port (the rest are exercised by worker-host.browser.test.ts).
 import { describe, expect, test } from 'vitest'
-import { checkToken } from './worker-validate.ts'
+import { checkToken } from './validate.ts'
 
 describe('checkToken', () => {
   test('accepts a JWT, an sb_ API key, empty and null', () => {

@@ -11,11 +11,11 @@ import type { EngineEvent } from '@shared-realtime/engine'
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
 import { WebSocket } from 'ws'
-import { unhandled, useFaultServer, waitFor } from '../../../engine/src/faults/harness.ts'
-import { recordFault, runs } from '../../../engine/src/faults/record.ts'
-import type { EngineConfig } from './link.ts'
-import { WorkerHost } from './worker-api.ts'
-import { type Reply, TAB_COMMANDS, TAB_PROTOCOL_VERSION, type TabApi } from './worker-protocol.ts'
+import { unhandled, useFaultServer, waitFor } from '../../../../engine/src/faults/harness.ts'
+import { recordFault, runs } from '../../../../engine/src/faults/record.ts'
+import type { EngineConfig } from '../protocol.ts'
+import { WorkerHost } from './worker-host.ts'
+import { COMMANDS, type Reply, TAB_PROTOCOL_VERSION, type TabApi } from '../protocol.ts'
 
 // no server limits: the good tabs' traffic must not trip the events/s limit whatever the run count
 const holder = useFaultServer({ limits: false })
@@ -47,7 +47,7 @@ async function goodTab(host: WorkerHost, id: string) {
   return { api, log, events: events.port1, close: () => (commands.port2.close(), events.port1.close()) }
 }
 
-const command = fc.oneof(fc.constantFrom(...TAB_COMMANDS), fc.constantFrom('__proto__', 'constructor', 'then', 'toString', 'valueOf', 'hasOwnProperty'), fc.string({ maxLength: 12 }))
+const command = fc.oneof(fc.constantFrom(...Object.keys(COMMANDS)), fc.constantFrom('__proto__', 'constructor', 'then', 'toString', 'valueOf', 'hasOwnProperty'), fc.string({ maxLength: 12 }))
 const wireValue = fc.oneof(
   fc.jsonValue({ maxDepth: 2 }).map((v) => ({ type: 'RAW', value: v })),
   fc.record({ type: fc.constantFrom('HANDLER', 'RAW', 'PROXY', 'X'), name: fc.constantFrom('proxy', 'throw', 'x'), value: fc.jsonValue({ maxDepth: 1 }) }),
@@ -68,7 +68,7 @@ const rawMessage = fc.oneof(
     },
     { requiredKeys: ['type'] },
   ),
-  fc.tuple(fc.uuid(), fc.constantFrom(...TAB_COMMANDS), fc.array(fc.jsonValue({ maxDepth: 3 }), { maxLength: 6 })).map(([id, name, args]) => ({
+  fc.tuple(fc.uuid(), fc.constantFrom(...Object.keys(COMMANDS)), fc.array(fc.jsonValue({ maxDepth: 3 }), { maxLength: 6 })).map(([id, name, args]) => ({
     id,
     type: 'APPLY',
     path: [name],

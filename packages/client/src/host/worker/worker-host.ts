@@ -1,18 +1,25 @@
-// The worker side of the worker hosts, platform-light: it runs in a SharedWorker, a
-// dedicated Worker, or (in tests) in the page over a MessageChannel. One WorkerHost per
-// worker holds the engines (by config) and one record per attached tab: its session, its
-// events port and its liveness lock. Each connecting port gets its own command surface
-// (`api()`), exposed with Comlink behind worker-guard.ts. Every reply carries the worker's
-// instance id; every argument is checked (worker-validate.ts); a throw in one tab's
-// command, sink or port becomes an error reply or a log line, never a dead worker.
+// Runs in the worker (a SharedWorker, a dedicated Worker, or in tests the page or Node over a
+// MessageChannel): the worker side of the worker hosts. One WorkerHost per worker holds the
+// engines (by config) and one record per attached tab: its session, its events port and its
+// liveness lock. Each connecting port gets its own command surface (`api()`: the COMMANDS
+// table of ../protocol.ts, each with its implementation here), exposed with Comlink behind
+// guard.ts. Every reply carries the worker's instance id; every argument is checked
+// (validate.ts); a throw in one tab's command, sink or port becomes an error reply or a log
+// line, never a dead worker.
 
 import * as Comlink from 'comlink'
-import { silentLogger, type Engine, type EngineEvent, type Logger, type Session, type Storage, type WebSocketLikeConstructor } from '@shared-realtime/engine'
-import { EngineRegistry } from './engines.ts'
-import type { EngineConfig, TokenProviderFn } from './link.ts'
-import { guardEndpoint } from './worker-guard.ts'
-import { errorData, type EventsMessage, HostError, randomId, readAck, type Reply, TAB_PROTOCOL_VERSION, type TabApi, workerLockName, type WorkerSnapshot } from './worker-protocol.ts'
-import * as check from './worker-validate.ts'
+import {
+  type Engine, type EngineEvent, type Logger, OutboxFullError, type Session, silentLogger, type Storage,
+  type WebSocketLikeConstructor,
+} from '@shared-realtime/engine'
+import { EngineRegistry } from '../engines.ts'
+import { guardEndpoint } from './guard.ts'
+import { RealtimeError, type RealtimeErrorData } from '../../errors.ts'
+import {
+  type Args, type Command, COMMANDS, type EngineConfig, type EventsMessage, randomId, readAck, type Reply, type Result,
+  TAB_PROTOCOL_VERSION, type TabApi, type TokenProviderFn, workerLockName, type WorkerSnapshot,
+} from '../protocol.ts'
+import * as check from './validate.ts'
 
 /** The part of the Web Locks API the worker uses. */
 export interface LocksLike {
@@ -40,6 +47,20 @@ interface TabRecord {
   readonly lock: AbortController
   readonly watched: boolean
   provider: Comlink.Remote<TokenProviderFn> | null
+}
+
+/** Any error thrown by a command, as the data of its error reply. */
+function errorData(error: unknown): RealtimeErrorData {
+  if (error instanceof RealtimeError) return error.toData()
+  const message = error instanceof Error ? error.message : String(error)
+  // arguments are checked before the engine sees them: anything else it throws is its refusal (or a bug)
+  const kind = error instanceof OutboxFullError ? 'outbox-full' : 'command-failed'
+  return { name: 'RealtimeError', kind, message }
+}
+
+/** What each command does, given its checked arguments (a command without a result may return anything). */
+type Implementations = {
+  [K in Command]: (...args: Args<K>) => Result<K> extends null ? unknown : Result<K> | Promise<Result<K>>
 }
 
 function release(provider: Comlink.Remote<TokenProviderFn> | null): void {
@@ -87,46 +108,57 @@ export class WorkerHost {
     let mine: TabRecord | undefined
     const tab = (): TabRecord => {
       if (mine && this.#tabs.get(mine.tabId) === mine) return mine
-      throw new HostError('not-attached', `this tab is not attached to worker ${this.instance}: attach first`)
+      throw new RealtimeError('not-attached', `this tab is not attached to worker ${this.instance}: attach first`)
     }
-    const done = (run: () => unknown) => this.#reply(() => (run(), null))
-    const api: TabApi = {
-      attach: (tabId: unknown, config: unknown, eventsPort: unknown, lockName: unknown, protocol: unknown) =>
+    return this.#surface({
+      attach: async (tabId, config, eventsPort, lockName) => {
+        await this.#holdsLock
+        const record = this.#attach(tabId, config, eventsPort, lockName, closePort)
+        if (mine && mine !== record) this.#detach(mine, 'the port attached again')
+        mine = record
+        return { instance: this.instance, protocol: TAB_PROTOCOL_VERSION, host: this.kind }
+      },
+      subscribe: (subId, topic, spec) => tab().session.subscribe(subId, topic, spec),
+      unsubscribe: (subId) => tab().session.unsubscribe(subId),
+      send: (subId, payload, timeoutMs, options) => tab().session.send(subId, payload, timeoutMs, options),
+      track: (subId, payload) => tab().session.track(subId, payload),
+      untrack: (subId) => tab().session.untrack(subId),
+      setAuth: (token) => tab().session.setAuth(token),
+      setTokenProvider: (provider) => this.#setProvider(tab(), provider),
+      connect: () => tab().session.connect(),
+      disconnect: () => tab().session.disconnect(),
+      sendHeartbeat: () => tab().engine.sendHeartbeat(),
+      networkOnline: () => tab().engine.networkOnline(),
+      inspect: () => this.#inspect(mine),
+      detach: () => mine && this.#detach(mine, 'detach'),
+      goodbye: () => mine && this.#detach(mine, 'goodbye'),
+      ping: tab,
+    })
+  }
+
+  /**
+   * Every command of the table (../protocol.ts COMMANDS) as Comlink will call it: its arguments
+   * checked first (validate.ts), then its implementation; its value (null for a command without
+   * a result) or its error goes back as a Reply.
+   */
+  #surface(commands: Implementations): TabApi {
+    const api: Record<string, (...raw: unknown[]) => Promise<Reply<unknown>>> = {}
+    for (const name of Object.keys(COMMANDS) as Command[]) {
+      const run = commands[name] as (...args: unknown[]) => unknown
+      const answers = 'result' in COMMANDS[name]
+      api[name] = (...raw) =>
         this.#reply(async () => {
-          await this.#holdsLock
           try {
-            check.checkProtocol(protocol)
-            const record = this.#attach(check.checkTabId(tabId), check.checkConfig(config), check.checkPort(eventsPort), check.checkLockName(lockName), closePort)
-            if (mine && mine !== record) this.#detach(mine, 'the port attached again')
-            mine = record
-            return { instance: this.instance, protocol: TAB_PROTOCOL_VERSION, host: this.kind }
+            const value = await run(...check.checkArgs(name, raw))
+            return answers ? value : null
           } catch (error) {
-            if (eventsPort instanceof MessagePort) eventsPort.close() // refused: nothing will use it
+            // refused: a port it carried (attach's events port) will never be used
+            for (const arg of raw) if (typeof MessagePort !== 'undefined' && arg instanceof MessagePort) arg.close()
             throw error
           }
-        }),
-      subscribe: (subId: unknown, topic: unknown, spec: unknown) =>
-        done(() => {
-          const t = check.checkTopic(topic)
-          tab().session.subscribe(check.checkSubId(subId), t, check.checkSpec(t, spec))
-        }),
-      unsubscribe: (subId: unknown) => done(() => tab().session.unsubscribe(check.checkSubId(subId))),
-      send: (subId: unknown, payload: unknown, timeoutMs: unknown, options: unknown) =>
-        this.#reply(() => tab().session.send(check.checkSubId(subId), check.checkBroadcast(payload), check.checkTimeout(timeoutMs), check.checkSendOptions(options))),
-      track: (subId: unknown, payload: unknown) => done(() => tab().session.track(check.checkSubId(subId), check.checkPresence(payload))),
-      untrack: (subId: unknown) => done(() => tab().session.untrack(check.checkSubId(subId))),
-      setAuth: (token: unknown) => this.#reply(async () => (await tab().session.setAuth(check.checkToken(token)), null)),
-      setTokenProvider: (provider: unknown) => done(() => this.#setProvider(tab(), check.checkProvider(provider))),
-      connect: () => done(() => tab().session.connect()),
-      disconnect: () => done(() => tab().session.disconnect()),
-      sendHeartbeat: () => done(() => tab().engine.sendHeartbeat()),
-      networkOnline: () => done(() => tab().engine.networkOnline()),
-      inspect: () => this.#reply(() => this.#inspect(mine)),
-      detach: () => done(() => mine && this.#detach(mine, 'detach')),
-      goodbye: () => done(() => mine && this.#detach(mine, 'goodbye')),
-      ping: () => done(tab),
+        })
     }
-    return Object.freeze(api)
+    return Object.freeze(api) as TabApi
   }
 
   async #reply<T>(run: () => T | Promise<T>): Promise<Reply<T>> {

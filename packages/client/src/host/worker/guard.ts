@@ -1,21 +1,22 @@
-// A guard between a port and Comlink's `expose` (DESIGN.md rule 13). Comlink would let a
-// port GET, SET or CONSTRUCT anything reachable from the exposed object, and it throws
-// outside its own try/catch on a malformed message (the caller then waits forever). The
-// guard passes on only `APPLY` of a known command with plain (RAW) arguments, a proxied
-// function for setTokenProvider, and `RELEASE`; anything else with an id gets Comlink's
-// error reply at once, carrying `kind: 'bad-request'` and the worker's instance id.
+// Runs in the worker. A guard between a port and Comlink's `expose` (DESIGN.md rule 13).
+// Comlink would let a port GET, SET or CONSTRUCT anything reachable from the exposed object,
+// and it throws outside its own try/catch on a malformed message (the caller then waits
+// forever). The guard passes on only `APPLY` of a command of the COMMANDS table with plain
+// (RAW) arguments, a proxied function where the table names a `provider` argument, and
+// `RELEASE`; anything else with an id gets Comlink's error reply at once, carrying
+// `kind: 'bad-request'` and the worker's instance id.
 
 import type { Endpoint } from 'comlink'
-import { isRecord, TAB_COMMANDS } from './worker-protocol.ts'
+import { isRecord } from '@shared-realtime/protocol'
+import { type Command, COMMANDS } from '../protocol.ts'
 
-const COMMANDS: ReadonlySet<unknown> = new Set(TAB_COMMANDS)
-
-function checkWireValue(command: string, value: unknown, index: number): string | null {
+function checkWireValue(command: Command, value: unknown, index: number): string | null {
   if (!isRecord(value)) return `argument ${index} is not a Comlink wire value`
   if (value.type === 'RAW' && 'value' in value) return null
   const isPort = typeof MessagePort !== 'undefined' && value.value instanceof MessagePort
-  if (value.type === 'HANDLER' && value.name === 'proxy' && isPort && command === 'setTokenProvider') return null
-  return `argument ${index} of ${command} must be plain data${command === 'setTokenProvider' ? ' or a proxied function' : ''}`
+  const callback = (COMMANDS[command].args as readonly string[])[index] === 'provider'
+  if (value.type === 'HANDLER' && value.name === 'proxy' && isPort && callback) return null
+  return `argument ${index} of ${command} must be plain data${callback ? ' or a proxied function' : ''}`
 }
 
 /** Why a Comlink message is refused, or null when it may pass. */
@@ -29,10 +30,10 @@ export function checkComlinkMessage(data: unknown): string | null {
     return Array.isArray(path) && path.length === 0 && bare ? null : 'RELEASE takes no path and no arguments'
   }
   if (data.type !== 'APPLY') return `only command calls are accepted, got ${String(data.type)}`
-  if (!Array.isArray(path) || path.length !== 1 || !COMMANDS.has(path[0])) {
+  if (!Array.isArray(path) || path.length !== 1 || typeof path[0] !== 'string' || !Object.hasOwn(COMMANDS, path[0])) {
     return `unknown command ${JSON.stringify(Array.isArray(path) ? path.join('.') : path) ?? ''}`
   }
-  const command = path[0] as string
+  const command = path[0] as Command
   const args = data.argumentList
   if (!Array.isArray(args) || args.length > 8) return `${command}: the argument list must be an array of at most 8 values`
   for (const [i, arg] of args.entries()) {

@@ -4,11 +4,12 @@
 // A terminated worker: the command deadline, then recovery. The back/forward cache.
 
 import { afterEach, describe, expect, test, vi } from 'vitest'
-import type { EngineConfig } from './link.ts'
+import { RealtimeError } from '../../errors.ts'
+import type { EngineConfig } from '../protocol.ts'
 import { WorkerLink, type WorkerLinkOptions } from './worker-link.ts'
-import { WORKER_NAME } from './worker-protocol.ts'
-import { spawnDedicatedWorker, type WorkerSpawn } from './worker-spawn.ts'
-import { broadcastSpec, broadcastTo, EventLog, resubscribed, stats, subscribed, testConfig } from './test-support/realtime.ts'
+import { WORKER_NAME } from '../protocol.ts'
+import { spawnDedicatedWorker, type WorkerSpawn } from './spawn.ts'
+import { broadcastSpec, broadcastTo, EventLog, resubscribed, stats, subscribed, testConfig } from '../test-support/realtime.ts'
 
 const links: WorkerLink[] = []
 let baseline: Awaited<ReturnType<typeof stats>> | undefined
@@ -104,7 +105,9 @@ describe('worker', () => {
     const first = (await link.inspect()).instance
     const from = log.events.length
     spawns[0]?.dispose() // terminate(): the worker dies without a word
-    await expect(link.inspect()).rejects.toMatchObject({ name: 'RealtimeError', kind: 'host-timeout', retryable: true })
+    const timedOut = link.inspect()
+    await expect(timedOut).rejects.toBeInstanceOf(RealtimeError)
+    await expect(timedOut).rejects.toMatchObject({ name: 'RealtimeError', kind: 'host-timeout', retryable: true })
     await log.waitFor(resubscribed('s'), 'the resubscribed event', from)
     await log.waitFor(subscribed('s'), 'SUBSCRIBED on the new worker', from)
     const second = await link.inspect()

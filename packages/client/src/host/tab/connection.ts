@@ -1,47 +1,18 @@
-// One live connection of a tab to a worker: the tab's Web Lock (liveness), the worker
-// (worker-spawn.ts), the remote for commands (Comlink's protocol, tab-rpc.ts) and the raw MessagePort for events.
-// Opening one attaches the tab; closing one lets go of all of it at once and never waits
-// for the worker (which may be dead: a Comlink call to a dead worker never settles, so
-// every call here runs under a deadline).
+// Runs in the tab. One live connection of a tab to a worker: the tab's Web Lock (liveness,
+// locks.ts), the worker (spawn.ts), the remote for commands (Comlink's protocol, tab-rpc.ts)
+// and the raw MessagePort for events, acknowledged in bulk. Opening one attaches the tab;
+// closing one lets go of all of it at once and never waits for the worker (which may be
+// dead: the attach runs under a deadline, deadline.ts).
 
-import type { EngineConfig } from './link.ts'
-import type { TabApi } from './worker-protocol.ts'
-import type { Spawner, WorkerSpawn } from './worker-spawn.ts'
+import type { Clock } from '@shared-realtime/engine'
+import type { EngineConfig } from '../protocol.ts'
+import type { TabApi } from '../protocol.ts'
+import type { Spawner, WorkerSpawn } from './spawn.ts'
+import { withDeadline } from './deadline.ts'
+import { type HeldLock, holdLock } from './locks.ts'
 import { transfer, wrap } from './tab-rpc.ts'
-import { type AckMessage, asHostError, HostError, TAB_PROTOCOL_VERSION } from './worker-protocol.ts'
-
-/** `work`, or a HostError('host-timeout') after `ms`. */
-export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new HostError('host-timeout', `${what}: no answer from the worker within ${ms} ms`)), ms)
-    work.then(
-      (value) => {
-        clearTimeout(timer)
-        resolve(value)
-      },
-      (error: unknown) => {
-        clearTimeout(timer)
-        reject(error)
-      },
-    )
-  })
-}
-
-interface HeldLock {
-  /** '' when Web Locks are missing (the worker then relies on goodbyes). */
-  name: string
-  release(): void
-}
-
-/** Takes the lock `name` and holds it until release() (or until this page dies). */
-export async function holdLock(name: string): Promise<HeldLock> {
-  const locks = (globalThis.navigator as { locks?: LockManager } | undefined)?.locks
-  if (!locks) return { name: '', release: () => {} }
-  const release = await new Promise<() => void>((granted, refused) => {
-    locks.request(name, () => new Promise<void>((done) => granted(done))).catch(refused)
-  })
-  return { name, release }
-}
+import { asRealtimeError, RealtimeError } from '../../errors.ts'
+import { type AckMessage, TAB_PROTOCOL_VERSION } from '../protocol.ts'
 
 /**
  * Acks are coalesced: one message per ACK_BATCH events, or ACK_DELAY_MS after the first event not yet
@@ -116,9 +87,11 @@ export interface OpenOptions {
   deadlineMs: number
   /** Each message of the events port, with the connection it came on. */
   onMessage: (connection: Connection, data: unknown) => void
+  /** Where the attach's deadline runs. */
+  clock?: Clock
 }
 
-/** Takes the lock, starts (or reaches) the worker and attaches the tab. Rejects with a HostError. */
+/** Takes the lock, starts (or reaches) the worker and attaches the tab. Rejects with a RealtimeError. */
 export async function openConnection(options: OpenOptions): Promise<Connection> {
   const lock = await holdLock(options.lockName)
   const channel = new MessageChannel()
@@ -128,9 +101,9 @@ export async function openConnection(options: OpenOptions): Promise<Connection> 
     // every command already returns a Promise of plain data, so Remote<TabApi> is TabApi (minus its union split)
     const remote = wrap<TabApi>(spawn.endpoint)
     const attached = remote.attach(options.tabId, options.config, transfer(channel.port2, [channel.port2]), lock.name, TAB_PROTOCOL_VERSION)
-    const failed = spawn.failed.then((error) => Promise.reject(new HostError('host-unavailable', error.message)))
-    const reply = await withDeadline(Promise.race([attached, failed]), options.deadlineMs, 'attach')
-    if (!reply.ok) throw HostError.from(reply.error)
+    const failed = spawn.failed.then((error) => Promise.reject(new RealtimeError('host-unavailable', error.message)))
+    const reply = await withDeadline(Promise.race([attached, failed]), options.deadlineMs, 'attach', options.clock)
+    if (!reply.ok) throw asRealtimeError(reply.error, 'command-failed')
     const connection = new Connection(remote, reply.instance, channel.port1, spawn, lock)
     // messages wait in the port until it is started
     channel.port1.addEventListener('message', (event: MessageEvent) => options.onMessage(connection, event.data))
@@ -140,19 +113,6 @@ export async function openConnection(options: OpenOptions): Promise<Connection> 
     channel.port1.close()
     spawn?.dispose()
     lock.release()
-    throw asHostError(error, 'host-unavailable')
-  }
-}
-
-/** Calls `hide(persisted)` on pagehide and `show()` on a pageshow from the back/forward cache; returns the unlisten. */
-export function onPageTransitions(hide: (persisted: boolean) => void, show: () => void): () => void {
-  if (typeof globalThis.addEventListener !== 'function') return () => {}
-  const onHide = (event: Event) => hide((event as PageTransitionEvent).persisted === true)
-  const onShow = (event: Event) => (event as PageTransitionEvent).persisted === true && show()
-  globalThis.addEventListener('pagehide', onHide)
-  globalThis.addEventListener('pageshow', onShow)
-  return () => {
-    globalThis.removeEventListener('pagehide', onHide)
-    globalThis.removeEventListener('pageshow', onShow)
+    throw asRealtimeError(error, 'host-unavailable')
   }
 }

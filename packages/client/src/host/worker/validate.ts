@@ -1,13 +1,17 @@
-// Runtime checks of every command argument that reaches the worker (DESIGN.md rule 13).
-// A port carries whatever a tab (or a buggy build) posts: each value is checked before the
-// engine sees it, and a bad one throws a HostError('bad-request') naming the argument, which
-// the worker turns into an error reply. Checks are strict where a bad value would reach
-// other tabs (a channel's join config is shared: one tab's garbage must not break the join).
+// Runs in the worker. Runtime checks of every command argument that reaches it (DESIGN.md
+// rule 13), one per argument name of the COMMANDS table (../protocol.ts): ARGS, applied by
+// checkArgs. A port carries whatever a tab (or a buggy build) posts: each value is checked
+// before the engine sees it, and a bad one throws a RealtimeError('bad-request') naming the
+// argument, which the worker turns into an error reply. Checks are strict where a bad value
+// would reach other tabs (a channel's join config is shared: one tab's garbage must not
+// break the join).
 
 import { buildJoinPayload, type ChannelConfig, type PostgresChangesBinding } from '@shared-realtime/protocol'
 import { MAX_DURABLE_TTL_MS, type SubscriptionSpec } from '@shared-realtime/engine'
-import type { EngineConfig, SendOptions, TokenProviderFn } from './link.ts'
-import { HostError, isRecord, TAB_PROTOCOL_VERSION } from './worker-protocol.ts'
+import { RealtimeError } from '../../errors.ts'
+import {
+  type Args, COMMANDS, type Command, type EngineConfig, type SendOptions, TAB_PROTOCOL_VERSION, type TokenProviderFn,
+} from '../protocol.ts'
 
 const MAX_TIMER_MS = 2_147_483_647
 
@@ -19,8 +23,8 @@ function shown(value: unknown): string {
   return typeof value === 'object' ? 'an object' : typeof value
 }
 
-export function badRequest(arg: string, expected: string, got: unknown): HostError {
-  return new HostError('bad-request', `${arg} must be ${expected}, got ${shown(got)}`)
+export function badRequest(arg: string, expected: string, got: unknown): RealtimeError {
+  return new RealtimeError('bad-request', `${arg} must be ${expected}, got ${shown(got)}`)
 }
 
 function str(arg: string, value: unknown, max: number, min = 1): string {
@@ -46,8 +50,15 @@ function bool(arg: string, value: unknown): boolean {
   return value
 }
 
+/** Stricter than the protocol package's isRecord: a Map, a Date or a typed array is no argument object. */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
+  const proto: unknown = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
+}
+
 function record(arg: string, value: unknown): Record<string, unknown> {
-  if (!isRecord(value)) throw badRequest(arg, 'a plain object', value)
+  if (!isPlainObject(value)) throw badRequest(arg, 'a plain object', value)
   return value
 }
 
@@ -58,10 +69,12 @@ export const checkTopic = (value: unknown): string => str('topic', value, 1024)
 export const checkLockName = (value: unknown): string => str('lockName', value, 256, 0)
 export const checkTimeout = (value: unknown): number => num('timeoutMs', value, 1)
 
-export function checkProtocol(value: unknown): void {
+export function checkProtocol(value: unknown): number {
   if (value !== TAB_PROTOCOL_VERSION) {
-    throw new HostError('protocol-mismatch', `the tab speaks protocol ${shown(value)}, this worker ${TAB_PROTOCOL_VERSION}`)
+    const message = `the tab speaks protocol ${shown(value)}, this worker ${TAB_PROTOCOL_VERSION}`
+    throw new RealtimeError('protocol-mismatch', message)
   }
+  return value
 }
 
 export function checkConfig(value: unknown): EngineConfig {
@@ -135,7 +148,7 @@ export function checkSpec(topic: string, value: unknown): SubscriptionSpec {
     // the join payload builder's own checks (booleans, replay, presence key), without sending
     buildJoinPayload({ topic, config, postgresChanges: postgres })
   } catch (error) {
-    throw new HostError('bad-request', `spec: ${error instanceof Error ? error.message : String(error)}`)
+    throw new RealtimeError('bad-request', `spec: ${error instanceof Error ? error.message : String(error)}`)
   }
   return { config, postgres, presence }
 }
@@ -186,7 +199,7 @@ export function checkToken(value: unknown): string | null {
   if (value === null) return null
   const token = str('token', value, 65_536, 0)
   if (token !== '' && !TOKEN_SHAPE.test(token)) {
-    throw new HostError('bad-request', 'token must be a JWT (header.payload.signature) or an sb_ API key')
+    throw new RealtimeError('bad-request', 'token must be a JWT (header.payload.signature) or an sb_ API key')
   }
   return token
 }
@@ -201,4 +214,35 @@ export function checkProvider(value: unknown): TokenProviderFn | null {
 export function checkPort(value: unknown): MessagePort {
   if (typeof MessagePort === 'undefined' || !(value instanceof MessagePort)) throw badRequest('eventsPort', 'a transferred MessagePort', value)
   return value
+}
+
+/**
+ * The check of each argument name of the COMMANDS table; its result type is the argument's type
+ * in TabApi. `earlier` holds the command's arguments before this one, checked (spec needs the topic).
+ */
+export const ARGS = {
+  tabId: checkTabId,
+  config: checkConfig,
+  eventsPort: checkPort,
+  lockName: checkLockName,
+  protocol: checkProtocol,
+  subId: checkSubId,
+  topic: checkTopic,
+  spec: (value: unknown, earlier: Readonly<Record<string, unknown>>) => checkSpec(String(earlier.topic), value),
+  broadcast: checkBroadcast,
+  timeoutMs: checkTimeout,
+  sendOptions: checkSendOptions,
+  presence: checkPresence,
+  token: checkToken,
+  provider: checkProvider,
+} satisfies Record<string, (value: unknown, earlier: Readonly<Record<string, unknown>>) => unknown>
+
+/** A command's arguments, each checked by its name. @throws {RealtimeError} bad-request (attach: protocol-mismatch) */
+export function checkArgs<K extends Command>(command: K, raw: readonly unknown[]): Args<K> {
+  const names: readonly (keyof typeof ARGS)[] = COMMANDS[command].args
+  // a tab of another build hears protocol-mismatch before its other arguments are read
+  if (names.includes('protocol')) checkProtocol(raw[names.indexOf('protocol')])
+  const checked: Record<string, unknown> = {}
+  for (const [i, name] of names.entries()) checked[name] = ARGS[name](raw[i], checked)
+  return names.map((name) => checked[name]) as Args<K>
 }

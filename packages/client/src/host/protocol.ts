@@ -1,0 +1,171 @@
+// Runs in the tab and in the worker: the one description of the tab <-> worker protocol
+// (DESIGN.md "Many tabs, one socket", rules 8, 10, 12, 13).
+// - Commands go through Comlink: COMMANDS below lists every one with its arguments by name
+//   (worker/validate.ts checks each name) and how the tab's link runs it; the TabApi type,
+//   the worker's guard, its argument checks and its command surface are all derived from it.
+// - Each command answers with a Reply carrying the worker's instance id (random per worker
+//   start), so a tab notices a restarted worker.
+// - Events go on a raw MessagePort per tab as `{ instance, events }`, acknowledged with `{ ack: n }`.
+// - Errors cross as data ({name, kind, message}: errors.ts); the tab rebuilds a RealtimeError.
+// The version is in the worker's name: a tab of another build gets its own worker.
+
+import type { EngineEvent, PushResult, SendOptions } from '@shared-realtime/engine'
+import { isRecord } from '@shared-realtime/protocol'
+import type { RealtimeErrorData } from '../errors.ts'
+import type { ARGS } from './worker/validate.ts'
+
+export type { SendOptions }
+
+/**
+ * Bump on any incompatible change of the commands, their arguments, the replies or the port messages.
+ * 2: send() takes SendOptions (durable sends); a worker of version 1 would ignore them.
+ * 3: postgres_changes events carry the converted `payload` (realtime-js's shape), not the server's `data`.
+ */
+export const TAB_PROTOCOL_VERSION = 3
+
+/** The worker's `name`. tab/spawn.ts repeats it as a literal (Vite needs one): keep them equal. */
+export const WORKER_NAME = `shared-realtime-v${TAB_PROTOCOL_VERSION}`
+
+/** The Web Lock a worker holds for its whole life: a tab granted it knows that worker is gone. */
+export const workerLockName = (instance: string): string => `shared-realtime-worker:${instance}`
+
+/** The engine options a tab sends to its host. Tabs with equal configs share one engine (one socket). */
+export interface EngineConfig {
+  endPoint: string
+  params: Record<string, string>
+  vsn: '1.0.0' | '2.0.0'
+  timeout: number
+  heartbeatIntervalMs: number
+  disconnectOnEmptyChannelsAfterMs: number
+  /** realtime-js's reconnectAfterMs(tries) for tries 1..N, evaluated on the tab; the last repeats. */
+  reconnectDelaysMs?: number[]
+}
+
+/** The tab's token provider; it crosses as a callback the worker calls (with the engine's deadline). */
+export type TokenProviderFn = () => Promise<string | null>
+
+/** A type carried by the COMMANDS table, no value: the type of a command's answer. */
+const returns = <T>(): T => undefined as T
+
+/**
+ * Every command a tab may send (the guard refuses any other):
+ * - `args`: the arguments by name, in order; worker/validate.ts checks each name, and its check's
+ *   result type is the argument's type in TabApi.
+ * - `remembered`: the tab's link remembers it (tab/memory.ts) and gives it to a new worker again, so
+ *   when the worker is lost mid-command the recovery does it; a command not remembered runs once more
+ *   on the new worker instead.
+ * - `asksProvider`: it may wait for the engine to ask a token provider (its deadline is longer).
+ * - `result`: the type of the reply's value; null when absent.
+ * Adding a command: one line here, its implementation in worker/worker-host.ts, and its method in the
+ * tab's links (tab/link.ts, tab/worker-link.ts, tab/page.ts) if the API above uses it.
+ */
+export const COMMANDS = {
+  attach: { args: ['tabId', 'config', 'eventsPort', 'lockName', 'protocol'], result: returns<AttachInfo>() },
+  subscribe: { args: ['subId', 'topic', 'spec'], remembered: true },
+  unsubscribe: { args: ['subId'], remembered: true },
+  send: { args: ['subId', 'broadcast', 'timeoutMs', 'sendOptions'], result: returns<PushResult>() },
+  track: { args: ['subId', 'presence'], remembered: true },
+  untrack: { args: ['subId'], remembered: true },
+  setAuth: { args: ['token'], remembered: true, asksProvider: true },
+  setTokenProvider: { args: ['provider'], remembered: true },
+  connect: { args: [], remembered: true },
+  disconnect: { args: [], remembered: true },
+  sendHeartbeat: { args: [] },
+  /** The tab saw the network come back: reconnect now if waiting out a backoff (workers may not get `online`). */
+  networkOnline: { args: [] },
+  inspect: { args: [], result: returns<WorkerSnapshot>() },
+  detach: { args: [] },
+  /** detach, sent on pagehide without waiting for the answer. */
+  goodbye: { args: [] },
+  /** Liveness probe of a tab that sends nothing else: not-attached when the worker does not know it. */
+  ping: { args: [] },
+} as const satisfies Record<string, CommandSpec>
+
+export type ArgName = keyof typeof ARGS
+
+interface CommandSpec {
+  readonly args: readonly ArgName[]
+  readonly remembered?: true
+  readonly asksProvider?: true
+  readonly result?: unknown
+}
+
+export type Command = keyof typeof COMMANDS
+/** The commands a tab's link remembers (and replays on a new worker). */
+export type Remembered = { [K in Command]: (typeof COMMANDS)[K] extends { remembered: true } ? K : never }[Command]
+
+type Checked<N> = ReturnType<(typeof ARGS)[N & ArgName]>
+type Each<A extends readonly unknown[]> = { -readonly [I in keyof A]: Checked<A[I]> }
+/** The arguments' types; the last one may be left out when its check takes undefined (send's options). */
+type ArgTypes<A extends readonly ArgName[]> = A extends readonly [...infer Init, infer Last]
+  ? undefined extends Checked<Last> ? [...Each<Init>, Checked<Last>?] : [...Each<Init>, Checked<Last>]
+  : []
+/** A command's arguments, as the worker's checks return them. */
+export type Args<K extends Command> = ArgTypes<(typeof COMMANDS)[K]['args']>
+/** The value of a command's answer. */
+export type Result<K extends Command> = (typeof COMMANDS)[K] extends { result: infer R } ? R : null
+/** One command with its arguments, as a tab remembers it. */
+export type Call<K extends Command = Command> = { [C in K]: { name: C; args: Args<C> } }[K]
+
+/** Every command's answer. */
+export type Reply<T> =
+  | { instance: string; ok: true; value: T }
+  | { instance: string; ok: false; error: RealtimeErrorData }
+
+/** The commands one port may call (argument types are what a well-behaved tab sends). */
+export type TabApi = { readonly [K in Command]: (...args: Args<K>) => Promise<Reply<Result<K>>> }
+
+/** What attach answers. */
+export interface AttachInfo {
+  instance: string
+  protocol: number
+  host: 'shared-worker' | 'worker'
+}
+
+export interface TabSummary {
+  id: string
+  subscriptions: number
+  /** Whether the worker watches the tab's lock (false: only a goodbye or detach ends it). */
+  watched: boolean
+}
+
+/** What inspect answers (a HostSnapshot of a worker host, with the worker's own details). */
+export interface WorkerSnapshot {
+  host: 'shared-worker' | 'worker'
+  /** The worker instance id (changes when a worker restarts). */
+  instance: string
+  engine: unknown
+  name: string
+  protocol: number
+  /** Every tab attached to this worker, whichever engine it uses. */
+  tabs: TabSummary[]
+}
+
+/** worker → tab, on the events port: one batch of the tab's session, in order. */
+export interface EventsMessage {
+  instance: string
+  events: EngineEvent[]
+}
+
+/** tab → worker, on the events port: the tab's handler ran for `ack` more events. */
+export interface AckMessage {
+  ack: number
+}
+
+/** The ack count of a port message, or undefined when it is not a well-formed ack. */
+export function readAck(data: unknown): number | undefined {
+  if (!isRecord(data)) return undefined
+  const n = data.ack
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? n : undefined
+}
+
+/** An events message from the worker, or undefined when malformed. */
+export function readEvents(data: unknown): EventsMessage | undefined {
+  if (!isRecord(data) || typeof data.instance !== 'string' || !Array.isArray(data.events)) return undefined
+  return { instance: data.instance, events: data.events as EngineEvent[] }
+}
+
+/** A worker's instance id, a tab's id. */
+export function randomId(): string {
+  return globalThis.crypto.randomUUID()
+}

@@ -1,0 +1,86 @@
+// Runs in the tab. Where the engine lives (DESIGN.md rule 11): the client's `host` option
+// picks the kinds to try, best first: 'auto' = a SharedWorker where the browser has one, else
+// a dedicated Worker, else the page (also Node, with `transport: ws`). attachHost tries them
+// in that order and resolves with the link that attached: a kind whose worker cannot be
+// constructed or whose first attach fails (a CSP that forbids workers, a sandboxed iframe, a
+// worker script that does not load, Android Chrome without SharedWorker) gives way to the
+// next, so an app keeps working with the best host available. The in-page host (the engine
+// itself) is a chunk loaded only when a tab tries it.
+
+import type { EngineEvent, Logger, WebSocketLikeConstructor } from '@shared-realtime/engine'
+import { asRealtimeError, RealtimeError } from '../../errors.ts'
+import type { EngineConfig } from '../protocol.ts'
+import type { HostKind, HostLink } from './link.ts'
+import { WorkerLink, type WorkerLinkOptions } from './worker-link.ts'
+
+export type HostOption = 'auto' | HostKind
+
+export interface HostLinkOptions extends Omit<WorkerLinkOptions, 'spawn' | 'supervisor'> {
+  /** The in-page host's WebSocket (Node: `ws`). Default: globalThis.WebSocket. */
+  transport?: WebSocketLikeConstructor
+  /** The tab's own log lines (host selection, the worker link's recoveries) and the in-page engine's. */
+  logger?: Logger
+}
+
+const ORDER: readonly HostKind[] = ['shared-worker', 'worker', 'page']
+
+/**
+ * The kinds to try, best first: `host` ('auto': the best) and those after it that this platform has.
+ * @throws {RealtimeError} `host-unavailable` when none fits this platform
+ */
+export function hostCandidates(host: HostOption, options: Pick<HostLinkOptions, 'transport'> = {}): HostKind[] {
+  const g = globalThis as { SharedWorker?: unknown; Worker?: unknown; WebSocket?: unknown }
+  const has: Record<HostKind, boolean> = {
+    'shared-worker': typeof g.SharedWorker === 'function',
+    worker: typeof g.Worker === 'function',
+    page: options.transport !== undefined || typeof g.WebSocket === 'function',
+  }
+  const kinds = ORDER.slice(host === 'auto' ? 0 : ORDER.indexOf(host)).filter((kind) => has[kind])
+  if (kinds.length > 0) return kinds
+  const why = 'no SharedWorker, Worker or WebSocket (pass `transport`)'
+  throw new RealtimeError('host-unavailable', `no "${host}" host here: ${why}`)
+}
+
+async function makeLink(kind: HostKind, options: HostLinkOptions): Promise<HostLink> {
+  if (kind !== 'page') return new WorkerLink(kind, options)
+  const transport = options.transport ?? (globalThis as { WebSocket?: WebSocketLikeConstructor }).WebSocket
+  if (!transport) {
+    throw new RealtimeError('host-unavailable', 'the in-page host needs a WebSocket: pass `transport` (in Node, `ws`)')
+  }
+  // the in-page engine is a chunk of its own, loaded only by a tab that runs it
+  const { PageLink } = await import('./page.ts')
+  return new PageLink(transport, options.logger)
+}
+
+/**
+ * Attaches this tab to the first of `kinds` that takes it and resolves with that link; `trying`
+ * hears each kind as it is tried. With one kind to try, a failure is that host's own error.
+ * @throws {RealtimeError} `host-unavailable` when no kind attached; a malformed config's `bad-request` at once
+ */
+export async function attachHost(
+  kinds: readonly HostKind[],
+  options: HostLinkOptions,
+  config: EngineConfig,
+  onEvents: (events: EngineEvent[]) => void,
+  trying: (kind: HostKind) => void = () => {},
+): Promise<HostLink> {
+  const errors: string[] = []
+  for (const [i, kind] of kinds.entries()) {
+    if (i > 0) options.logger?.warn(`host ${kinds[i - 1]} could not attach (${errors.at(-1)}); trying ${kind}`)
+    trying(kind)
+    let link: HostLink | undefined
+    try {
+      link = await makeLink(kind, options)
+      await link.attach(config, onEvents)
+      return link
+    } catch (error) {
+      await link?.detach().catch(() => {})
+      // a malformed config fails the same everywhere: no point trying another host
+      const malformed = error instanceof RealtimeError && error.kind === 'bad-request'
+      if (malformed || kinds.length === 1) throw asRealtimeError(error)
+      errors.push(error instanceof Error ? error.message : String(error))
+    }
+  }
+  const why = errors.map((error, i) => `${kinds[i]}: ${error}`).join('; ')
+  throw new RealtimeError('host-unavailable', `no host could attach (${why})`)
+}

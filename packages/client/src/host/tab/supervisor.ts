@@ -1,0 +1,235 @@
+// Runs in the tab. Keeps one tab connected to its worker (DESIGN.md "Many tabs, one socket",
+// rules 7-10): runs the SupervisorMachine (supervisor-machine.ts: its states, events and table)
+// under the engine's Driver on an injected clock, carries out its effects, and runs each command
+// on the current connection under a deadline. A worker is lost when a deadline passes (a call to
+// a dead worker never settles; a periodic ping covers a tab that sends nothing), when a reply or
+// an event carries another instance id or says the tab is unknown (a silent restart), or when
+// the worker's own lock comes free. The machine then opens a new connection; the TabMemory
+// re-registers what the tab holds and every subscription hears `resubscribed`. Events are
+// acknowledged after the tab's handler ran.
+
+import { type Clock, Driver, type EngineEvent, type Logger, realClock, silentLogger } from '@shared-realtime/engine'
+import { asRealtimeError, RealtimeError } from '../../errors.ts'
+import { type EngineConfig, randomId, readEvents, type Reply, type TabApi, workerLockName } from '../protocol.ts'
+import { type Connection, openConnection } from './connection.ts'
+import { withDeadline } from './deadline.ts'
+import { whenReleased } from './locks.ts'
+import type { TabMemory } from './memory.ts'
+import { onPageTransitions } from './page-transitions.ts'
+import type { Spawner } from './spawn.ts'
+import {
+  initialSupervisorState, type SupervisorContext, type SupervisorEffect, type SupervisorEvent, type SupervisorState,
+  transitionSupervisor,
+} from './supervisor-machine.ts'
+
+const noop = (): void => {}
+const notAttached = () => new RealtimeError('not-attached', 'the client is not attached to its worker host')
+
+export interface SupervisorOptions {
+  spawn: Spawner
+  memory: TabMemory
+  commandMs: number
+  attachMs: number
+  /** How often a live connection is probed (a tab that only listens would never notice a dead worker); 0: never. */
+  probeMs: number
+  /** Where the recovery's waits, the probes and the deadlines run. Default: the real clock. */
+  clock?: Clock
+  /** The page's back/forward-cache transitions (page-transitions.ts); tests pass their own. */
+  pageTransitions?: typeof onPageTransitions
+  /** Where a lost worker and a recovery are told. Default: nowhere. */
+  logger?: Logger
+}
+
+type Waiter = { resolve: (connection: Connection) => void; reject: (error: unknown) => void }
+type State = SupervisorState<Connection>
+
+export class Supervisor {
+  readonly #tabId = randomId()
+  readonly #options: SupervisorOptions
+  readonly #clock: Clock
+  readonly #log: Logger
+  readonly #driver: Driver<State, SupervisorEvent<Connection>, SupervisorContext, SupervisorEffect<Connection>>
+  /** Commands (and the attach) waiting for a live connection. */
+  readonly #waiters = new Set<Waiter>()
+  #ids = 0
+  #config: EngineConfig | undefined
+  #onEvents: ((events: EngineEvent[]) => void) | undefined
+  #unlisten: (() => void) | undefined
+  /** The last detach command on its way (detach() waits for it). */
+  #leaving: Promise<void> = Promise.resolve()
+
+  constructor(options: SupervisorOptions) {
+    this.#options = options
+    this.#clock = options.clock ?? realClock
+    this.#log = options.logger ?? silentLogger
+    this.#driver = new Driver({
+      initial: initialSupervisorState as State,
+      transition: transitionSupervisor,
+      context: () => ({ now: this.#clock.now(), id: ++this.#ids, probeMs: options.probeMs }),
+      perform: (effect) => this.#perform(effect),
+      timers: { clock: this.#clock, fired: (timer) => ({ type: timer === 'retry' ? 'retry-due' : 'probe-due' }) },
+      changed: (next, previous) => this.#changed(next, previous),
+    })
+  }
+
+  get state(): State {
+    return this.#driver.state
+  }
+
+  async attach(config: EngineConfig, onEvents: (events: EngineEvent[]) => void): Promise<void> {
+    if (this.#driver.state.name !== 'detached') await this.detach()
+    this.#config = config
+    this.#onEvents = onEvents
+    this.#driver.dispatch({ type: 'attach' })
+    await this.#current()
+  }
+
+  async detach(): Promise<void> {
+    this.#leaving = Promise.resolve()
+    this.#driver.dispatch({ type: 'detach' })
+    await this.#leaving
+  }
+
+  /** One command on the current connection: its reply, or undefined when the worker was lost and replaced. */
+  async run<T>(what: string, invoke: (api: TabApi) => Promise<Reply<T>>, ms: number): Promise<Reply<T> | undefined> {
+    const connection = await withDeadline(this.#current(), ms, what, this.#clock)
+    let reply: Reply<T>
+    try {
+      reply = await withDeadline(invoke(connection.remote), ms, what, this.#clock)
+    } catch (error) {
+      const e = asRealtimeError(error, 'command-failed')
+      if (e.kind === 'host-timeout') this.#driver.dispatch({ type: 'lost', connection })
+      throw e
+    }
+    if (reply.instance === connection.instance && (reply.ok || reply.error.kind !== 'not-attached')) return reply
+    // a stranger answered (a restarted worker), or the worker forgot this tab: once recovered, the
+    // memory has given it what the tab holds
+    this.#driver.dispatch({ type: 'lost', connection })
+    await this.#current()
+    return undefined
+  }
+
+  /** The live connection, or the next one; rejects when the tab is detached or in the back/forward cache. */
+  #current(): Promise<Connection> {
+    const state = this.#driver.state
+    if (state.name === 'live') return Promise.resolve(state.connection)
+    if (state.name === 'detached' || state.name === 'hidden') return Promise.reject(notAttached())
+    return new Promise((resolve, reject) => this.#waiters.add({ resolve, reject }))
+  }
+
+  #perform(effect: Exclude<SupervisorEffect<Connection>, { type: 'start-timer' | 'cancel-timer' }>): void {
+    const { commandMs, memory } = this.#options
+    switch (effect.type) {
+      case 'open':
+        return this.#open(effect.id, effect.replay)
+      case 'close':
+        return effect.connection.close()
+      case 'leave': {
+        // a dead worker never answers; closing the connection releases our lock, which detaches us too
+        const { connection } = effect
+        const detached = withDeadline(connection.remote.detach(), commandMs, 'detach', this.#clock)
+        this.#leaving = detached.then(noop, noop).then(() => connection.close())
+        return
+      }
+      case 'goodbye':
+        return void effect.connection.remote.goodbye().catch(noop) // no await: the page is leaving
+      case 'watch': {
+        const { connection } = effect
+        const lost = () => this.#driver.dispatch({ type: 'lost', connection })
+        return whenReleased(workerLockName(connection.instance), lost)
+      }
+      case 'ping':
+        // a deadline or a stranger's answer dispatches `lost` inside run()
+        return void this.run('ping', (api) => api.ping(), commandMs)
+          .then(noop, noop)
+          .finally(() => this.#driver.dispatch({ type: 'probe-done' }))
+      case 'resubscribed':
+        return this.#deliver(memory.resubscribed())
+      case 'resolve-waiters':
+        return this.#settle((waiter) => waiter.resolve(effect.connection))
+      case 'reject-waiters': {
+        const error = effect.error ?? notAttached()
+        return this.#settle((waiter) => waiter.reject(error))
+      }
+      case 'listen-page': {
+        const listen = this.#options.pageTransitions ?? onPageTransitions
+        this.#unlisten ??= listen(
+          (persisted) => this.#driver.dispatch({ type: 'page-hide', persisted }),
+          () => this.#driver.dispatch({ type: 'page-show' }),
+        )
+        return
+      }
+      case 'unlisten-page':
+        this.#unlisten?.()
+        this.#unlisten = undefined
+        return
+      case 'forget':
+        return memory.clear()
+    }
+  }
+
+  /** What the app's logger hears of the link's life. */
+  #changed(next: State, previous: State): void {
+    if (previous.name === 'live' && next.name === 'recovering') {
+      this.#log.warn(`worker ${previous.connection.instance} lost; recovering`)
+    } else if (previous.name === 'recovering' && next.name === 'live') {
+      this.#log.info(`recovered on worker ${next.connection.instance}`)
+    }
+  }
+
+  #settle(each: (waiter: Waiter) => void): void {
+    const waiters = [...this.#waiters]
+    this.#waiters.clear()
+    for (const waiter of waiters) each(waiter)
+  }
+
+  /** Opens connection `id` (and replays the memory on it); its outcome comes back as an event. */
+  #open(id: number, replay: boolean): void {
+    const { spawn, attachMs, commandMs, memory } = this.#options
+    const config = this.#config
+    const opening = async (): Promise<Connection> => {
+      if (!config) throw notAttached()
+      const lockName = `shared-realtime-tab:${this.#tabId}:${id}`
+      const onMessage = (connection: Connection, data: unknown) => this.#onMessage(connection, data)
+      const connection = await openConnection({
+        spawn, tabId: this.#tabId, lockName, config, deadlineMs: attachMs, onMessage, clock: this.#clock,
+      })
+      try {
+        if (replay) await memory.replay(connection.remote, connection.instance, commandMs, this.#clock)
+      } catch (error) {
+        connection.close()
+        throw error
+      }
+      return connection
+    }
+    opening().then(
+      (connection) => this.#driver.dispatch({ type: 'opened', id, connection }),
+      (error: unknown) => {
+        const e = asRealtimeError(error, 'host-unavailable')
+        // (a first attach's failure is its caller's to report)
+        if (replay) this.#log.warn(`could not reopen a connection to the worker: ${e.message}`)
+        this.#driver.dispatch({ type: 'open-failed', id, error: e })
+      },
+    )
+  }
+
+  #onMessage(connection: Connection, data: unknown): void {
+    const message = readEvents(data)
+    if (!message || connection.closed) return
+    if (message.instance !== connection.instance) return this.#driver.dispatch({ type: 'lost', connection })
+    this.#deliver(message.events)
+    connection.ack(message.events.length)
+  }
+
+  /** A handler that throws is reported in its own task and never stops delivery or acks. */
+  #deliver(events: EngineEvent[]): void {
+    if (events.length === 0) return
+    try {
+      this.#onEvents?.(events)
+    } catch (error) {
+      setTimeout(() => {
+        throw error
+      }, 0)
+    }
+  }
+}
