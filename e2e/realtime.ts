@@ -4,7 +4,7 @@
 import { type AddressInfo, createServer, connect as netConnect, type Socket } from 'node:net'
 import type { BrowserContext } from '@playwright/test'
 import { realtimePort } from '../playwright.config.ts'
-import { ChildServer } from '../packages/server/src/test-support/child-server.ts'
+import { ChildServer } from '@shared-realtime/test-support/child-server'
 
 const SERVICE_ROLE_KEY =
   'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6InNlcnZpY2Vfcm9sZSIsImV4cCI6MTk4MzgxMjk5Nn0.EGIM96RAZx35lJzdJsyH-qQwv8Hdp7fsn3W0YpN81IU'

@@ -103,7 +103,7 @@ const appAddress = staticServer.address()
 const appUrl = `http://127.0.0.1:${typeof appAddress === 'object' && appAddress ? appAddress.port : 0}/`
 
 // ── the dev server ─────────────────────────────────────────────────────────────────────────
-const { startServer } = await import('../packages/server/src/index.ts')
+const { startServer } = await import('@shared-realtime/server')
 const realtime = await startServer({ port: 0, admin: true, limits: false, log: 'warn' })
 
 /**

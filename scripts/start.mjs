@@ -51,7 +51,7 @@ function port(flag, value) {
 const demoPort = port('--port', values.port)
 const realtimePort = port('--realtime-port', values['realtime-port'])
 
-const { startServer } = await import('../packages/server/src/index.ts')
+const { startServer } = await import('@shared-realtime/server')
 const realtime = await startServer({ port: realtimePort, admin: values.admin, demo: true, log: 'warn' })
 // the demo (and the e2e lab page) read the dev server's URL and anon key from these
 process.env.VITE_REALTIME_URL = realtime.url

@@ -3,7 +3,7 @@
 
 import { fileURLToPath } from 'node:url'
 import type { TestProject } from 'vitest/node'
-import { startServer, type RunningServer } from '../packages/server/src/index.ts'
+import { startServer, type RunningServer } from '@shared-realtime/server'
 
 export interface RealtimeInfo {
   url: string

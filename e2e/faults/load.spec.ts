@@ -4,7 +4,7 @@
 // tab callback is reported (one clock: timeOrigin + now on both ends, this machine).
 // Full (FAULTS_FULL=1): 20 tabs × 20 channels, 5,000 msg/s for 30 s. Reduced: 4 × 4, 1,000 msg/s, 5 s.
 import type { Page } from '@playwright/test'
-import { FULL, recordFault } from '../../packages/engine/src/faults/record.ts'
+import { FULL, recordFault } from '@shared-realtime/test-support/record'
 import { expect, test } from '../fixtures.ts'
 import { openTabs, subscribe, topicName } from '../lab.ts'
 import { admin } from '../realtime.ts'

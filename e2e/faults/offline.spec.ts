@@ -3,7 +3,7 @@
 // a SharedWorker) and its pages offline. It reconnects after, and what was sent durably
 // meanwhile is delivered exactly once, even from a tab closed while offline.
 import type { Page } from '@playwright/test'
-import { FULL, recordFault } from '../../packages/engine/src/faults/record.ts'
+import { FULL, recordFault } from '@shared-realtime/test-support/record'
 import { expect, test } from '../fixtures.ts'
 import { openTabs, resubscribes, subscribe, topicName } from '../lab.ts'
 import { proxyNetwork, setOffline, spawnDevServer, watch } from '../realtime.ts'

@@ -4,7 +4,7 @@
 // re-tracked, `resubscribed` delivered, the pushes queued meanwhile sent once, and no
 // unhandled rejection in any tab. Reduced counts in `npm test`; FAULTS_FULL=1 for the full.
 import type { Page } from '@playwright/test'
-import { recordFault, runs } from '../../packages/engine/src/faults/record.ts'
+import { recordFault, runs } from '@shared-realtime/test-support/record'
 import { expect, test } from '../fixtures.ts'
 import { openTabs, resubscribes, subscribe, topicName } from '../lab.ts'
 import { adminAt, type DevServer, spawnDevServer } from '../realtime.ts'

@@ -1,7 +1,7 @@
 // Fault suite (issue #8): a tab killed without pagehide (CDP Page.crash) and a tab frozen
 // (its JavaScript stopped), next to healthy tabs of the same browser and SharedWorker.
 import type { Page } from '@playwright/test'
-import { recordFault, runs } from '../../packages/engine/src/faults/record.ts'
+import { recordFault, runs } from '@shared-realtime/test-support/record'
 import { expect, test } from '../fixtures.ts'
 import { openTabs, subscribe, topicName } from '../lab.ts'
 import { admin, watch } from '../realtime.ts'

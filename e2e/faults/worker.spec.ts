@@ -1,7 +1,7 @@
 // Fault suite (issue #8): the SharedWorker killed under its tabs, the only tab reloaded, and
 // a back/forward-cache navigation. The app must recover each time without help.
 import type { Page } from '@playwright/test'
-import { recordFault, runs } from '../../packages/engine/src/faults/record.ts'
+import { recordFault, runs } from '@shared-realtime/test-support/record'
 import { expect, test } from '../fixtures.ts'
 import { eventsOf, openTabs, resubscribes, subscribe, topicName } from '../lab.ts'
 

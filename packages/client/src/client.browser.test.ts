@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, inject, test } from 'vitest'
 import { commands } from 'vitest/browser'
 import { RealtimeClient, RealtimeError, type RealtimeChannel, type RealtimeClientOptions } from './index.ts'
-import { collector } from './test-support/collector.ts'
+import { collector } from '@shared-realtime/test-support/collector'
 
 const HOSTS = ['shared-worker', 'worker', 'page'] as const
 

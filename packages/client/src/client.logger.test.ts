@@ -3,7 +3,7 @@
 // the app's logger. (Host selection and the worker link's lines: select.browser.test.ts and
 // host/tab/supervisor.test.ts.)
 import { afterEach, expect, test } from 'vitest'
-import { FakeSocket } from '../../engine/src/test-support/fake-socket.ts'
+import { FakeSocket } from '@shared-realtime/test-support/fake-socket'
 import { RealtimeClient } from './index.ts'
 
 afterEach(() => FakeSocket.reset())

@@ -14,7 +14,7 @@ import { IDB_DATABASE, IDB_STORE } from './host/idb-storage.ts'
 import { PageLink } from './host/tab/page.ts'
 import { EventLog, subscribed as subscribedEvent, testConfig } from './host/test-support/realtime.ts'
 import { RealtimeClient, type RealtimeChannel } from './index.ts'
-import { collector } from './test-support/collector.ts'
+import { collector } from '@shared-realtime/test-support/collector'
 
 const HOSTS = ['shared-worker', 'worker', 'page'] as const
 const { url, anon } = inject('realtime')

@@ -4,7 +4,7 @@
 import { describe, expect, test } from 'vitest'
 import { MemoryStorage } from './storage.ts'
 import { answer, durableHarness, msg, pushes, TOPIC } from './test-support/durable.ts'
-import { FakeSocket } from './test-support/fake-socket.ts'
+import { FakeSocket } from '@shared-realtime/test-support/fake-socket'
 
 describe('durable sends across engines', () => {
   test('the engine disposed before the ack: a new engine with the same storage pushes it once after the join', async () => {

@@ -9,7 +9,7 @@ import type { Message } from '@shared-realtime/protocol'
 import { Engine } from './engine.ts'
 import type { EngineEvent } from './events.ts'
 import { TestClock } from './test-clock.ts'
-import { FakeSocket } from './test-support/fake-socket.ts'
+import { FakeSocket } from '@shared-realtime/test-support/fake-socket'
 
 let clock: TestClock
 beforeEach(() => {

@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, test } from 'vitest'
 import { Engine, type EngineOptions } from './engine.ts'
 import { TestClock } from './test-clock.ts'
 import type { EngineEvent } from './events.ts'
-import { FakeSocket } from './test-support/fake-socket.ts'
+import { FakeSocket } from '@shared-realtime/test-support/fake-socket'
 
 let clock: TestClock
 beforeEach(() => {

@@ -12,8 +12,8 @@ import type { EngineEvent } from '../events.ts'
 import {
   admin, faultEngine, FaultTab, isBroadcast, isConnection, isResubscribed, isStatus, QUICK_RECONNECT, recordedWire, signJwt, spec, turns,
   unhandled, useFaultServer, waitFor,
-} from './harness.ts'
-import { recordFault, runs } from './record.ts'
+} from '@shared-realtime/test-support/faults'
+import { recordFault, runs } from '@shared-realtime/test-support/record'
 import { WarpClock } from './warp-clock.ts'
 
 const CHANNEL_LIMIT = 3

@@ -13,8 +13,8 @@ import { Engine } from '../engine.ts'
 import type { EngineEvent } from '../events.ts'
 import { TestLogSink } from '../logger.ts'
 import { TestClock } from '../test-clock.ts'
-import { FakeSocket } from '../test-support/fake-socket.ts'
-import { FULL, recordFault, runs } from './record.ts'
+import { FakeSocket } from '@shared-realtime/test-support/fake-socket'
+import { FULL, recordFault, runs } from '@shared-realtime/test-support/record'
 
 const TOPIC = 'realtime:fuzz'
 const server = createSerializer('2.0.0', { role: 'server' })

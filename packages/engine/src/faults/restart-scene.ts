@@ -12,7 +12,7 @@ import type { Engine } from '../engine.ts'
 import {
   faultEngine, FaultTab, isBroadcast, isConnection, isResubscribed, isStatus, presenceSince, QUICK_RECONNECT,
   recordedWire, type ServerHandle, spec, waitFor, notify,
-} from './harness.ts'
+} from '@shared-realtime/test-support/faults'
 
 export const QUEUED_PER_RUN = 5
 

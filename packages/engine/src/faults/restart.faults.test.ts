@@ -5,9 +5,9 @@
 // the pushes queued while down sent exactly once, and no unhandled rejection.
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { ChildServer } from '../../../server/src/test-support/child-server.ts'
-import { admin, faultEngine, FaultTab, isConnection, isStatus, QUICK_RECONNECT, spec, unhandled, useFaultServer, waitFor } from './harness.ts'
-import { recordFault, runs } from './record.ts'
+import { ChildServer } from '@shared-realtime/test-support/child-server'
+import { admin, faultEngine, FaultTab, isConnection, isStatus, QUICK_RECONNECT, spec, unhandled, useFaultServer, waitFor } from '@shared-realtime/test-support/faults'
+import { recordFault, runs } from '@shared-realtime/test-support/record'
 import { type CycleResult, QUEUED_PER_RUN, restartScene, type RestartScene } from './restart-scene.ts'
 
 async function runCycles(scene: RestartScene, n: number, inject: () => Promise<void>, timeoutMs?: number) {

@@ -9,7 +9,7 @@ import { DurableStore } from '../durable.ts'
 import { silentLogger } from '../logger.ts'
 import { MemoryStorage } from '../storage.ts'
 import { TestClock } from '../test-clock.ts'
-import { FakeSocket } from './fake-socket.ts'
+import { FakeSocket } from '@shared-realtime/test-support/fake-socket'
 
 export const TOPIC = 'realtime:room'
 export const ENDPOINT = 'ws://realtime.test/realtime/v1'

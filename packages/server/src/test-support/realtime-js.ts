@@ -12,4 +12,4 @@ export function subscribe(channel: RealtimeChannel): Promise<{ status: string; e
 }
 
 /** Collects the payloads of one listener, with a way to wait for the n-th (the client's tests use the same). */
-export { collector } from '../../../client/src/test-support/collector.ts'
+export { collector } from '@shared-realtime/test-support/collector'

@@ -1,7 +1,7 @@
 // The in-page host passes the tab's "network is back" to its engine (RealtimeClient calls
 // networkOnline() on the page's `online` event, whatever the host).
 import { afterEach, expect, test } from 'vitest'
-import { FakeSocket } from '../../../../engine/src/test-support/fake-socket.ts'
+import { FakeSocket } from '@shared-realtime/test-support/fake-socket'
 import { PageLink } from './page.ts'
 
 afterEach(() => FakeSocket.reset())

@@ -24,7 +24,7 @@ export interface FaultFigures {
   extra?: Record<string, unknown>
 }
 
-const DIR = fileURLToPath(new URL('../../../../test-results/faults/', import.meta.url))
+const DIR = fileURLToPath(new URL('../../../test-results/faults/', import.meta.url))
 
 const median = (xs: number[]): number | null => {
   if (xs.length === 0) return null

@@ -6,10 +6,10 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
 
-const BIN = fileURLToPath(new URL('../../bin/shared-realtime-server.mjs', import.meta.url))
+const BIN = join(dirname(createRequire(import.meta.url).resolve('@shared-realtime/server/package.json')), 'bin', 'shared-realtime-server.mjs')
 
 export interface ChildServerOptions {
   /** More CLI flags (e.g. `--demo`, `--no-limits`). */

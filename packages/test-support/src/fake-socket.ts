@@ -1,9 +1,9 @@
-// A scripted WebSocket for unit tests of the engine (the only place a fake socket
-// is used; integration tests use the real dev server). Frames the engine sends are
+// A scripted WebSocket for unit tests of the engine and of the in-page host (the only places a
+// fake socket is used; integration tests use the real dev server). Frames the engine sends are
 // decoded and recorded; the test plays the server with open(), message(), close().
 
 import { createSerializer, type Message } from '@shared-realtime/protocol'
-import type { SocketCloseEvent, SocketLike } from '../transport.ts'
+import type { SocketCloseEvent, SocketLike } from '@shared-realtime/engine'
 
 const server = createSerializer('2.0.0', { role: 'server' })
 

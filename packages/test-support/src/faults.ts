@@ -9,11 +9,9 @@ import { createSerializer, type Message } from '@shared-realtime/protocol'
 import { startServer, type RunningServer, type ServerOptions } from '@shared-realtime/server'
 import { afterAll, afterEach, beforeAll } from 'vitest'
 import { WebSocket } from 'ws'
-import type { Clock } from '../clock.ts'
-import { Engine, type EngineOptions } from '../engine.ts'
-import type { EngineEvent } from '../events.ts'
-import type { Session } from '../session.ts'
-import type { SocketLike, WebSocketLikeConstructor } from '../transport.ts'
+import {
+  type Clock, Engine, type EngineEvent, type EngineOptions, type Session, type SocketLike, type WebSocketLikeConstructor,
+} from '@shared-realtime/engine'
 
 // ── the server ────────────────────────────────────────────────────────────────
 
