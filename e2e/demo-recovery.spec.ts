@@ -18,7 +18,11 @@ test.afterEach(async () => {
 
 const demo = () => `/?realtime=${encodeURIComponent(server.httpUrl)}`
 
-test('the dev server killed and restarted: the banner says reconnecting, then all works without a reload', async ({ page, shots, errors }) => {
+test('the dev server killed and restarted: the banner says reconnecting, then all works without a reload', async ({
+  page,
+  shots,
+  errors,
+}) => {
   // Chromium logs the page's own requests cut by the crash (a message being stored)
   errors.allowErrors(/Failed to load resource: net::ERR_CONNECTION_(RESET|REFUSED)/)
   await signIn(page, 'Hedy', demo())
@@ -51,10 +55,18 @@ test('the dev server killed and restarted: the banner says reconnecting, then al
   watcher = watcherSees
   const third = `heard by others ${Date.now()}`
   await say(page, third)
-  await expect.poll(() => watcherSees.broadcasts('message').filter((p) => (p as { text?: string }).text === third).length).toBe(1)
+  await expect
+    .poll(() => watcherSees.broadcasts('message').filter((p) => (p as { text?: string }).text === third).length)
+    .toBe(1)
 })
 
-test('offline for 10 s: messages written meanwhile are delivered once after; a durable one even after its tab closed', async ({ page, context, browser, shots, errors }) => {
+test('offline for 10 s: messages written meanwhile are delivered once after; a durable one even after its tab closed', async ({
+  page,
+  context,
+  browser,
+  shots,
+  errors,
+}) => {
   test.setTimeout(120_000) // 2 × an outage, and the reconnect backoff after each (up to 10 s)
   // Chromium logs the page's own requests that fail while offline (a history reload, a store)
   errors.allowErrors(/Failed to load resource: net::ERR_INTERNET_DISCONNECTED/)
@@ -68,7 +80,8 @@ test('offline for 10 s: messages written meanwhile are delivered once after; a d
     await expect(page.getByTestId('presence-user')).toHaveCount(2, { timeout: 15_000 })
     const seen = await watch('room:lobby', server.port)
     watcher = seen
-    const delivered = (text: string) => seen.broadcasts('message').filter((p) => (p as { text?: string }).text === text).length
+    const delivered = (text: string) =>
+      seen.broadcasts('message').filter((p) => (p as { text?: string }).text === text).length
 
     await setOffline(context, network, true)
     const banner = page.getByTestId('banner')
@@ -92,7 +105,9 @@ test('offline for 10 s: messages written meanwhile are delivered once after; a d
     await say(page, durable)
     await expect
       .poll(async () => {
-        const snap = (await page.evaluate(() => window.__realtime.inspect())) as { engine?: { channels?: Array<{ outbox?: { durableWaiting?: number } }> } }
+        const snap = (await page.evaluate(() => window.__realtime.inspect())) as {
+          engine?: { channels?: Array<{ outbox?: { durableWaiting?: number } }> }
+        }
         return (snap.engine?.channels ?? []).reduce((n, c) => n + (c.outbox?.durableWaiting ?? 0), 0)
       })
       .toBe(1)

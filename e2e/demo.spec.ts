@@ -8,7 +8,11 @@ test.beforeEach(async () => {
   await expect.poll(async () => (await admin<Stats>('/admin/stats')).sockets, { timeout: 10_000 }).toBe(0)
 })
 
-test('three tabs: chat typed in one appears in the others, and the inspector shows one socket', async ({ page, context, shots }) => {
+test('three tabs: chat typed in one appears in the others, and the inspector shows one socket', async ({
+  page,
+  context,
+  shots,
+}) => {
   await signIn(page, 'Ada')
   const others = await moreTabs(context, 2)
   const text = `hello from tab 1 ${Date.now()}`
@@ -53,7 +57,11 @@ test('a todo added in one tab appears in every tab through Postgres', async ({ p
   await shots.take(other, 'demo-todos')
 })
 
-test('cursors: moving the pointer in one browser moves a labelled cursor in the other', async ({ page, browser, shots }) => {
+test('cursors: moving the pointer in one browser moves a labelled cursor in the other', async ({
+  page,
+  browser,
+  shots,
+}) => {
   await signIn(page, 'Margaret')
   const second = await browser.newContext()
   try {
@@ -78,7 +86,11 @@ test('cursors: moving the pointer in one browser moves a labelled cursor in the 
   }
 })
 
-test('closing a tab changes nothing for the others, except its presence once it was the last', async ({ page, context, browser }) => {
+test('closing a tab changes nothing for the others, except its presence once it was the last', async ({
+  page,
+  context,
+  browser,
+}) => {
   await signIn(page, 'Alan')
   const [alanTab2] = (await moreTabs(context, 1)) as [Page]
   const second = await browser.newContext()
@@ -111,7 +123,10 @@ test('closing a tab changes nothing for the others, except its presence once it 
   }
 })
 
-test('a guest stays the same person across reloads; signing out and in again is a new person', async ({ page, context }) => {
+test('a guest stays the same person across reloads; signing out and in again is a new person', async ({
+  page,
+  context,
+}) => {
   await signIn(page, 'Ada')
   const me = page.getByTestId('presence-user').filter({ hasText: '(you' })
   const id = await me.getAttribute('data-user')

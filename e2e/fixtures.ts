@@ -32,10 +32,17 @@ export const test = base.extend<{ errors: ErrorWatch; shots: Shots }>({
       }
       context.pages().forEach(watch)
       context.on('page', watch)
-      await use({ expectErrors: (...patterns) => expected.push(...patterns), allowErrors: (...patterns) => allowed.push(...patterns) })
+      await use({
+        expectErrors: (...patterns) => expected.push(...patterns),
+        allowErrors: (...patterns) => allowed.push(...patterns),
+      })
       const unexpected = seen.filter((text) => ![...expected, ...allowed].some((pattern) => pattern.test(text)))
       expect(unexpected, 'errors in the pages').toEqual([])
-      for (const pattern of expected) expect(seen.some((text) => pattern.test(text)), `expected an error matching ${pattern}`).toBe(true)
+      for (const pattern of expected)
+        expect(
+          seen.some((text) => pattern.test(text)),
+          `expected an error matching ${pattern}`,
+        ).toBe(true)
     },
     { auto: true },
   ],

@@ -5,7 +5,11 @@ import { expect } from './fixtures.ts'
 export type Host = 'shared-worker' | 'worker' | 'page'
 
 /** Opens `n` lab tabs; `realtime`: a dev server the test started (its HTTP URL), else the run's. */
-export async function openTabs(context: BrowserContext, n: number, options: { host?: Host; realtime?: string } = {}): Promise<Page[]> {
+export async function openTabs(
+  context: BrowserContext,
+  n: number,
+  options: { host?: Host; realtime?: string } = {},
+): Promise<Page[]> {
   const host = options.host ?? 'shared-worker'
   const query = `host=${host}${options.realtime ? `&realtime=${encodeURIComponent(options.realtime)}` : ''}`
   const pages: Page[] = []
@@ -21,11 +25,18 @@ export async function openTabs(context: BrowserContext, n: number, options: { ho
 export const subscribe = (page: Page, topic: string, options: { self?: boolean; key?: string; count?: string } = {}) =>
   page.evaluate(([t, o]) => window.lab.subscribe(t, o), [topic, options] as const)
 
-export const eventsOf = (page: Page, kind: string) => page.evaluate((k) => window.lab.events.filter((e) => e.kind === k), kind)
+export const eventsOf = (page: Page, kind: string) =>
+  page.evaluate((k) => window.lab.events.filter((e) => e.kind === k), kind)
 
 /** How many `resubscribed` system events `page` has seen on `topic`. */
 export const resubscribes = (page: Page, topic: string) =>
-  page.evaluate((t) => window.lab.events.filter((e) => e.topic === t && e.kind === 'system' && (e.payload as { message?: string }).message === 'resubscribed').length, topic)
+  page.evaluate(
+    (t) =>
+      window.lab.events.filter(
+        (e) => e.topic === t && e.kind === 'system' && (e.payload as { message?: string }).message === 'resubscribed',
+      ).length,
+    topic,
+  )
 
 let counter = 0
 /** A topic name no other test uses. */

@@ -28,7 +28,9 @@ test('a broadcast from tab 1 reaches tabs 2 to 5, and tab 1 only with self', asy
   for (const tab of others) expect(await subscribe(tab, topic)).toBe('SUBSCRIBED')
   expect(await first.evaluate(([t]) => window.lab.send(t!, 'hello', { n: 1 }), [topic])).toBe('ok')
   for (const tab of others) {
-    await expect.poll(() => eventsOf(tab, 'broadcast')).toEqual([{ topic, kind: 'broadcast', payload: { type: 'broadcast', event: 'hello', payload: { n: 1 } } }])
+    await expect
+      .poll(() => eventsOf(tab, 'broadcast'))
+      .toEqual([{ topic, kind: 'broadcast', payload: { type: 'broadcast', event: 'hello', payload: { n: 1 } } }])
   }
   expect(await eventsOf(first, 'broadcast')).toEqual([])
 
@@ -64,7 +66,9 @@ test('presence is one entry for the browser, gone soon after its last tracking t
     const killedAt = Date.now()
     void cdp.send('Page.crash').catch(() => {}) // never answers: the page is gone
     await expect.poll(() => watcher.keys(), { timeout: 5000 }).toEqual([])
-    test.info().annotations.push({ type: 'presence gone after the kill (ms)', description: String(Date.now() - killedAt) })
+    test
+      .info()
+      .annotations.push({ type: 'presence gone after the kill (ms)', description: String(Date.now() - killedAt) })
   } finally {
     watcher.close()
   }
@@ -76,7 +80,13 @@ test('after a server restart every tab is resubscribed', async ({ context }) => 
   for (const tab of tabs) expect(await subscribe(tab, topic)).toBe('SUBSCRIBED')
   await admin('/admin/restart', { downMs: 200 })
   for (const tab of tabs) {
-    await expect.poll(async () => (await eventsOf(tab, 'system')).some((e) => (e.payload as { message?: string }).message === 'resubscribed'), { timeout: 15_000 }).toBe(true)
+    await expect
+      .poll(
+        async () =>
+          (await eventsOf(tab, 'system')).some((e) => (e.payload as { message?: string }).message === 'resubscribed'),
+        { timeout: 15_000 },
+      )
+      .toBe(true)
   }
   await expect.poll(async () => (await stats()).channels, { timeout: 10_000 }).toBe(1)
 })
@@ -95,12 +105,20 @@ test('when the SharedWorker is killed, the tabs recover with resubscribed', asyn
   const topic = topicName('killed')
   for (const tab of tabs) expect(await subscribe(tab, topic)).toBe('SUBSCRIBED')
   const cdp = await context.newCDPSession(tabs[0]!)
-  const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: Array<{ targetId: string; type: string }> }
+  const { targetInfos } = (await cdp.send('Target.getTargets')) as {
+    targetInfos: Array<{ targetId: string; type: string }>
+  }
   const worker = targetInfos.find((t) => t.type === 'shared_worker')
   expect(worker, 'a shared_worker target').toBeDefined()
   await cdp.send('Target.closeTarget', { targetId: worker!.targetId })
   for (const tab of tabs) {
-    await expect.poll(async () => (await eventsOf(tab, 'system')).some((e) => (e.payload as { message?: string }).message === 'resubscribed'), { timeout: 30_000 }).toBe(true)
+    await expect
+      .poll(
+        async () =>
+          (await eventsOf(tab, 'system')).some((e) => (e.payload as { message?: string }).message === 'resubscribed'),
+        { timeout: 30_000 },
+      )
+      .toBe(true)
   }
   // and the recovered worker works: a broadcast goes from one tab to the other
   await tabs[0]!.evaluate(([t]) => window.lab.send(t!, 'after', {}), [topic])

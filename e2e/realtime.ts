@@ -58,7 +58,8 @@ export async function watch(topic: string, port = realtimePort): Promise<Watcher
   let socket: InstanceType<typeof WebSocket> | undefined
   type Metas = Record<string, { metas: Array<{ phx_ref: string }> }>
   const apply = (joins: Metas, leaves: Metas) => {
-    for (const [key, { metas }] of Object.entries(leaves)) for (const meta of metas) state.get(key)?.delete(meta.phx_ref)
+    for (const [key, { metas }] of Object.entries(leaves))
+      for (const meta of metas) state.get(key)?.delete(meta.phx_ref)
     for (const [key, { metas }] of Object.entries(joins)) {
       const entry = state.get(key) ?? new Map<string, unknown>()
       for (const meta of metas) entry.set(meta.phx_ref, meta)
@@ -84,10 +85,21 @@ export async function watch(topic: string, port = realtimePort): Promise<Watcher
           seen.push({ event: message.event, payload: message.payload })
         }
       })
-      const heartbeat = setInterval(() => ws.send(JSON.stringify({ topic: 'phoenix', event: 'heartbeat', payload: {}, ref: 'hb' })), 20_000)
+      const heartbeat = setInterval(
+        () => ws.send(JSON.stringify({ topic: 'phoenix', event: 'heartbeat', payload: {}, ref: 'hb' })),
+        20_000,
+      )
       ws.once('open', () => {
         const config = { presence: { key: 'watcher', enabled: true } }
-        ws.send(JSON.stringify({ topic: `realtime:${topic}`, event: 'phx_join', payload: { config }, ref: '1', join_ref: '1' }))
+        ws.send(
+          JSON.stringify({
+            topic: `realtime:${topic}`,
+            event: 'phx_join',
+            payload: { config },
+            ref: '1',
+            join_ref: '1',
+          }),
+        )
         resolve()
       })
       ws.once('error', reject)
@@ -128,7 +140,10 @@ export async function proxyNetwork(port: number): Promise<Network> {
   const proxy = createServer((client) => {
     if (down) return void client.destroy()
     const upstream = netConnect(port, '127.0.0.1')
-    for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
+    for (const [a, b] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
       open.add(a)
       a.on('close', () => {
         open.delete(a)

@@ -132,7 +132,8 @@ export function formatTable(rows) {
   })
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => (cells[i] ?? '').length)))
   /** @param {string[]} cells */
-  const line = (cells) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(' | ')} |`
+  const line = (cells) =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(' | ')} |`
   const rule = `|${widths.map((w, i) => (i === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`
   return [line(header), rule, ...body.map(line)].join('\n')
 }
@@ -164,7 +165,9 @@ export function renderChart(rows, { title }) {
   const minLog = -6
   const maxLog = 6
   /** @param {number} r */
-  const x = (r) => labelWidth + ((Math.min(maxLog, Math.max(minLog, r > 0 ? Math.log2(r) : minLog)) - minLog) / (maxLog - minLog)) * plotWidth
+  const x = (r) =>
+    labelWidth +
+    ((Math.min(maxLog, Math.max(minLog, r > 0 ? Math.log2(r) : minLog)) - minLog) / (maxLog - minLog)) * plotWidth
   const one = x(1)
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
@@ -174,15 +177,21 @@ export function renderChart(rows, { title }) {
   ]
   for (const tick of [1 / 64, 1 / 16, 1 / 4, 1, 4, 16, 64]) {
     const tx = x(tick)
-    parts.push(`<line x1="${tx}" y1="${top - 4}" x2="${tx}" y2="${height - 32}" stroke="${tick === 1 ? '#000' : '#ddd'}"/>`)
-    parts.push(`<text x="${tx}" y="${height - 18}" text-anchor="middle" fill="#555">${tick >= 1 ? tick : `1/${1 / tick}`}×</text>`)
+    parts.push(
+      `<line x1="${tx}" y1="${top - 4}" x2="${tx}" y2="${height - 32}" stroke="${tick === 1 ? '#000' : '#ddd'}"/>`,
+    )
+    parts.push(
+      `<text x="${tx}" y="${height - 18}" text-anchor="middle" fill="#555">${tick >= 1 ? tick : `1/${1 / tick}`}×</text>`,
+    )
   }
   bars.forEach(({ row, r, met }, i) => {
     const y = top + i * rowHeight
     const bx = x(r)
     const color = met === undefined ? '#999' : met ? '#2a9d4b' : '#d1495b'
     parts.push(`<text x="${labelWidth - 8}" y="${y + 15}" text-anchor="end">${escapeXml(row.scenario)}</text>`)
-    parts.push(`<rect x="${Math.min(bx, one)}" y="${y + 4}" width="${Math.max(1, Math.abs(bx - one))}" height="${rowHeight - 8}" fill="${color}"/>`)
+    parts.push(
+      `<rect x="${Math.min(bx, one)}" y="${y + 4}" width="${Math.max(1, Math.abs(bx - one))}" height="${rowHeight - 8}" fill="${color}"/>`,
+    )
     parts.push(`<text x="${Math.max(bx, one) + 4}" y="${y + 15}">${escapeXml(`${formatNumber(r)}×`)}</text>`)
   })
   parts.push('</svg>')

@@ -1,7 +1,17 @@
 // The benchmark runner's pure helpers (scripts/bench-lib.mjs) and the bench page's receiver.
 import { describe, expect, test } from 'vitest'
 import { Receiver } from '../apps/bench/src/receiver.ts'
-import { formatCell, formatNumber, formatTable, meets, median, percentile, ratio, renderChart, summarize } from './bench-lib.mjs'
+import {
+  formatCell,
+  formatNumber,
+  formatTable,
+  meets,
+  median,
+  percentile,
+  ratio,
+  renderChart,
+  summarize,
+} from './bench-lib.mjs'
 
 describe('statistics', () => {
   test('percentile interpolates between closest ranks and ignores non-numbers', () => {
@@ -44,9 +54,15 @@ describe('targets', () => {
 
 describe('formatting', () => {
   test('numbers: integers as they are, else about 3 significant digits', () => {
-    expect([formatNumber(10), formatNumber(1043.4), formatNumber(12.34), formatNumber(3.456), formatNumber(0.2849), formatNumber(0.0042), formatNumber(Number.NaN)]).toEqual([
-      '10', '1043', '12.3', '3.46', '0.28', '0.004', '–',
-    ])
+    expect([
+      formatNumber(10),
+      formatNumber(1043.4),
+      formatNumber(12.34),
+      formatNumber(3.456),
+      formatNumber(0.2849),
+      formatNumber(0.0042),
+      formatNumber(Number.NaN),
+    ]).toEqual(['10', '1043', '12.3', '3.46', '0.28', '0.004', '–'])
   })
 
   test('cells show the spread only when repetitions differ', () => {
@@ -58,13 +74,26 @@ describe('formatting', () => {
 
   test('the table has a header, a Markdown rule and one aligned line per row', () => {
     const table = formatTable([
-      { scenario: 'sockets, 10 tabs', theirs: summarize([10]), ours: summarize([1]), target: { kind: 'abs-max', value: 1, text: '1' } },
-      { scenario: 'CPU ms', theirs: summarize([100]), ours: summarize([70]), page: summarize([90]), target: { kind: 'ratio-max', value: 0.6, text: '≤ 0.6×' } },
+      {
+        scenario: 'sockets, 10 tabs',
+        theirs: summarize([10]),
+        ours: summarize([1]),
+        target: { kind: 'abs-max', value: 1, text: '1' },
+      },
+      {
+        scenario: 'CPU ms',
+        theirs: summarize([100]),
+        ours: summarize([70]),
+        page: summarize([90]),
+        target: { kind: 'ratio-max', value: 0.6, text: '≤ 0.6×' },
+      },
       { scenario: 'attached only', ours: summarize([2]), target: { kind: 'abs-max', value: 5, text: '≤ 5 ms' } },
     ])
     const lines = table.split('\n')
     expect(lines).toHaveLength(5)
-    expect(lines[0]).toMatch(/^\| scenario\s+\| realtime-js \| this client \| ratio \| this client, page host \| target \| met \|$/)
+    expect(lines[0]).toMatch(
+      /^\| scenario\s+\| realtime-js \| this client \| ratio \| this client, page host \| target \| met \|$/,
+    )
     expect(lines[1]).toMatch(/^\|:-+\|-+:\|/)
     expect(lines[2]).toMatch(/\| sockets, 10 tabs\s+\|\s+10 \|\s+1 \| 0\.10× \|\s+– \|\s+1 \| yes \|$/)
     expect(lines[3]).toMatch(/\|\s+70 \| 0\.70× \|\s+90 \| ≤ 0\.6× \|  NO \|$/)
@@ -73,10 +102,18 @@ describe('formatting', () => {
   })
 
   test('the chart is an SVG with one bar per row that has a ratio', () => {
-    const svg = renderChart([
-      { scenario: 'a <b>', theirs: summarize([10]), ours: summarize([1]), target: { kind: 'abs-max', value: 1, text: '1' } },
-      { scenario: 'only ours', ours: summarize([1]), target: { kind: 'abs-max', value: 1, text: '1' } },
-    ], { title: 'test' })
+    const svg = renderChart(
+      [
+        {
+          scenario: 'a <b>',
+          theirs: summarize([10]),
+          ours: summarize([1]),
+          target: { kind: 'abs-max', value: 1, text: '1' },
+        },
+        { scenario: 'only ours', ours: summarize([1]), target: { kind: 'abs-max', value: 1, text: '1' } },
+      ],
+      { title: 'test' },
+    )
     expect(svg.startsWith('<svg')).toBe(true)
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true)
     expect(svg).toContain('a &lt;b&gt;')

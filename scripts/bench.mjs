@@ -38,7 +38,14 @@ const HELP = `usage: npm run bench -- [--quick] [--only <scenario,…>] [--profi
 /** @returns {{ quick: boolean, only?: string | undefined, profile: boolean, help: boolean }} */
 function readArgs() {
   try {
-    return parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, profile: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } } }).values
+    return parseArgs({
+      options: {
+        quick: { type: 'boolean', default: false },
+        only: { type: 'string' },
+        profile: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+    }).values
   } catch (error) {
     console.error(`npm run bench: ${error instanceof Error ? error.message : String(error)}\n${HELP}`)
     process.exit(2)
@@ -49,7 +56,12 @@ if (args.help) {
   console.log(HELP)
   process.exit(0)
 }
-const only = args.only ? args.only.split(',').map((s) => s.trim()).filter(Boolean) : SCENARIOS
+const only = args.only
+  ? args.only
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+  : SCENARIOS
 for (const name of only) {
   if (!SCENARIOS.includes(name)) {
     console.error(`npm run bench: unknown scenario "${name}"\n${HELP}`)
@@ -83,7 +95,12 @@ const progress = (line) => console.log(`[${((Date.now() - started) / 1000).toFix
 const appRoot = join(root, 'apps/bench')
 const appDist = join(appRoot, 'dist')
 progress(`building apps/bench (${quick ? 'quick' : 'full'} run)…`)
-await build({ configFile: false, root: appRoot, logLevel: 'warn', build: { outDir: appDist, emptyOutDir: true, minify: !args.profile } })
+await build({
+  configFile: false,
+  root: appRoot,
+  logLevel: 'warn',
+  build: { outDir: appDist, emptyOutDir: true, minify: !args.profile },
+})
 
 /** @type {Record<string, string>} */
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json' }
@@ -132,7 +149,9 @@ const blast = (request) => admin('/admin/blast', { event: 'blast', ...request })
 if (!ensureChromium()) process.exit(1)
 const browser = await chromium.launch(chromiumLaunchOptions())
 const browserSession = await browser.newBrowserCDPSession()
-progress(`Chromium ${browser.version()} (${findChromium()?.path ?? "Playwright's"}), dev server ${realtime.httpUrl}, bench app ${appUrl}`)
+progress(
+  `Chromium ${browser.version()} (${findChromium()?.path ?? "Playwright's"}), dev server ${realtime.httpUrl}, bench app ${appUrl}`,
+)
 
 /** @typedef {'realtime-js' | 'shared-worker' | 'page' | 'none'} Kind */
 /** @typedef {import('playwright').Page} Page */
@@ -147,7 +166,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 async function waitForNoSockets() {
   const deadline = Date.now() + 10_000
   while ((await stats()).sockets > 0) {
-    if (Date.now() > deadline) throw new Error(`the dev server still has ${(await stats()).sockets} sockets 10 s after the tabs closed`)
+    if (Date.now() > deadline)
+      throw new Error(`the dev server still has ${(await stats()).sockets} sockets 10 s after the tabs closed`)
     await sleep(20)
   }
 }
@@ -159,7 +179,12 @@ async function waitForNoSockets() {
 async function openTabs(kind, n, options = {}) {
   await waitForNoSockets()
   const context = await browser.newContext()
-  const query = new URLSearchParams({ client: kind, url: realtime.url, key: realtime.keys.anon, ...(options.heartbeatMs ? { hb: String(options.heartbeatMs) } : {}) })
+  const query = new URLSearchParams({
+    client: kind,
+    url: realtime.url,
+    key: realtime.keys.anon,
+    ...(options.heartbeatMs ? { hb: String(options.heartbeatMs) } : {}),
+  })
   /** @param {BrowserContext} ctx */
   const open = async (ctx) => {
     const page = await ctx.newPage()
@@ -183,7 +208,8 @@ async function openTabs(kind, n, options = {}) {
 }
 
 /** @param {Page} page @param {number} count @param {number} timeoutMs */
-const waitFor = (page, count, timeoutMs) => page.evaluate(([c, t]) => window.bench.waitFor(c, t), /** @type {const} */ ([count, timeoutMs]))
+const waitFor = (page, count, timeoutMs) =>
+  page.evaluate(([c, t]) => window.bench.waitFor(c, t), /** @type {const} */ ([count, timeoutMs]))
 /** @param {Page} page @param {number} capacity */
 const reset = (page, capacity) => page.evaluate((c) => window.bench.reset(c), capacity)
 
@@ -204,7 +230,11 @@ async function alternate(name, kinds, measure, options = {}) {
     for (const kind of kinds) {
       const result = await measure(kind)
       const label = rep < 0 ? 'warm-up' : `rep ${rep + 1}/${reps}`
-      progress(`${name} ${label} ${kind}: ${Object.entries(result).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(3)}`).join(', ')}`)
+      progress(
+        `${name} ${label} ${kind}: ${Object.entries(result)
+          .map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(3)}`)
+          .join(', ')}`,
+      )
       if (rep >= 0) results[kind]?.push(result)
     }
   }
@@ -272,8 +302,13 @@ async function stopProfile(session, name) {
     self.set(key, (self.get(key) ?? 0) + dt)
   })
   const busy = total - (self.get('(idle)') ?? 0)
-  progress(`  profile ${name}: ${(busy / 1000).toFixed(1)} ms busy of ${(total / 1000).toFixed(0)} ms sampled; top self time:`)
-  for (const [key, us] of [...self].filter(([k]) => k !== '(idle)').toSorted((a, b) => b[1] - a[1]).slice(0, 14)) {
+  progress(
+    `  profile ${name}: ${(busy / 1000).toFixed(1)} ms busy of ${(total / 1000).toFixed(0)} ms sampled; top self time:`,
+  )
+  for (const [key, us] of [...self]
+    .filter(([k]) => k !== '(idle)')
+    .toSorted((a, b) => b[1] - a[1])
+    .slice(0, 14)) {
     progress(`    ${(us / 1000).toFixed(1).padStart(7)} ms ${((us / busy) * 100).toFixed(0).padStart(3)}%  ${key}`)
   }
 }
@@ -328,15 +363,25 @@ const raw = {}
 
 if (only.includes('sockets')) {
   for (const n of [1, 5]) {
-    const results = await alternate(`sockets/${n} tabs`, [THEIRS, OURS], async (kind) => {
-      const tabs = await openTabs(kind, n)
-      await tabs.subscribeAll(newTopic())
-      const { sockets } = await stats()
-      await tabs.close()
-      return { sockets }
-    }, { warmup: 0, reps: quick ? 1 : 2 })
+    const results = await alternate(
+      `sockets/${n} tabs`,
+      [THEIRS, OURS],
+      async (kind) => {
+        const tabs = await openTabs(kind, n)
+        await tabs.subscribeAll(newTopic())
+        const { sockets } = await stats()
+        await tabs.close()
+        return { sockets }
+      },
+      { warmup: 0, reps: quick ? 1 : 2 },
+    )
     raw[`sockets-${n}`] = results
-    rows.push({ scenario: `WebSockets the server sees, ${n} tab${n > 1 ? 's' : ''}`, theirs: column(results, THEIRS, 'sockets'), ours: column(results, OURS, 'sockets'), target: { kind: 'abs-max', value: 1, text: '1' } })
+    rows.push({
+      scenario: `WebSockets the server sees, ${n} tab${n > 1 ? 's' : ''}`,
+      theirs: column(results, THEIRS, 'sockets'),
+      ours: column(results, OURS, 'sockets'),
+      target: { kind: 'abs-max', value: 1, text: '1' },
+    })
   }
 }
 
@@ -346,54 +391,95 @@ if (only.includes('sockets')) {
 if (only.includes('sockets') || only.includes('fanout') || only.includes('heap')) {
   const NONE = /** @type {const} */ ('none')
   const kinds = /** @type {Kind[]} */ (only.includes('heap') ? [THEIRS, OURS, NONE] : [THEIRS, OURS])
-  const results = await alternate('10 tabs', kinds, async (kind) => {
-    const tabs = await openTabs(kind, 10, { heartbeatMs: config.heartbeatMs })
-    /** @type {Record<string, number>} */
-    const result = {}
-    if (kind !== NONE) {
-      const topic = newTopic()
-      await tabs.subscribeAll(topic)
-      result.sockets = (await stats()).sockets
-      // frames the server writes per broadcast (the quota Supabase counts), from the blast's own count
-      await Promise.all(tabs.pages.map((p) => reset(p, 0)))
-      const sent = await blast({ topic, count: 200, ratePerSec: 2000 })
-      await Promise.all(tabs.pages.map((p) => waitFor(p, 200, 10_000)))
-      result.framesPerBroadcast = sent.frames / sent.sent
-      // heartbeats the server receives per heartbeat interval
-      if (only.includes('fanout')) {
-        const before = await stats()
-        await sleep(config.heartbeatMs * config.heartbeatIntervals)
-        const after = await stats()
-        result.heartbeatsPerInterval = (after.heartbeats - before.heartbeats) / config.heartbeatIntervals
+  const results = await alternate(
+    '10 tabs',
+    kinds,
+    async (kind) => {
+      const tabs = await openTabs(kind, 10, { heartbeatMs: config.heartbeatMs })
+      /** @type {Record<string, number>} */
+      const result = {}
+      if (kind !== NONE) {
+        const topic = newTopic()
+        await tabs.subscribeAll(topic)
+        result.sockets = (await stats()).sockets
+        // frames the server writes per broadcast (the quota Supabase counts), from the blast's own count
+        await Promise.all(tabs.pages.map((p) => reset(p, 0)))
+        const sent = await blast({ topic, count: 200, ratePerSec: 2000 })
+        await Promise.all(tabs.pages.map((p) => waitFor(p, 200, 10_000)))
+        result.framesPerBroadcast = sent.frames / sent.sent
+        // heartbeats the server receives per heartbeat interval
+        if (only.includes('fanout')) {
+          const before = await stats()
+          await sleep(config.heartbeatMs * config.heartbeatIntervals)
+          const after = await stats()
+          result.heartbeatsPerInterval = (after.heartbeats - before.heartbeats) / config.heartbeatIntervals
+        }
       }
-    }
-    if (only.includes('heap')) {
-      if (shouldProfile(`heap-${kind}`)) {
-        const first = /** @type {Page} */ (tabs.pages[0])
-        const byType = await heapByType(first)
-        progress(`  heap snapshot of one ${kind} tab, kB by node type: ${Object.entries(byType).filter(([, kB]) => kB >= 1).toSorted((a, b) => b[1] - a[1]).map(([t, kB]) => `${t} ${kB.toFixed(0)}`).join(', ')}`)
+      if (only.includes('heap')) {
+        if (shouldProfile(`heap-${kind}`)) {
+          const first = /** @type {Page} */ (tabs.pages[0])
+          const byType = await heapByType(first)
+          progress(
+            `  heap snapshot of one ${kind} tab, kB by node type: ${Object.entries(byType)
+              .filter(([, kB]) => kB >= 1)
+              .toSorted((a, b) => b[1] - a[1])
+              .map(([t, kB]) => `${t} ${kB.toFixed(0)}`)
+              .join(', ')}`,
+          )
+        }
+        let pages = 0
+        for (const page of tabs.pages) pages += await pageHeap(page)
+        const worker = kind === OURS ? await sharedWorkerHeap(browserSession, appUrl) : 0
+        Object.assign(result, {
+          heapMB: (pages + worker) / 1048576,
+          pagesMB: pages / 1048576,
+          workerMB: worker / 1048576,
+        })
       }
-      let pages = 0
-      for (const page of tabs.pages) pages += await pageHeap(page)
-      const worker = kind === OURS ? await sharedWorkerHeap(browserSession, appUrl) : 0
-      Object.assign(result, { heapMB: (pages + worker) / 1048576, pagesMB: pages / 1048576, workerMB: worker / 1048576 })
-    }
-    await tabs.close()
-    return result
-  }, { warmup: 0 })
+      await tabs.close()
+      return result
+    },
+    { warmup: 0 },
+  )
   raw.tenTabs = results
-  if (only.includes('sockets')) rows.push({ scenario: 'WebSockets the server sees, 10 tabs', theirs: column(results, THEIRS, 'sockets'), ours: column(results, OURS, 'sockets'), target: { kind: 'abs-max', value: 1, text: '1' } })
+  if (only.includes('sockets'))
+    rows.push({
+      scenario: 'WebSockets the server sees, 10 tabs',
+      theirs: column(results, THEIRS, 'sockets'),
+      ours: column(results, OURS, 'sockets'),
+      target: { kind: 'abs-max', value: 1, text: '1' },
+    })
   if (only.includes('fanout')) {
-    rows.push({ scenario: 'server frames per broadcast, 10 tabs', theirs: column(results, THEIRS, 'framesPerBroadcast'), ours: column(results, OURS, 'framesPerBroadcast'), target: { kind: 'abs-max', value: 1, text: '1' } })
-    rows.push({ scenario: 'heartbeats per interval, 10 tabs', theirs: column(results, THEIRS, 'heartbeatsPerInterval'), ours: column(results, OURS, 'heartbeatsPerInterval'), target: { kind: 'abs-max', value: 1, text: '1' } })
+    rows.push({
+      scenario: 'server frames per broadcast, 10 tabs',
+      theirs: column(results, THEIRS, 'framesPerBroadcast'),
+      ours: column(results, OURS, 'framesPerBroadcast'),
+      target: { kind: 'abs-max', value: 1, text: '1' },
+    })
+    rows.push({
+      scenario: 'heartbeats per interval, 10 tabs',
+      theirs: column(results, THEIRS, 'heartbeatsPerInterval'),
+      ours: column(results, OURS, 'heartbeatsPerInterval'),
+      target: { kind: 'abs-max', value: 1, text: '1' },
+    })
   }
   if (only.includes('heap')) {
     // the same page without a client: what every tab holds anyway (Vite's runtime, the bench's receiver)
     const baseline = column(results, NONE, 'heapMB').median
     /** @param {string} kind */
     const net = (kind) => summarize((results[kind] ?? []).map((r) => (r.heapMB ?? Number.NaN) - baseline))
-    rows.push({ scenario: 'JS heap MB, 10 tabs (+ worker)', theirs: column(results, THEIRS, 'heapMB'), ours: column(results, OURS, 'heapMB'), target: { kind: 'ratio-max', value: 0.5, text: '≤ 0.5×' } })
-    rows.push({ scenario: '  the same, above 10 tabs without a client', theirs: net(THEIRS), ours: net(OURS), target: { kind: 'ratio-max', value: 0.5, text: '≤ 0.5×' } })
+    rows.push({
+      scenario: 'JS heap MB, 10 tabs (+ worker)',
+      theirs: column(results, THEIRS, 'heapMB'),
+      ours: column(results, OURS, 'heapMB'),
+      target: { kind: 'ratio-max', value: 0.5, text: '≤ 0.5×' },
+    })
+    rows.push({
+      scenario: '  the same, above 10 tabs without a client',
+      theirs: net(THEIRS),
+      ours: net(OURS),
+      target: { kind: 'ratio-max', value: 0.5, text: '≤ 0.5×' },
+    })
   }
 }
 
@@ -425,9 +511,27 @@ if (only.includes('latency')) {
     }
   })
   raw.latency = results
-  rows.push({ scenario: 'latency p50 ms, 1 tab @1k msg/s', theirs: column(results, THEIRS, 'p50'), ours: column(results, OURS, 'p50'), page: column(results, PAGE, 'p50'), target: { kind: 'delta-max', value: 0.1, text: '≤ +0.1 ms' } })
-  rows.push({ scenario: 'latency p99 ms, 1 tab @1k msg/s', theirs: column(results, THEIRS, 'p99'), ours: column(results, OURS, 'p99'), page: column(results, PAGE, 'p99'), target: { kind: 'delta-max', value: 1, text: '≤ +1 ms' } })
-  rows.push({ scenario: 'main-thread CPU ms per 10k msgs', theirs: column(results, THEIRS, 'cpuMsPer10k'), ours: column(results, OURS, 'cpuMsPer10k'), page: column(results, PAGE, 'cpuMsPer10k'), target: { kind: 'ratio-max', value: 0.6, text: '≤ 0.6×' } })
+  rows.push({
+    scenario: 'latency p50 ms, 1 tab @1k msg/s',
+    theirs: column(results, THEIRS, 'p50'),
+    ours: column(results, OURS, 'p50'),
+    page: column(results, PAGE, 'p50'),
+    target: { kind: 'delta-max', value: 0.1, text: '≤ +0.1 ms' },
+  })
+  rows.push({
+    scenario: 'latency p99 ms, 1 tab @1k msg/s',
+    theirs: column(results, THEIRS, 'p99'),
+    ours: column(results, OURS, 'p99'),
+    page: column(results, PAGE, 'p99'),
+    target: { kind: 'delta-max', value: 1, text: '≤ +1 ms' },
+  })
+  rows.push({
+    scenario: 'main-thread CPU ms per 10k msgs',
+    theirs: column(results, THEIRS, 'cpuMsPer10k'),
+    ours: column(results, OURS, 'cpuMsPer10k'),
+    page: column(results, PAGE, 'cpuMsPer10k'),
+    target: { kind: 'ratio-max', value: 0.6, text: '≤ 0.6×' },
+  })
 }
 
 if (only.includes('maxrate')) {
@@ -449,37 +553,48 @@ if (only.includes('maxrate')) {
     if (got.received < count) await waitFor(page, count, 10_000) // let a backlog drain before the next step
     return { ok, serverOk, lagMs, received: got.received, count }
   }
-  const results = await alternate('maxrate/1 tab', [THEIRS, OURS, PAGE], async (kind) => {
-    const tabs = await openTabs(kind, 1)
-    const page = /** @type {Page} */ (tabs.pages[0])
-    const topic = newTopic()
-    await tabs.subscribeAll(topic)
-    let best = 0
-    let failedAt = Number.NaN
-    let serverLimited = 0
-    for (const rate of config.rates) {
-      const r = await step(page, topic, rate)
-      if (!r.serverOk) {
-        serverLimited = 1
-        break
+  const results = await alternate(
+    'maxrate/1 tab',
+    [THEIRS, OURS, PAGE],
+    async (kind) => {
+      const tabs = await openTabs(kind, 1)
+      const page = /** @type {Page} */ (tabs.pages[0])
+      const topic = newTopic()
+      await tabs.subscribeAll(topic)
+      let best = 0
+      let failedAt = Number.NaN
+      let serverLimited = 0
+      for (const rate of config.rates) {
+        const r = await step(page, topic, rate)
+        if (!r.serverOk) {
+          serverLimited = 1
+          break
+        }
+        if (!r.ok) {
+          failedAt = rate
+          break
+        }
+        best = rate
       }
-      if (!r.ok) {
-        failedAt = rate
-        break
+      // full run: one bisection between the last rate held and the first one missed
+      if (!quick && Number.isFinite(failedAt) && best > 0) {
+        const mid = Math.round((best + failedAt) / 2)
+        const r = await step(page, topic, mid)
+        if (r.ok && r.serverOk) best = mid
       }
-      best = rate
-    }
-    // full run: one bisection between the last rate held and the first one missed
-    if (!quick && Number.isFinite(failedAt) && best > 0) {
-      const mid = Math.round((best + failedAt) / 2)
-      const r = await step(page, topic, mid)
-      if (r.ok && r.serverOk) best = mid
-    }
-    await tabs.close()
-    return { msgPerSec: best, failedAt, serverLimited }
-  }, { warmup: 0 })
+      await tabs.close()
+      return { msgPerSec: best, failedAt, serverLimited }
+    },
+    { warmup: 0 },
+  )
   raw.maxrate = results
-  rows.push({ scenario: 'highest sustained msg/s, 1 tab', theirs: column(results, THEIRS, 'msgPerSec'), ours: column(results, OURS, 'msgPerSec'), page: column(results, PAGE, 'msgPerSec'), target: { kind: 'ratio-min', value: 1, text: '≥ 1.0×' } })
+  rows.push({
+    scenario: 'highest sustained msg/s, 1 tab',
+    theirs: column(results, THEIRS, 'msgPerSec'),
+    ours: column(results, OURS, 'msgPerSec'),
+    page: column(results, PAGE, 'msgPerSec'),
+    target: { kind: 'ratio-min', value: 1, text: '≥ 1.0×' },
+  })
 }
 
 if (only.includes('aggregate')) {
@@ -494,40 +609,68 @@ if (only.includes('aggregate')) {
     await tabs.close()
     const received = got.reduce((n, g) => n + g.received, 0)
     const lastAt = Math.max(...got.map((g) => g.lastAt))
-    return { msgPerSec: received / ((lastAt - sent.startedAt) / 1000), lost: count * got.length - received, gaps: got.reduce((n, g) => n + g.gaps, 0) }
+    return {
+      msgPerSec: received / ((lastAt - sent.startedAt) / 1000),
+      lost: count * got.length - received,
+      gaps: got.reduce((n, g) => n + g.gaps, 0),
+    }
   })
   raw.aggregate = results
-  rows.push({ scenario: 'aggregate msg/s delivered, 8 tabs', theirs: column(results, THEIRS, 'msgPerSec'), ours: column(results, OURS, 'msgPerSec'), target: { kind: 'ratio-min', value: 3, text: '≥ 3×' } })
+  rows.push({
+    scenario: 'aggregate msg/s delivered, 8 tabs',
+    theirs: column(results, THEIRS, 'msgPerSec'),
+    ours: column(results, OURS, 'msgPerSec'),
+    target: { kind: 'ratio-min', value: 3, text: '≥ 3×' },
+  })
 }
 
 if (only.includes('second-tab')) {
-  const results = await alternate('second-tab', [THEIRS, OURS], async (kind) => {
-    const tabs = await openTabs(kind, 1)
-    const topic = newTopic()
-    await tabs.subscribeAll(topic)
-    const second = await tabs.open()
-    const profile = shouldProfile(`second-tab-${kind}`)
-    const cdp = profile ? await cdpOf(second) : undefined
-    if (cdp) await startProfile(cdp)
-    const before = await stats()
-    const ms = await second.evaluate((t) => window.bench.subscribe(t), topic)
-    const after = await stats()
-    if (cdp) await stopProfile(cdp, `second-tab-${kind}`)
-    /** @type {Record<string, number>} */
-    const result = { ms, framesSent: after.framesIn - before.framesIn }
-    if (kind === OURS) {
-      // where the time goes: a third tab attaches first (inspect()), then subscribes
-      const third = await tabs.open()
-      result.attachMs = await third.evaluate(() => window.bench.attach())
-      result.attachedSubscribeMs = await third.evaluate((t) => window.bench.subscribe(t), topic)
-    }
-    await tabs.close()
-    return result
-  }, { reps: quick ? 3 : 7 })
+  const results = await alternate(
+    'second-tab',
+    [THEIRS, OURS],
+    async (kind) => {
+      const tabs = await openTabs(kind, 1)
+      const topic = newTopic()
+      await tabs.subscribeAll(topic)
+      const second = await tabs.open()
+      const profile = shouldProfile(`second-tab-${kind}`)
+      const cdp = profile ? await cdpOf(second) : undefined
+      if (cdp) await startProfile(cdp)
+      const before = await stats()
+      const ms = await second.evaluate((t) => window.bench.subscribe(t), topic)
+      const after = await stats()
+      if (cdp) await stopProfile(cdp, `second-tab-${kind}`)
+      /** @type {Record<string, number>} */
+      const result = { ms, framesSent: after.framesIn - before.framesIn }
+      if (kind === OURS) {
+        // where the time goes: a third tab attaches first (inspect()), then subscribes
+        const third = await tabs.open()
+        result.attachMs = await third.evaluate(() => window.bench.attach())
+        result.attachedSubscribeMs = await third.evaluate((t) => window.bench.subscribe(t), topic)
+      }
+      await tabs.close()
+      return result
+    },
+    { reps: quick ? 3 : 7 },
+  )
   raw.secondTab = results
-  rows.push({ scenario: '2nd tab subscribe to joined topic, ms', theirs: column(results, THEIRS, 'ms'), ours: column(results, OURS, 'ms'), target: { kind: 'abs-max', value: 5, text: '≤ 5 ms' } })
-  rows.push({ scenario: '  the same, tab attached first (inspect())', ours: column(results, OURS, 'attachedSubscribeMs'), target: { kind: 'abs-max', value: 5, text: '≤ 5 ms' } })
-  rows.push({ scenario: '2nd tab subscribe, frames sent', theirs: column(results, THEIRS, 'framesSent'), ours: column(results, OURS, 'framesSent'), target: { kind: 'abs-max', value: 0, text: '0' } })
+  rows.push({
+    scenario: '2nd tab subscribe to joined topic, ms',
+    theirs: column(results, THEIRS, 'ms'),
+    ours: column(results, OURS, 'ms'),
+    target: { kind: 'abs-max', value: 5, text: '≤ 5 ms' },
+  })
+  rows.push({
+    scenario: '  the same, tab attached first (inspect())',
+    ours: column(results, OURS, 'attachedSubscribeMs'),
+    target: { kind: 'abs-max', value: 5, text: '≤ 5 ms' },
+  })
+  rows.push({
+    scenario: '2nd tab subscribe, frames sent',
+    theirs: column(results, THEIRS, 'framesSent'),
+    ours: column(results, OURS, 'framesSent'),
+    target: { kind: 'abs-max', value: 0, text: '0' },
+  })
 }
 
 await browser.close()
@@ -543,7 +686,12 @@ if (only.includes('bundle')) {
     const b = bundles.find((x) => x.name === name)
     return b ? summarize([Math.round((b.mainGz / 1024) * 10) / 10]) : undefined
   }
-  rows.push({ scenario: 'main-thread bundle kB min+gz', theirs: kB('@supabase/realtime-js'), ours: kB('@shared-realtime/client'), target: { kind: 'abs-max', value: 8, text: '≤ 8 kB' } })
+  rows.push({
+    scenario: 'main-thread bundle kB min+gz',
+    theirs: kB('@supabase/realtime-js'),
+    ours: kB('@shared-realtime/client'),
+    target: { kind: 'abs-max', value: 8, text: '≤ 8 kB' },
+  })
 }
 
 // ── report ─────────────────────────────────────────────────────────────────────────────────
@@ -555,7 +703,9 @@ const machine = {
   chromium: (() => {
     try {
       const path = findChromium()?.path
-      return path ? execFileSync(path, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() : 'unknown'
+      return path
+        ? execFileSync(path, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+        : 'unknown'
     } catch {
       return 'unknown'
     }
@@ -566,11 +716,21 @@ const machine = {
 }
 const table = formatTable(rows)
 const mode = quick ? 'quick' : 'full'
-console.log(`\n${mode} run, ${new Date().toISOString()}, ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.chromium}, load average ${machine.loadAverage.join(' → ')}`)
+console.log(
+  `\n${mode} run, ${new Date().toISOString()}, ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.chromium}, load average ${machine.loadAverage.join(' → ')}`,
+)
 console.log('median ±half-range over repetitions; ratio = this client (shared-worker host) ÷ realtime-js\n')
 console.log(table)
 mkdirSync(outDir, { recursive: true })
-writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify({ mode, date: new Date().toISOString(), machine, config, rows, raw }, null, 2)}\n`)
-writeFileSync(join(outDir, 'latest.svg'), renderChart(rows, { title: `shared-realtime vs realtime-js (${mode} run, ${machine.cpus} cores, ${machine.chromium})` }))
+writeFileSync(
+  join(outDir, 'latest.json'),
+  `${JSON.stringify({ mode, date: new Date().toISOString(), machine, config, rows, raw }, null, 2)}\n`,
+)
+writeFileSync(
+  join(outDir, 'latest.svg'),
+  renderChart(rows, {
+    title: `shared-realtime vs realtime-js (${mode} run, ${machine.cpus} cores, ${machine.chromium})`,
+  }),
+)
 progress(`wrote bench-results/latest.json and bench-results/latest.svg`)
 process.exit(0) // the in-process dev server's database and Vite leave handles open

@@ -20,9 +20,17 @@ async function measure(name, source) {
     configFile: false,
     root,
     logLevel: 'silent',
-    build: { outDir: join(dir, 'out'), emptyOutDir: true, minify: true, modulePreload: false, rollupOptions: { input: entry, output: { entryFileNames: 'main.js', chunkFileNames: '[name].js' } } },
+    build: {
+      outDir: join(dir, 'out'),
+      emptyOutDir: true,
+      minify: true,
+      modulePreload: false,
+      rollupOptions: { input: entry, output: { entryFileNames: 'main.js', chunkFileNames: '[name].js' } },
+    },
   })
-  const files = readdirSync(join(dir, 'out'), { recursive: true }).map(String).filter((f) => f.endsWith('.js'))
+  const files = readdirSync(join(dir, 'out'), { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith('.js'))
   const sizes = files.map((f) => {
     const bytes = readFileSync(join(dir, 'out', f))
     return { file: f, min: bytes.byteLength, gz: gzipSync(bytes, { level: 9 }).byteLength }
@@ -33,9 +41,14 @@ async function measure(name, source) {
   // worker, not a chunk loaded by import() only: the in-page engine a tab loads when it falls
   // back to it, the REST fallback); Rollup's `imports` are the static imports of a chunk
   const outputs = /** @type {import('vite').Rollup.RollupOutput[]} */ (Array.isArray(built) ? built : [built])
-  const chunks = new Map(outputs.flatMap((b) => b.output).filter((c) => c.type === 'chunk').map((c) => [c.fileName, c]))
+  const chunks = new Map(
+    outputs
+      .flatMap((b) => b.output)
+      .filter((c) => c.type === 'chunk')
+      .map((c) => [c.fileName, c]),
+  )
   const upFront = new Set()
-  for (const todo = ['main.js']; todo.length > 0; ) {
+  for (const todo = ['main.js']; todo.length > 0;) {
     const file = /** @type {string} */ (todo.pop())
     if (upFront.has(file)) continue
     upFront.add(file)
@@ -52,13 +65,22 @@ const kb = (n) => `${(n / 1024).toFixed(1)} kB`
 /** Both clients' main-thread bundles (and this client's worker), min and min+gz bytes. */
 export async function measureBundles() {
   return [
-    await measure('@shared-realtime/client', `import { RealtimeClient } from '@shared-realtime/client'\nwindow.c = RealtimeClient\n`),
-    await measure('@supabase/realtime-js', `import { RealtimeClient } from '@supabase/realtime-js'\nwindow.c = RealtimeClient\n`),
+    await measure(
+      '@shared-realtime/client',
+      `import { RealtimeClient } from '@shared-realtime/client'\nwindow.c = RealtimeClient\n`,
+    ),
+    await measure(
+      '@supabase/realtime-js',
+      `import { RealtimeClient } from '@supabase/realtime-js'\nwindow.c = RealtimeClient\n`,
+    ),
   ]
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
   const rows = await measureBundles()
   console.log('main-thread bundle (min / min+gz)          worker (min+gz)')
-  for (const r of rows) console.log(`${r.name.padEnd(26)} ${kb(r.mainMin).padStart(9)} / ${kb(r.mainGz).padStart(8)}   ${r.workerGz ? kb(r.workerGz) : '-'}`)
+  for (const r of rows)
+    console.log(
+      `${r.name.padEnd(26)} ${kb(r.mainMin).padStart(9)} / ${kb(r.mainGz).padStart(8)}   ${r.workerGz ? kb(r.workerGz) : '-'}`,
+    )
 }

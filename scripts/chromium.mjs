@@ -13,8 +13,7 @@ export const SYSTEM_CHROMIUM = '/usr/bin/chromium'
  * Every launch resolves only loopback names: Chromium otherwise looks up Google
  * hosts at start, and these machines have no network but the package registries.
  */
-export const HOST_RESOLVER_FLAG =
-  '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1'
+export const HOST_RESOLVER_FLAG = '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1'
 
 /** @typedef {{ path: string, source: 'CHROMIUM_PATH' | 'system' | 'playwright' }} ChromiumLocation */
 

@@ -4,7 +4,10 @@ import { chromiumLaunchOptions, findChromium, HOST_RESOLVER_FLAG, SYSTEM_CHROMIU
 
 describe('findChromium', () => {
   test('takes CHROMIUM_PATH first when the file exists', () => {
-    expect(findChromium({ CHROMIUM_PATH: process.execPath })).toEqual({ path: process.execPath, source: 'CHROMIUM_PATH' })
+    expect(findChromium({ CHROMIUM_PATH: process.execPath })).toEqual({
+      path: process.execPath,
+      source: 'CHROMIUM_PATH',
+    })
   })
 
   test('names CHROMIUM_PATH when it points at nothing', () => {
@@ -13,7 +16,7 @@ describe('findChromium', () => {
     )
   })
 
-  test.runIf(existsSync(SYSTEM_CHROMIUM))('falls back to Debian\'s /usr/bin/chromium', () => {
+  test.runIf(existsSync(SYSTEM_CHROMIUM))("falls back to Debian's /usr/bin/chromium", () => {
     expect(findChromium({})).toEqual({ path: SYSTEM_CHROMIUM, source: 'system' })
   })
 })

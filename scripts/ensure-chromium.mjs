@@ -13,7 +13,7 @@ function report() {
 export function ensureChromium() {
   if (report()) return true
   if (aptInstall('ensure-chromium', 'chromium') && report()) return true
-  console.log('ensure-chromium: trying Playwright\'s own Chromium')
+  console.log("ensure-chromium: trying Playwright's own Chromium")
   if (run('ensure-chromium', 'npx', ['playwright', 'install', 'chromium']) && report()) return true
   console.error(
     'ensure-chromium: no Chromium could be found or installed. Install Chromium (Debian: `apt-get install chromium`) ' +

@@ -2,7 +2,8 @@
 // packages/engine/src/faults/record.ts) as RELIABILITY.md's table.
 
 /** @param {number | null | undefined} ms */
-const time = (ms) => (ms === null || ms === undefined ? '–' : ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`)
+const time = (ms) =>
+  ms === null || ms === undefined ? '–' : ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`
 
 /** @param {unknown} value @returns {string} */
 const show = (value) =>
@@ -23,12 +24,20 @@ export function formatReport(figures) {
   const lines = [
     '| fault | runs | recovered | data lost | time to recover (median / max) | suite |',
     '|:--|--:|--:|--:|--:|:--|',
-    ...rows.map((f) => `| ${f.fault ?? f.name} | ${f.runs ?? '–'} | ${f.recovered ?? '–'} | ${f.dataLost ?? '–'} | ${time(f.medianMs)} / ${time(f.maxMs)} | ${f.name} (${f.mode ?? '?'}) |`),
+    ...rows.map(
+      (f) =>
+        `| ${f.fault ?? f.name} | ${f.runs ?? '–'} | ${f.recovered ?? '–'} | ${f.dataLost ?? '–'} | ${time(f.medianMs)} / ${time(f.maxMs)} | ${f.name} (${f.mode ?? '?'}) |`,
+    ),
   ]
   const extras = rows.filter((f) => f.extra && Object.keys(f.extra).length > 0)
   if (extras.length > 0) {
     lines.push('', 'Other figures:', '')
-    for (const f of extras) lines.push(`- ${f.name}: ${Object.entries(f.extra ?? {}).map(([k, v]) => `${k} ${show(v)}`).join(', ')}`)
+    for (const f of extras)
+      lines.push(
+        `- ${f.name}: ${Object.entries(f.extra ?? {})
+          .map(([k, v]) => `${k} ${show(v)}`)
+          .join(', ')}`,
+      )
   }
   return `${lines.join('\n')}\n`
 }

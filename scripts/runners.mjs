@@ -27,10 +27,18 @@ export function readJson(file) {
 /** A Vitest project. @param {string} reportDir @param {string} project @param {Record<string, string>} [env] @returns {Counts} */
 export function vitest(reportDir, project, env = {}) {
   const out = join(reportDir, `vitest-${project}.json`)
-  const { ok } = run('npx', ['vitest', 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`], env)
+  const { ok } = run(
+    'npx',
+    ['vitest', 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`],
+    env,
+  )
   const report = readJson(out)
   if (!report) return { passed: 0, failed: 1, skipped: 0 } // the runner died before reporting
-  const counts = { passed: report.numPassedTests, failed: report.numFailedTests, skipped: report.numPendingTests + report.numTodoTests }
+  const counts = {
+    passed: report.numPassedTests,
+    failed: report.numFailedTests,
+    skipped: report.numPendingTests + report.numTodoTests,
+  }
   if (!ok && counts.failed === 0) counts.failed = 1
   return counts
 }
@@ -38,7 +46,10 @@ export function vitest(reportDir, project, env = {}) {
 /** Playwright, on `paths` (all of e2e/ when empty). @param {string} reportDir @param {string[]} [paths] @param {Record<string, string>} [env] @returns {Counts} */
 export function playwright(reportDir, paths = [], env = {}) {
   const out = join(reportDir, `playwright${paths.length ? `-${paths.join('-').replaceAll('/', '_')}` : ''}.json`)
-  const { ok } = run('npx', ['playwright', 'test', ...paths, '--reporter=list,json'], { ...env, PLAYWRIGHT_JSON_OUTPUT_NAME: out })
+  const { ok } = run('npx', ['playwright', 'test', ...paths, '--reporter=list,json'], {
+    ...env,
+    PLAYWRIGHT_JSON_OUTPUT_NAME: out,
+  })
   const stats = readJson(out)?.stats
   if (!stats) return { passed: 0, failed: 1, skipped: 0 }
   const counts = { passed: stats.expected + stats.flaky, failed: stats.unexpected, skipped: stats.skipped }
@@ -47,4 +58,5 @@ export function playwright(reportDir, paths = [], env = {}) {
 }
 
 /** The closing line. @param {Counts} total */
-export const closingLine = (total) => `${total.passed} passed, ${total.failed} failed${total.skipped ? `, ${total.skipped} skipped` : ''}`
+export const closingLine = (total) =>
+  `${total.passed} passed, ${total.failed} failed${total.skipped ? `, ${total.skipped} skipped` : ''}`

@@ -60,14 +60,28 @@ process.env.VITE_REALTIME_HTTP_URL = realtime.httpUrl
 /** The demo, built (the default) or from Vite's dev server; both serve index.html and the e2e lab.html. */
 async function serveDemo() {
   if (values.dev) {
-    const server = await createServer({ configFile: 'vite.config.ts', server: { port: demoPort, strictPort: true, host: '127.0.0.1' }, logLevel: 'warn' })
+    const server = await createServer({
+      configFile: 'vite.config.ts',
+      server: { port: demoPort, strictPort: true, host: '127.0.0.1' },
+      logLevel: 'warn',
+    })
     await server.listen()
     return { httpServer: server.httpServer, close: () => server.close() }
   }
   const input = { main: 'apps/demo/index.html', lab: 'apps/demo/lab.html' }
   console.log(`building the demo (mode ${values.mode})…`)
-  await build({ configFile: 'vite.config.ts', mode: values.mode, logLevel: 'warn', build: { emptyOutDir: true, rollupOptions: { input } } })
-  const server = await preview({ configFile: 'vite.config.ts', mode: values.mode, preview: { port: demoPort, strictPort: true, host: '127.0.0.1' }, logLevel: 'warn' })
+  await build({
+    configFile: 'vite.config.ts',
+    mode: values.mode,
+    logLevel: 'warn',
+    build: { emptyOutDir: true, rollupOptions: { input } },
+  })
+  const server = await preview({
+    configFile: 'vite.config.ts',
+    mode: values.mode,
+    preview: { port: demoPort, strictPort: true, host: '127.0.0.1' },
+    logLevel: 'warn',
+  })
   return { httpServer: server.httpServer, close: () => server.close() }
 }
 const demo = await serveDemo()

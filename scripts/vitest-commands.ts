@@ -21,7 +21,11 @@ export const realtimeAdmin: BrowserCommand<[path: string, body?: unknown]> = asy
 const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
 
 /** `commands.realtimeToken({ sub: 'u1' }, 3600)`: an HS256 JWT for the test dev server (role authenticated unless given). */
-export const realtimeToken: BrowserCommand<[claims: Record<string, unknown>, expiresInSeconds?: number]> = async (_ctx, claims, expiresInSeconds = 3600) => {
+export const realtimeToken: BrowserCommand<[claims: Record<string, unknown>, expiresInSeconds?: number]> = async (
+  _ctx,
+  claims,
+  expiresInSeconds = 3600,
+) => {
   const { createHmac } = await import('node:crypto')
   const secret = process.env.SHARED_REALTIME_TEST_JWT_SECRET
   if (!secret) throw new Error('the test dev server is not running (scripts/vitest-realtime.ts)')

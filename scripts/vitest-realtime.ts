@@ -36,7 +36,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
   process.env.SHARED_REALTIME_TEST_HTTP = server.httpUrl
   process.env.SHARED_REALTIME_TEST_SERVICE_KEY = server.keys.service_role
   process.env.SHARED_REALTIME_TEST_JWT_SECRET = server.jwtSecret
-  project.provide('realtime', { url: server.url, httpUrl: server.httpUrl, anon: server.keys.anon, serviceRole: server.keys.service_role, jwtSecret: server.jwtSecret })
+  project.provide('realtime', {
+    url: server.url,
+    httpUrl: server.httpUrl,
+    anon: server.keys.anon,
+    serviceRole: server.keys.service_role,
+    jwtSecret: server.jwtSecret,
+  })
   return async () => {
     await server?.close()
     server = undefined

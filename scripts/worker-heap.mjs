@@ -14,7 +14,10 @@ export async function sharedWorkerHeap(browserSession, urlPrefix) {
   const workers = targetInfos.filter((t) => t.type === 'shared_worker' && t.url.startsWith(urlPrefix))
   let total = 0
   for (const worker of workers) {
-    const { sessionId } = await browserSession.send('Target.attachToTarget', { targetId: worker.targetId, flatten: false })
+    const { sessionId } = await browserSession.send('Target.attachToTarget', {
+      targetId: worker.targetId,
+      flatten: false,
+    })
     let nextId = 1
     /** @type {Map<number, (value: any) => void>} */
     const pending = new Map()
@@ -31,7 +34,10 @@ export async function sharedWorkerHeap(browserSession, urlPrefix) {
       new Promise((resolveCall, reject) => {
         const id = nextId++
         pending.set(id, (m) => (m.error ? reject(new Error(`${method}: ${m.error.message}`)) : resolveCall(m.result)))
-        void browserSession.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) })
+        void browserSession.send('Target.sendMessageToTarget', {
+          sessionId,
+          message: JSON.stringify({ id, method, params }),
+        })
       })
     try {
       await call('HeapProfiler.collectGarbage')

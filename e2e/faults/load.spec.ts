@@ -15,20 +15,48 @@ const CHANNELS = FULL ? 20 : 4
 const RATE = FULL ? 5_000 : 1_000
 const SECONDS = FULL ? 30 : 5
 
-test(`${TABS} tabs × ${CHANNELS} channels, ${RATE} msg/s for ${SECONDS} s: nothing lost, the worker's heap flat`, async ({ context, browser, baseURL }) => {
+test(`${TABS} tabs × ${CHANNELS} channels, ${RATE} msg/s for ${SECONDS} s: nothing lost, the worker's heap flat`, async ({
+  context,
+  browser,
+  baseURL,
+}) => {
   test.setTimeout(120_000 + SECONDS * 4_000 + TABS * 5_000)
   const tabs = await openTabs(context, TABS)
   const topics = Array.from({ length: CHANNELS }, (_, i) => topicName(`load-${i}`))
-  for (const tab of tabs) for (const topic of topics) expect(await subscribe(tab, topic, { count: 'blast' })).toBe('SUBSCRIBED')
+  for (const tab of tabs)
+    for (const topic of topics) expect(await subscribe(tab, topic, { count: 'blast' })).toBe('SUBSCRIBED')
   const cdp = await browser.newBrowserCDPSession()
   const workerHeap = () => sharedWorkerHeap(cdp, new URL(baseURL!).origin)
   const perChannel = Math.round((RATE * SECONDS) / CHANNELS)
-  const blastAll = () => Promise.all(topics.map((topic) => admin('/admin/blast', { topic, event: 'blast', count: perChannel, ratePerSec: RATE / CHANNELS })))
-  const received = (tab: Page) => tab.evaluate(() => Object.values(window.lab.counted()).reduce((n, c) => n + c.received, 0))
+  const blastAll = () =>
+    Promise.all(
+      topics.map((topic) =>
+        admin('/admin/blast', { topic, event: 'blast', count: perChannel, ratePerSec: RATE / CHANNELS }),
+      ),
+    )
+  const received = (tab: Page) =>
+    tab.evaluate(() => Object.values(window.lab.counted()).reduce((n, c) => n + c.received, 0))
 
   // warm-up: a tenth of the load, then a clean slate
-  await Promise.all(topics.map((topic) => admin('/admin/blast', { topic, event: 'blast', count: Math.max(10, Math.round(perChannel / 10)), ratePerSec: RATE / CHANNELS })))
-  await expect.poll(async () => (await Promise.all(tabs.map(received))).every((n) => n === CHANNELS * Math.max(10, Math.round(perChannel / 10))), { timeout: 60_000 }).toBe(true)
+  await Promise.all(
+    topics.map((topic) =>
+      admin('/admin/blast', {
+        topic,
+        event: 'blast',
+        count: Math.max(10, Math.round(perChannel / 10)),
+        ratePerSec: RATE / CHANNELS,
+      }),
+    ),
+  )
+  await expect
+    .poll(
+      async () =>
+        (await Promise.all(tabs.map(received))).every(
+          (n) => n === CHANNELS * Math.max(10, Math.round(perChannel / 10)),
+        ),
+      { timeout: 60_000 },
+    )
+    .toBe(true)
   for (const tab of tabs) await tab.evaluate(() => window.lab.resetCounts())
   const heapStart = await workerHeap()
 
@@ -36,7 +64,11 @@ test(`${TABS} tabs × ${CHANNELS} channels, ${RATE} msg/s for ${SECONDS} s: noth
   const results = (await blastAll()) as Array<{ sent: number; rate: number }>
   const blastMs = Date.now() - startedAt
   const expected = perChannel * CHANNELS
-  await expect.poll(async () => (await Promise.all(tabs.map(received))).every((n) => n >= expected), { timeout: 60_000 + SECONDS * 2_000 }).toBe(true)
+  await expect
+    .poll(async () => (await Promise.all(tabs.map(received))).every((n) => n >= expected), {
+      timeout: 60_000 + SECONDS * 2_000,
+    })
+    .toBe(true)
   const drainedMs = Date.now() - startedAt
   const heapEnd = await workerHeap()
 

@@ -10,7 +10,10 @@ import { proxyNetwork, setOffline, spawnDevServer, watch } from '../realtime.ts'
 
 const outageMs = FULL ? 30_000 : 10_000
 
-test(`offline for ${outageMs / 1000} s: reconnects after, and the durable outbox is delivered exactly once`, async ({ context, errors }) => {
+test(`offline for ${outageMs / 1000} s: reconnects after, and the durable outbox is delivered exactly once`, async ({
+  context,
+  errors,
+}) => {
   test.setTimeout(outageMs + 90_000)
   errors.allowErrors(/Failed to load resource: net::ERR_INTERNET_DISCONNECTED/)
   const server = await spawnDevServer()
@@ -31,13 +34,19 @@ test(`offline for ${outageMs / 1000} s: reconnects after, and the durable outbox
       a.evaluate(([t]) => window.lab.send(t!, 'durable', { id: 'a2' }, { durable: true }), [topic]),
       b.evaluate(([t]) => window.lab.send(t!, 'durable', { id: 'b1' }, { durable: true }), [topic]),
       // its answer never comes: the tab is closed before the network is back
-      c.evaluate(([t]) => window.lab.send(t!, 'durable', { id: 'c1' }, { durable: true }), [topic]).catch(() => 'tab closed'),
+      c
+        .evaluate(([t]) => window.lab.send(t!, 'durable', { id: 'c1' }, { durable: true }), [topic])
+        .catch(() => 'tab closed'),
     ]
     // tab c is closed while offline: its message is the worker's to deliver
-    await expect.poll(async () => {
-      const snap = (await a.evaluate(() => window.lab.inspect())) as { engine?: { channels?: Array<{ outbox?: { durableWaiting?: number } }> } }
-      return (snap.engine?.channels ?? []).reduce((n, ch) => n + (ch.outbox?.durableWaiting ?? 0), 0)
-    }).toBe(ids.length)
+    await expect
+      .poll(async () => {
+        const snap = (await a.evaluate(() => window.lab.inspect())) as {
+          engine?: { channels?: Array<{ outbox?: { durableWaiting?: number } }> }
+        }
+        return (snap.engine?.channels ?? []).reduce((n, ch) => n + (ch.outbox?.durableWaiting ?? 0), 0)
+      })
+      .toBe(ids.length)
     await c.close()
     await a.waitForTimeout(outageMs - (Date.now() - wentOfflineAt)) // the outage itself
     expect(watcher.broadcasts('durable')).toEqual([])
@@ -49,12 +58,19 @@ test(`offline for ${outageMs / 1000} s: reconnects after, and the durable outbox
     await expect.poll(() => watcher.broadcasts('durable').length, { timeout: 30_000 }).toBe(ids.length)
     const deliveredMs = Date.now() - backAt
     const results = await Promise.all(sends.slice(0, 3))
-    expect(results.every((r) => r === 'ok' || r === 'timed out'), JSON.stringify(results)).toBe(true)
+    expect(
+      results.every((r) => r === 'ok' || r === 'timed out'),
+      JSON.stringify(results),
+    ).toBe(true)
     // nothing more comes: a second look after the outbox is idle
-    await expect.poll(async () => {
-      const snap = (await a.evaluate(() => window.lab.inspect())) as { engine?: { channels?: Array<{ outbox?: { durableWaiting?: number } }> } }
-      return (snap.engine?.channels ?? []).reduce((n, ch) => n + (ch.outbox?.durableWaiting ?? 0), 0)
-    }).toBe(0)
+    await expect
+      .poll(async () => {
+        const snap = (await a.evaluate(() => window.lab.inspect())) as {
+          engine?: { channels?: Array<{ outbox?: { durableWaiting?: number } }> }
+        }
+        return (snap.engine?.channels ?? []).reduce((n, ch) => n + (ch.outbox?.durableWaiting ?? 0), 0)
+      })
+      .toBe(0)
     const got = watcher.broadcasts('durable').map((p) => (p as { id: string }).id)
     const lost = ids.filter((id) => !got.includes(id)).length
     const duplicated = got.length - new Set(got).size

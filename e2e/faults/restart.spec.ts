@@ -20,15 +20,24 @@ test.afterEach(async () => {
 /** Every broadcast of `event` that `page` saw on `topic`, by payload id. */
 const seenIds = (page: Page, topic: string, event: string) =>
   page.evaluate(
-    ([t, e]) => window.lab.events.filter((x) => x.topic === t && x.kind === 'broadcast' && (x.payload as { event?: string }).event === e).map((x) => (x.payload as { payload: { id: string } }).payload.id),
+    ([t, e]) =>
+      window.lab.events
+        .filter((x) => x.topic === t && x.kind === 'broadcast' && (x.payload as { event?: string }).event === e)
+        .map((x) => (x.payload as { payload: { id: string } }).payload.id),
     [topic, event] as const,
   )
 
-test('server restarted or killed mid-stream, again and again: channels, presence and queued pushes come back', async ({ context, errors }) => {
+test('server restarted or killed mid-stream, again and again: channels, presence and queued pushes come back', async ({
+  context,
+  errors,
+}) => {
   const total = runs(4, 20)
   test.setTimeout(60_000 + total * 20_000)
   // a tab's own requests cut by a SIGKILL are logged by Chromium; nothing else may be
-  errors.allowErrors(/Failed to load resource: net::ERR_CONNECTION_(RESET|REFUSED)/, /WebSocket connection to .* failed/)
+  errors.allowErrors(
+    /Failed to load resource: net::ERR_CONNECTION_(RESET|REFUSED)/,
+    /WebSocket connection to .* failed/,
+  )
   const tabs = await openTabs(context, 3, { realtime: server.httpUrl })
   const room = topicName('restart-room')
   const feed = topicName('restart-feed')
@@ -37,7 +46,9 @@ test('server restarted or killed mid-stream, again and again: channels, presence
     expect(await subscribe(tab, feed, { self: true })).toBe('SUBSCRIBED')
   }
   await tabs[0]!.evaluate(([t]) => window.lab.track(t!, { name: 'Ada' }), [room])
-  await expect.poll(() => tabs[2]!.evaluate(([t]) => Object.keys(window.lab.presence(t!) as object), [room])).toEqual(['user-1'])
+  await expect
+    .poll(() => tabs[2]!.evaluate(([t]) => Object.keys(window.lab.presence(t!) as object), [room]))
+    .toEqual(['user-1'])
 
   const recoverMs: number[] = []
   let recovered = 0
@@ -54,10 +65,17 @@ test('server restarted or killed mid-stream, again and again: channels, presence
     // written into a socket that is dying is lost with it and resolves 'timed out', as in
     // realtime-js; only durable sends survive that): each tab sends one; they wait for the rejoin
     await expect
-      .poll(async () => ((await tabs[0]!.evaluate(() => window.lab.inspect())) as { engine?: { connection?: { state?: string } } }).engine?.connection?.state, { timeout: 10_000, intervals: [20] })
+      .poll(
+        async () =>
+          ((await tabs[0]!.evaluate(() => window.lab.inspect())) as { engine?: { connection?: { state?: string } } })
+            .engine?.connection?.state,
+        { timeout: 10_000, intervals: [20] },
+      )
       .not.toBe('connected')
     const ids = tabs.map((_, i) => `run${run}-tab${i}`)
-    const pushes = tabs.map((tab, i) => tab.evaluate(([t, id]) => window.lab.send(t!, 'queued', { id }), [room, ids[i]!] as const))
+    const pushes = tabs.map((tab, i) =>
+      tab.evaluate(([t, id]) => window.lab.send(t!, 'queued', { id }), [room, ids[i]!] as const),
+    )
     sent.push(...ids)
     if (kill) await server.start()
     /** What is not back yet (empty: recovered). */
@@ -67,17 +85,27 @@ test('server restarted or killed mid-stream, again and again: channels, presence
         const [r, f] = await Promise.all([resubscribes(tab, room), resubscribes(tab, feed)])
         if (r <= before[i]![0]) out.push(`tab ${i}: no resubscribed on the room`)
         if (f <= before[i]![1]) out.push(`tab ${i}: no resubscribed on the feed`)
-        if (!Object.keys((await tab.evaluate(([t]) => window.lab.presence(t!), [room])) as object).includes('user-1')) out.push(`tab ${i}: presence not re-tracked`)
+        if (!Object.keys((await tab.evaluate(([t]) => window.lab.presence(t!), [room])) as object).includes('user-1'))
+          out.push(`tab ${i}: presence not re-tracked`)
         const seen = await seenIds(tab, room, 'queued')
         for (const id of ids) if (!seen.includes(id)) out.push(`tab ${i}: push ${id} not received`)
       }
       return out
     }
-    await expect.poll(missing, { timeout: 30_000, intervals: [100], message: `run ${run} (${kill ? 'SIGKILL' : '/admin/restart'})` }).toEqual([])
+    await expect
+      .poll(missing, {
+        timeout: 30_000,
+        intervals: [100],
+        message: `run ${run} (${kill ? 'SIGKILL' : '/admin/restart'})`,
+      })
+      .toEqual([])
     recoverMs.push(Date.now() - startedAt)
     recovered++
     const results = await Promise.all(pushes)
-    expect(results.every((r) => r === 'ok' || r === 'timed out'), `push results ${JSON.stringify(results)}`).toBe(true)
+    expect(
+      results.every((r) => r === 'ok' || r === 'timed out'),
+      `push results ${JSON.stringify(results)}`,
+    ).toBe(true)
   }
   // every queued push reached every tab exactly once (self: the server's echo), nothing twice
   for (const tab of tabs) {
@@ -87,7 +115,8 @@ test('server restarted or killed mid-stream, again and again: channels, presence
   }
   for (const tab of tabs) expect(await tab.evaluate(() => window.lab.errors)).toEqual([])
   recordFault('browser-server-restart', {
-    fault: 'server /admin/restart (300 ms down) and SIGKILL + restart, alternating; 3 tabs, 2 channels, presence, 1 push per tab while down',
+    fault:
+      'server /admin/restart (300 ms down) and SIGKILL + restart, alternating; 3 tabs, 2 channels, presence, 1 push per tab while down',
     runs: total,
     recovered,
     dataLost: lost + duplicated,

@@ -6,10 +6,17 @@ import { expect, test } from '../fixtures.ts'
 import { openTabs, subscribe, topicName } from '../lab.ts'
 import { admin, watch } from '../realtime.ts'
 
-interface Snap { engine?: { channels?: Array<{ topic: string }>; sessions?: Array<{ id: string; queueDepth: number; dropped: number }> } }
+interface Snap {
+  engine?: {
+    channels?: Array<{ topic: string }>
+    sessions?: Array<{ id: string; queueDepth: number; dropped: number }>
+  }
+}
 const snapshot = (page: Page) => page.evaluate(() => window.lab.inspect()) as Promise<Snap>
 
-test('a tab killed without pagehide: its channels and presence are released, the other tab keeps going', async ({ context }) => {
+test('a tab killed without pagehide: its channels and presence are released, the other tab keeps going', async ({
+  context,
+}) => {
   const total = runs(3, 10)
   test.setTimeout(30_000 + total * 15_000)
   const releaseMs: number[] = []
@@ -27,7 +34,9 @@ test('a tab killed without pagehide: its channels and presence are released, the
       const cdp = await context.newCDPSession(doomed)
       const killedAt = Date.now()
       void cdp.send('Page.crash').catch(() => {}) // never answers: the page is gone
-      const released = async () => watcher.keys().length === 0 && !((await snapshot(healthy)).engine?.channels ?? []).some((c) => c.topic === `realtime:${topic}`)
+      const released = async () =>
+        watcher.keys().length === 0 &&
+        !((await snapshot(healthy)).engine?.channels ?? []).some((c) => c.topic === `realtime:${topic}`)
       await expect.poll(released, { timeout: 5_000, intervals: [50] }).toBe(true)
       releaseMs.push(Date.now() - killedAt)
       // the healthy tab never noticed: its channel still works
@@ -39,7 +48,8 @@ test('a tab killed without pagehide: its channels and presence are released, the
     }
   }
   recordFault('browser-tab-crash', {
-    fault: 'tab killed without pagehide (CDP Page.crash): its presence and server channel released; another tab unaffected',
+    fault:
+      'tab killed without pagehide (CDP Page.crash): its presence and server channel released; another tab unaffected',
     runs: total,
     recovered,
     dataLost: 0,
@@ -49,7 +59,9 @@ test('a tab killed without pagehide: its channels and presence are released, the
   expect(Math.max(...releaseMs), 'released within 2 s').toBeLessThanOrEqual(2_000)
 })
 
-test('a frozen tab: its queue stays bounded, it gets a gap after the thaw, the other tabs lose nothing', async ({ context }) => {
+test('a frozen tab: its queue stays bounded, it gets a gap after the thaw, the other tabs lose nothing', async ({
+  context,
+}) => {
   test.setTimeout(90_000)
   const [frozen, ...healthy] = (await openTabs(context, 3)) as [Page, Page, Page]
   const topic = topicName('freeze')
@@ -65,7 +77,9 @@ test('a frozen tab: its queue stays bounded, it gets a gap after the thaw, the o
   expect(blast.sent).toBe(count)
   // the healthy tabs got everything, in order
   for (const tab of healthy) {
-    await expect.poll(() => tab.evaluate(([t]) => window.lab.counted()[t!]!.received, [topic]), { timeout: 30_000 }).toBe(count)
+    await expect
+      .poll(() => tab.evaluate(([t]) => window.lab.counted()[t!]!.received, [topic]), { timeout: 30_000 })
+      .toBe(count)
   }
   const counted = await Promise.all(healthy.map((tab) => tab.evaluate(([t]) => window.lab.counted()[t!]!, [topic])))
   // the frozen tab's queue in the worker: bounded, the rest counted as dropped
@@ -75,7 +89,18 @@ test('a frozen tab: its queue stays bounded, it gets a gap after the thaw, the o
   expect(deepest.dropped).toBeGreaterThan(0)
   await cdp.send('Debugger.resume')
   await cdp.send('Debugger.disable')
-  await expect.poll(() => frozen.evaluate(() => window.lab.events.filter((e) => e.kind === 'system' && (e.payload as { message?: string }).message === 'gap').length), { timeout: 15_000 }).toBe(1)
+  await expect
+    .poll(
+      () =>
+        frozen.evaluate(
+          () =>
+            window.lab.events.filter(
+              (e) => e.kind === 'system' && (e.payload as { message?: string }).message === 'gap',
+            ).length,
+        ),
+      { timeout: 15_000 },
+    )
+    .toBe(1)
   const thawed = await frozen.evaluate(([t]) => window.lab.counted()[t!]!, [topic])
   recordFault('browser-tab-freeze', {
     fault: `tab frozen (JS stopped by CDP Debugger.pause) during ${count} broadcasts at 3k/s; 2 healthy tabs`,

@@ -14,7 +14,9 @@ async function flows(from: Page, to: Page, topic: string, tag: string): Promise<
   }).toPass({ timeout: 15_000 })
 }
 
-test('the SharedWorker killed under two tabs, again and again: they resubscribe and talk again', async ({ context }) => {
+test('the SharedWorker killed under two tabs, again and again: they resubscribe and talk again', async ({
+  context,
+}) => {
   const total = runs(2, 10)
   test.setTimeout(30_000 + total * 40_000)
   const tabs = (await openTabs(context, 2)) as [Page, Page]
@@ -24,12 +26,17 @@ test('the SharedWorker killed under two tabs, again and again: they resubscribe 
   const cdp = await context.newCDPSession(tabs[0])
   for (let run = 0; run < total; run++) {
     const before = await Promise.all(tabs.map((tab) => resubscribes(tab, topic)))
-    const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: Array<{ targetId: string; type: string }> }
+    const { targetInfos } = (await cdp.send('Target.getTargets')) as {
+      targetInfos: Array<{ targetId: string; type: string }>
+    }
     const worker = targetInfos.find((t) => t.type === 'shared_worker')
     expect(worker, 'a shared_worker target').toBeDefined()
     const killedAt = Date.now()
     await cdp.send('Target.closeTarget', { targetId: worker!.targetId }) // no error event reaches the tabs
-    for (const [i, tab] of tabs.entries()) await expect.poll(() => resubscribes(tab, topic), { timeout: 30_000, intervals: [100] }).toBeGreaterThan(before[i]!)
+    for (const [i, tab] of tabs.entries())
+      await expect
+        .poll(() => resubscribes(tab, topic), { timeout: 30_000, intervals: [100] })
+        .toBeGreaterThan(before[i]!)
     await flows(tabs[0], tabs[1], topic, `after-kill-${run}`)
     recoverMs.push(Date.now() - killedAt)
   }
@@ -57,7 +64,13 @@ test('the only tab reloaded, again and again: it subscribes and receives each ti
     await flows(tab, tab, topic, `after-reload-${run}`)
     recoverMs.push(Date.now() - startedAt)
   }
-  recordFault('browser-reload-only-tab', { fault: 'reload of the only tab: subscribe and self-broadcast work after', runs: total, recovered: recoverMs.length, dataLost: 0, recoverMs })
+  recordFault('browser-reload-only-tab', {
+    fault: 'reload of the only tab: subscribe and self-broadcast work after',
+    runs: total,
+    recovered: recoverMs.length,
+    dataLost: 0,
+    recoverMs,
+  })
 })
 
 test('a back/forward navigation: the page works when it comes back (from bfcache or reloaded)', async ({ context }) => {
@@ -65,7 +78,9 @@ test('a back/forward navigation: the page works when it comes back (from bfcache
   const topic = topicName('bfcache')
   expect(await subscribe(tab, topic)).toBe('SUBSCRIBED')
   expect(await subscribe(other, topic)).toBe('SUBSCRIBED')
-  await tab.evaluate(() => window.addEventListener('pageshow', (e) => ((window as unknown as { restored: boolean }).restored = e.persisted)))
+  await tab.evaluate(() =>
+    window.addEventListener('pageshow', (e) => ((window as unknown as { restored: boolean }).restored = e.persisted)),
+  )
   const startedAt = Date.now()
   await tab.goto('/?away=1')
   await tab.goBack()

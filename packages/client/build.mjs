@@ -27,13 +27,21 @@ const keepWorkerUrls = {
   transform(code, id) {
     if (!id.endsWith('/host/tab/spawn.ts')) return null
     let out = code
-    for (const name of WORKERS) out = out.replaceAll(`new URL('../worker/${name}.ts', import.meta.url)`, `new URL(/* @vite-ignore */ '__WORKER__${name}', import.meta.url)`)
+    for (const name of WORKERS)
+      out = out.replaceAll(
+        `new URL('../worker/${name}.ts', import.meta.url)`,
+        `new URL(/* @vite-ignore */ '__WORKER__${name}', import.meta.url)`,
+      )
     return { code: out, map: null } // same lines, same columns up to the URL: the mappings still hold
   },
   /** @param {string} code */
   renderChunk(code) {
     let out = code
-    for (const name of WORKERS) out = out.replace(new RegExp(`new URL\\(\\s*(/\\*\\s*@vite-ignore\\s*\\*/\\s*)?["']__WORKER__${name}["']`, 'g'), `new URL('./${name}.js'`)
+    for (const name of WORKERS)
+      out = out.replace(
+        new RegExp(`new URL\\(\\s*(/\\*\\s*@vite-ignore\\s*\\*/\\s*)?["']__WORKER__${name}["']`, 'g'),
+        `new URL('./${name}.js'`,
+      )
     return out === code ? null : { code: out, map: null }
   },
 }
@@ -51,11 +59,17 @@ await build({
     sourcemap: true,
     target: 'es2022',
     lib: {
-      entry: { index: join(here, 'src/index.ts'), ...Object.fromEntries(WORKERS.map((w) => [w, join(here, `src/host/worker/${w}.ts`)])) },
+      entry: {
+        index: join(here, 'src/index.ts'),
+        ...Object.fromEntries(WORKERS.map((w) => [w, join(here, `src/host/worker/${w}.ts`)])),
+      },
       formats: ['es'],
       fileName: (_format, name) => `${name}.js`,
     },
-    rollupOptions: { external: [/^comlink(\/|$)/, /^idb-keyval(\/|$)/], output: { chunkFileNames: 'chunks/[name]-[hash].js' } },
+    rollupOptions: {
+      external: [/^comlink(\/|$)/, /^idb-keyval(\/|$)/],
+      output: { chunkFileNames: 'chunks/[name]-[hash].js' },
+    },
   },
 })
 
@@ -63,28 +77,38 @@ await build({
 // `@shared-realtime/*` specifiers rewritten to the emitted files (they are not published).
 const typesDir = join(outDir, 'types')
 const tsconfig = join(outDir, 'tsconfig.types.json')
-writeFileSync(tsconfig, JSON.stringify({
-  extends: join(repo, 'tsconfig.json'),
-  compilerOptions: {
-    noEmit: false,
-    declaration: true,
-    emitDeclarationOnly: true,
-    rootDir: join(repo, 'packages'),
-    outDir: typesDir,
-    types: [],
-    // resolve the workspace packages to their sources directly: reached through node_modules they
-    // count as an external library, and tsc (7, emitting in parallel) then sometimes skips their files
-    paths: {
-      '@shared-realtime/protocol': [join(repo, 'packages/protocol/src/index.ts')],
-      '@shared-realtime/engine': [join(repo, 'packages/engine/src/index.ts')],
+writeFileSync(
+  tsconfig,
+  JSON.stringify({
+    extends: join(repo, 'tsconfig.json'),
+    compilerOptions: {
+      noEmit: false,
+      declaration: true,
+      emitDeclarationOnly: true,
+      rootDir: join(repo, 'packages'),
+      outDir: typesDir,
+      types: [],
+      // resolve the workspace packages to their sources directly: reached through node_modules they
+      // count as an external library, and tsc (7, emitting in parallel) then sometimes skips their files
+      paths: {
+        '@shared-realtime/protocol': [join(repo, 'packages/protocol/src/index.ts')],
+        '@shared-realtime/engine': [join(repo, 'packages/engine/src/index.ts')],
+      },
     },
-  },
-  include: [join(here, 'src/index.ts'), join(here, 'src/host/tab/*.d.ts'), join(repo, 'packages/engine/src/index.ts'), join(repo, 'packages/protocol/src/index.ts'), join(repo, 'packages/protocol/src/platform.d.ts')],
-}))
+    include: [
+      join(here, 'src/index.ts'),
+      join(here, 'src/host/tab/*.d.ts'),
+      join(repo, 'packages/engine/src/index.ts'),
+      join(repo, 'packages/protocol/src/index.ts'),
+      join(repo, 'packages/protocol/src/platform.d.ts'),
+    ],
+  }),
+)
 execFileSync(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', tsconfig], { stdio: 'inherit' })
 rmSync(tsconfig)
 /** @param {string} dir @returns {string[]} */
-const walk = (dir) => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? walk(join(dir, f)) : [join(dir, f)]))
+const walk = (dir) =>
+  readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? walk(join(dir, f)) : [join(dir, f)]))
 for (const file of walk(typesDir).filter((f) => f.endsWith('.d.ts'))) {
   const text = readFileSync(file, 'utf8')
   const rewritten = text.replace(/(['"])@shared-realtime\/(protocol|engine)\1/g, (_m, q, name) => {
@@ -96,21 +120,29 @@ for (const file of walk(typesDir).filter((f) => f.endsWith('.d.ts'))) {
 }
 
 mkdirSync(outDir, { recursive: true })
-writeFileSync(join(outDir, 'package.json'), `${JSON.stringify({
-  name: pkg.name,
-  version: pkg.version,
-  description: pkg.description,
-  license: pkg.license,
-  type: 'module',
-  exports: { '.': { types: './types/client/src/index.d.ts', default: './index.js' } },
-  sideEffects: WORKERS.map((w) => `./${w}.js`),
-  dependencies: { comlink: pkg.dependencies.comlink, 'idb-keyval': pkg.dependencies['idb-keyval'] },
-}, null, 2)}\n`)
+writeFileSync(
+  join(outDir, 'package.json'),
+  `${JSON.stringify(
+    {
+      name: pkg.name,
+      version: pkg.version,
+      description: pkg.description,
+      license: pkg.license,
+      type: 'module',
+      exports: { '.': { types: './types/client/src/index.d.ts', default: './index.js' } },
+      sideEffects: WORKERS.map((w) => `./${w}.js`),
+      dependencies: { comlink: pkg.dependencies.comlink, 'idb-keyval': pkg.dependencies['idb-keyval'] },
+    },
+    null,
+    2,
+  )}\n`,
+)
 // every relative import in the declarations must land on an emitted file (a missing one breaks the types)
 for (const file of walk(typesDir).filter((f) => f.endsWith('.d.ts'))) {
   for (const [, spec] of readFileSync(file, 'utf8').matchAll(/from ['"](\.{1,2}\/[^'"]+)\.ts['"]/g)) {
     const target = resolve(dirname(file), `${spec}.d.ts`)
-    if (!existsSync(target)) throw new Error(`build: ${relative(outDir, file)} imports ${spec}.ts, whose declaration was not emitted`)
+    if (!existsSync(target))
+      throw new Error(`build: ${relative(outDir, file)} imports ${spec}.ts, whose declaration was not emitted`)
   }
 }
 cpSync(join(here, 'README.md'), join(outDir, 'README.md'))

@@ -49,7 +49,11 @@ const kind = (query.get('client') ?? 'shared-worker') as ClientKind
 const url = query.get('url') ?? ''
 const key = query.get('key') ?? ''
 const heartbeat = query.get('hb')
-const options = { params: { apikey: key }, vsn: '2.0.0' as const, ...(heartbeat ? { heartbeatIntervalMs: Number(heartbeat) } : {}) }
+const options = {
+  params: { apikey: key },
+  vsn: '2.0.0' as const,
+  ...(heartbeat ? { heartbeatIntervalMs: Number(heartbeat) } : {}),
+}
 
 async function createClient(): Promise<Client | undefined> {
   if (kind === 'none') return undefined
@@ -74,7 +78,8 @@ window.benchReady = createClient().then((client) => {
         const started = performance.now()
         channel.subscribe((status, error) => {
           if (status === 'SUBSCRIBED') resolve(performance.now() - started)
-          else if (status === 'CHANNEL_ERROR' || status === 'TIMED_OUT') reject(new Error(`${topic}: ${status} ${error?.message ?? ''}`))
+          else if (status === 'CHANNEL_ERROR' || status === 'TIMED_OUT')
+            reject(new Error(`${topic}: ${status} ${error?.message ?? ''}`))
         })
       }),
     attach: async () => {

@@ -65,12 +65,21 @@ export class Api {
   }
 
   async messages(room: string, limit = 50): Promise<ChatMessage[]> {
-    const res = await request<{ messages: ChatMessage[] }>('GET', `/demo/rooms/${encodeURIComponent(room)}/messages?limit=${limit}`, this.#token)
+    const res = await request<{ messages: ChatMessage[] }>(
+      'GET',
+      `/demo/rooms/${encodeURIComponent(room)}/messages?limit=${limit}`,
+      this.#token,
+    )
     return res.messages
   }
 
   async postMessage(room: string, id: string, text: string): Promise<ChatMessage> {
-    const res = await request<{ message: ChatMessage }>('POST', `/demo/rooms/${encodeURIComponent(room)}/messages`, this.#token, { id, text })
+    const res = await request<{ message: ChatMessage }>(
+      'POST',
+      `/demo/rooms/${encodeURIComponent(room)}/messages`,
+      this.#token,
+      { id, text },
+    )
     return res.message
   }
 
@@ -80,12 +89,19 @@ export class Api {
   }
 
   async addTodo(list: string, title: string): Promise<Todo> {
-    const res = await request<{ todo: Todo }>('POST', `/demo/lists/${encodeURIComponent(list)}/todos`, this.#token, { title })
+    const res = await request<{ todo: Todo }>('POST', `/demo/lists/${encodeURIComponent(list)}/todos`, this.#token, {
+      title,
+    })
     return res.todo
   }
 
   async updateTodo(id: number | string, patch: { done?: boolean; title?: string }): Promise<Todo> {
-    const res = await request<{ todo: Todo }>('PATCH', `/demo/todos/${encodeURIComponent(String(id))}`, this.#token, patch)
+    const res = await request<{ todo: Todo }>(
+      'PATCH',
+      `/demo/todos/${encodeURIComponent(String(id))}`,
+      this.#token,
+      patch,
+    )
     return res.todo
   }
 

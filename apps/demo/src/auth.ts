@@ -57,11 +57,22 @@ export async function signIn(root: HTMLElement): Promise<Session> {
 }
 
 function showForm(root: HTMLElement, name: string, error: string): Promise<Session> {
-  const input = h('input', { id: 'guest-name', name: 'name', type: 'text', required: true, maxlength: 40, autocomplete: 'nickname', placeholder: 'e.g. Ada Lovelace', 'data-testid': 'name-input' })
+  const input = h('input', {
+    id: 'guest-name',
+    name: 'name',
+    type: 'text',
+    required: true,
+    maxlength: 40,
+    autocomplete: 'nickname',
+    placeholder: 'e.g. Ada Lovelace',
+    'data-testid': 'name-input',
+  })
   input.value = name
   const button = h('button', { type: 'submit', class: 'primary', 'data-testid': 'sign-in' }, 'Join as guest')
   const status = h('p', { class: 'form-error', role: 'alert', 'data-testid': 'sign-in-error' }, error)
-  const form = h('form', { class: 'signin card', 'aria-labelledby': 'signin-title' },
+  const form = h(
+    'form',
+    { class: 'signin card', 'aria-labelledby': 'signin-title' },
     h('h2', { id: 'signin-title' }, 'Join the lobby'),
     h('p', { class: 'muted' }, 'Pick a name. Open this page in several tabs or windows: they all share one WebSocket.'),
     h('label', { for: 'guest-name' }, 'Your name'),

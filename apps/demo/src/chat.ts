@@ -34,7 +34,14 @@ interface WireMessage {
 
 function isWireMessage(value: unknown): value is WireMessage {
   const v = value as Partial<WireMessage> | null
-  return typeof v === 'object' && v !== null && typeof v.id === 'string' && typeof v.text === 'string' && typeof v.user === 'object' && v.user !== null
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.id === 'string' &&
+    typeof v.text === 'string' &&
+    typeof v.user === 'object' &&
+    v.user !== null
+  )
 }
 
 export interface Chat {
@@ -46,10 +53,23 @@ export function mountChat(root: HTMLElement, channel: RealtimeChannel, api: Api,
   const entries = new Map<string, Entry>()
   /** Ids of my relayed messages not yet stored through REST (stored again on 'online' and after a resubscribe). */
   const unstored = new Set<string>()
-  const list = h('ol', { class: 'messages', 'aria-live': 'polite', 'aria-label': 'Messages', 'data-testid': 'messages' })
+  const list = h('ol', {
+    class: 'messages',
+    'aria-live': 'polite',
+    'aria-label': 'Messages',
+    'data-testid': 'messages',
+  })
   const empty = h('p', { class: 'muted empty' }, 'No messages yet. Say hello!')
   const error = h('p', { class: 'form-error', role: 'alert' })
-  const input = h('input', { id: 'chat-input', type: 'text', maxlength: 2000, autocomplete: 'off', placeholder: 'Write a message…', 'aria-label': 'Message', 'data-testid': 'chat-input' })
+  const input = h('input', {
+    id: 'chat-input',
+    type: 'text',
+    maxlength: 2000,
+    autocomplete: 'off',
+    placeholder: 'Write a message…',
+    'aria-label': 'Message',
+    'data-testid': 'chat-input',
+  })
   const send = h('button', { type: 'submit', class: 'primary', 'data-testid': 'chat-send' }, 'Send')
   const form = h('form', { class: 'composer', 'aria-label': 'Send a message' }, input, send)
   root.replaceChildren(h('h2', {}, `# ${room}`), error, empty, list, form)
@@ -59,12 +79,21 @@ export function mountChat(root: HTMLElement, channel: RealtimeChannel, api: Api,
   function render(entry: Entry): void {
     const { message, state } = entry
     const mine = message.user_id === user.id
-    const meta = h('div', { class: 'meta' }, h('strong', {}, message.user_name), h('time', { datetime: message.created_at }, formatTime(message.created_at)))
+    const meta = h(
+      'div',
+      { class: 'meta' },
+      h('strong', {}, message.user_name),
+      h('time', { datetime: message.created_at }, formatTime(message.created_at)),
+    )
     const body = h('div', { class: 'bubble' }, meta, h('p', { class: 'text' }, message.text))
     if (mine && state !== 'received') {
       const status = h('div', { class: 'state' }, STATE_LABEL[state])
       if (state === 'failed') {
-        const retry = h('button', { type: 'button', class: 'link', 'aria-label': 'Retry sending this message', 'data-testid': 'retry' }, 'Retry')
+        const retry = h(
+          'button',
+          { type: 'button', class: 'link', 'aria-label': 'Retry sending this message', 'data-testid': 'retry' },
+          'Retry',
+        )
         retry.addEventListener('click', () => void deliver(entry))
         status.append(' · ', retry)
       }
@@ -89,7 +118,9 @@ export function mountChat(root: HTMLElement, channel: RealtimeChannel, api: Api,
   }
 
   function insertSorted(entry: Entry): void {
-    const after = [...entries.values()].filter((e) => e !== entry && e.el.isConnected && e.message.created_at > entry.message.created_at)
+    const after = [...entries.values()].filter(
+      (e) => e !== entry && e.el.isConnected && e.message.created_at > entry.message.created_at,
+    )
     const next = after.toSorted((a, b) => a.message.created_at.localeCompare(b.message.created_at))[0]
     if (next) list.insertBefore(entry.el, next.el)
     else list.append(entry.el)
@@ -146,7 +177,13 @@ export function mountChat(root: HTMLElement, channel: RealtimeChannel, api: Api,
     if (!text) return
     input.value = ''
     const message: ChatMessage = {
-      id: crypto.randomUUID(), room, user_id: user.id, user_name: user.name, color: user.color, text, created_at: new Date().toISOString(),
+      id: crypto.randomUUID(),
+      room,
+      user_id: user.id,
+      user_name: user.name,
+      color: user.color,
+      text,
+      created_at: new Date().toISOString(),
     }
     void deliver(add(message, 'sending'))
   })
@@ -162,7 +199,18 @@ export function mountChat(root: HTMLElement, channel: RealtimeChannel, api: Api,
       if (mine && known.state !== 'sent' && known.state !== 'received') relayed(known)
       return
     }
-    const entry = add({ id: p.id, room, user_id: p.user.id, user_name: p.user.name, color: p.user.color, text: p.text, created_at: p.created_at ?? new Date().toISOString() }, mine ? 'sent' : 'received')
+    const entry = add(
+      {
+        id: p.id,
+        room,
+        user_id: p.user.id,
+        user_name: p.user.name,
+        color: p.user.color,
+        text: p.text,
+        created_at: p.created_at ?? new Date().toISOString(),
+      },
+      mine ? 'sent' : 'received',
+    )
     if (mine) relayed(entry)
   })
 

@@ -11,6 +11,7 @@ if (override !== null && !/^https?:\/\/[^/]+$/.test(override)) {
 /** The dev server's HTTP origin (REST, /demo/* routes), no trailing slash. */
 export const httpUrl = (override ?? import.meta.env.VITE_REALTIME_HTTP_URL ?? '').replace(/\/+$/, '')
 /** The client endpoint, as for `new RealtimeClient(url)`. */
-export const realtimeUrl: string = override === null ? import.meta.env.VITE_REALTIME_URL : `${override.replace(/^http/, 'ws')}/realtime/v1`
+export const realtimeUrl: string =
+  override === null ? import.meta.env.VITE_REALTIME_URL : `${override.replace(/^http/, 'ws')}/realtime/v1`
 /** The project's anon key (the dev server's default one). */
 export const anonKey: string = import.meta.env.VITE_REALTIME_ANON_KEY

@@ -15,7 +15,13 @@ const STALE_MS = 10_000
 
 function isCursor(value: unknown): value is CursorPayload {
   const v = value as Partial<CursorPayload> | null
-  return typeof v === 'object' && v !== null && typeof v.x === 'number' && typeof v.y === 'number' && typeof v.user?.id === 'string'
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.x === 'number' &&
+    typeof v.y === 'number' &&
+    typeof v.user?.id === 'string'
+  )
 }
 
 export function mountCursors(client: RealtimeClient, me: User, topic: string): RealtimeChannel {
@@ -34,7 +40,12 @@ export function mountCursors(client: RealtimeClient, me: User, topic: string): R
       return
     }
     if (!cursor) {
-      const el = h('div', { class: 'cursor', 'data-testid': 'cursor', 'data-user': p.user.id }, h('span', { class: 'dot' }), h('span', { class: 'label' }, p.user.name))
+      const el = h(
+        'div',
+        { class: 'cursor', 'data-testid': 'cursor', 'data-user': p.user.id },
+        h('span', { class: 'dot' }),
+        h('span', { class: 'label' }, p.user.name),
+      )
       el.style.setProperty('--cursor-color', p.user.color)
       layer.append(el)
       cursor = { el, seen: 0 }
@@ -54,12 +65,18 @@ export function mountCursors(client: RealtimeClient, me: User, topic: string): R
     pending = null
     void channel.send({ type: 'broadcast', event: 'cursor', payload }).catch(() => undefined)
   }
-  window.addEventListener('pointermove', (event) => {
-    pending = { x: event.pageX, y: event.pageY }
-    if (frame === 0) frame = requestAnimationFrame(flush)
-  }, { passive: true })
+  window.addEventListener(
+    'pointermove',
+    (event) => {
+      pending = { x: event.pageX, y: event.pageY }
+      if (frame === 0) frame = requestAnimationFrame(flush)
+    },
+    { passive: true },
+  )
   document.documentElement.addEventListener('pointerleave', () => {
-    void channel.send({ type: 'broadcast', event: 'cursor', payload: { user: me, x: 0, y: 0, hidden: true } }).catch(() => undefined)
+    void channel
+      .send({ type: 'broadcast', event: 'cursor', payload: { user: me, x: 0, y: 0, hidden: true } })
+      .catch(() => undefined)
   })
 
   setInterval(() => {

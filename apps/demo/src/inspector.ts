@@ -6,7 +6,14 @@ import { Sparkline } from './sparkline.ts'
 
 // The shapes of WorkerSnapshot (client/src/host/protocol.ts) and Engine.inspect()
 // (engine/src/engine.ts), read defensively: `engine` is `unknown` in the public type.
-interface ChannelSnap { topic: string; state: string; subscriptions: number; sessions?: number; outbox?: { queued: number; waiting: number; durableWaiting?: number }; presence?: { keys: number } }
+interface ChannelSnap {
+  topic: string
+  state: string
+  subscriptions: number
+  sessions?: number
+  outbox?: { queued: number; waiting: number; durableWaiting?: number }
+  presence?: { keys: number }
+}
 interface EngineSnap {
   connection?: { state: string; attempt?: number }
   clientId?: string | null
@@ -17,7 +24,14 @@ interface EngineSnap {
   counters?: Record<string, number>
   durable?: { inFlight: number } | null
 }
-interface Snap { host: string; instance: string; name?: string; protocol?: number; engine?: unknown; tabs?: Array<{ id: string; subscriptions: number }> }
+interface Snap {
+  host: string
+  instance: string
+  name?: string
+  protocol?: number
+  engine?: unknown
+  tabs?: Array<{ id: string; subscriptions: number }>
+}
 
 export interface Inspector {
   /** A heartbeat round trip, from the client's heartbeatCallback. */
@@ -29,7 +43,11 @@ function fill(dl: HTMLElement, rows: Array<[string, string]>): void {
 }
 
 /** `onTabs`: told the number of tabs attached to the shared engine after each snapshot. */
-export function mountInspector(root: HTMLElement, client: RealtimeClient, onTabs: (n: number) => void = () => undefined): Inspector {
+export function mountInspector(
+  root: HTMLElement,
+  client: RealtimeClient,
+  onTabs: (n: number) => void = () => undefined,
+): Inspector {
   const spark = new Sparkline('Heartbeat round-trip time, last 30 values')
   const rttText = h('span', { class: 'mono' }, '–')
   const sockets = h('strong', { class: 'sockets', 'data-testid': 'sockets' }, 'sockets: –')
@@ -40,9 +58,18 @@ export function mountInspector(root: HTMLElement, client: RealtimeClient, onTabs
   root.replaceChildren(
     h('h2', {}, 'Inspector ', sockets),
     facts,
-    h('div', { class: 'rtt' }, h('span', {}, 'Heartbeat RTT '), rttText, spark.el, h('span', { class: 'muted hint' }, 'one beat every 25 s')),
-    h('h3', {}, 'Channels'), channels,
-    h('h3', {}, 'Counters'), counters,
+    h(
+      'div',
+      { class: 'rtt' },
+      h('span', {}, 'Heartbeat RTT '),
+      rttText,
+      spark.el,
+      h('span', { class: 'muted hint' }, 'one beat every 25 s'),
+    ),
+    h('h3', {}, 'Channels'),
+    channels,
+    h('h3', {}, 'Counters'),
+    counters,
     error,
   )
   root.dataset.testid = 'inspector'
@@ -77,10 +104,32 @@ export function mountInspector(root: HTMLElement, client: RealtimeClient, onTabs
       ['token', engine.token?.present ? 'set' : 'none'],
     ])
     const rows = (engine.channels ?? []).map((c) =>
-      h('tr', {}, h('td', { class: 'mono' }, c.topic.replace(/^realtime:/, '')), h('td', {}, c.state), h('td', { class: 'num' }, String(c.subscriptions))),
+      h(
+        'tr',
+        {},
+        h('td', { class: 'mono' }, c.topic.replace(/^realtime:/, '')),
+        h('td', {}, c.state),
+        h('td', { class: 'num' }, String(c.subscriptions)),
+      ),
     )
-    channels.replaceChildren(h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'topic'), h('th', { scope: 'col' }, 'state'), h('th', { scope: 'col', class: 'num' }, 'subs'))), h('tbody', {}, ...rows))
-    fill(counters, Object.entries(engine.counters ?? {}).map(([k, v]) => [k, String(v)]))
+    channels.replaceChildren(
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('th', { scope: 'col' }, 'topic'),
+          h('th', { scope: 'col' }, 'state'),
+          h('th', { scope: 'col', class: 'num' }, 'subs'),
+        ),
+      ),
+      h('tbody', {}, ...rows),
+    )
+    fill(
+      counters,
+      Object.entries(engine.counters ?? {}).map(([k, v]) => [k, String(v)]),
+    )
     // a tab opened later starts with the round trips the shared engine already measured
     // (one per heartbeat interval, 25 s by default), not with an empty chart
     if (lastRtt === null) for (const ms of engine.heartbeat?.recentRttMs ?? []) if (typeof ms === 'number') rtt(ms)

@@ -33,12 +33,15 @@ const lab = {
   errors,
   /** Subscribes to `topic` (presence key `key`), resolving with the first status. Broadcasts of event `count` are counted, not recorded. */
   subscribe(topic: string, options: { self?: boolean; key?: string; count?: string } = {}): Promise<string> {
-    const channel = client.channel(topic, { config: { broadcast: { self: options.self === true, ack: true }, presence: { key: options.key ?? '' } } })
+    const channel = client.channel(topic, {
+      config: { broadcast: { self: options.self === true, ack: true }, presence: { key: options.key ?? '' } },
+    })
     const counter: Counter = { received: 0, outOfOrder: 0, lastSeq: -1, latencies: [] }
     if (options.count) counters.set(topic, counter)
     channel
       .on('broadcast', { event: '*' }, (message: { event?: string; payload?: { seq?: number; t?: number } }) => {
-        if (message.event !== options.count || !options.count) return void events.push({ topic, kind: 'broadcast', payload: message })
+        if (message.event !== options.count || !options.count)
+          return void events.push({ topic, kind: 'broadcast', payload: message })
         const now = performance.timeOrigin + performance.now()
         const { seq = -1, t } = message.payload ?? {}
         counter.received++
@@ -46,10 +49,14 @@ const lab = {
         counter.lastSeq = seq
         if (typeof t === 'number') counter.latencies.push(now - t)
       })
-      .on('presence', { event: 'sync' }, () => events.push({ topic, kind: 'presence-sync', payload: channel.presenceState() }))
+      .on('presence', { event: 'sync' }, () =>
+        events.push({ topic, kind: 'presence-sync', payload: channel.presenceState() }),
+      )
       .on('system', {}, (payload) => events.push({ topic, kind: 'system', payload }))
     channels.set(topic, channel)
-    return new Promise((resolve) => channel.subscribe((status) => (events.push({ topic, kind: 'status', payload: status }), resolve(status))))
+    return new Promise((resolve) =>
+      channel.subscribe((status) => (events.push({ topic, kind: 'status', payload: status }), resolve(status))),
+    )
   },
   send(topic: string, event: string, payload: unknown, options: { durable?: boolean } = {}): Promise<unknown> {
     return channels.get(topic)!.send({ type: 'broadcast', event, payload }, options)
@@ -62,12 +69,30 @@ const lab = {
   },
   inspect: () => client.inspect(),
   /** Counted streams as plain data (latencies summarised: p50/p99/max, ms). */
-  counted(): Record<string, { received: number; outOfOrder: number; lastSeq: number; p50: number | null; p99: number | null; max: number | null }> {
+  counted(): Record<
+    string,
+    {
+      received: number
+      outOfOrder: number
+      lastSeq: number
+      p50: number | null
+      p99: number | null
+      max: number | null
+    }
+  > {
     const out: ReturnType<typeof lab.counted> = {}
     for (const [topic, c] of counters) {
       const sorted = c.latencies.toSorted((a, b) => a - b)
-      const at = (q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : null)
-      out[topic] = { received: c.received, outOfOrder: c.outOfOrder, lastSeq: c.lastSeq, p50: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? null }
+      const at = (q: number) =>
+        sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : null
+      out[topic] = {
+        received: c.received,
+        outOfOrder: c.outOfOrder,
+        lastSeq: c.lastSeq,
+        p50: at(0.5),
+        p99: at(0.99),
+        max: sorted.at(-1) ?? null,
+      }
     }
     return out
   },

@@ -34,16 +34,24 @@ async function start(): Promise<void> {
 
   const signOutButton = h('button', { type: 'button', class: 'link', 'data-testid': 'sign-out' }, 'Sign out')
   signOutButton.addEventListener('click', signOut)
-  account.replaceChildren(avatar(user.name, user.color), h('span', { class: 'name', 'data-testid': 'me' }, user.name), signOutButton)
+  account.replaceChildren(
+    avatar(user.name, user.color),
+    h('span', { class: 'name', 'data-testid': 'me' }, user.name),
+    signOutButton,
+  )
 
   const chatEl = h('section', { class: 'card chat', 'aria-label': 'Chat' })
   const presenceEl = h('section', { class: 'card', 'aria-label': 'Who is online' })
   const todosEl = h('section', { class: 'card', 'aria-label': 'Todos' })
   const inspectorEl = h('section', { class: 'card inspector', 'aria-label': 'Inspector' })
-  app.replaceChildren(h('div', { class: 'layout' }, chatEl, h('aside', { class: 'side' }, presenceEl, todosEl, inspectorEl)))
+  app.replaceChildren(
+    h('div', { class: 'layout' }, chatEl, h('aside', { class: 'side' }, presenceEl, todosEl, inspectorEl)),
+  )
   mountBanner(document.querySelector<HTMLElement>('#banner-slot')!, client)
 
-  const lobby = client.channel(`room:${ROOM}`, { config: { broadcast: { ack: true, self: true }, presence: { key: user.id } } })
+  const lobby = client.channel(`room:${ROOM}`, {
+    config: { broadcast: { ack: true, self: true }, presence: { key: user.id } },
+  })
   const presence = mountPresence(presenceEl, lobby, user)
   const inspector = mountInspector(inspectorEl, client, (tabs) => presence.tabs(tabs))
   client.onHeartbeat((status, latency) => {
@@ -55,7 +63,8 @@ async function start(): Promise<void> {
     if (payload.message === 'resubscribed' || payload.message === 'gap') void chat.reload()
   })
   lobby.subscribe((status) => {
-    if (status === 'SUBSCRIBED') void lobby.track({ id: user.id, name: user.name, color: user.color }).catch(() => undefined)
+    if (status === 'SUBSCRIBED')
+      void lobby.track({ id: user.id, name: user.name, color: user.color }).catch(() => undefined)
   })
 
   mountCursors(client, user, `room:${ROOM}-cursors`)
@@ -63,5 +72,7 @@ async function start(): Promise<void> {
 }
 
 start().catch((error: unknown) => {
-  app.replaceChildren(h('p', { class: 'form-error card', role: 'alert' }, `The demo could not start: ${errorMessage(error)}`))
+  app.replaceChildren(
+    h('p', { class: 'form-error card', role: 'alert' }, `The demo could not start: ${errorMessage(error)}`),
+  )
 })

@@ -31,10 +31,14 @@ export function mountPresence(root: HTMLElement, channel: RealtimeChannel, me: U
     count.textContent = String(users.length)
     list.replaceChildren(
       ...users.map((u) =>
-        h('li', { class: 'presence-user', 'data-testid': 'presence-user', 'data-user': u.id },
+        h(
+          'li',
+          { class: 'presence-user', 'data-testid': 'presence-user', 'data-user': u.id },
           avatar(u.name, u.color, 'sm'),
           h('span', { class: 'name' }, u.name),
-          u.id === me.id ? h('span', { class: 'muted', 'data-testid': 'my-tabs' }, tabs > 1 ? `(you · ${tabs} tabs)` : '(you)') : '',
+          u.id === me.id
+            ? h('span', { class: 'muted', 'data-testid': 'my-tabs' }, tabs > 1 ? `(you · ${tabs} tabs)` : '(you)')
+            : '',
         ),
       ),
     )

@@ -39,7 +39,10 @@ export class Sparkline {
     const step = this.#width / Math.max(this.#max - 1, 1)
     const pad = 3
     const points = values.map((v, i) => [i * step, this.#height - pad - (v / top) * (this.#height - 2 * pad)] as const)
-    this.#path.setAttribute('d', points.map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${x.toFixed(1)},${y.toFixed(1)}`).join(' '))
+    this.#path.setAttribute(
+      'd',
+      points.map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${x.toFixed(1)},${y.toFixed(1)}`).join(' '),
+    )
     const last = points[points.length - 1]
     if (last) {
       this.#dot.setAttribute('cx', last[0].toFixed(1))

@@ -18,20 +18,41 @@ export function mountTodos(root: HTMLElement, client: RealtimeClient, api: Api):
   let channel: RealtimeChannel | null = null
   let switching: Promise<void> = Promise.resolve()
 
-  const select = h('select', { id: 'todo-list', 'data-testid': 'todo-list-select' }, ...LISTS.map((n) => h('option', { value: n }, `List ${n}`)))
+  const select = h(
+    'select',
+    { id: 'todo-list', 'data-testid': 'todo-list-select' },
+    ...LISTS.map((n) => h('option', { value: n }, `List ${n}`)),
+  )
   const items = h('ul', { class: 'todos', 'aria-label': 'Todos', 'data-testid': 'todos' })
   const error = h('p', { class: 'form-error', role: 'alert' })
   const live = h('span', { class: 'pill', 'data-testid': 'todos-status' }, 'connecting')
-  const input = h('input', { id: 'todo-title', type: 'text', maxlength: 200, autocomplete: 'off', placeholder: 'New todo', 'aria-label': 'New todo title', 'data-testid': 'todo-input' })
-  const form = h('form', { class: 'composer small', 'aria-label': 'Add a todo' }, input, h('button', { type: 'submit', 'data-testid': 'todo-add' }, 'Add'))
+  const input = h('input', {
+    id: 'todo-title',
+    type: 'text',
+    maxlength: 200,
+    autocomplete: 'off',
+    placeholder: 'New todo',
+    'aria-label': 'New todo title',
+    'data-testid': 'todo-input',
+  })
+  const form = h(
+    'form',
+    { class: 'composer small', 'aria-label': 'Add a todo' },
+    input,
+    h('button', { type: 'submit', 'data-testid': 'todo-add' }, 'Add'),
+  )
   root.replaceChildren(
     h('h2', {}, 'Todos ', live),
     h('div', { class: 'row' }, h('label', { for: 'todo-list' }, 'List'), select),
-    error, items, form,
+    error,
+    items,
+    form,
   )
 
   function render(): void {
-    const sorted = [...todos.values()].toSorted((a, b) => a.created_at.localeCompare(b.created_at) || Number(a.id) - Number(b.id))
+    const sorted = [...todos.values()].toSorted(
+      (a, b) => a.created_at.localeCompare(b.created_at) || Number(a.id) - Number(b.id),
+    )
     items.replaceChildren(...sorted.map(item))
     if (sorted.length === 0) items.append(h('li', { class: 'muted empty' }, 'Nothing to do.'))
   }
@@ -40,10 +61,24 @@ export function mountTodos(root: HTMLElement, client: RealtimeClient, api: Api):
     const id = `todo-${todo.id}`
     const box = h('input', { type: 'checkbox', id, checked: todo.done, 'data-testid': 'todo-toggle' })
     box.addEventListener('change', () => void act(() => api.updateTodo(todo.id, { done: box.checked }).then(put)))
-    const remove = h('button', { type: 'button', class: 'icon', 'aria-label': `Delete “${todo.title}”`, 'data-testid': 'todo-delete' }, '×')
+    const remove = h(
+      'button',
+      { type: 'button', class: 'icon', 'aria-label': `Delete “${todo.title}”`, 'data-testid': 'todo-delete' },
+      '×',
+    )
     remove.addEventListener('click', () => void act(() => api.deleteTodo(todo.id).then(() => drop(todo.id))))
-    return h('li', { class: `todo${todo.done ? ' done' : ''}`, 'data-testid': 'todo', 'data-id': String(todo.id), 'data-done': String(todo.done) },
-      box, h('label', { for: id }, todo.title), remove)
+    return h(
+      'li',
+      {
+        class: `todo${todo.done ? ' done' : ''}`,
+        'data-testid': 'todo',
+        'data-id': String(todo.id),
+        'data-done': String(todo.done),
+      },
+      box,
+      h('label', { for: id }, todo.title),
+      remove,
+    )
   }
 
   function put(todo: Todo): void {
@@ -86,18 +121,23 @@ export function mountTodos(root: HTMLElement, client: RealtimeClient, api: Api):
     const next = client.channel(`todos:${n}`)
     channel = next
     next
-      .on('postgres_changes', { event: '*', schema: 'public', table: 'demo_todos', filter: `list_id=eq.${n}` }, (change: Change) => {
-        if (change.eventType === 'DELETE') {
-          if (change.old?.id !== undefined) drop(change.old.id)
-        } else if (change.new && change.new.id !== undefined) {
-          put(change.new as Todo)
-        }
-      })
+      .on(
+        'postgres_changes',
+        { event: '*', schema: 'public', table: 'demo_todos', filter: `list_id=eq.${n}` },
+        (change: Change) => {
+          if (change.eventType === 'DELETE') {
+            if (change.old?.id !== undefined) drop(change.old.id)
+          } else if (change.new && change.new.id !== undefined) {
+            put(change.new as Todo)
+          }
+        },
+      )
       .on('system', {}, (payload: { message?: string }) => {
         if (payload.message === 'resubscribed' || payload.message === 'gap') void load()
       })
       .subscribe((status) => {
-        if (channel === next) live.textContent = status === 'SUBSCRIBED' ? 'live' : status === 'CLOSED' ? 'closed' : 'reconnecting…'
+        if (channel === next)
+          live.textContent = status === 'SUBSCRIBED' ? 'live' : status === 'CLOSED' ? 'closed' : 'reconnecting…'
       })
     await load()
   }
@@ -106,9 +146,11 @@ export function mountTodos(root: HTMLElement, client: RealtimeClient, api: Api):
     list = select.value
     todos.clear()
     render()
-    switching = switching.then(() => subscribe(list)).catch((err: unknown) => {
-      error.textContent = errorMessage(err)
-    })
+    switching = switching
+      .then(() => subscribe(list))
+      .catch((err: unknown) => {
+        error.textContent = errorMessage(err)
+      })
   })
 
   form.addEventListener('submit', (event) => {

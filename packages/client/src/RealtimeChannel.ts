@@ -13,8 +13,12 @@
 
 import type { EngineEvent, PushResult } from '@shared-realtime/engine'
 import {
-  type BroadcastPayload, type ChannelConfig, normalizePostgresChangesBinding, type PostgresChangesBinding,
-  type RealtimePresenceEvent, type RealtimePresenceState,
+  type BroadcastPayload,
+  type ChannelConfig,
+  normalizePostgresChangesBinding,
+  type PostgresChangesBinding,
+  type RealtimePresenceEvent,
+  type RealtimePresenceState,
 } from '@shared-realtime/protocol'
 import type { REALTIME_SUBSCRIBE_STATES, RealtimeChannelState } from './constants.ts'
 import { RealtimeError } from './errors.ts'
@@ -65,7 +69,15 @@ export class RealtimeChannel {
   constructor(topic: string, params: RealtimeChannelOptions, owner: ChannelOwner) {
     this.topic = topic
     this.subTopic = topic.replace(/^realtime:/, '')
-    this.params = { ...params, config: { broadcast: { ack: false, self: false }, presence: { key: '', enabled: false }, private: false, ...params.config } }
+    this.params = {
+      ...params,
+      config: {
+        broadcast: { ack: false, self: false },
+        presence: { key: '', enabled: false },
+        private: false,
+        ...params.config,
+      },
+    }
     this.#owner = owner
     if (this.params.config?.broadcast?.replay && this.params.config.private !== true) {
       throw new Error(`channel "${topic}": broadcast replay works only on private channels (config.private: true)`)
@@ -98,16 +110,30 @@ export class RealtimeChannel {
   subscribe(callback?: SubscribeCallback, timeout = this.#owner.timeout): this {
     if (this.state !== 'closed' && this.state !== 'failed') return this
     if (this.joinedOnce && this.state === 'closed') {
-      throw new Error(`tried to subscribe multiple times. 'subscribe' can only be called a single time per channel instance (${this.topic})`)
+      throw new Error(
+        `tried to subscribe multiple times. 'subscribe' can only be called a single time per channel instance (${this.topic})`,
+      )
     }
     void timeout
     this.#callback = callback
     this.state = 'joining'
     const postgres = (this.bindings.postgres_changes ?? []).map((b) => b.postgres!).filter(Boolean)
     const spec = { config: this.params.config ?? {}, postgres, presence: (this.bindings.presence ?? []).length > 0 }
-    void this.#owner.link().then((link) => link.subscribe(this.subId, this.topic, spec)).catch((error: unknown) => {
-      this.#statusEvent({ type: 'status', sub: this.subId, status: 'CHANNEL_ERROR', error: { kind: 'host-error', message: String(error instanceof Error ? error.message : error), retryable: true } })
-    })
+    void this.#owner
+      .link()
+      .then((link) => link.subscribe(this.subId, this.topic, spec))
+      .catch((error: unknown) => {
+        this.#statusEvent({
+          type: 'status',
+          sub: this.subId,
+          status: 'CHANNEL_ERROR',
+          error: {
+            kind: 'host-error',
+            message: String(error instanceof Error ? error.message : error),
+            retryable: true,
+          },
+        })
+      })
     return this
   }
 
@@ -131,24 +157,34 @@ export class RealtimeChannel {
    * It resolves as any send: with `ack`, 'ok' once acknowledged ('timed out': still stored, still
    * sent later; 'error': refused by the server, dropped); without `ack`, 'ok' once stored.
    */
-  async send(args: { type: string; event?: string; payload?: unknown; [key: string]: unknown }, opts: { timeout?: number; durable?: boolean; ttlMs?: number } = {}): Promise<PushResult | string> {
+  async send(
+    args: { type: string; event?: string; payload?: unknown; [key: string]: unknown },
+    opts: { timeout?: number; durable?: boolean; ttlMs?: number } = {},
+  ): Promise<PushResult | string> {
     const timeout = opts.timeout ?? this.#owner.timeout
     if (args.type === 'presence') {
       if (args.event === 'untrack') return this.untrack()
       return this.track((args.payload ?? {}) as Record<string, unknown>)
     }
     if (args.type !== 'broadcast' || typeof args.event !== 'string') {
-      throw new TypeError(`send(): only { type: 'broadcast', event: <string>, payload } and presence are supported, got type ${JSON.stringify(args.type)}`)
+      throw new TypeError(
+        `send(): only { type: 'broadcast', event: <string>, payload } and presence are supported, got type ${JSON.stringify(args.type)}`,
+      )
     }
     if (opts.durable === true && this.state === 'closed' && !this.joinedOnce) {
-      throw new TypeError(`send(): a durable send needs a subscribed channel (call subscribe() on "${this.subTopic}" first; REST cannot keep it)`)
+      throw new TypeError(
+        `send(): a durable send needs a subscribed channel (call subscribe() on "${this.subTopic}" first; REST cannot keep it)`,
+      )
     }
     if (this.state === 'closed' && !this.joinedOnce) {
       const ctx = this.#owner.rest(timeout)
       const event = args.event
       // the REST code is a chunk of its own, loaded on first use (few apps send unsubscribed);
       // a chunk that cannot load is a failed send, as a failed fetch is
-      return import('./rest.ts').then((rest) => rest.restBroadcast(ctx, this.subTopic, event, args.payload, this.private), () => 'error' as const)
+      return import('./rest.ts').then(
+        (rest) => rest.restBroadcast(ctx, this.subTopic, event, args.payload, this.private),
+        () => 'error' as const,
+      )
     }
     const { type: _type, ...rest } = args
     const link = await this.#owner.link()

@@ -116,7 +116,10 @@ export class RealtimeClient {
     setTimeout(() => void this.#ready().catch(() => undefined), 0)
     // a worker may never get `online` (none reached ours in Chromium): the tab tells its engine the network is back,
     // so it reconnects now instead of at the end of its backoff (up to 30 s)
-    globalThis.addEventListener?.('online', () => void this.#attached?.then((attached) => attached.networkOnline()).catch(() => undefined))
+    globalThis.addEventListener?.(
+      'online',
+      () => void this.#attached?.then((attached) => attached.networkOnline()).catch(() => undefined),
+    )
   }
 
   /** Where the engine of this client runs. */
@@ -238,7 +241,8 @@ export class RealtimeClient {
         vsn: this.vsn,
         timeout: this.timeout,
         heartbeatIntervalMs: this.heartbeatIntervalMs,
-        disconnectOnEmptyChannelsAfterMs: this.#options.disconnectOnEmptyChannelsAfterMs ?? 2 * this.heartbeatIntervalMs,
+        disconnectOnEmptyChannelsAfterMs:
+          this.#options.disconnectOnEmptyChannelsAfterMs ?? 2 * this.heartbeatIntervalMs,
       }
       const reconnect = this.#options.reconnectAfterMs
       if (reconnect) config.reconnectDelaysMs = Array.from({ length: RECONNECT_SAMPLES }, (_, i) => reconnect(i + 1))
@@ -259,7 +263,13 @@ export class RealtimeClient {
   }
 
   #rest(timeoutMs = this.timeout): RestContext {
-    return { endpoint: this.httpEndpoint, apiKey: this.apiKey, token: this.accessTokenValue, fetch: this.#fetch, timeoutMs }
+    return {
+      endpoint: this.httpEndpoint,
+      apiKey: this.apiKey,
+      token: this.accessTokenValue,
+      fetch: this.#fetch,
+      timeoutMs,
+    }
   }
 
   #removed(channel: RealtimeChannel): void {
@@ -275,7 +285,18 @@ export class RealtimeClient {
       } else if (event.type === 'heartbeat') {
         if (event.status !== 'disconnected') this.#heartbeatCallback?.(event.status, event.rttMs)
       } else if (event.type === 'gap') {
-        for (const channel of this.channels) channel.receive({ type: 'system', sub: channel.subId, payload: { extension: 'system', status: 'ok', message: 'gap', channel: channel.subTopic, dropped: event.dropped } })
+        for (const channel of this.channels)
+          channel.receive({
+            type: 'system',
+            sub: channel.subId,
+            payload: {
+              extension: 'system',
+              status: 'ok',
+              message: 'gap',
+              channel: channel.subTopic,
+              dropped: event.dropped,
+            },
+          })
       } else {
         this.#bySub.get(event.sub)?.receive(event)
       }

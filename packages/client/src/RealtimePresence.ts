@@ -2,7 +2,16 @@
 // RealtimePresence: the presence state of one channel as realtime-js shows it
 // (`{key: [{presence_ref, ...meta}]}`), kept from the state and diffs the engine forwards
 // (already ordered: diffs that arrived before their state were applied by the engine).
-import { type PresenceDiff, type PresenceState, type RealtimePresenceEvent, type RealtimePresenceState, syncDiff, syncState, toPresenceEvents, toPresenceView } from '@shared-realtime/protocol'
+import {
+  type PresenceDiff,
+  type PresenceState,
+  type RealtimePresenceEvent,
+  type RealtimePresenceState,
+  syncDiff,
+  syncState,
+  toPresenceEvents,
+  toPresenceView,
+} from '@shared-realtime/protocol'
 
 export class RealtimePresence {
   #state: PresenceState = Object.create(null) as PresenceState

@@ -8,7 +8,6 @@ import { collector } from '@shared-realtime/test-support/collector'
 
 const HOSTS = ['shared-worker', 'worker', 'page'] as const
 
-
 function subscribed(channel: RealtimeChannel): Promise<{ status: string; error?: Error }> {
   return new Promise((resolve) => channel.subscribe((status, error) => resolve(error ? { status, error } : { status })))
 }
@@ -26,7 +25,11 @@ describe.each(HOSTS)('host %s', (host) => {
   afterEach(() => void testId++)
   /** Clients with the same `browser` share one engine (one socket), as tabs of one browser do. */
   const client = (options: RealtimeClientOptions = {}, browser = 'one') => {
-    const c = new RealtimeClient(url, { params: { apikey: anon, test: `${host}-${testId}-${browser}` }, host, ...options })
+    const c = new RealtimeClient(url, {
+      params: { apikey: anon, test: `${host}-${testId}-${browser}` },
+      host,
+      ...options,
+    })
     clients.push(c)
     return c
   }
@@ -35,20 +38,25 @@ describe.each(HOSTS)('host %s', (host) => {
     expect(client().host).toBe(host)
   })
 
-  test.each(['one browser', 'two browsers'])('broadcast in %s: the other client receives it, the sender only with self, and ack resolves ok', async (kind) => {
-    const topic = uniqueTopic('bc')
-    const [a, b] = [client({}, 'a'), client({}, kind === 'one browser' ? 'a' : 'b')]
-    const atA = collector<unknown>()
-    const atB = collector<unknown>()
-    const chA = a.channel(topic, { config: { broadcast: { self: true, ack: true } } }).on('broadcast', { event: 'msg' }, (p) => atA.push(p))
-    const chB = b.channel(topic).on('broadcast', { event: 'msg' }, (p) => atB.push(p))
-    expect(await subscribed(chA)).toEqual({ status: 'SUBSCRIBED' })
-    expect(await subscribed(chB)).toEqual({ status: 'SUBSCRIBED' })
-    expect(await chA.send({ type: 'broadcast', event: 'msg', payload: { n: 1 } })).toBe('ok')
-    const expected = { type: 'broadcast', event: 'msg', payload: { n: 1 } }
-    expect(await atB.count(1)).toEqual([expected])
-    expect(await atA.count(1)).toEqual([expected])
-  })
+  test.each(['one browser', 'two browsers'])(
+    'broadcast in %s: the other client receives it, the sender only with self, and ack resolves ok',
+    async (kind) => {
+      const topic = uniqueTopic('bc')
+      const [a, b] = [client({}, 'a'), client({}, kind === 'one browser' ? 'a' : 'b')]
+      const atA = collector<unknown>()
+      const atB = collector<unknown>()
+      const chA = a
+        .channel(topic, { config: { broadcast: { self: true, ack: true } } })
+        .on('broadcast', { event: 'msg' }, (p) => atA.push(p))
+      const chB = b.channel(topic).on('broadcast', { event: 'msg' }, (p) => atB.push(p))
+      expect(await subscribed(chA)).toEqual({ status: 'SUBSCRIBED' })
+      expect(await subscribed(chB)).toEqual({ status: 'SUBSCRIBED' })
+      expect(await chA.send({ type: 'broadcast', event: 'msg', payload: { n: 1 } })).toBe('ok')
+      const expected = { type: 'broadcast', event: 'msg', payload: { n: 1 } }
+      expect(await atB.count(1)).toEqual([expected])
+      expect(await atA.count(1)).toEqual([expected])
+    },
+  )
 
   test('a send its host refuses rejects with a RealtimeError (instanceof works in the tab)', async () => {
     const channel = client().channel(uniqueTopic('refused'))
@@ -88,7 +96,11 @@ describe.each(HOSTS)('host %s', (host) => {
     const list = 1000 + topicCounter
     const c = client()
     const changes = collector<{ eventType: string; new: Record<string, unknown>; old: Record<string, unknown> }>()
-    const ch = c.channel(uniqueTopic('pg')).on('postgres_changes', { event: '*', schema: 'public', table: 'todos', filter: `list_id=eq.${list}` }, (p) => changes.push(p as never))
+    const ch = c
+      .channel(uniqueTopic('pg'))
+      .on('postgres_changes', { event: '*', schema: 'public', table: 'todos', filter: `list_id=eq.${list}` }, (p) =>
+        changes.push(p as never),
+      )
     expect(await subscribed(ch)).toEqual({ status: 'SUBSCRIBED' })
     const sql = (text: string) => commands.realtimeAdmin('/admin/sql', { sql: text })
     await sql(`insert into todos (list_id, title) values (${list + 1}, 'other'), (${list}, 'mine')`)
@@ -106,9 +118,13 @@ describe.each(HOSTS)('host %s', (host) => {
     expect(await subscribed(c.channel('private-room', { config: { private: true } }))).toEqual({ status: 'SUBSCRIBED' })
     const statuses = collector<string>()
     const refused = c.channel('not-allowed', { config: { private: true } })
-    const first = new Promise<Error | undefined>((resolve) => refused.subscribe((status, error) => (statuses.push(status), resolve(error))))
+    const first = new Promise<Error | undefined>((resolve) =>
+      refused.subscribe((status, error) => (statuses.push(status), resolve(error))),
+    )
     const error = await first
-    expect(error?.message).toBe('Unauthorized: You do not have permissions to read from this Channel topic: not-allowed')
+    expect(error?.message).toBe(
+      'Unauthorized: You do not have permissions to read from this Channel topic: not-allowed',
+    )
     expect(refused.state).toBe('failed')
     expect(statuses.items).toEqual(['CHANNEL_ERROR'])
   })
@@ -147,7 +163,10 @@ describe.each(HOSTS)('host %s', (host) => {
 
   test('heartbeatCallback gets each heartbeat with its round-trip time', async () => {
     const beats = collector<{ status: string; latency?: number }>()
-    const c = client({ heartbeatIntervalMs: 200, heartbeatCallback: (status, latency) => beats.push(latency === undefined ? { status } : { status, latency }) })
+    const c = client({
+      heartbeatIntervalMs: 200,
+      heartbeatCallback: (status, latency) => beats.push(latency === undefined ? { status } : { status, latency }),
+    })
     await subscribed(c.channel(uniqueTopic('hb')))
     const got = await beats.count(2)
     expect(got.map((b) => b.status)).toContain('ok')

@@ -19,7 +19,6 @@ import { collector } from '@shared-realtime/test-support/collector'
 const HOSTS = ['shared-worker', 'worker', 'page'] as const
 const { url, anon } = inject('realtime')
 
-
 let topics = 0
 const uniqueTopic = (name: string) => `${name}-${Date.now().toString(36)}-${topics++}`
 const message = (n: number) => ({ type: 'broadcast', event: 'msg', payload: { n } })
@@ -40,7 +39,15 @@ async function receiver(topic: string) {
     ws.addEventListener('error', reject)
   })
   const full = `realtime:${topic}`
-  ws.send(JSON.stringify({ topic: full, event: 'phx_join', payload: buildJoinPayload({ topic: full, config: {} }), ref: '1', join_ref: '1' }))
+  ws.send(
+    JSON.stringify({
+      topic: full,
+      event: 'phx_join',
+      payload: buildJoinPayload({ topic: full, config: {} }),
+      ref: '1',
+      join_ref: '1',
+    }),
+  )
   expect(await joined).toBe('ok')
   sockets.push(ws)
   return got
@@ -48,7 +55,10 @@ async function receiver(topic: string) {
 
 /** The live (not yet acknowledged) durable items of a topic, read from IndexedDB as an engine would. */
 async function stored(topic: string): Promise<DurableEntry[]> {
-  const items = await get<Array<DurableEntry | { done: true }>>(JSON.stringify(['outbox', url, `realtime:${topic}`]), createStore(IDB_DATABASE, IDB_STORE))
+  const items = await get<Array<DurableEntry | { done: true }>>(
+    JSON.stringify(['outbox', url, `realtime:${topic}`]),
+    createStore(IDB_DATABASE, IDB_STORE),
+  )
   return (items ?? []).filter((item): item is DurableEntry => !('done' in item))
 }
 
@@ -89,7 +99,10 @@ describe.each(HOSTS)('host %s', (host) => {
     expect(await channel.send(message(2))).toBe('ok')
     expect(await got.count(2)).toEqual([message(1), message(2)])
     expect(await stored(topic)).toEqual([]) // deleted when the server acknowledged it
-    expect((await sender.inspect()).engine).toMatchObject({ clientId: expect.stringMatching(/^[0-9a-f-]{36}$/), durable: { inFlight: 0 } })
+    expect((await sender.inspect()).engine).toMatchObject({
+      clientId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      durable: { inFlight: 0 },
+    })
   })
 
   test('with ack, a durable send made before the join resolves ok once the server acknowledged it', async () => {
@@ -120,7 +133,11 @@ describe('host page, every tab closed', () => {
     const first = new PageLink(WebSocket as unknown as WebSocketLikeConstructor)
     const log = new EventLog()
     await first.attach(testConfig('durable-first'), log.push)
-    await first.subscribe('s1', `realtime:${topic}`, { config: { broadcast: { ack: false } }, postgres: [], presence: false })
+    await first.subscribe('s1', `realtime:${topic}`, {
+      config: { broadcast: { ack: false } },
+      postgres: [],
+      presence: false,
+    })
     expect(await first.send('s1', message(1), 10_000, { durable: true, id: crypto.randomUUID() })).toBe('ok') // stored
     expect(log.events.some(subscribedEvent('s1'))).toBe(false)
     expect((await stored(topic)).map((entry) => entry.payload)).toEqual([message(1)])
@@ -130,7 +147,9 @@ describe('host page, every tab closed', () => {
 
     const next = client('page', 'next')
     const echoed = collector<unknown>()
-    const channel = next.channel(topic, { config: { broadcast: { ack: true } } }).on('broadcast', { event: 'msg' }, (p) => echoed.push(p))
+    const channel = next
+      .channel(topic, { config: { broadcast: { ack: true } } })
+      .on('broadcast', { event: 'msg' }, (p) => echoed.push(p))
     expect(await subscribed(channel)).toBe('SUBSCRIBED')
     expect(await got.count(1)).toEqual([message(1)])
     expect(await echoed.count(1)).toEqual([message(1)]) // its sender is gone: every local subscription hears it

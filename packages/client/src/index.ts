@@ -9,15 +9,26 @@ export type { RealtimeChannelOptions, SubscribeCallback } from './RealtimeChanne
 export { RealtimePresence } from './RealtimePresence.ts'
 export { RealtimeError } from './errors.ts'
 export {
-  REALTIME_CHANNEL_STATES, REALTIME_LISTEN_TYPES, REALTIME_POSTGRES_CHANGES_LISTEN_EVENT, REALTIME_PRESENCE_LISTEN_EVENTS,
+  REALTIME_CHANNEL_STATES,
+  REALTIME_LISTEN_TYPES,
+  REALTIME_POSTGRES_CHANGES_LISTEN_EVENT,
+  REALTIME_PRESENCE_LISTEN_EVENTS,
   REALTIME_SUBSCRIBE_STATES,
 } from './constants.ts'
 export type { RealtimeChannelState } from './constants.ts'
 export { postgresChangesFilter, RealtimePostgresFilterBuilder } from '@shared-realtime/protocol'
 export type {
-  BroadcastPayload, Message as RealtimeMessage, RealtimePostgresChangesFilterOperator, RealtimePostgresChangesPayload,
-  RealtimePostgresDeletePayload, RealtimePostgresInsertPayload, RealtimePostgresUpdatePayload, RealtimePresenceJoinPayload,
-  RealtimePresenceLeavePayload, RealtimePresenceState, SystemPayload as RealtimeSystemPayload,
+  BroadcastPayload,
+  Message as RealtimeMessage,
+  RealtimePostgresChangesFilterOperator,
+  RealtimePostgresChangesPayload,
+  RealtimePostgresDeletePayload,
+  RealtimePostgresInsertPayload,
+  RealtimePostgresUpdatePayload,
+  RealtimePresenceJoinPayload,
+  RealtimePresenceLeavePayload,
+  RealtimePresenceState,
+  SystemPayload as RealtimeSystemPayload,
 } from '@shared-realtime/protocol'
 export type { HostKind, HostSnapshot } from './host/tab/link.ts'
 export type { WebSocketLikeConstructor } from '@shared-realtime/engine'

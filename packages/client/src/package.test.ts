@@ -36,7 +36,11 @@ afterAll(() => rmSync(work, { recursive: true, force: true }))
 describe('the built package', () => {
   test('is ESM with its own package.json and both worker entries', () => {
     const pkg = JSON.parse(readFileSync(join(app, 'node_modules/@shared-realtime/client/package.json'), 'utf8'))
-    expect(pkg).toMatchObject({ name: '@shared-realtime/client', type: 'module', exports: { '.': { types: './types/client/src/index.d.ts', default: './index.js' } } })
+    expect(pkg).toMatchObject({
+      name: '@shared-realtime/client',
+      type: 'module',
+      exports: { '.': { types: './types/client/src/index.d.ts', default: './index.js' } },
+    })
     const files = readdirSync(join(app, 'node_modules/@shared-realtime/client'))
     expect(files).toEqual(expect.arrayContaining(['index.js', 'shared-worker-entry.js', 'dedicated-worker-entry.js']))
     const index = readFileSync(join(app, 'node_modules/@shared-realtime/client/index.js'), 'utf8')
@@ -44,7 +48,12 @@ describe('the built package', () => {
   })
 
   test('a Vite app bundles the workers with no configuration', async () => {
-    await build({ configFile: false, root: app, logLevel: 'silent', build: { outDir: join(app, 'out'), emptyOutDir: true } })
+    await build({
+      configFile: false,
+      root: app,
+      logLevel: 'silent',
+      build: { outDir: join(app, 'out'), emptyOutDir: true },
+    })
     const assets = readdirSync(join(app, 'out/assets'))
     const shared = assets.find((f) => f.startsWith('shared-worker-entry'))
     const dedicated = assets.find((f) => f.startsWith('dedicated-worker-entry'))
@@ -57,11 +66,27 @@ describe('the built package', () => {
   test('a strict TypeScript app typechecks against its declarations', () => {
     writeFileSync(
       join(app, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { strict: true, module: 'ESNext', moduleResolution: 'bundler', target: 'ES2022', lib: ['ES2023', 'DOM'], noEmit: true, skipLibCheck: false, types: [] }, files: ['main.ts'] }),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          module: 'ESNext',
+          moduleResolution: 'bundler',
+          target: 'ES2022',
+          lib: ['ES2023', 'DOM'],
+          noEmit: true,
+          skipLibCheck: false,
+          types: [],
+        },
+        files: ['main.ts'],
+      }),
     )
     let output = ''
     try {
-      execFileSync(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', join(app, 'tsconfig.json')], { encoding: 'utf8' })
+      execFileSync(
+        process.execPath,
+        [join(repo, 'node_modules/typescript/bin/tsc'), '-p', join(app, 'tsconfig.json')],
+        { encoding: 'utf8' },
+      )
     } catch (error) {
       output = String((error as { stdout?: unknown }).stdout ?? error)
     }

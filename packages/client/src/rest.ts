@@ -28,7 +28,13 @@ async function withTimeout<T>(ctx: RestContext, run: (signal: AbortSignal) => Pr
 }
 
 /** POST /api/broadcast/:topic/events/:event; resolves `{success: true}` on 202, rejects with the server's message otherwise. */
-export async function httpSend(ctx: RestContext, subTopic: string, event: string, payload: unknown, isPrivate: boolean): Promise<{ success: true }> {
+export async function httpSend(
+  ctx: RestContext,
+  subTopic: string,
+  event: string,
+  payload: unknown,
+  isPrivate: boolean,
+): Promise<{ success: true }> {
   if (payload === undefined || payload === null) throw new TypeError('httpSend: a payload is required')
   const binary = payload instanceof ArrayBuffer || ArrayBuffer.isView(payload)
   const url = `${ctx.endpoint}/${encodeURIComponent(subTopic)}/events/${encodeURIComponent(event)}${isPrivate ? '?private=true' : ''}`
@@ -41,7 +47,8 @@ export async function httpSend(ctx: RestContext, subTopic: string, event: string
     }),
   )
   if (response.status === 202) return { success: true }
-  if (response.status === 404) throw new Error('httpSend requires Realtime server v2.97.0 or newer (404 from the broadcast endpoint)')
+  if (response.status === 404)
+    throw new Error('httpSend requires Realtime server v2.97.0 or newer (404 from the broadcast endpoint)')
   let message = response.statusText
   try {
     const body = (await response.json()) as { error?: unknown; message?: unknown }
@@ -53,7 +60,13 @@ export async function httpSend(ctx: RestContext, subTopic: string, event: string
 }
 
 /** The implicit fallback of send(): the batch endpoint; 'ok' | 'timed out' | 'error'. */
-export async function restBroadcast(ctx: RestContext, subTopic: string, event: string, payload: unknown, isPrivate: boolean): Promise<'ok' | 'timed out' | 'error'> {
+export async function restBroadcast(
+  ctx: RestContext,
+  subTopic: string,
+  event: string,
+  payload: unknown,
+  isPrivate: boolean,
+): Promise<'ok' | 'timed out' | 'error'> {
   try {
     const response = await withTimeout(ctx, (signal) =>
       ctx.fetch(ctx.endpoint, {

@@ -5,7 +5,10 @@ import { jwtExp, refreshDelay } from './auth-token.ts'
 const b64url = (text: string | Buffer) => Buffer.from(text).toString('base64url')
 
 /** A real HS256 JWT, signed as Supabase Auth and the dev server sign them. */
-function signHs256(claims: Record<string, unknown>, secret = 'super-secret-jwt-token-with-at-least-32-characters-long'): string {
+function signHs256(
+  claims: Record<string, unknown>,
+  secret = 'super-secret-jwt-token-with-at-least-32-characters-long',
+): string {
   const head = `${b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${b64url(JSON.stringify(claims))}`
   return `${head}.${createHmac('sha256', secret).update(head).digest('base64url')}`
 }
@@ -38,19 +41,28 @@ describe('jwtExp', () => {
 
   test('reads exp whatever the algorithm in the header', () => {
     const payload = b64url(JSON.stringify({ sub: 'u', exp: 1_900_000_000 }))
-    expect(jwtExp(`${b64url('{"alg":"ES256","kid":"k1","typ":"JWT"}')}.${payload}.${b64url(Buffer.alloc(64, 7))}`)).toBe(1_900_000_000)
+    expect(
+      jwtExp(`${b64url('{"alg":"ES256","kid":"k1","typ":"JWT"}')}.${payload}.${b64url(Buffer.alloc(64, 7))}`),
+    ).toBe(1_900_000_000)
   })
 
   test('decodes the base64url alphabet (- and _) and multi-byte UTF-8 claims', () => {
     const claims = { name: 'Zoë 東京 🚀', note: '???>>>~~~', exp: 1_800_000_123 }
     const payload = b64url(JSON.stringify(claims))
-    expect({ hasUrlChars: /[-_]/.test(payload), exp: jwtExp(withPayload(payload)) }).toEqual({ hasUrlChars: true, exp: 1_800_000_123 })
+    expect({ hasUrlChars: /[-_]/.test(payload), exp: jwtExp(withPayload(payload)) }).toEqual({
+      hasUrlChars: true,
+      exp: 1_800_000_123,
+    })
   })
 
   test('accepts padding and the standard base64 alphabet', () => {
     const json = JSON.stringify({ note: '???>>>~~~', exp: 1_700_000_000 })
     const standard = Buffer.from(json).toString('base64')
-    expect({ padded: standard.endsWith('='), hasStandardChars: /[+/]/.test(standard), exp: jwtExp(withPayload(standard)) }).toEqual({
+    expect({
+      padded: standard.endsWith('='),
+      hasStandardChars: /[+/]/.test(standard),
+      exp: jwtExp(withPayload(standard)),
+    }).toEqual({
       padded: true,
       hasStandardChars: true,
       exp: 1_700_000_000,

@@ -55,7 +55,11 @@ describe('setAuth', () => {
     await auth.refresh()
     expect({ token: auth.token, calls, changes }).toEqual({ token: 'manual', calls: [], changes: ['manual'] })
     await auth.setAuth(null)
-    expect({ token: auth.token, calls, changes }).toEqual({ token: 'from-provider', calls: ['tab-1'], changes: ['manual', 'from-provider'] })
+    expect({ token: auth.token, calls, changes }).toEqual({
+      token: 'from-provider',
+      calls: ['tab-1'],
+      changes: ['manual', 'from-provider'],
+    })
   })
 
   test('setAuth(null) without providers makes the token null', async () => {
@@ -82,7 +86,11 @@ describe('setAuth', () => {
     await auth.setAuth('manual')
     answer.resolve('late')
     await microtasks()
-    expect({ token: auth.token, changes, settled: await settled }).toEqual({ token: 'manual', changes: ['manual'], settled: 'manual' })
+    expect({ token: auth.token, changes, settled: await settled }).toEqual({
+      token: 'manual',
+      changes: ['manual'],
+      settled: 'manual',
+    })
     await expect(refreshed).resolves.toBeUndefined()
   })
 })
@@ -97,16 +105,38 @@ describe('refresh', () => {
   })
 
   test.each<[string, Answer, string]>([
-    ['throws', () => { throw new Error('session lost') }, 'auth: token provider "tab-2" threw; asking the next one'],
-    ['rejects', () => Promise.reject(new Error('session lost')), 'auth: token provider "tab-2" threw; asking the next one'],
-    ['returns a number', 42 as unknown as string, 'auth: token provider "tab-2" returned a non-string (number); asking the next one'],
-    ['returns an object', { access_token: 'x' } as unknown as string, 'auth: token provider "tab-2" returned a non-string (object); asking the next one'],
+    [
+      'throws',
+      () => {
+        throw new Error('session lost')
+      },
+      'auth: token provider "tab-2" threw; asking the next one',
+    ],
+    [
+      'rejects',
+      () => Promise.reject(new Error('session lost')),
+      'auth: token provider "tab-2" threw; asking the next one',
+    ],
+    [
+      'returns a number',
+      42 as unknown as string,
+      'auth: token provider "tab-2" returned a non-string (number); asking the next one',
+    ],
+    [
+      'returns an object',
+      { access_token: 'x' } as unknown as string,
+      'auth: token provider "tab-2" returned a non-string (object); asking the next one',
+    ],
   ])('falls back to the next newest provider when the newest %s', async (_, answer, message) => {
     const { auth, calls, log, provide } = setup()
     provide('tab-1', 'one')
     provide('tab-2', answer)
     await auth.refresh()
-    expect({ token: auth.token, calls, log: log.lines.map((l) => [l.level, l.message]) }).toEqual({ token: 'one', calls: ['tab-2', 'tab-1'], log: [['warn', message]] })
+    expect({ token: auth.token, calls, log: log.lines.map((l) => [l.level, l.message]) }).toEqual({
+      token: 'one',
+      calls: ['tab-2', 'tab-1'],
+      log: [['warn', message]],
+    })
   })
 
   test('falls back to the next newest provider when the newest does not answer within providerTimeoutMs', async () => {
@@ -145,7 +175,11 @@ describe('refresh', () => {
     provide('tab-2', 'two', null)
     await auth.refresh()
     await auth.refresh()
-    expect({ token: auth.token, calls, changes }).toEqual({ token: null, calls: ['tab-2', 'tab-2'], changes: ['two', null] })
+    expect({ token: auth.token, calls, changes }).toEqual({
+      token: null,
+      calls: ['tab-2', 'tab-2'],
+      changes: ['two', null],
+    })
   })
 
   test('takes undefined and an empty string as "no token", as realtime-js does', async () => {
@@ -162,7 +196,9 @@ describe('refresh', () => {
 
   test('keeps the current token when every provider fails', async () => {
     const { auth, log, provide } = setup()
-    provide('tab-1', 'one', () => { throw new Error('no') })
+    provide('tab-1', 'one', () => {
+      throw new Error('no')
+    })
     await auth.refresh()
     await auth.refresh()
     expect({ token: auth.token, log: log.lines.map((l) => [l.level, l.message]) }).toEqual({
@@ -244,7 +280,11 @@ describe('refresh timer', () => {
     expect(calls).toEqual(['tab-1'])
     clock.advance(1)
     await auth.settled()
-    expect({ token: auth.token, calls, pending: clock.pending() }).toEqual({ token: second, calls: ['tab-1', 'tab-1'], pending: [3_600_000] })
+    expect({ token: auth.token, calls, pending: clock.pending() }).toEqual({
+      token: second,
+      calls: ['tab-1', 'tab-1'],
+      pending: [3_600_000],
+    })
   })
 
   test('sets no timer for a token without exp', async () => {
@@ -276,7 +316,9 @@ describe('refresh timer', () => {
 
   test('retries at the deadline of the current token when every provider failed', async () => {
     const { auth, calls, clock, provide } = setup({ refreshBeforeExpMs: 60_000 })
-    provide('tab-1', expiring(3600), () => { throw new Error('offline') })
+    provide('tab-1', expiring(3600), () => {
+      throw new Error('offline')
+    })
     await auth.refresh()
     clock.advance(3_540_000)
     await auth.settled()
@@ -402,7 +444,12 @@ describe('dispose', () => {
     const unsubscribe = auth.onChange(() => {})
     unsubscribe()
     auth.dispose()
-    expect({ pending, calls, changes, token: auth.token }).toEqual({ pending: [], calls: ['tab-1'], changes: [expiring(3600)], token: expiring(3600) })
+    expect({ pending, calls, changes, token: auth.token }).toEqual({
+      pending: [],
+      calls: ['tab-1'],
+      changes: [expiring(3600)],
+      token: expiring(3600),
+    })
   })
 
   test('releases a pending settled() with the current token and discards the answer in flight', async () => {
@@ -414,6 +461,11 @@ describe('dispose', () => {
     auth.dispose()
     answer.resolve('late')
     await refreshed
-    expect({ settled: await settled, token: auth.token, changes, timers: clock.pending() }).toEqual({ settled: null, token: null, changes: [], timers: [] })
+    expect({ settled: await settled, token: auth.token, changes, timers: clock.pending() }).toEqual({
+      settled: null,
+      token: null,
+      changes: [],
+      timers: [],
+    })
   })
 })

@@ -38,7 +38,12 @@
 import type { Clock } from './clock.ts'
 import type { Logger } from './logger.ts'
 import {
-  type AuthContext, type AuthEffect, type AuthEvent, type AuthState, initialAuthState, transitionAuth,
+  type AuthContext,
+  type AuthEffect,
+  type AuthEvent,
+  type AuthState,
+  initialAuthState,
+  transitionAuth,
 } from './machines/auth-token.ts'
 import { Driver } from './machines/driver.ts'
 import { callProvider, type ProviderCall, type TokenProvider } from './token-provider.ts'

@@ -2,11 +2,20 @@
 // (Phoenix's steps), with random pinned.
 
 import { describe, expect, test } from 'vitest'
-import { RATE_LIMIT_FLOOR_MS, RECONNECT_BASE_MS, RECONNECT_CAP_MS, reconnectDelay, rejoinDelay, REJOIN_STEPS_MS } from './backoff.ts'
+import {
+  RATE_LIMIT_FLOOR_MS,
+  RECONNECT_BASE_MS,
+  RECONNECT_CAP_MS,
+  reconnectDelay,
+  rejoinDelay,
+  REJOIN_STEPS_MS,
+} from './backoff.ts'
 
 describe('reconnectDelay', () => {
   test('doubles from 1 s up to the 30 s cap, scaled by the random draw', () => {
-    expect([1, 2, 3, 4, 5, 6, 7, 20].map((attempt) => reconnectDelay(attempt, 'normal', 0.5))).toEqual([500, 1000, 2000, 4000, 8000, 15_000, 15_000, 15_000])
+    expect([1, 2, 3, 4, 5, 6, 7, 20].map((attempt) => reconnectDelay(attempt, 'normal', 0.5))).toEqual([
+      500, 1000, 2000, 4000, 8000, 15_000, 15_000, 15_000,
+    ])
   })
 
   test('spans the whole range [0, ceiling) with full jitter', () => {
@@ -26,20 +35,30 @@ describe('reconnectDelay', () => {
   })
 
   test('uses the base and cap of the policy', () => {
-    expect([1, 2, 3, 4].map((attempt) => reconnectDelay(attempt, 'normal', 0.5, { baseMs: 100, capMs: 300 }))).toEqual([50, 100, 150, 150])
+    expect([1, 2, 3, 4].map((attempt) => reconnectDelay(attempt, 'normal', 0.5, { baseMs: 100, capMs: 300 }))).toEqual([
+      50, 100, 150, 150,
+    ])
   })
 
   test('lets reconnectAfterMs decide, called with the attempt, random ignored', () => {
     const realtimeJs = (tries: number) => [1000, 2000, 5000, 10_000][tries - 1] ?? 10_000
-    expect([1, 2, 3, 4, 5].map((attempt) => reconnectDelay(attempt, 'normal', 0.1, { reconnectAfterMs: realtimeJs }))).toEqual([1000, 2000, 5000, 10_000, 10_000])
+    expect(
+      [1, 2, 3, 4, 5].map((attempt) => reconnectDelay(attempt, 'normal', 0.1, { reconnectAfterMs: realtimeJs })),
+    ).toEqual([1000, 2000, 5000, 10_000, 10_000])
   })
 
-  test.each([Number.NaN, -1, Number.POSITIVE_INFINITY])('falls back to 1 s when reconnectAfterMs returns %s', (value) => {
-    expect(reconnectDelay(3, 'normal', 0.5, { reconnectAfterMs: () => value })).toBe(1000)
-  })
+  test.each([Number.NaN, -1, Number.POSITIVE_INFINITY])(
+    'falls back to 1 s when reconnectAfterMs returns %s',
+    (value) => {
+      expect(reconnectDelay(3, 'normal', 0.5, { reconnectAfterMs: () => value })).toBe(1000)
+    },
+  )
 
   test('waits at least RATE_LIMIT_FLOOR_MS after a rate limit', () => {
-    expect([0, 0.5].map((random) => reconnectDelay(1, 'rate-limited', random))).toEqual([RATE_LIMIT_FLOOR_MS, RATE_LIMIT_FLOOR_MS])
+    expect([0, 0.5].map((random) => reconnectDelay(1, 'rate-limited', random))).toEqual([
+      RATE_LIMIT_FLOOR_MS,
+      RATE_LIMIT_FLOOR_MS,
+    ])
     expect(RATE_LIMIT_FLOOR_MS).toBe(10_000)
   })
 
@@ -54,7 +73,9 @@ describe('reconnectDelay', () => {
 
 describe('rejoinDelay', () => {
   test("follows Phoenix's steps 1, 2, 5, 10 s, then stays at 10 s", () => {
-    expect([1, 2, 3, 4, 5, 50].map((attempt) => rejoinDelay(attempt, 'normal'))).toEqual([1000, 2000, 5000, 10_000, 10_000, 10_000])
+    expect([1, 2, 3, 4, 5, 50].map((attempt) => rejoinDelay(attempt, 'normal'))).toEqual([
+      1000, 2000, 5000, 10_000, 10_000, 10_000,
+    ])
     expect(REJOIN_STEPS_MS).toEqual([1000, 2000, 5000, 10_000])
   })
 
@@ -63,6 +84,8 @@ describe('rejoinDelay', () => {
   })
 
   test('waits at least RATE_LIMIT_FLOOR_MS after a rate limit', () => {
-    expect([1, 2, 3, 4, 5].map((attempt) => rejoinDelay(attempt, 'rate-limited'))).toEqual([10_000, 10_000, 10_000, 10_000, 10_000])
+    expect([1, 2, 3, 4, 5].map((attempt) => rejoinDelay(attempt, 'rate-limited'))).toEqual([
+      10_000, 10_000, 10_000, 10_000, 10_000,
+    ])
   })
 })

@@ -20,7 +20,12 @@ export interface ReconnectPolicy {
 }
 
 /** The delay before reconnect attempt `attempt` (1-based). */
-export function reconnectDelay(attempt: number, reason: BackoffReason, random: number, policy: ReconnectPolicy = {}): number {
+export function reconnectDelay(
+  attempt: number,
+  reason: BackoffReason,
+  random: number,
+  policy: ReconnectPolicy = {},
+): number {
   let delay: number
   if (policy.reconnectAfterMs) {
     delay = policy.reconnectAfterMs(attempt)

@@ -8,8 +8,14 @@ import type { JoinPayload, Message } from '@shared-realtime/protocol'
 import type { Clock } from './clock.ts'
 import { channelErrorData, type ErrorData } from './events.ts'
 import {
-  type ChannelContext, type ChannelEffect, type ChannelEvent, type ChannelState, channelTimerEvent, initialChannelState,
-  type SubscribeStatus, transitionChannel,
+  type ChannelContext,
+  type ChannelEffect,
+  type ChannelEvent,
+  type ChannelState,
+  channelTimerEvent,
+  initialChannelState,
+  type SubscribeStatus,
+  transitionChannel,
 } from './machines/channel.ts'
 import { Driver } from './machines/driver.ts'
 
@@ -50,7 +56,10 @@ export class ChannelDriver {
       initial: initialChannelState,
       transition: transitionChannel,
       context: () => ({
-        now: socket.clock.now(), ref: socket.nextRef(), ready: socket.mayJoin(), timeoutMs: socket.timeoutMs,
+        now: socket.clock.now(),
+        ref: socket.nextRef(),
+        ready: socket.mayJoin(),
+        timeoutMs: socket.timeoutMs,
       }),
       timers: { clock: socket.clock, fired: channelTimerEvent },
       perform: (effect, next) => {
@@ -69,10 +78,14 @@ export class ChannelDriver {
             const failed = next.name === 'failed' ? { retryable: false } : {}
             return wiring.status(effect.status, effect.error && { ...channelErrorData(effect.error), ...failed })
           }
-          case 'joined': return wiring.joined()
-          case 'left': return wiring.left()
-          case 'resubscribed': return wiring.resubscribed()
-          case 'refresh-token': return wiring.refreshToken()
+          case 'joined':
+            return wiring.joined()
+          case 'left':
+            return wiring.left()
+          case 'resubscribed':
+            return wiring.resubscribed()
+          case 'refresh-token':
+            return wiring.refreshToken()
         }
       },
       changed: () => wiring.changed(),

@@ -7,15 +7,23 @@
 // subscription and replayed to a tab that subscribes once the channel is joined.
 
 import {
-  applyPresenceEvent, initialPresenceSync, type PresenceState, type PresenceSync,
+  applyPresenceEvent,
+  initialPresenceSync,
+  type PresenceState,
+  type PresenceSync,
 } from '@shared-realtime/protocol'
 import type { ChannelDriver } from './channel-driver.ts'
 import type { Clock } from './clock.ts'
 import type { Logger } from './logger.ts'
 import { Driver } from './machines/driver.ts'
 import {
-  initialPresenceTrackerState, PRESENCE_MIN_INTERVAL_MS, type PresenceTrackerContext, type PresenceTrackerEffect,
-  type PresenceTrackerEvent, type PresenceTrackerState, transitionPresence,
+  initialPresenceTrackerState,
+  PRESENCE_MIN_INTERVAL_MS,
+  type PresenceTrackerContext,
+  type PresenceTrackerEffect,
+  type PresenceTrackerEvent,
+  type PresenceTrackerState,
+  transitionPresence,
 } from './machines/presence-tracker.ts'
 import type { SubscriptionSet } from './subscriptions.ts'
 

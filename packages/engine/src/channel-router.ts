@@ -56,28 +56,40 @@ const toSubscriptions: Route = ({ subscriptions }, { event, payload }) =>
 
 const ROUTES = new Map<string, Route>([
   ['phx_reply', reply],
-  ['phx_close', ({ channel }, message, joinRef, router) => {
-    if (joinRef === null || message.join_ref !== joinRef) return
-    const shutdown = router.takeShutdown() ?? { kind: 'other', message: 'the server closed the channel' }
-    channel.dispatch({ type: 'server-close', joinRef, shutdown: shutdown.kind, message: shutdown.message })
-  }],
-  ['phx_error', ({ channel }, message, joinRef) => {
-    if (joinRef !== null && message.join_ref === joinRef) channel.dispatch({ type: 'server-error', joinRef })
-  }],
+  [
+    'phx_close',
+    ({ channel }, message, joinRef, router) => {
+      if (joinRef === null || message.join_ref !== joinRef) return
+      const shutdown = router.takeShutdown() ?? { kind: 'other', message: 'the server closed the channel' }
+      channel.dispatch({ type: 'server-close', joinRef, shutdown: shutdown.kind, message: shutdown.message })
+    },
+  ],
+  [
+    'phx_error',
+    ({ channel }, message, joinRef) => {
+      if (joinRef !== null && message.join_ref === joinRef) channel.dispatch({ type: 'server-error', joinRef })
+    },
+  ],
   ['presence_state', ({ presence }, { payload }) => presence.receive('state', payload)],
   ['presence_diff', ({ presence }, { payload }) => presence.receive('diff', payload)],
   ['postgres_changes', ({ postgres, subscriptions }, { payload }) => postgres.deliver(payload, subscriptions)],
-  ['system', ({ subscriptions }, { payload }, _joinRef, router) => {
-    const error = isRecord(payload) && payload.status === 'error' && payload.extension === 'system'
-    if (error && typeof payload.message === 'string') {
-      router.noteShutdown({ kind: classifySystemMessage(payload.message), message: payload.message })
-    }
-    subscriptions.toAll((subId) => ({ type: 'system', sub: subId, payload: isRecord(payload) ? payload : {} }))
-  }],
-  ['broadcast', ({ subscriptions }, { payload }) => {
-    if (!isRecord(payload)) return
-    subscriptions.toAll((subId) => ({ type: 'broadcast', sub: subId, payload: payload as never }))
-  }],
+  [
+    'system',
+    ({ subscriptions }, { payload }, _joinRef, router) => {
+      const error = isRecord(payload) && payload.status === 'error' && payload.extension === 'system'
+      if (error && typeof payload.message === 'string') {
+        router.noteShutdown({ kind: classifySystemMessage(payload.message), message: payload.message })
+      }
+      subscriptions.toAll((subId) => ({ type: 'system', sub: subId, payload: isRecord(payload) ? payload : {} }))
+    },
+  ],
+  [
+    'broadcast',
+    ({ subscriptions }, { payload }) => {
+      if (!isRecord(payload)) return
+      subscriptions.toAll((subId) => ({ type: 'broadcast', sub: subId, payload: payload as never }))
+    },
+  ],
 ])
 
 export class ChannelRouter {

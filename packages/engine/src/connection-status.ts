@@ -5,9 +5,17 @@ import type { ConnectionError, ConnectionState } from './machines/connection.ts'
 export function connectionErrorData(error: ConnectionError): ErrorData {
   switch (error.kind) {
     case 'refused':
-      return { kind: 'connect-refused', message: `the server refused the connection (HTTP ${error.status})`, retryable: ![401, 403, 404].includes(error.status) }
+      return {
+        kind: 'connect-refused',
+        message: `the server refused the connection (HTTP ${error.status})`,
+        retryable: ![401, 403, 404].includes(error.status),
+      }
     case 'closed':
-      return { kind: 'socket-closed', message: `socket closed: ${error.code}${error.reason ? ` (${error.reason})` : ''}`, retryable: true }
+      return {
+        kind: 'socket-closed',
+        message: `socket closed: ${error.code}${error.reason ? ` (${error.reason})` : ''}`,
+        retryable: true,
+      }
     case 'heartbeat-timeout':
       return { kind: 'heartbeat-timeout', message: 'heartbeat timeout', retryable: true }
     case 'transport-error':
@@ -23,8 +31,10 @@ export function connectionEvent(s: ConnectionState, now: number): EngineEvent {
       const error = connectionErrorData(s.lastError)
       return { type: 'connection', state: s.name, attempt: s.attempt, retryInMs, error }
     }
-    case 'failed': return { type: 'connection', state: s.name, error: connectionErrorData(s.error) }
-    case 'connecting': return { type: 'connection', state: s.name, attempt: s.attempt }
+    case 'failed':
+      return { type: 'connection', state: s.name, error: connectionErrorData(s.error) }
+    case 'connecting':
+      return { type: 'connection', state: s.name, attempt: s.attempt }
     case 'disconnected':
     case 'connected':
       return { type: 'connection', state: s.name }

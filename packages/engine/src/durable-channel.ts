@@ -59,7 +59,12 @@ export class DurableChannel {
     return this.#waiters.size
   }
 
-  async send(sender: string, id: string, payload: Record<string, unknown>, options: { timeoutMs: number; ttlMs: number; awaitAck: boolean }): Promise<PushResult> {
+  async send(
+    sender: string,
+    id: string,
+    payload: Record<string, unknown>,
+    options: { timeoutMs: number; ttlMs: number; awaitAck: boolean },
+  ): Promise<PushResult> {
     const outcome = await this.#store.add(this.#host.topic, id, payload, options.ttlMs)
     if (outcome === 'acknowledged already') return 'ok'
     this.#senders.set(id, sender)
@@ -71,7 +76,9 @@ export class DurableChannel {
   /** The channel joined (or something else may let stored items go out): claim and queue them. */
   replay(): void {
     if (this.#disposed || !this.#host.joined()) return
-    this.#takes = this.#takes.then(() => this.#take()).catch((error: unknown) => this.#host.logger.warn(`durable outbox: could not read ${this.#host.topic}`, error))
+    this.#takes = this.#takes
+      .then(() => this.#take())
+      .catch((error: unknown) => this.#host.logger.warn(`durable outbox: could not read ${this.#host.topic}`, error))
   }
 
   dispose(): void {
@@ -85,7 +92,11 @@ export class DurableChannel {
 
   #wait(id: string, sender: string, timeoutMs: number): Promise<PushResult> {
     return new Promise<PushResult>((resolve) => {
-      const waiter: Waiter = { sender, resolve, timer: this.#host.clock.setTimeout(() => this.#settle(id, waiter, 'timed out'), timeoutMs) }
+      const waiter: Waiter = {
+        sender,
+        resolve,
+        timer: this.#host.clock.setTimeout(() => this.#settle(id, waiter, 'timed out'), timeoutMs),
+      }
       this.#waiters.set(id, waiter)
     })
   }
@@ -100,15 +111,22 @@ export class DurableChannel {
   async #take(): Promise<void> {
     if (this.#disposed || !this.#host.joined()) return
     const room = this.#host.room()
-    const { entries, more, leasedUntil } = await this.#store.take(this.#host.topic, room, this.#host.timeoutMs + LEASE_MARGIN_MS)
+    const { entries, more, leasedUntil } = await this.#store.take(
+      this.#host.topic,
+      room,
+      this.#host.timeoutMs + LEASE_MARGIN_MS,
+    )
     this.#more = more
     for (const entry of entries) this.#push(entry)
     if (leasedUntil !== undefined && !this.#disposed) {
       if (this.#leaseTimer !== undefined) this.#host.clock.clearTimeout(this.#leaseTimer)
-      this.#leaseTimer = this.#host.clock.setTimeout(() => {
-        this.#leaseTimer = undefined
-        this.replay()
-      }, Math.max(0, leasedUntil - this.#host.clock.now()))
+      this.#leaseTimer = this.#host.clock.setTimeout(
+        () => {
+          this.#leaseTimer = undefined
+          this.replay()
+        },
+        Math.max(0, leasedUntil - this.#host.clock.now()),
+      )
     }
   }
 
@@ -122,22 +140,25 @@ export class DurableChannel {
       answered = true
       void this.#store.acknowledged(entry) // deleted the moment the answer arrives: the one window left is this write
     })
-    pushed.then((result) => {
-      const sender = this.#senders.get(entry.id)
-      const waiter = this.#waiters.get(entry.id)
-      if (answered) {
-        this.#senders.delete(entry.id)
-        if (result === 'ok') this.#host.delivered(entry.payload, sender)
-        if (waiter) this.#settle(entry.id, waiter, result)
-        if (this.#more) this.replay()
-        return
-      }
-      // no answer: kept for another try (at once when still joined, else at the next join)
-      void this.#store.release(entry).then(() => this.replay())
-    }, (error: unknown) => {
-      // the outbox is full: kept for later
-      this.#host.logger.debug(`durable outbox: ${entry.id} on ${entry.topic} waits (${String(error)})`)
-      void this.#store.release(entry)
-    })
+    pushed.then(
+      (result) => {
+        const sender = this.#senders.get(entry.id)
+        const waiter = this.#waiters.get(entry.id)
+        if (answered) {
+          this.#senders.delete(entry.id)
+          if (result === 'ok') this.#host.delivered(entry.payload, sender)
+          if (waiter) this.#settle(entry.id, waiter, result)
+          if (this.#more) this.replay()
+          return
+        }
+        // no answer: kept for another try (at once when still joined, else at the next join)
+        void this.#store.release(entry).then(() => this.replay())
+      },
+      (error: unknown) => {
+        // the outbox is full: kept for later
+        this.#host.logger.debug(`durable outbox: ${entry.id} on ${entry.topic} waits (${String(error)})`)
+        void this.#store.release(entry)
+      },
+    )
   }
 }

@@ -113,11 +113,17 @@ describe('durable sends', () => {
 
   test('refuses what it cannot store: no storage, a binary payload, a bad ttl, over the limit', async () => {
     const h = durableHarness()
-    await expect(h.tab(h.engine({ storage: undefined as never })).session.send('s', msg(1), 1000, { durable: true })).rejects.toThrow('need storage')
+    await expect(
+      h.tab(h.engine({ storage: undefined as never })).session.send('s', msg(1), 1000, { durable: true }),
+    ).rejects.toThrow('need storage')
     const a = h.tab(h.engine({ durableLimit: 1 }), 'a', { broadcast: { ack: false } })
-    await expect(a.session.send('s', { type: 'broadcast', event: 'b', payload: new ArrayBuffer(2) }, 1000, { durable: true })).rejects.toThrow(TypeError)
+    await expect(
+      a.session.send('s', { type: 'broadcast', event: 'b', payload: new ArrayBuffer(2) }, 1000, { durable: true }),
+    ).rejects.toThrow(TypeError)
     await expect(a.session.send('s', msg(1), 1000, { durable: true, ttlMs: 0 })).rejects.toThrow('ttlMs')
     await a.session.send('s', msg(1), 1000, { durable: true })
-    await expect(a.session.send('s', msg(2), 1000, { durable: true })).rejects.toMatchObject({ name: 'OutboxFullError' })
+    await expect(a.session.send('s', msg(2), 1000, { durable: true })).rejects.toMatchObject({
+      name: 'OutboxFullError',
+    })
   })
 })

@@ -94,7 +94,11 @@ export class DurableStore {
    * here, not leased to another engine. `more`: some were left for lack of room;
    * `leasedUntil`: the earliest end of another engine's lease.
    */
-  async take(topic: string, max: number, leaseMs: number): Promise<{ entries: DurableEntry[]; more: boolean; leasedUntil?: number }> {
+  async take(
+    topic: string,
+    max: number,
+    leaseMs: number,
+  ): Promise<{ entries: DurableEntry[]; more: boolean; leasedUntil?: number }> {
     const now = this.#o.clock.now()
     const owner = this.#o.owner
     let entries: DurableEntry[] = []
@@ -129,7 +133,9 @@ export class DurableStore {
     const now = this.#o.clock.now()
     try {
       await this.#update(entry.topic, now, (items) =>
-        items.map((item) => (item.id === entry.id ? { id: item.id, done: true, expiresAt: now + DONE_MEMORY_MS } : item)),
+        items.map((item) =>
+          item.id === entry.id ? { id: item.id, done: true, expiresAt: now + DONE_MEMORY_MS } : item,
+        ),
       )
     } catch (error) {
       // it stays in flight here (never pushed again by this engine); another engine may, after the lease
@@ -143,11 +149,15 @@ export class DurableStore {
   async release(entry: DurableEntry): Promise<void> {
     try {
       await this.#update(entry.topic, this.#o.clock.now(), (items) => {
-        for (const item of items) if (item.id === entry.id && isLive(item) && item.claim?.by === this.#o.owner) delete item.claim
+        for (const item of items)
+          if (item.id === entry.id && isLive(item) && item.claim?.by === this.#o.owner) delete item.claim
         return items
       })
     } catch (error) {
-      this.#o.logger.warn(`durable outbox: could not release ${entry.id} on ${entry.topic} (another engine takes it when the lease ends)`, error)
+      this.#o.logger.warn(
+        `durable outbox: could not release ${entry.id} on ${entry.topic} (another engine takes it when the lease ends)`,
+        error,
+      )
     }
     this.#inFlight.delete(entry.id)
   }

@@ -49,4 +49,3 @@ export interface EngineCounters {
   unroutable: number
   connects: number
 }
-

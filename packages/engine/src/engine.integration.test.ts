@@ -25,13 +25,20 @@ afterEach(() => {
 })
 
 function newEngine(options: Partial<EngineOptions> = {}): Engine {
-  const e = new Engine({ endPoint: server.url, params: { apikey: server.keys.anon }, transport: WebSocket as never, ...options })
+  const e = new Engine({
+    endPoint: server.url,
+    params: { apikey: server.keys.anon },
+    transport: WebSocket as never,
+    ...options,
+  })
   engines.push(e)
   return e
 }
 
 async function stats(): Promise<{ sockets: number; channels: number; topics: number; framesIn: number }> {
-  const res = await fetch(`${server.httpUrl}/admin/stats`, { headers: { authorization: `Bearer ${server.keys.service_role}` } })
+  const res = await fetch(`${server.httpUrl}/admin/stats`, {
+    headers: { authorization: `Bearer ${server.keys.service_role}` },
+  })
   return res.json() as never
 }
 
@@ -54,13 +61,21 @@ describe('many tabs, one socket', () => {
     for (const tab of tabs) tab.session.subscribe('room', 'realtime:shared-1', spec())
     for (const tab of tabs) await tab.next(isStatus('room', 'SUBSCRIBED'))
     const s = await stats()
-    expect({ sockets: s.sockets, channels: s.channels, topics: s.topics }).toEqual({ sockets: 1, channels: 1, topics: 1 })
+    expect({ sockets: s.sockets, channels: s.channels, topics: s.topics }).toEqual({
+      sockets: 1,
+      channels: 1,
+      topics: 1,
+    })
     expect(e.inspect().channels).toMatchObject([{ topic: 'realtime:shared-1', state: 'joined', subscriptions: 3 }])
   })
 
   test('a broadcast reaches the other sessions, and the sender only with self', async () => {
     const e = newEngine()
-    const [a, b, c] = ['a', 'b', 'c'].map((id) => openTab(e, id)) as [ReturnType<typeof openTab>, ReturnType<typeof openTab>, ReturnType<typeof openTab>]
+    const [a, b, c] = ['a', 'b', 'c'].map((id) => openTab(e, id)) as [
+      ReturnType<typeof openTab>,
+      ReturnType<typeof openTab>,
+      ReturnType<typeof openTab>,
+    ]
     a.session.subscribe('ch', 'realtime:bc', spec({ broadcast: { ack: true } }))
     b.session.subscribe('ch', 'realtime:bc', spec())
     c.session.subscribe('ch', 'realtime:bc', spec({ broadcast: { self: true } }))
@@ -70,8 +85,12 @@ describe('many tabs, one socket', () => {
     expect(await b.next((ev) => ev.type === 'broadcast')).toEqual(expected)
     expect(await c.next((ev) => ev.type === 'broadcast')).toEqual(expected)
     await c.session.send('ch', { type: 'broadcast', event: 'back', payload: {} })
-    expect(((await c.next((ev) => ev.type === 'broadcast')) as { payload: { event: string } }).payload.event).toBe('back')
-    expect(((await a.next((ev) => ev.type === 'broadcast')) as { payload: { event: string } }).payload.event).toBe('back')
+    expect(((await c.next((ev) => ev.type === 'broadcast')) as { payload: { event: string } }).payload.event).toBe(
+      'back',
+    )
+    expect(((await a.next((ev) => ev.type === 'broadcast')) as { payload: { event: string } }).payload.event).toBe(
+      'back',
+    )
     expect(a.of('broadcast').map((ev) => ev.payload.event)).toEqual(['back'])
   })
 
@@ -119,7 +138,9 @@ describe('many tabs, one socket', () => {
     const b = openTab(e, 'b')
     b.session.subscribe('p', 'realtime:presence-2', spec({ presence: { key: 'k' } }, { presence: true }))
     await b.next(isStatus('p', 'SUBSCRIBED'))
-    expect(await b.next((ev) => ev.type === 'presence-state')).toMatchObject({ state: { k: { metas: [{ name: 'A' }] } } })
+    expect(await b.next((ev) => ev.type === 'presence-state')).toMatchObject({
+      state: { k: { metas: [{ name: 'A' }] } },
+    })
   })
 
   test('a postgres change goes only to the session whose binding matches', async () => {
@@ -135,7 +156,11 @@ describe('many tabs, one socket', () => {
     await one.next((ev) => ev.type === 'system' && (ev.payload as { message?: string }).message === 'resubscribed')
     await admin('/admin/sql', { sql: "insert into todos (list_id, title) values (2, 'for two')" })
     const change = await two.next((ev) => ev.type === 'postgres_changes')
-    expect(change).toMatchObject({ sub: 't', bindings: [0], payload: { eventType: 'INSERT', new: { list_id: 2, title: 'for two' }, old: {} } })
+    expect(change).toMatchObject({
+      sub: 't',
+      bindings: [0],
+      payload: { eventType: 'INSERT', new: { list_id: 2, title: 'for two' }, old: {} },
+    })
     expect(one.of('postgres_changes')).toEqual([])
   })
 })
@@ -153,10 +178,16 @@ describe('recovery', () => {
     a.session.track('r', { here: true })
     await w.next((ev) => ev.type === 'presence-diff')
     await admin('/admin/restart', { downMs: 100 })
-    await a.next((ev) => ev.type === 'system' && (ev.payload as { message?: string }).message === 'resubscribed', 10_000)
+    await a.next(
+      (ev) => ev.type === 'system' && (ev.payload as { message?: string }).message === 'resubscribed',
+      10_000,
+    )
     await a.next(isStatus('r', 'SUBSCRIBED'), 10_000)
     // the watcher sees "me" again after the restart
-    const back = await w.next((ev) => ev.type === 'presence-diff' && 'me' in ((ev as { diff: { joins: object } }).diff.joins), 10_000)
+    const back = await w.next(
+      (ev) => ev.type === 'presence-diff' && 'me' in (ev as { diff: { joins: object } }).diff.joins,
+      10_000,
+    )
     expect(back).toMatchObject({ diff: { joins: { me: { metas: [{ here: true }] } } } })
   }, 20_000)
 
@@ -170,7 +201,10 @@ describe('recovery', () => {
     try {
       await a.next((ev) => ev.type === 'heartbeat' && ev.status === 'timeout', 3000)
       // the first unanswered heartbeat is the one that times out: detection within interval + timeout
-      const since = a.events.slice(seen).filter((ev) => ev.type === 'heartbeat').map((ev) => (ev as { status: string }).status)
+      const since = a.events
+        .slice(seen)
+        .filter((ev) => ev.type === 'heartbeat')
+        .map((ev) => (ev as { status: string }).status)
       expect(since.slice(-2)).toEqual(['sent', 'timeout'])
       await admin('/admin/faults', { heartbeats: 'answer' })
       await a.next((ev) => ev.type === 'connection' && ev.state === 'reconnecting')

@@ -29,19 +29,28 @@ const system = (payload: object) => {
 
 function describeEvent(e: EngineEvent): string {
   switch (e.type) {
-    case 'status': return `${e.sub} ${e.status}${e.error ? ` ${e.error.kind}${e.error.retryable ? '' : ' final'}` : ''}`
+    case 'status':
+      return `${e.sub} ${e.status}${e.error ? ` ${e.error.kind}${e.error.retryable ? '' : ' final'}` : ''}`
     case 'connection': {
       const retry = e.retryInMs === undefined ? '' : ` in ${e.retryInMs}`
       return `connection ${e.state}${e.attempt === undefined ? '' : ` #${e.attempt}`}${retry}`
     }
-    case 'heartbeat': return `heartbeat ${e.status}${e.rttMs === undefined ? '' : ` ${e.rttMs}`}`
-    case 'presence-state': return `${e.sub} presence-state ${JSON.stringify(e.state)}`
-    case 'presence-diff': return `${e.sub} presence-diff ${JSON.stringify(e.diff)}`
-    case 'broadcast': return `${e.sub} broadcast ${String(e.payload.event)}`
-    case 'system': return `${e.sub} system ${system(e.payload)}`
-    case 'postgres_changes': return `${e.sub} postgres ${JSON.stringify(e.bindings)}`
-    case 'message': return `${e.sub} message ${e.event}`
-    case 'gap': return `gap ${e.dropped}`
+    case 'heartbeat':
+      return `heartbeat ${e.status}${e.rttMs === undefined ? '' : ` ${e.rttMs}`}`
+    case 'presence-state':
+      return `${e.sub} presence-state ${JSON.stringify(e.state)}`
+    case 'presence-diff':
+      return `${e.sub} presence-diff ${JSON.stringify(e.diff)}`
+    case 'broadcast':
+      return `${e.sub} broadcast ${String(e.payload.event)}`
+    case 'system':
+      return `${e.sub} system ${system(e.payload)}`
+    case 'postgres_changes':
+      return `${e.sub} postgres ${JSON.stringify(e.bindings)}`
+    case 'message':
+      return `${e.sub} message ${e.event}`
+    case 'gap':
+      return `gap ${e.dropped}`
   }
 }
 
@@ -65,8 +74,13 @@ const frame = (m: Message) => `${m.event} ${m.join_ref ?? '-'}/${m.ref ?? '-'} $
 
 test('a whole scene: frames sent and events delivered, in order', async () => {
   const e = new Engine({
-    endPoint: 'ws://realtime.test/realtime/v1', params: { apikey: 'anon' }, transport: FakeSocket, clock,
-    random: () => 0.5, reconnectAfterMs: () => 1000, disconnectOnEmptyChannelsAfterMs: 5000,
+    endPoint: 'ws://realtime.test/realtime/v1',
+    params: { apikey: 'anon' },
+    transport: FakeSocket,
+    clock,
+    random: () => 0.5,
+    reconnectAfterMs: () => 1000,
+    disconnectOnEmptyChannelsAfterMs: 5000,
   })
   const log: string[] = []
   const tab = (id: string) => {
@@ -245,7 +259,7 @@ const SCENE: string[] = [
   '-- A sends an acknowledged broadcast',
   '→ broadcast 5/8 {"type":"broadcast","event":"msg","payload":{"n":2}}',
   '← phx_reply 5/8 ok',
-  'A\'s send: ok',
+  "A's send: ok",
   'B: b1 broadcast msg',
   'B+ b2 broadcast msg',
   '-- the token expires on the server',

@@ -14,7 +14,14 @@ beforeEach(() => {
 })
 
 function engine(options: Partial<EngineOptions> = {}): Engine {
-  return new Engine({ endPoint: 'ws://realtime.test/realtime/v1', params: { apikey: 'anon' }, transport: FakeSocket, clock, random: () => 0.5, ...options })
+  return new Engine({
+    endPoint: 'ws://realtime.test/realtime/v1',
+    params: { apikey: 'anon' },
+    transport: FakeSocket,
+    clock,
+    random: () => 0.5,
+    ...options,
+  })
 }
 
 function tab(e: Engine, id = 'tab') {
@@ -35,9 +42,11 @@ async function settle(): Promise<void> {
 const spec = { config: {}, postgres: [], presence: false }
 
 describe('Engine', () => {
-  test('builds realtime-js\'s URL and refuses to start without an apikey', () => {
+  test("builds realtime-js's URL and refuses to start without an apikey", () => {
     expect(engine().url).toBe('ws://realtime.test/realtime/v1/websocket?apikey=anon&vsn=2.0.0')
-    expect(() => new Engine({ endPoint: 'ws://x', params: {} as never, transport: FakeSocket })).toThrow('API key is required')
+    expect(() => new Engine({ endPoint: 'ws://x', params: {} as never, transport: FakeSocket })).toThrow(
+      'API key is required',
+    )
   })
 
   test('opens one socket however many sessions subscribe', async () => {
@@ -59,7 +68,9 @@ describe('Engine', () => {
     expect(FakeSocket.last.of('phx_join')).toEqual([]) // the token request is still in flight
     resolveToken('user-jwt')
     await settle()
-    expect(FakeSocket.last.of('phx_join')).toMatchObject([{ topic: 'realtime:room', payload: { access_token: 'user-jwt' } }])
+    expect(FakeSocket.last.of('phx_join')).toMatchObject([
+      { topic: 'realtime:room', payload: { access_token: 'user-jwt' } },
+    ])
     FakeSocket.last.acceptJoin('realtime:room')
     await settle()
     expect(t.statuses()).toEqual(['SUBSCRIBED'])
@@ -75,7 +86,11 @@ describe('Engine', () => {
     clock.advance(60_000)
     expect(FakeSocket.instances).toHaveLength(1)
     expect(e.connection).toEqual({ name: 'failed', error: { kind: 'refused', status: 401 } })
-    expect(t.events.at(-1)).toMatchObject({ type: 'connection', state: 'failed', error: { kind: 'connect-refused', retryable: false } })
+    expect(t.events.at(-1)).toMatchObject({
+      type: 'connection',
+      state: 'failed',
+      error: { kind: 'connect-refused', retryable: false },
+    })
   })
 
   test('a closed socket is reopened after the backoff, and the channel rejoins', async () => {
@@ -99,7 +114,9 @@ describe('Engine', () => {
     FakeSocket.last.acceptJoin('realtime:room')
     await settle()
     expect(t.statuses()).toEqual(['SUBSCRIBED', 'CHANNEL_ERROR', 'SUBSCRIBED'])
-    expect(t.events.some((ev) => ev.type === 'system' && (ev.payload as { message?: string }).message === 'resubscribed')).toBe(true)
+    expect(
+      t.events.some((ev) => ev.type === 'system' && (ev.payload as { message?: string }).message === 'resubscribed'),
+    ).toBe(true)
   })
 
   test('networkOnline() reconnects at once while waiting out a backoff, but not after a rate-limit close', async () => {
@@ -144,13 +161,22 @@ describe('Engine', () => {
       await settle()
       const join = FakeSocket.last.of('phx_join').at(-1)!
       const reason = 'InvalidJWTToken: Token has expired 10 seconds ago'
-      FakeSocket.last.message({ join_ref: join.join_ref, ref: join.ref, topic: 'realtime:room', event: 'phx_reply', payload: { status: 'error', response: { reason } } })
+      FakeSocket.last.message({
+        join_ref: join.join_ref,
+        ref: join.ref,
+        topic: 'realtime:room',
+        event: 'phx_reply',
+        payload: { status: 'error', response: { reason } },
+      })
     }
     await settle()
     clock.advance(60_000)
     expect(FakeSocket.instances.flatMap((socket) => socket.of('phx_join'))).toHaveLength(2)
     const errors = t.events.flatMap((ev) => (ev.type === 'status' ? [ev.error] : []))
-    expect(errors).toMatchObject([{ kind: 'join-refused:InvalidJWTToken', retryable: true }, { kind: 'join-refused:InvalidJWTToken', retryable: false }])
+    expect(errors).toMatchObject([
+      { kind: 'join-refused:InvalidJWTToken', retryable: true },
+      { kind: 'join-refused:InvalidJWTToken', retryable: false },
+    ])
   })
 
   test('counts and drops undecodable frames without throwing', async () => {
@@ -175,7 +201,13 @@ describe('Engine', () => {
     await settle()
     t.session.unsubscribe('s')
     const leave = FakeSocket.last.of('phx_leave')[0]!
-    FakeSocket.last.message({ join_ref: leave.join_ref, ref: leave.ref, topic: 'realtime:room', event: 'phx_reply', payload: { status: 'ok', response: {} } })
+    FakeSocket.last.message({
+      join_ref: leave.join_ref,
+      ref: leave.ref,
+      topic: 'realtime:room',
+      event: 'phx_reply',
+      payload: { status: 'ok', response: {} },
+    })
     await settle()
     clock.advance(4999)
     expect(FakeSocket.last.closedWith).toBeUndefined()
@@ -194,7 +226,13 @@ describe('Engine', () => {
     await settle()
     FakeSocket.last.acceptJoin('realtime:room')
     for (let i = 0; i < 10; i++) {
-      FakeSocket.last.message({ join_ref: null, ref: null, topic: 'realtime:room', event: 'broadcast', payload: { type: 'broadcast', event: 'e', payload: i } })
+      FakeSocket.last.message({
+        join_ref: null,
+        ref: null,
+        topic: 'realtime:room',
+        event: 'broadcast',
+        payload: { type: 'broadcast', event: 'e', payload: i },
+      })
     }
     clock.flush()
     const delivered = received.length

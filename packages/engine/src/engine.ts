@@ -33,7 +33,10 @@ import { socketUrl } from './transport.ts'
 export type { EngineCounters, EngineOptions } from './engine-options.ts'
 
 export class Engine {
-  readonly options: Required<Pick<EngineOptions, 'timeout' | 'heartbeatIntervalMs' | 'heartbeatTimeoutMs' | 'disconnectOnEmptyChannelsAfterMs'>> & EngineOptions
+  readonly options: Required<
+    Pick<EngineOptions, 'timeout' | 'heartbeatIntervalMs' | 'heartbeatTimeoutMs' | 'disconnectOnEmptyChannelsAfterMs'>
+  > &
+    EngineOptions
   readonly url: string
   readonly counters: EngineCounters = { framesIn: 0, framesOut: 0, decodeErrors: 0, unroutable: 0, connects: 0 }
   readonly #auth: AuthTokenManager
@@ -63,14 +66,16 @@ export class Engine {
     const timeoutMs = this.options.timeout
 
     const storage = options.storage
-    this.#durable = storage && new DurableStore({
-      storage,
-      namespace: options.storageKey ?? options.endPoint.replace(/\/+$/, ''),
-      clock,
-      logger,
-      owner: randomId(),
-      limit: options.durableLimit ?? DEFAULT_DURABLE_LIMIT,
-    })
+    this.#durable =
+      storage &&
+      new DurableStore({
+        storage,
+        namespace: options.storageKey ?? options.endPoint.replace(/\/+$/, ''),
+        clock,
+        logger,
+        owner: randomId(),
+        limit: options.durableLimit ?? DEFAULT_DURABLE_LIMIT,
+      })
     this.#clientId = storage ? loadClientId(storage, randomId, logger) : Promise.resolve(undefined)
     void this.#clientId.then((id) => (this.#clientIdValue = id))
 
@@ -78,30 +83,40 @@ export class Engine {
     const gate = (this.#gate = new TokenGate(auth, logger, () => {
       if (this.#socket.connected) this.#channels.ready()
     }))
-    const socket = (this.#socket = new SocketDriver({
-      url: this.url,
-      transport: options.transport,
-      serializer: createSerializer(vsn),
-      clock,
-      logger,
-      random: options.random ?? Math.random,
-      policy: options.reconnectAfterMs ? { reconnectAfterMs: options.reconnectAfterMs } : {},
-      idleAfterMs: this.options.disconnectOnEmptyChannelsAfterMs,
-      heartbeatIntervalMs,
-      heartbeatTimeoutMs: this.options.heartbeatTimeoutMs,
-      counters: this.counters,
-    }, {
-      demand: () => this.#channels.size + this.#tabs.wanting,
-      opening: () => gate.settle(auth.refresh()),
-      opened: () => gate.settle(auth.settled()),
-      gone: () => this.#channels.socketDown(),
-      route: (message) => this.#channels.route(message),
-      tell: (event) => this.#tabs.tell(event),
-    }))
+    const socket = (this.#socket = new SocketDriver(
+      {
+        url: this.url,
+        transport: options.transport,
+        serializer: createSerializer(vsn),
+        clock,
+        logger,
+        random: options.random ?? Math.random,
+        policy: options.reconnectAfterMs ? { reconnectAfterMs: options.reconnectAfterMs } : {},
+        idleAfterMs: this.options.disconnectOnEmptyChannelsAfterMs,
+        heartbeatIntervalMs,
+        heartbeatTimeoutMs: this.options.heartbeatTimeoutMs,
+        counters: this.counters,
+      },
+      {
+        demand: () => this.#channels.size + this.#tabs.wanting,
+        opening: () => gate.settle(auth.refresh()),
+        opened: () => gate.settle(auth.settled()),
+        gone: () => this.#channels.socketDown(),
+        route: (message) => this.#channels.route(message),
+        tell: (event) => this.#tabs.tell(event),
+      },
+    ))
     const outboxLimit = options.outboxLimit ?? 100
     const durable = this.#durable
     const channels = (this.#channels = new ChannelRegistry({
-      clock, logger, timeoutMs, outboxLimit, durable, socket, auth, gate,
+      clock,
+      logger,
+      timeoutMs,
+      outboxLimit,
+      durable,
+      socket,
+      auth,
+      gate,
     }))
     const queueLimit = options.sessionQueueLimit ?? 10_000
     this.#tabs = new TabRegistry({ clock, timeoutMs, queueLimit, randomId, channels, socket, auth, gate })

@@ -1,7 +1,13 @@
 // What the engine tells a tab session: the events a tab's RealtimeClient and channels
 // turn into realtime-js callbacks. Plain data only: they cross a MessagePort.
 
-import type { BroadcastPayload, PresenceDiff, PresenceState, RealtimePostgresChangesPayload, SystemPayload } from '@shared-realtime/protocol'
+import type {
+  BroadcastPayload,
+  PresenceDiff,
+  PresenceState,
+  RealtimePostgresChangesPayload,
+  SystemPayload,
+} from '@shared-realtime/protocol'
 import type { HeartbeatStatus } from './machines/heartbeat.ts'
 import type { ChannelError, SubscribeStatus } from './machines/channel.ts'
 import type { ConnectionState } from './machines/connection.ts'
@@ -33,7 +39,11 @@ export type EngineEvent =
 export function channelErrorData(error: ChannelError): ErrorData {
   switch (error.kind) {
     case 'refused':
-      return { kind: `join-refused:${error.reason.code}`, message: error.reason.raw, retryable: error.reason.retry !== 'never' }
+      return {
+        kind: `join-refused:${error.reason.code}`,
+        message: error.reason.raw,
+        retryable: error.reason.retry !== 'never',
+      }
     case 'timeout':
       return { kind: 'join-timeout', message: 'the join was not answered in time', retryable: true }
     case 'socket':
@@ -42,6 +52,10 @@ export function channelErrorData(error: ChannelError): ErrorData {
       return { kind: 'server-error', message: 'channel error: the server channel crashed', retryable: true }
     case 'closed':
       // a token shutdown is retried with a fresh token; other shutdowns end the channel
-      return { kind: `closed:${error.shutdown}`, message: error.message, retryable: error.shutdown === 'token-expired' || error.shutdown === 'token-invalid' }
+      return {
+        kind: `closed:${error.shutdown}`,
+        message: error.message,
+        retryable: error.shutdown === 'token-expired' || error.shutdown === 'token-invalid',
+      }
   }
 }

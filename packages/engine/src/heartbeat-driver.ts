@@ -4,8 +4,14 @@
 import type { Clock } from './clock.ts'
 import { Driver } from './machines/driver.ts'
 import {
-  type HeartbeatContext, type HeartbeatEffect, type HeartbeatEvent, type HeartbeatState, type HeartbeatStatus,
-  heartbeatTimerEvent, initialHeartbeatState, transitionHeartbeat,
+  type HeartbeatContext,
+  type HeartbeatEffect,
+  type HeartbeatEvent,
+  type HeartbeatState,
+  type HeartbeatStatus,
+  heartbeatTimerEvent,
+  initialHeartbeatState,
+  transitionHeartbeat,
 } from './machines/heartbeat.ts'
 
 export interface HeartbeatHost {

@@ -11,7 +11,13 @@
 // - private / replay / replication_ready: the first subscription's (a later one that
 //   disagrees on `private` is refused: one topic is one channel on a socket).
 
-import { buildJoinPayload, type ChannelConfig, isSamePostgresChangesBinding, type JoinPayload, type PostgresChangesBinding } from '@shared-realtime/protocol'
+import {
+  buildJoinPayload,
+  type ChannelConfig,
+  isSamePostgresChangesBinding,
+  type JoinPayload,
+  type PostgresChangesBinding,
+} from '@shared-realtime/protocol'
 
 export interface SubscriptionSpec {
   config: ChannelConfig
@@ -47,7 +53,8 @@ export function joinUnion(topic: string, specs: readonly SubscriptionSpec[], tok
     private: first.private === true,
   }
   if (first.broadcast?.replay) config.broadcast!.replay = first.broadcast.replay
-  if (first.broadcast?.replication_ready !== undefined) config.broadcast!.replication_ready = first.broadcast.replication_ready
+  if (first.broadcast?.replication_ready !== undefined)
+    config.broadcast!.replication_ready = first.broadcast.replication_ready
   const payload = buildJoinPayload({ topic, config, postgresChanges: postgres, accessToken: token })
   const { access_token: _token, ...rest } = payload
   return { payload, key: JSON.stringify(rest), postgres, indexes }

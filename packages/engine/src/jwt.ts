@@ -48,7 +48,9 @@ export function jwtClaims(token: string): Record<string, unknown> | undefined {
   if (json === undefined) return undefined
   try {
     const claims: unknown = JSON.parse(json)
-    return typeof claims === 'object' && claims !== null && !Array.isArray(claims) ? (claims as Record<string, unknown>) : undefined
+    return typeof claims === 'object' && claims !== null && !Array.isArray(claims)
+      ? (claims as Record<string, unknown>)
+      : undefined
   } catch {
     return undefined
   }

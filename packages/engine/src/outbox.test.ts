@@ -59,7 +59,8 @@ describe('enqueue', () => {
     expect(error).toBeInstanceOf(OutboxFullError)
     expect(error).toMatchObject({
       name: 'OutboxFullError',
-      message: 'cannot queue another push on "realtime:room": 2 are already waiting for the channel to join (raise the limit or wait for SUBSCRIBED)',
+      message:
+        'cannot queue another push on "realtime:room": 2 are already waiting for the channel to join (raise the limit or wait for SUBSCRIBED)',
       topic: 'realtime:room',
       limit: 2,
     })
@@ -89,7 +90,10 @@ describe('enqueue', () => {
 
   test('starts the timeout at enqueue: a push that times out while queued resolves "timed out" and is never sent', async () => {
     const { clock, outbox, send, sent } = setup()
-    const results = track({ short: outbox.enqueue(push('short', { timeoutMs: 1000 })), long: outbox.enqueue(push('long', { timeoutMs: 5000 })) })
+    const results = track({
+      short: outbox.enqueue(push('short', { timeoutMs: 1000 })),
+      long: outbox.enqueue(push('long', { timeoutMs: 5000 })),
+    })
     clock.advance(1000)
     await microtasks()
     expect({ results, size: outbox.size }).toEqual({ results: { short: 'timed out' }, size: 1 })
@@ -133,7 +137,11 @@ describe('flush', () => {
     for (const event of ['a', 'b', 'c']) void outbox.enqueue(push(event))
     let calls = 0
     outbox.flush((event, payload) => (++calls === 2 ? null : send(event, payload)))
-    expect({ sent: sent.map((s) => s.event), size: outbox.size, waiting: outbox.waiting }).toEqual({ sent: ['a'], size: 2, waiting: 1 })
+    expect({ sent: sent.map((s) => s.event), size: outbox.size, waiting: outbox.waiting }).toEqual({
+      sent: ['a'],
+      size: 2,
+      waiting: 1,
+    })
     state.up = false
     outbox.flush(send)
     expect(outbox.size).toBe(2)
@@ -149,7 +157,11 @@ describe('flush', () => {
     expect(results).toEqual({})
     outbox.flush(send)
     await microtasks()
-    expect({ results, size: outbox.size, waiting: outbox.waiting }).toEqual({ results: { a: 'ok' }, size: 0, waiting: 0 })
+    expect({ results, size: outbox.size, waiting: outbox.waiting }).toEqual({
+      results: { a: 'ok' },
+      size: 0,
+      waiting: 0,
+    })
   })
 
   test('resolves a push that does not await a reply with "timed out" when it never got out', async () => {
@@ -190,7 +202,11 @@ describe('reply', () => {
     const { outbox, send } = setup()
     const results = track({ a: outbox.enqueue(push('a')), b: outbox.enqueue(push('b')), c: outbox.enqueue(push('c')) })
     outbox.flush(send)
-    expect([outbox.reply('2', 'error'), outbox.reply('1', 'ok'), outbox.reply('3', 'timeout')]).toEqual([true, true, true])
+    expect([outbox.reply('2', 'error'), outbox.reply('1', 'ok'), outbox.reply('3', 'timeout')]).toEqual([
+      true,
+      true,
+      true,
+    ])
     await microtasks()
     expect({ results, waiting: outbox.waiting }).toEqual({ results: { a: 'ok', b: 'error', c: 'error' }, waiting: 0 })
   })
@@ -218,7 +234,13 @@ describe('reply', () => {
     const results = track({
       a: outbox.enqueue(push('a', { onReply: (status) => seen.push(`a:${status}`) })),
       b: outbox.enqueue(push('b', { timeoutMs: 100, onReply: (status) => seen.push(`b:${status}`) })),
-      c: outbox.enqueue(push('c', { onReply: () => { throw new Error('hook failed') } })),
+      c: outbox.enqueue(
+        push('c', {
+          onReply: () => {
+            throw new Error('hook failed')
+          },
+        }),
+      ),
     })
     outbox.flush(send)
     outbox.reply('1', 'error')
@@ -234,14 +256,25 @@ describe('reply', () => {
 describe('socketDown', () => {
   test('makes sent pushes deaf to their refs; they resolve "timed out" at their deadline', async () => {
     const { clock, outbox, send } = setup()
-    const results = track({ a: outbox.enqueue(push('a', { timeoutMs: 500 })), b: outbox.enqueue(push('b', { timeoutMs: 500 })) })
+    const results = track({
+      a: outbox.enqueue(push('a', { timeoutMs: 500 })),
+      b: outbox.enqueue(push('b', { timeoutMs: 500 })),
+    })
     outbox.flush(send)
     void outbox.enqueue(push('queued'))
     outbox.socketDown()
-    expect({ reply: outbox.reply('1', 'ok'), size: outbox.size, waiting: outbox.waiting }).toEqual({ reply: false, size: 1, waiting: 2 })
+    expect({ reply: outbox.reply('1', 'ok'), size: outbox.size, waiting: outbox.waiting }).toEqual({
+      reply: false,
+      size: 1,
+      waiting: 2,
+    })
     clock.advance(500)
     await microtasks()
-    expect({ results, size: outbox.size, waiting: outbox.waiting }).toEqual({ results: { a: 'timed out', b: 'timed out' }, size: 1, waiting: 0 })
+    expect({ results, size: outbox.size, waiting: outbox.waiting }).toEqual({
+      results: { a: 'timed out', b: 'timed out' },
+      size: 1,
+      waiting: 0,
+    })
   })
 })
 
@@ -253,10 +286,18 @@ describe('clear', () => {
     track({ c: outbox.enqueue(push('c')) }, results)
     outbox.clear('error')
     await microtasks()
-    expect({ results, size: outbox.size, waiting: outbox.waiting }).toEqual({ results: { a: 'error', b: 'error', c: 'error' }, size: 0, waiting: 0 })
+    expect({ results, size: outbox.size, waiting: outbox.waiting }).toEqual({
+      results: { a: 'error', b: 'error', c: 'error' },
+      size: 0,
+      waiting: 0,
+    })
     outbox.flush(send)
     clock.advance(60_000)
-    expect({ sent: sent.map((s) => s.event), reply: outbox.reply('1', 'ok'), timers: clock.pending() }).toEqual({ sent: ['a', 'b'], reply: false, timers: [] })
+    expect({ sent: sent.map((s) => s.event), reply: outbox.reply('1', 'ok'), timers: clock.pending() }).toEqual({
+      sent: ['a', 'b'],
+      reply: false,
+      timers: [],
+    })
   })
 
   test('leaves the outbox usable', async () => {
@@ -307,7 +348,12 @@ describe('room and isFull', () => {
     outbox.flush(send)
     seen.push(room())
     expect([seen, refused]).toEqual([
-      [{ room: 2, isFull: false }, { room: 1, isFull: false }, { room: 0, isFull: true }, { room: 2, isFull: false }],
+      [
+        { room: 2, isFull: false },
+        { room: 1, isFull: false },
+        { room: 0, isFull: true },
+        { room: 2, isFull: false },
+      ],
       new OutboxFullError('realtime:room', 2),
     ])
   })
@@ -321,6 +367,8 @@ describe('room and isFull', () => {
 describe('constructor', () => {
   test('refuses a limit that is not a whole number ≥ 0', () => {
     const clock = new TestClock()
-    expect(() => new Outbox({ topic: 't', clock, limit: -1 })).toThrow(new RangeError('Outbox limit must be an integer ≥ 0, got -1'))
+    expect(() => new Outbox({ topic: 't', clock, limit: -1 })).toThrow(
+      new RangeError('Outbox limit must be an integer ≥ 0, got -1'),
+    )
   })
 })

@@ -37,7 +37,9 @@ export class OutboxFullError extends Error {
   readonly topic: string
   readonly limit: number
   constructor(topic: string, limit: number) {
-    super(`cannot queue another push on "${topic}": ${limit} are already waiting for the channel to join (raise the limit or wait for SUBSCRIBED)`)
+    super(
+      `cannot queue another push on "${topic}": ${limit} are already waiting for the channel to join (raise the limit or wait for SUBSCRIBED)`,
+    )
     this.topic = topic
     this.limit = limit
   }

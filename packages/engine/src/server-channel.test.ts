@@ -20,7 +20,11 @@ function setup(over: Partial<ChannelHost> = {}) {
   const up = { socket: true }
   let lastRef = 0
   const host: ChannelHost = {
-    clock, logger, timeoutMs: 10_000, outboxLimit: 100, durable: undefined,
+    clock,
+    logger,
+    timeoutMs: 10_000,
+    outboxLimit: 100,
+    durable: undefined,
     nextRef: () => String(++lastRef),
     mayJoin: () => up.socket,
     send: (message) => up.socket && sent.push(message) > 0,
@@ -45,8 +49,11 @@ function tab(id: string) {
   return { id, events, emit: (event: EngineEvent) => void events.push(event) }
 }
 
-const spec = (config: SubscriptionSpec['config'] = {}, presence = false): SubscriptionSpec =>
-  ({ config, postgres: [], presence })
+const spec = (config: SubscriptionSpec['config'] = {}, presence = false): SubscriptionSpec => ({
+  config,
+  postgres: [],
+  presence,
+})
 const frames = (sent: Message[]) => sent.map((m) => `${m.event} ${m.join_ref}/${m.ref} ${JSON.stringify(m.payload)}`)
 
 describe('ServerChannel', () => {
@@ -87,7 +94,9 @@ describe('ServerChannel', () => {
     expect(a.events.filter((e) => e.type === 'status')).toEqual([
       { type: 'status', sub: 's', status: 'SUBSCRIBED' },
       {
-        type: 'status', sub: 's', status: 'CHANNEL_ERROR',
+        type: 'status',
+        sub: 's',
+        status: 'CHANNEL_ERROR',
         error: { kind: 'closed:token-expired', message: 'Token has expired 5 seconds ago', retryable: true },
       },
       { type: 'status', sub: 's', status: 'SUBSCRIBED' },
@@ -95,7 +104,7 @@ describe('ServerChannel', () => {
     ])
   })
 
-  test('echoes an acknowledged broadcast to all but the sender\'s subscription, unless it asked for self', async () => {
+  test("echoes an acknowledged broadcast to all but the sender's subscription, unless it asked for self", async () => {
     const { channel, answer } = setup()
     const [a, b, c] = [tab('a'), tab('b'), tab('c')]
     channel.subscribe(a, 's', spec({ broadcast: { ack: true } }))
@@ -132,8 +141,9 @@ describe('ServerChannel', () => {
     up.socket = true
     channel.ready()
     answer('phx_join')
-    const join = '{"config":{"broadcast":{"ack":true,"self":false},"presence":{"key":"me","enabled":true},'
-      + '"postgres_changes":[],"private":false}}'
+    const join =
+      '{"config":{"broadcast":{"ack":true,"self":false},"presence":{"key":"me","enabled":true},' +
+      '"postgres_changes":[],"private":false}}'
     expect(frames(sent)).toEqual([
       `phx_join 1/1 ${join}`,
       'presence 1/3 {"type":"presence","event":"track","payload":{"here":1}}',

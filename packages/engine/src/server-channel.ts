@@ -70,21 +70,23 @@ export class ServerChannel {
     const presence = (this.#presence = new ChannelPresence({ topic, clock, logger, channel, subscriptions }))
     const postgres = new PostgresRouting()
     this.#router = new ChannelRouter({ topic, logger, channel, outbox, presence, postgres, subscriptions })
-    this.#durable = host.durable && new DurableChannel(host.durable, {
-      topic,
-      clock,
-      logger,
-      timeoutMs: host.timeoutMs,
-      joined: () => channel.state.name === 'joined',
-      room: () => outbox.room,
-      push: (payload, onReply) => {
-        const timeoutMs = host.timeoutMs
-        const acked = outbox.enqueue({ event: 'broadcast', payload, timeoutMs, awaitReply: true, onReply })
-        this.#flushOutbox()
-        return acked
-      },
-      delivered: (payload, sender) => subscriptions.echo(payload, subscriptions.get(sender)),
-    })
+    this.#durable =
+      host.durable &&
+      new DurableChannel(host.durable, {
+        topic,
+        clock,
+        logger,
+        timeoutMs: host.timeoutMs,
+        joined: () => channel.state.name === 'joined',
+        room: () => outbox.room,
+        push: (payload, onReply) => {
+          const timeoutMs = host.timeoutMs
+          const acked = outbox.enqueue({ event: 'broadcast', payload, timeoutMs, awaitReply: true, onReply })
+          this.#flushOutbox()
+          return acked
+        },
+        delivered: (payload, sender) => subscriptions.echo(payload, subscriptions.get(sender)),
+      })
   }
 
   get state(): ChannelState {
@@ -131,7 +133,11 @@ export class ServerChannel {
    * acknowledged it. A durable one is stored first and goes out through the durable outbox.
    */
   broadcast(
-    session: SessionHandle, subId: string, payload: Record<string, unknown>, timeoutMs: number, durable?: DurableSend,
+    session: SessionHandle,
+    subId: string,
+    payload: Record<string, unknown>,
+    timeoutMs: number,
+    durable?: DurableSend,
   ): Promise<PushResult> {
     const key = subscriptionKey(session.id, subId)
     const sender = this.#subs.get(key)
@@ -142,7 +148,10 @@ export class ServerChannel {
     }
     const full = this.#outbox.isFull
     const acked = this.#outbox.enqueue({ event: 'broadcast', payload, timeoutMs, awaitReply: true })
-    void acked.then((result) => result === 'ok' && this.#subs.echo(payload, sender), () => {})
+    void acked.then(
+      (result) => result === 'ok' && this.#subs.echo(payload, sender),
+      () => {},
+    )
     this.#flushOutbox()
     // without ack the caller gets 'ok' at once, as from realtime-js; a full outbox still rejects
     return awaitAck || full ? acked : Promise.resolve('ok')
@@ -191,7 +200,8 @@ export class ServerChannel {
   }
 
   #flushOutbox(): void {
-    if (this.#machine.state.name === 'joined') this.#outbox.flush((event, payload) => this.#machine.push(event, payload))
+    if (this.#machine.state.name === 'joined')
+      this.#outbox.flush((event, payload) => this.#machine.push(event, payload))
   }
 
   /** Plain data for inspect(). */
@@ -210,5 +220,9 @@ export class ServerChannel {
   }
 }
 
-const resubscribed = (topic: string) =>
-  ({ extension: 'system', status: 'ok', message: 'resubscribed', channel: subTopic(topic) })
+const resubscribed = (topic: string) => ({
+  extension: 'system',
+  status: 'ok',
+  message: 'resubscribed',
+  channel: subTopic(topic),
+})

@@ -43,21 +43,34 @@ export interface SendOptions {
 }
 
 /** The durable part of a send, checked; undefined for a plain send. @throws {TypeError} */
-function durableOf(payload: Record<string, unknown>, options: SendOptions, randomId: () => string): { id: string; ttlMs: number } | undefined {
+function durableOf(
+  payload: Record<string, unknown>,
+  options: SendOptions,
+  randomId: () => string,
+): { id: string; ttlMs: number } | undefined {
   if (options.durable !== true) return undefined
   const ttlMs = options.ttlMs ?? DEFAULT_DURABLE_TTL_MS
   if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0 || ttlMs > MAX_DURABLE_TTL_MS) {
-    throw new TypeError(`send(): ttlMs must be a number of milliseconds from 1 to ${MAX_DURABLE_TTL_MS}, got ${String(ttlMs)}`)
+    throw new TypeError(
+      `send(): ttlMs must be a number of milliseconds from 1 to ${MAX_DURABLE_TTL_MS}, got ${String(ttlMs)}`,
+    )
   }
-  if (options.id !== undefined && (typeof options.id !== 'string' || options.id.length === 0 || options.id.length > 128)) {
+  if (
+    options.id !== undefined &&
+    (typeof options.id !== 'string' || options.id.length === 0 || options.id.length > 128)
+  ) {
     throw new TypeError('send(): a durable id must be a string of 1 to 128 characters')
   }
   const inner = payload.payload
-  if (inner instanceof ArrayBuffer || ArrayBuffer.isView(inner)) throw new TypeError('send(): a binary payload cannot be durable (the outbox stores JSON)')
+  if (inner instanceof ArrayBuffer || ArrayBuffer.isView(inner))
+    throw new TypeError('send(): a binary payload cannot be durable (the outbox stores JSON)')
   try {
     JSON.stringify(payload)
   } catch (error) {
-    throw new TypeError(`send(): a durable payload must be JSON (${error instanceof Error ? error.message : String(error)})`, { cause: error })
+    throw new TypeError(
+      `send(): a durable payload must be JSON (${error instanceof Error ? error.message : String(error)})`,
+      { cause: error },
+    )
   }
   return { id: options.id ?? randomId(), ttlMs }
 }
@@ -99,7 +112,12 @@ export class Session implements SessionHandle {
     const channel = this.#engine.channelFor(topic)
     const refusal = channel.subscribe(this, subId, spec)
     if (refusal) {
-      this.emit({ type: 'status', sub: subId, status: 'CHANNEL_ERROR', error: { kind: 'subscription-conflict', message: refusal, retryable: false } })
+      this.emit({
+        type: 'status',
+        sub: subId,
+        status: 'CHANNEL_ERROR',
+        error: { kind: 'subscription-conflict', message: refusal, retryable: false },
+      })
       return
     }
     this.#subs.set(subId, topic)
@@ -114,9 +132,15 @@ export class Session implements SessionHandle {
   }
 
   /** A broadcast on one of this session's subscriptions; `{ durable: true }` stores it until the server acknowledges it. */
-  send(subId: string, payload: Record<string, unknown>, timeoutMs = this.#engine.timeoutMs, options: SendOptions = {}): Promise<PushResult> {
+  send(
+    subId: string,
+    payload: Record<string, unknown>,
+    timeoutMs = this.#engine.timeoutMs,
+    options: SendOptions = {},
+  ): Promise<PushResult> {
     const channel = this.#channelOf(subId)
-    if (!channel) return Promise.reject(new Error(`no subscription "${subId}" in this session: subscribe before sending`))
+    if (!channel)
+      return Promise.reject(new Error(`no subscription "${subId}" in this session: subscribe before sending`))
     let durable: { id: string; ttlMs: number } | undefined
     try {
       durable = durableOf(payload, options, () => this.#engine.randomId())
@@ -129,12 +153,17 @@ export class Session implements SessionHandle {
   /** @throws {TypeError} when the payload is not a plain object that JSON can carry */
   track(subId: string, payload: Record<string, unknown>): void {
     if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
-      throw new TypeError(`track(): the presence payload must be an object, got ${Array.isArray(payload) ? 'an array' : String(payload)}`)
+      throw new TypeError(
+        `track(): the presence payload must be an object, got ${Array.isArray(payload) ? 'an array' : String(payload)}`,
+      )
     }
     try {
       JSON.stringify(payload)
     } catch (error) {
-      throw new TypeError(`track(): the presence payload cannot be sent as JSON (${error instanceof Error ? error.message : String(error)})`, { cause: error })
+      throw new TypeError(
+        `track(): the presence payload cannot be sent as JSON (${error instanceof Error ? error.message : String(error)})`,
+        { cause: error },
+      )
     }
     this.#channelOf(subId)?.track(this.id, payload)
   }

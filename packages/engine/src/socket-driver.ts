@@ -14,8 +14,13 @@ import type { EngineEvent } from './events.ts'
 import { HeartbeatDriver } from './heartbeat-driver.ts'
 import type { Logger } from './logger.ts'
 import {
-  type ConnectionContext, type ConnectionEffect, type ConnectionEvent, type ConnectionState, connectionTimerEvent,
-  initialConnectionState, transitionConnection,
+  type ConnectionContext,
+  type ConnectionEffect,
+  type ConnectionEvent,
+  type ConnectionState,
+  connectionTimerEvent,
+  initialConnectionState,
+  transitionConnection,
 } from './machines/connection.ts'
 import { Driver } from './machines/driver.ts'
 import { refusedStatus, type SocketLike, type WebSocketLikeConstructor } from './transport.ts'

@@ -66,8 +66,10 @@ export class SubscriptionSet {
   conflict(spec: SubscriptionSpec): string | undefined {
     if (this.#subs.size === 0 || (spec.config.private === true) === this.isPrivate) return undefined
     const kind = this.isPrivate ? 'private' : 'public'
-    return `"${this.#topic}" is already subscribed as a ${kind} channel by another subscription of this browser; `
-      + 'one topic can be only one of the two on a connection'
+    return (
+      `"${this.#topic}" is already subscribed as a ${kind} channel by another subscription of this browser; ` +
+      'one topic can be only one of the two on a connection'
+    )
   }
 
   get(key: string | undefined): Subscription | undefined {
@@ -110,6 +112,10 @@ export class SubscriptionSet {
   }
 
   #recompute(token: string | null): void {
-    this.#union = joinUnion(this.#topic, [...this.#subs.values()].map((s) => s.spec), token)
+    this.#union = joinUnion(
+      this.#topic,
+      [...this.#subs.values()].map((s) => s.spec),
+      token,
+    )
   }
 }

@@ -70,7 +70,10 @@ export class TabRegistry implements SessionEngine {
 
   snapshot() {
     return [...this.#sessions.values()].map((s) => ({
-      id: s.id, subscriptions: s.subscriptions.size, queueDepth: s.queue.depth, dropped: s.queue.dropped,
+      id: s.id,
+      subscriptions: s.subscriptions.size,
+      queueDepth: s.queue.depth,
+      dropped: s.queue.dropped,
     }))
   }
 

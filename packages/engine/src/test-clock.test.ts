@@ -34,7 +34,15 @@ describe('advance', () => {
     at(200, 'b')
     at(301, 'late')
     clock.advance(300)
-    expect([fired, clock.now(), clock.pending()]).toEqual([[[100, 'a'], [200, 'b'], [300, 'c']], 300, [1]])
+    expect([fired, clock.now(), clock.pending()]).toEqual([
+      [
+        [100, 'a'],
+        [200, 'b'],
+        [300, 'c'],
+      ],
+      300,
+      [1],
+    ])
   })
 
   test('fires timers with the same deadline in the order they were set', () => {
@@ -44,7 +52,12 @@ describe('advance', () => {
     at(100, 'second')
     at(100, 'third')
     clock.advance(100)
-    expect(fired).toEqual([[50, 'early'], [100, 'first'], [100, 'second'], [100, 'third']])
+    expect(fired).toEqual([
+      [50, 'early'],
+      [100, 'first'],
+      [100, 'second'],
+      [100, 'third'],
+    ])
   })
 
   test('fires a timer set while firing in the same advance when it is due by then', () => {
@@ -56,7 +69,15 @@ describe('advance', () => {
     })
     at(120, 'after')
     clock.advance(200)
-    expect([fired, clock.pending()]).toEqual([[[100, 'outer'], [100, 'now'], [120, 'after'], [150, 'inner']], [400]])
+    expect([fired, clock.pending()]).toEqual([
+      [
+        [100, 'outer'],
+        [100, 'now'],
+        [120, 'after'],
+        [150, 'inner'],
+      ],
+      [400],
+    ])
   })
 
   test('keeps firing a chain of timers each set by the previous one', () => {
@@ -64,7 +85,14 @@ describe('advance', () => {
     const tick = (n: number) => at(10, `tick ${n}`, () => tick(n + 1))
     tick(1)
     clock.advance(35)
-    expect([fired, clock.pending()]).toEqual([[[10, 'tick 1'], [20, 'tick 2'], [30, 'tick 3']], [5]])
+    expect([fired, clock.pending()]).toEqual([
+      [
+        [10, 'tick 1'],
+        [20, 'tick 2'],
+        [30, 'tick 3'],
+      ],
+      [5],
+    ])
   })
 
   test('moves time to the target even when no timer is due', () => {

@@ -47,7 +47,8 @@ export class TestClock implements Clock {
     for (;;) {
       let next: Timer | undefined
       for (const timer of this.#timers.values()) {
-        if (timer.at <= t && (!next || timer.at < next.at || (timer.at === next.at && timer.seq < next.seq))) next = timer
+        if (timer.at <= t && (!next || timer.at < next.at || (timer.at === next.at && timer.seq < next.seq)))
+          next = timer
       }
       if (!next) break
       this.#timers.delete(next.id)

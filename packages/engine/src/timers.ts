@@ -13,10 +13,13 @@ export class Timers<Name extends string> {
 
   start(name: Name, ms: number, fire: () => void): void {
     this.cancel(name)
-    this.#running.set(name, this.#clock.setTimeout(() => {
-      this.#running.delete(name)
-      fire()
-    }, ms))
+    this.#running.set(
+      name,
+      this.#clock.setTimeout(() => {
+        this.#running.delete(name)
+        fire()
+      }, ms),
+    )
   }
 
   cancel(name: Name): void {

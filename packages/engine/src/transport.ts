@@ -27,7 +27,8 @@ const REFUSED = /Unexpected server response: (\d{3})/
 export function refusedStatus(event: unknown): number | undefined {
   const message =
     typeof event === 'object' && event !== null
-      ? ((event as { message?: unknown; error?: { message?: unknown } }).message ?? (event as { error?: { message?: unknown } }).error?.message)
+      ? ((event as { message?: unknown; error?: { message?: unknown } }).message ??
+        (event as { error?: { message?: unknown } }).error?.message)
       : undefined
   const match = typeof message === 'string' ? REFUSED.exec(message) : null
   return match ? Number(match[1]) : undefined

@@ -35,7 +35,10 @@ function split(bytes: Uint8Array, kind: number, names: string[]): Parts | { ok: 
   const fixedCount = FIXED_BYTES[kind] ?? 0
   const headerLength = 1 + names.length + fixedCount
   if (bytes.byteLength < headerLength) {
-    return fail('truncated', `kind ${kind} needs a ${headerLength}-byte header; the frame has ${bytes.byteLength} bytes`)
+    return fail(
+      'truncated',
+      `kind ${kind} needs a ${headerLength}-byte header; the frame has ${bytes.byteLength} bytes`,
+    )
   }
   const fields: string[] = []
   let offset = headerLength
@@ -65,7 +68,9 @@ function parseJson(bytes: Uint8Array, what: string): { ok: true; value: unknown 
   }
 }
 
-function parseMetadata(text: string): { ok: true; value: Record<string, unknown> | undefined } | { ok: false; error: DecodeError } {
+function parseMetadata(
+  text: string,
+): { ok: true; value: Record<string, unknown> | undefined } | { ok: false; error: DecodeError } {
   if (text === '') return { ok: true, value: undefined }
   let value: unknown
   try {
@@ -79,7 +84,10 @@ function parseMetadata(text: string): { ok: true; value: Record<string, unknown>
   return { ok: true, value: value as Record<string, unknown> }
 }
 
-function userPayload(encoding: number | undefined, data: Uint8Array): { ok: true; value: unknown } | { ok: false; error: DecodeError } {
+function userPayload(
+  encoding: number | undefined,
+  data: Uint8Array,
+): { ok: true; value: unknown } | { ok: false; error: DecodeError } {
   if (encoding === PAYLOAD_ENCODING.binary) return { ok: true, value: copyToArrayBuffer(data) }
   if (encoding === PAYLOAD_ENCODING.json) return parseJson(data, 'broadcast payload')
   return fail('unknown-encoding', `broadcast payload encoding ${encoding} is neither 0 (binary) nor 1 (JSON)`)
@@ -90,7 +98,13 @@ function build(role: Role, kind: number, parts: Parts): BinaryDecodeResult {
   const { fields: f, fixed, data } = parts
   switch (`${role}:${kind}`) {
     case 'client:0':
-      return message({ join_ref: nullIfEmpty(f[0]), ref: null, topic: f[1]!, event: f[2]!, payload: copyToArrayBuffer(data) })
+      return message({
+        join_ref: nullIfEmpty(f[0]),
+        ref: null,
+        topic: f[1]!,
+        event: f[2]!,
+        payload: copyToArrayBuffer(data),
+      })
     case 'client:1':
       return message({
         join_ref: nullIfEmpty(f[0]),
@@ -102,7 +116,13 @@ function build(role: Role, kind: number, parts: Parts): BinaryDecodeResult {
     case 'client:2':
       return message({ join_ref: null, ref: null, topic: f[0]!, event: f[1]!, payload: copyToArrayBuffer(data) })
     case 'server:0':
-      return message({ join_ref: nullIfEmpty(f[0]), ref: nullIfEmpty(f[1]), topic: f[2]!, event: f[3]!, payload: copyToArrayBuffer(data) })
+      return message({
+        join_ref: nullIfEmpty(f[0]),
+        ref: nullIfEmpty(f[1]),
+        topic: f[2]!,
+        event: f[3]!,
+        payload: copyToArrayBuffer(data),
+      })
     case 'client:4':
     case 'server:3': {
       const [topicAt, eventAt, metaAt] = role === 'client' ? [0, 1, 2] : [2, 3, 4]

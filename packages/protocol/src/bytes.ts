@@ -10,9 +10,7 @@ const strictDecoder = new TextDecoder('utf-8', { fatal: true })
 export type Binary = ArrayBuffer | ArrayBufferView
 
 export function isArrayBuffer(value: unknown): value is ArrayBuffer {
-  return (
-    value instanceof ArrayBuffer || Object.prototype.toString.call(value) === '[object ArrayBuffer]'
-  )
+  return value instanceof ArrayBuffer || Object.prototype.toString.call(value) === '[object ArrayBuffer]'
 }
 
 /** ArrayBuffer, typed arrays, DataView and Node Buffers are binary; nothing else is. */
@@ -22,9 +20,7 @@ export function isBinary(value: unknown): value is Binary {
 
 /** A view of exactly the bytes of `value` (no copy). */
 export function bytesOf(value: Binary): Uint8Array {
-  return isArrayBuffer(value)
-    ? new Uint8Array(value)
-    : new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
+  return isArrayBuffer(value) ? new Uint8Array(value) : new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
 }
 
 /** A fresh ArrayBuffer holding a copy of `bytes`; what decoded binary payloads are. */

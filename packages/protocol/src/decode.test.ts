@@ -60,13 +60,19 @@ describe('decode errors', () => {
   })
 
   test('accepts V2 arrays with extra elements, as the server does', () => {
-    expect(client.decode('[null,null,"t","e",{},"extra"]')).toMatchObject({ ok: true, message: { topic: 't', payload: {} } })
+    expect(client.decode('[null,null,"t","e",{},"extra"]')).toMatchObject({
+      ok: true,
+      message: { topic: 't', payload: {} },
+    })
   })
 
   test('reads a Node Buffer-like view at its own offset', () => {
     const backing = new Uint8Array([0xee, ...new Uint8Array(frame(2, 1, 1, 't', 'e', 7)), 0xee])
     const view = backing.subarray(1, backing.length - 1)
-    expect(client.decode(view)).toMatchObject({ ok: true, message: { topic: 't', event: 'e', payload: new Uint8Array([7]).buffer } })
+    expect(client.decode(view)).toMatchObject({
+      ok: true,
+      message: { topic: 't', event: 'e', payload: new Uint8Array([7]).buffer },
+    })
   })
 
   test('kind-3 metadata cannot override type, event or payload, nor set a prototype', () => {
@@ -81,27 +87,36 @@ describe('decode never throws', () => {
   const kinds = fc.integer({ min: 0, max: 5 })
 
   test('on arbitrary strings', () => {
-    fc.assert(fc.property(fc.string({ unit: 'binary' }), (text) => {
-      for (const s of serializers) expect(DECODE_ERROR_KINDS.concat('ok' as never)).toContain(errorKind(s, text))
-    }))
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (text) => {
+        for (const s of serializers) expect(DECODE_ERROR_KINDS.concat('ok' as never)).toContain(errorKind(s, text))
+      }),
+    )
   })
 
   test('on arbitrary JSON values', () => {
-    fc.assert(fc.property(fc.json(), (text) => {
-      for (const s of serializers) s.decode(text)
-    }))
+    fc.assert(
+      fc.property(fc.json(), (text) => {
+        for (const s of serializers) s.decode(text)
+      }),
+    )
   })
 
   test('on arbitrary bytes starting with a known kind', () => {
-    fc.assert(fc.property(kinds, fc.uint8Array({ maxLength: 300 }), (kind, rest) => {
-      const data = new Uint8Array([kind, ...rest])
-      for (const s of serializers) s.decode(data.buffer)
-    }), { numRuns: 2000 })
+    fc.assert(
+      fc.property(kinds, fc.uint8Array({ maxLength: 300 }), (kind, rest) => {
+        const data = new Uint8Array([kind, ...rest])
+        for (const s of serializers) s.decode(data.buffer)
+      }),
+      { numRuns: 2000 },
+    )
   })
 
   test('on any JavaScript value', () => {
-    fc.assert(fc.property(fc.anything({ withTypedArray: true, withMap: true, withSet: true }), (value) => {
-      for (const s of serializers) s.decode(value)
-    }))
+    fc.assert(
+      fc.property(fc.anything({ withTypedArray: true, withMap: true, withSet: true }), (value) => {
+        for (const s of serializers) s.decode(value)
+      }),
+    )
   })
 })

@@ -1,7 +1,25 @@
 // @shared-realtime/protocol — the Supabase Realtime wire format. Pure: no I/O, no timers.
 
-export type { BroadcastMeta, BroadcastPayload, Message, PhxEvent, RealtimeEvent, ReplyPayload, SystemPayload, Vsn } from './message.ts'
-export { DEFAULT_VSN, isVsn, PHOENIX_TOPIC, PHX_EVENTS, REALTIME_EVENTS, subTopic, TOPIC_PREFIX, VSN } from './message.ts'
+export type {
+  BroadcastMeta,
+  BroadcastPayload,
+  Message,
+  PhxEvent,
+  RealtimeEvent,
+  ReplyPayload,
+  SystemPayload,
+  Vsn,
+} from './message.ts'
+export {
+  DEFAULT_VSN,
+  isVsn,
+  PHOENIX_TOPIC,
+  PHX_EVENTS,
+  REALTIME_EVENTS,
+  subTopic,
+  TOPIC_PREFIX,
+  VSN,
+} from './message.ts'
 
 export type { DecodeResult, EncodeOptions, Frame, Role, Serializer, SerializerOptions } from './serializer.ts'
 export { createSerializer } from './serializer.ts'

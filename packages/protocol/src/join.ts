@@ -34,7 +34,6 @@ export interface ChannelConfig {
   postgres_changes_options?: { wait?: boolean; timeout?: number }
 }
 
-
 export interface JoinPayload {
   config: {
     broadcast: { ack: boolean; self: boolean; replay?: { since: number; limit?: number }; replication_ready?: boolean }
@@ -75,9 +74,16 @@ function replayOf(topic: string, config: ChannelConfig): BroadcastConfig['replay
   const replay = config.broadcast?.replay
   if (replay === undefined) return undefined
   if (config.private !== true) {
-    throw new TypeError(`channel "${topic}": config.broadcast.replay works only on private channels; set config.private: true`)
+    throw new TypeError(
+      `channel "${topic}": config.broadcast.replay works only on private channels; set config.private: true`,
+    )
   }
-  if (typeof replay !== 'object' || replay === null || typeof replay.since !== 'number' || !Number.isFinite(replay.since)) {
+  if (
+    typeof replay !== 'object' ||
+    replay === null ||
+    typeof replay.since !== 'number' ||
+    !Number.isFinite(replay.since)
+  ) {
     throw optionError(topic, 'broadcast.replay', replay, '{ since: <ms since epoch>, limit?: 1..25 }')
   }
   if (replay.limit !== undefined && (!Number.isInteger(replay.limit) || replay.limit < 1 || replay.limit > 25)) {
@@ -99,7 +105,8 @@ export function buildJoinPayload(input: JoinPayloadInput): JoinPayload {
   }
   const key = config.presence?.key ?? ''
   if (typeof key !== 'string') throw optionError(topic, 'presence.key', key, 'a string')
-  const enabled = bool(topic, 'presence.enabled', config.presence?.enabled, false) || input.hasPresenceListeners === true
+  const enabled =
+    bool(topic, 'presence.enabled', config.presence?.enabled, false) || input.hasPresenceListeners === true
   const payload: JoinPayload = {
     config: {
       broadcast,
@@ -108,7 +115,8 @@ export function buildJoinPayload(input: JoinPayloadInput): JoinPayload {
       private: bool(topic, 'private', config.private, false),
     },
   }
-  if (config.postgres_changes_options !== undefined) payload.config.postgres_changes_options = { ...config.postgres_changes_options }
+  if (config.postgres_changes_options !== undefined)
+    payload.config.postgres_changes_options = { ...config.postgres_changes_options }
   if (typeof input.accessToken === 'string') payload.access_token = input.accessToken
   return payload
 }

@@ -3,11 +3,31 @@ import { classifySystemMessage, parseJoinErrorReason } from './index.ts'
 
 describe('parseJoinErrorReason', () => {
   test.each([
-    ['Unauthorized: You do not have permissions to read from this Channel topic: room', 'Unauthorized', 'never', 'You do not have permissions to read from this Channel topic: room'],
-    ['InvalidJWTToken: Token has expired 12 seconds ago', 'InvalidJWTToken', 'new-token', 'Token has expired 12 seconds ago'],
-    ['ClientJoinRateLimitReached: Too many joins per second', 'ClientJoinRateLimitReached', 'rate-limited', 'Too many joins per second'],
+    [
+      'Unauthorized: You do not have permissions to read from this Channel topic: room',
+      'Unauthorized',
+      'never',
+      'You do not have permissions to read from this Channel topic: room',
+    ],
+    [
+      'InvalidJWTToken: Token has expired 12 seconds ago',
+      'InvalidJWTToken',
+      'new-token',
+      'Token has expired 12 seconds ago',
+    ],
+    [
+      'ClientJoinRateLimitReached: Too many joins per second',
+      'ClientJoinRateLimitReached',
+      'rate-limited',
+      'Too many joins per second',
+    ],
     ['ChannelRateLimitReached: Too many channels', 'ChannelRateLimitReached', 'never', 'Too many channels'],
-    ['RealtimeRestarting: Realtime is restarting, please standby', 'RealtimeRestarting', 'later', 'Realtime is restarting, please standby'],
+    [
+      'RealtimeRestarting: Realtime is restarting, please standby',
+      'RealtimeRestarting',
+      'later',
+      'Realtime is restarting, please standby',
+    ],
     ['TopicNameRequired: You must provide a topic name', 'TopicNameRequired', 'never', 'You must provide a topic name'],
     ['unmatched topic', 'UnmatchedTopic', 'never', 'unmatched topic'],
     ['join crashed', 'JoinCrashed', 'later', 'join crashed'],

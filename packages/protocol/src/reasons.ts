@@ -86,18 +86,19 @@ export function parseJoinErrorReason(reason: string): ServerReason {
 
 /** The kinds of channel shutdown a `system` error message (followed by `phx_close`) announces. */
 export type ShutdownKind =
-  | 'token-expired'
-  | 'token-invalid'
-  | 'permission-revoked'
-  | 'rate-limited'
-  | 'server-disconnect'
-  | 'other'
+  'token-expired' | 'token-invalid' | 'permission-revoked' | 'rate-limited' | 'server-disconnect' | 'other'
 
 const SHUTDOWN_PATTERNS: ReadonlyArray<[RegExp, ShutdownKind]> = [
   [/^Token has expired/, 'token-expired'],
-  [/^(The token provided is not a valid JWT|Fields `role` and `exp` are required in JWT|Token expiration time is invalid|Failed to validate JWT signature)/, 'token-invalid'],
+  [
+    /^(The token provided is not a valid JWT|Fields `role` and `exp` are required in JWT|Token expiration time is invalid|Failed to validate JWT signature)/,
+    'token-invalid',
+  ],
   [/^You (do not have|no longer have) permission/, 'permission-revoked'],
-  [/^(Too many messages per second|Too many presence messages per second|Client presence rate limit exceeded)/, 'rate-limited'],
+  [
+    /^(Too many messages per second|Too many presence messages per second|Client presence rate limit exceeded)/,
+    'rate-limited',
+  ],
   [/^Server requested disconnect/, 'server-disconnect'],
 ]
 

@@ -29,7 +29,9 @@ describe('in Chromium', () => {
 
   test('decodes a frame that was transferred through a MessagePort', async () => {
     const { port1, port2 } = new MessageChannel()
-    const received = new Promise<unknown>((resolve) => port2.addEventListener('message', (event) => resolve(event.data), { once: true }))
+    const received = new Promise<unknown>((resolve) =>
+      port2.addEventListener('message', (event) => resolve(event.data), { once: true }),
+    )
     port2.start()
     const wire = client.encode(broadcast) as ArrayBuffer
     port1.postMessage(wire, [wire])

@@ -11,7 +11,13 @@
 // EncodeError instead of a corrupt frame.
 
 import { type Binary, bytesOf, isBinary } from './bytes.ts'
-import { encodeBinaryReply, encodeClientPush, encodeServerPush, encodeUserBroadcast, encodeUserBroadcastPush } from './binary.ts'
+import {
+  encodeBinaryReply,
+  encodeClientPush,
+  encodeServerPush,
+  encodeUserBroadcast,
+  encodeUserBroadcastPush,
+} from './binary.ts'
 import { decodeBinary } from './binary-decode.ts'
 import { type DecodeError, EncodeError } from './errors.ts'
 import { type BroadcastPayload, isVsn, type Message, PHX_EVENTS, REALTIME_EVENTS, type Vsn } from './message.ts'
@@ -58,7 +64,9 @@ function isBroadcastPush(message: Message): message is Message<BroadcastPayload>
   const p = message.payload
   return (
     message.event === REALTIME_EVENTS.broadcast &&
-    typeof p === 'object' && p !== null && !isBinary(p) &&
+    typeof p === 'object' &&
+    p !== null &&
+    !isBinary(p) &&
     typeof (p as { event?: unknown }).event === 'string'
   )
 }
@@ -75,13 +83,16 @@ function binaryReplyResponse(message: Message): Binary | undefined {
 }
 
 function assertMessage(message: Message): void {
-  if (typeof message !== 'object' || message === null) throw new EncodeError('invalid-message', 'a message must be an object')
+  if (typeof message !== 'object' || message === null)
+    throw new EncodeError('invalid-message', 'a message must be an object')
   for (const key of ['topic', 'event'] as const) {
-    if (typeof message[key] !== 'string') throw new EncodeError('invalid-message', `message.${key} must be a string`, key)
+    if (typeof message[key] !== 'string')
+      throw new EncodeError('invalid-message', `message.${key} must be a string`, key)
   }
   for (const key of ['join_ref', 'ref'] as const) {
     const v = message[key]
-    if (v !== null && typeof v !== 'string') throw new EncodeError('invalid-message', `message.${key} must be a string or null`, key)
+    if (v !== null && typeof v !== 'string')
+      throw new EncodeError('invalid-message', `message.${key} must be a string or null`, key)
   }
 }
 
@@ -142,11 +153,24 @@ export function createSerializer(vsn: Vsn, options: SerializerOptions = {}): Ser
         return result.ok ? { ok: true, message: result.message, binary: false } : result
       }
       if (!isBinary(data)) {
-        const what = data === null ? 'null' : typeof data === 'object' ? Object.prototype.toString.call(data) : typeof data
-        return { ok: false, error: { kind: 'unsupported-input', detail: `cannot decode ${what}; expected a string or binary data (binaryType 'arraybuffer')` } }
+        const what =
+          data === null ? 'null' : typeof data === 'object' ? Object.prototype.toString.call(data) : typeof data
+        return {
+          ok: false,
+          error: {
+            kind: 'unsupported-input',
+            detail: `cannot decode ${what}; expected a string or binary data (binaryType 'arraybuffer')`,
+          },
+        }
       }
       if (vsn === '1.0.0') {
-        return { ok: false, error: { kind: 'binary-unsupported', detail: 'binary frame on a vsn 1.0.0 connection, which is JSON text only' } }
+        return {
+          ok: false,
+          error: {
+            kind: 'binary-unsupported',
+            detail: 'binary frame on a vsn 1.0.0 connection, which is JSON text only',
+          },
+        }
       }
       const result = decodeBinary(bytesOf(data), role)
       return result.ok ? { ok: true, message: result.message, binary: true } : result

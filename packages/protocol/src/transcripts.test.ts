@@ -50,7 +50,10 @@ const transcripts: Record<string, Line[]> = {
       message: m('1', '2', 'realtime:any', 'broadcast', { event: 'TEST', payload: { msg: 1 }, type: 'broadcast' }),
       binary: false,
     },
-    text('server', m(null, null, 'realtime:any', 'broadcast', { event: 'TEST', payload: { msg: 1 }, type: 'broadcast' })),
+    text(
+      'server',
+      m(null, null, 'realtime:any', 'broadcast', { event: 'TEST', payload: { msg: 1 }, type: 'broadcast' }),
+    ),
     text('server', m('1', '2', 'realtime:any', 'phx_reply', ok())),
   ],
   'T3 binary user broadcast': [
@@ -68,22 +71,44 @@ const transcripts: Record<string, Line[]> = {
     text('server', m('1', '2', 'realtime:any', 'phx_reply', ok())),
   ],
   'T4 public presence': [
-    text('client', m('1', '1', 'realtime:any', 'phx_join', { config: { presence: { key: '', enabled: true }, private: false } })),
+    text(
+      'client',
+      m('1', '1', 'realtime:any', 'phx_join', { config: { presence: { key: '', enabled: true }, private: false } }),
+    ),
     text('server', m('1', '1', 'realtime:any', 'phx_reply', ok({ postgres_changes: [] }))),
     text('server', m('1', null, 'realtime:any', 'presence_state', {})),
-    text('client', m('1', '2', 'realtime:any', 'presence', { type: 'presence', event: 'track', payload: { name: 'a', t: 1814.7 } })),
+    text(
+      'client',
+      m('1', '2', 'realtime:any', 'presence', { type: 'presence', event: 'track', payload: { name: 'a', t: 1814.7 } }),
+    ),
     text('server', m('1', '2', 'realtime:any', 'phx_reply', ok())),
     text(
       'server',
       m(null, null, 'realtime:any', 'presence_diff', {
-        joins: { 'b1f0e6a2-0c4e-11f0-9d2f-0242ac120002': { metas: [{ phx_ref: 'GHlA1fShRjMmZhnL', name: 'a', t: 1814.7 }] } },
+        joins: {
+          'b1f0e6a2-0c4e-11f0-9d2f-0242ac120002': { metas: [{ phx_ref: 'GHlA1fShRjMmZhnL', name: 'a', t: 1814.7 }] },
+        },
         leaves: {},
       }),
     ),
   ],
   'T5 postgres_changes': [
-    text('client', m('1', '1', 'realtime:any', 'phx_join', { config: { postgres_changes: [{ event: 'INSERT', schema: 'public' }] } })),
-    text('server', m('1', '1', 'realtime:any', 'phx_reply', ok({ postgres_changes: [{ event: 'INSERT', schema: 'public', id: 31339675 }] }))),
+    text(
+      'client',
+      m('1', '1', 'realtime:any', 'phx_join', {
+        config: { postgres_changes: [{ event: 'INSERT', schema: 'public' }] },
+      }),
+    ),
+    text(
+      'server',
+      m(
+        '1',
+        '1',
+        'realtime:any',
+        'phx_reply',
+        ok({ postgres_changes: [{ event: 'INSERT', schema: 'public', id: 31339675 }] }),
+      ),
+    ),
     text(
       'server',
       m('1', null, 'realtime:any', 'system', {
@@ -98,7 +123,10 @@ const transcripts: Record<string, Line[]> = {
       m(null, null, 'realtime:any', 'postgres_changes', {
         ids: [31339675],
         data: {
-          columns: [{ name: 'id', type: 'int4' }, { name: 'details', type: 'text' }],
+          columns: [
+            { name: 'id', type: 'int4' },
+            { name: 'details', type: 'text' },
+          ],
           commit_timestamp: '2026-11-27T00:00:00.000Z',
           errors: null,
           record: { details: 'test', id: 1 },
@@ -120,7 +148,11 @@ const transcripts: Record<string, Line[]> = {
         status: 'error',
       }),
     ),
-    { from: 'server', wire: '["1","1","realtime:room","phx_close",{}]', message: m('1', '1', 'realtime:room', 'phx_close', {}) },
+    {
+      from: 'server',
+      wire: '["1","1","realtime:room","phx_close",{}]',
+      message: m('1', '1', 'realtime:room', 'phx_close', {}),
+    },
   ],
   'T7 private channel without policies': [
     text('client', m('1', '1', 'realtime:room', 'phx_join', { config: { private: true } })),
@@ -134,7 +166,13 @@ const transcripts: Record<string, Line[]> = {
   ],
   'T8 channels-per-client limit': [
     text('server', m('1', '1', 'realtime:a', 'phx_reply', ok({ postgres_changes: [] }))),
-    text('server', m('2', '2', 'realtime:b', 'phx_reply', { status: 'error', response: { reason: 'ChannelRateLimitReached: Too many channels' } })),
+    text(
+      'server',
+      m('2', '2', 'realtime:b', 'phx_reply', {
+        status: 'error',
+        response: { reason: 'ChannelRateLimitReached: Too many channels' },
+      }),
+    ),
   ],
   'T9 leave': [
     text('client', m('1', '4', 'realtime:any', 'phx_leave', {})),
@@ -155,7 +193,14 @@ const transcripts: Record<string, Line[]> = {
     },
   ],
   'T12 server disconnect': [
-    text('server', m(null, null, 'realtime:any', 'system', { extension: 'system', message: 'Server requested disconnect', status: 'ok' })),
+    text(
+      'server',
+      m(null, null, 'realtime:any', 'system', {
+        extension: 'system',
+        message: 'Server requested disconnect',
+        status: 'ok',
+      }),
+    ),
   ],
   'realtime-js observed kind-3 push (REALTIME-JS.md §2.3)': [
     {
@@ -196,7 +241,12 @@ describe('vsn 1.0.0 equivalents', () => {
       '{"topic":"realtime:room1","event":"phx_join","payload":{"config":{"broadcast":{"ack":false,"self":false},' +
       '"presence":{"key":"","enabled":false},"postgres_changes":[],"private":true},"access_token":"jwt1"},"ref":"6","join_ref":"6"}'
     const message = m('6', '6', 'realtime:room1', 'phx_join', {
-      config: { broadcast: { ack: false, self: false }, presence: { key: '', enabled: false }, postgres_changes: [], private: true },
+      config: {
+        broadcast: { ack: false, self: false },
+        presence: { key: '', enabled: false },
+        postgres_changes: [],
+        private: true,
+      },
       access_token: 'jwt1',
     })
     expect(v1.client.encode(message)).toBe(wire)
@@ -204,22 +254,33 @@ describe('vsn 1.0.0 equivalents', () => {
   })
 
   test('V1 members get user broadcasts as JSON text (PROTOCOL.md §6 T3)', () => {
-    const wire = '{"topic":"realtime:any","event":"broadcast","payload":{"type":"broadcast","event":"TEST","payload":{"msg":1}},"ref":null}'
-    const message = m(null, null, 'realtime:any', 'broadcast', { type: 'broadcast', event: 'TEST', payload: { msg: 1 } })
+    const wire =
+      '{"topic":"realtime:any","event":"broadcast","payload":{"type":"broadcast","event":"TEST","payload":{"msg":1}},"ref":null}'
+    const message = m(null, null, 'realtime:any', 'broadcast', {
+      type: 'broadcast',
+      event: 'TEST',
+      payload: { msg: 1 },
+    })
     expect(v1.server.encode(message, { binary: true })).toBe(wire)
     expect(v1.client.decode(wire)).toEqual({ ok: true, message, binary: false })
   })
 
-  test.each(Object.entries(transcripts).flatMap(([name, lines]) => lines.filter((l) => typeof l.wire === 'string').map((l) => [name, l] as const)))(
-    '%s: the same message travels as a V1 object',
-    (_name, line) => {
-      const { join_ref, ref, topic, event, payload } = line.message
-      const wire = line.from === 'client'
+  test.each(
+    Object.entries(transcripts).flatMap(([name, lines]) =>
+      lines.filter((l) => typeof l.wire === 'string').map((l) => [name, l] as const),
+    ),
+  )('%s: the same message travels as a V1 object', (_name, line) => {
+    const { join_ref, ref, topic, event, payload } = line.message
+    const wire =
+      line.from === 'client'
         ? JSON.stringify({ topic, event, payload, ref, join_ref })
         : JSON.stringify({ topic, event, payload, ref })
-      expect(v1[line.from].encode(line.message)).toBe(wire)
-      const expected = line.from === 'client' ? line.message : { ...line.message, join_ref: null }
-      expect((line.from === 'client' ? v1.server : v1.client).decode(wire)).toEqual({ ok: true, message: expected, binary: false })
-    },
-  )
+    expect(v1[line.from].encode(line.message)).toBe(wire)
+    const expected = line.from === 'client' ? line.message : { ...line.message, join_ref: null }
+    expect((line.from === 'client' ? v1.server : v1.client).decode(wire)).toEqual({
+      ok: true,
+      message: expected,
+      binary: false,
+    })
+  })
 })

@@ -19,7 +19,13 @@ describe('access', () => {
     await client.join('realtime:stats-a', { config: {} })
     const { status, body } = await admin(ctx.server, '/admin/stats')
     expect(status).toBe(200)
-    expect(body).toMatchObject({ sockets: expect.any(Number), channels: 1, topics: 1, framesIn: expect.any(Number), framesOut: expect.any(Number) })
+    expect(body).toMatchObject({
+      sockets: expect.any(Number),
+      channels: 1,
+      topics: 1,
+      framesIn: expect.any(Number),
+      framesOut: expect.any(Number),
+    })
     expect((body as { framesIn: number }).framesIn).toBeGreaterThanOrEqual(1)
     await client.close()
   })
@@ -35,7 +41,10 @@ describe('access', () => {
   })
 
   test('runs SQL with parameters', async () => {
-    expect(await admin(ctx.server, '/admin/sql', { sql: 'select $1::int + 1 as n', params: [41] })).toEqual({ status: 200, body: { rows: [{ n: 42 }] } })
+    expect(await admin(ctx.server, '/admin/sql', { sql: 'select $1::int + 1 as n', params: [41] })).toEqual({
+      status: 200,
+      body: { rows: [{ n: 42 }] },
+    })
   })
 })
 
@@ -56,14 +65,19 @@ describe('faults', () => {
 
   test('joins: refuse with a reason, then normal', async () => {
     const client = await connect()
-    await admin(ctx.server, '/admin/faults', { joins: { refuse: 'RealtimeRestarting: Realtime is restarting, please standby' } })
-    expect((await client.join('realtime:refused', { config: {} })).payload).toEqual({ status: 'error', response: { reason: 'RealtimeRestarting: Realtime is restarting, please standby' } })
+    await admin(ctx.server, '/admin/faults', {
+      joins: { refuse: 'RealtimeRestarting: Realtime is restarting, please standby' },
+    })
+    expect((await client.join('realtime:refused', { config: {} })).payload).toEqual({
+      status: 'error',
+      response: { reason: 'RealtimeRestarting: Realtime is restarting, please standby' },
+    })
     await admin(ctx.server, '/admin/faults', { joins: 'normal' })
     expect((await client.join('realtime:refused', { config: {} })).payload).toMatchObject({ status: 'ok' })
     await client.close()
   })
 
-  test('joins: a delay holds the socket\'s later frames behind the join, as Phoenix does', async () => {
+  test("joins: a delay holds the socket's later frames behind the join, as Phoenix does", async () => {
     const client = await connect()
     await admin(ctx.server, '/admin/faults', { joins: { delayMs: 150 } })
     client.send({ join_ref: '1', ref: '1', topic: 'realtime:slow', event: 'phx_join', payload: { config: {} } })
@@ -77,14 +91,22 @@ describe('faults', () => {
     const client = await connect()
     await client.join('realtime:exp', { config: {} }, '1')
     await admin(ctx.server, '/admin/faults', { expireTokens: true })
-    expect((await client.next()).message.payload).toEqual({ channel: 'exp', extension: 'system', message: 'Token has expired 0 seconds ago', status: 'error' })
+    expect((await client.next()).message.payload).toEqual({
+      channel: 'exp',
+      extension: 'system',
+      message: 'Token has expired 0 seconds ago',
+      status: 'error',
+    })
     expect((await client.next()).message.event).toBe('phx_close')
     await client.close()
   })
 
   test('malformed sends one undecodable frame to every socket', async () => {
     const client = await connect()
-    expect(await admin(ctx.server, '/admin/faults', { malformed: 'json' })).toEqual({ status: 200, body: { applied: ['malformed=json'] } })
+    expect(await admin(ctx.server, '/admin/faults', { malformed: 'json' })).toEqual({
+      status: 200,
+      body: { applied: ['malformed=json'] },
+    })
     await admin(ctx.server, '/admin/faults', { malformed: 'binary' })
     await client.until(() => client.undecodable.length === 2)
     expect(client.undecodable[0]).toMatch(/^not JSON/)
@@ -108,13 +130,22 @@ describe('blast', () => {
     await a.join('realtime:blast-a', { config: {} })
     await b.join('realtime:blast-a', { config: {} })
     const before = Date.now()
-    const { status, body } = await admin(ctx.server, '/admin/blast', { topic: 'blast-a', event: 'tick', count: 5, payloadBytes: 3 })
+    const { status, body } = await admin(ctx.server, '/admin/blast', {
+      topic: 'blast-a',
+      event: 'tick',
+      count: 5,
+      payloadBytes: 3,
+    })
     expect(status).toBe(200)
     expect(body).toMatchObject({ sent: 5, frames: 10 })
     for (const client of [a, b]) {
       for (let seq = 0; seq < 5; seq++) {
         const { message } = await client.next((m) => m.event === 'broadcast')
-        const payload = message.payload as { type: string; event: string; payload: { seq: number; t: number; pad: string } }
+        const payload = message.payload as {
+          type: string
+          event: string
+          payload: { seq: number; t: number; pad: string }
+        }
         expect(payload).toMatchObject({ type: 'broadcast', event: 'tick', payload: { seq, pad: 'xxx' } })
         // t is on the wall clock's scale (performance.timeOrigin + performance.now())
         expect(Math.abs(payload.payload.t - before)).toBeLessThan(60_000)
@@ -130,7 +161,10 @@ describe('blast', () => {
     const result = body as { sent: number; startedAt: number; endedAt: number; durationMs: number; rate: number }
     expect(result).toMatchObject({ sent: 3, frames: 3, durationMs: result.endedAt - result.startedAt })
     const stamps: number[] = []
-    for (let i = 0; i < 3; i++) stamps.push(((await client.next((m) => m.event === 'broadcast')).message.payload as { payload: { t: number } }).payload.t)
+    for (let i = 0; i < 3; i++)
+      stamps.push(
+        ((await client.next((m) => m.event === 'broadcast')).message.payload as { payload: { t: number } }).payload.t,
+      )
     expect(stamps.toSorted((x, y) => x - y)).toEqual(stamps)
     expect(stamps[0]).toBeGreaterThanOrEqual(result.startedAt)
     expect(stamps[2]).toBeLessThanOrEqual(result.endedAt)
@@ -138,7 +172,10 @@ describe('blast', () => {
   })
 
   test('a topic with no subscribers sends nothing', async () => {
-    expect(await admin(ctx.server, '/admin/blast', { topic: 'nobody', count: 2 })).toMatchObject({ status: 200, body: { sent: 2, frames: 0 } })
+    expect(await admin(ctx.server, '/admin/blast', { topic: 'nobody', count: 2 })).toMatchObject({
+      status: 200,
+      body: { sent: 2, frames: 0 },
+    })
   })
 
   test('rejects bad bodies with 400 and a reason', async () => {
@@ -160,7 +197,11 @@ describe('blast', () => {
   })
 
   test('needs the service_role key', async () => {
-    const res = await fetch(`${ctx.server.httpUrl}/admin/blast`, { method: 'POST', headers: { authorization: `Bearer ${ctx.server.keys.anon}` }, body: '{"topic":"x","count":1}' })
+    const res = await fetch(`${ctx.server.httpUrl}/admin/blast`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ctx.server.keys.anon}` },
+      body: '{"topic":"x","count":1}',
+    })
     expect(res.status).toBe(401)
   })
 })

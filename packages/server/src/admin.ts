@@ -40,25 +40,31 @@ function applyFaults(deps: AdminDeps, body: Record<string, unknown>): string[] {
     done.push('reset')
   }
   if (body.heartbeats !== undefined) {
-    if (body.heartbeats !== 'ignore' && body.heartbeats !== 'answer') throw new BadRequest('heartbeats must be "ignore" or "answer"')
+    if (body.heartbeats !== 'ignore' && body.heartbeats !== 'answer')
+      throw new BadRequest('heartbeats must be "ignore" or "answer"')
     ctx.faults.heartbeats = body.heartbeats
     done.push(`heartbeats=${body.heartbeats}`)
   }
   if (body.joins !== undefined) {
     const joins = body.joins
     if (joins === 'normal') ctx.faults.joins = { delayMs: 0 }
-    else if (isRecord(joins) && typeof joins.delayMs === 'number' && joins.delayMs >= 0) ctx.faults.joins = { delayMs: joins.delayMs }
-    else if (isRecord(joins) && typeof joins.refuse === 'string') ctx.faults.joins = { delayMs: 0, refuse: joins.refuse }
+    else if (isRecord(joins) && typeof joins.delayMs === 'number' && joins.delayMs >= 0)
+      ctx.faults.joins = { delayMs: joins.delayMs }
+    else if (isRecord(joins) && typeof joins.refuse === 'string')
+      ctx.faults.joins = { delayMs: 0, refuse: joins.refuse }
     else throw new BadRequest('joins must be "normal", { "delayMs": <ms> } or { "refuse": "<reason>" }')
     done.push(`joins=${JSON.stringify(body.joins)}`)
   }
   if (body.expireTokens !== undefined) {
     if (body.expireTokens !== true) throw new BadRequest('expireTokens must be true')
-    for (const connection of connections) for (const channel of Array.from(connection.channels.values())) channel.shutdown('Token has expired 0 seconds ago')
+    for (const connection of connections)
+      for (const channel of Array.from(connection.channels.values()))
+        channel.shutdown('Token has expired 0 seconds ago')
     done.push('expireTokens')
   }
   if (body.malformed !== undefined) {
-    if (body.malformed !== 'json' && body.malformed !== 'binary') throw new BadRequest('malformed must be "json" or "binary"')
+    if (body.malformed !== 'json' && body.malformed !== 'binary')
+      throw new BadRequest('malformed must be "json" or "binary"')
     const frame = body.malformed === 'json' ? '{"this is": not json' : new Uint8Array([4, 200, 1, 0, 1, 0x72]).buffer
     for (const connection of connections) connection.sendFrame(frame)
     done.push(`malformed=${body.malformed}`)
@@ -66,14 +72,20 @@ function applyFaults(deps: AdminDeps, body: Record<string, unknown>): string[] {
   if (body.dropSockets !== undefined) {
     const drop = body.dropSockets
     const code = isRecord(drop) ? drop.code : undefined
-    if (drop !== true && !(typeof code === 'number' && Number.isInteger(code))) throw new BadRequest('dropSockets must be true or { "code": <close code> }')
+    if (drop !== true && !(typeof code === 'number' && Number.isInteger(code)))
+      throw new BadRequest('dropSockets must be true or { "code": <close code> }')
     for (const connection of Array.from(connections)) connection.close(typeof code === 'number' ? code : undefined)
     done.push(`dropSockets${typeof code === 'number' ? `=${code}` : ''}`)
   }
   return done
 }
 
-export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
+export async function handleAdmin(
+  deps: AdminDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  pathname: string,
+): Promise<void> {
   const { ctx } = deps
   const token = bearer(req) ?? (req.headers.apikey as string | undefined)
   const verified = token ? await ctx.verify(token) : undefined
@@ -84,7 +96,13 @@ export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: Se
   try {
     if (route === 'GET /admin/stats') {
       const { stats, hub, presence } = ctx
-      return sendJson(res, 200, { ...stats, channels: hub.channelCount, topics: hub.topicCount, presences: presence.size, activeSockets: ctx.activeSockets() })
+      return sendJson(res, 200, {
+        ...stats,
+        channels: hub.channelCount,
+        topics: hub.topicCount,
+        presences: presence.size,
+        activeSockets: ctx.activeSockets(),
+      })
     }
     const raw = await readBody(req, 10_000_000)
     let body: unknown = {}

@@ -34,16 +34,26 @@ export interface BlastResult {
 const KNOWN = new Set(['topic', 'event', 'count', 'ratePerSec', 'payloadBytes'])
 
 /** Checks a /admin/blast body; returns the request or a reason for a 400. */
-export function parseBlast(body: Record<string, unknown>): { ok: true; value: BlastRequest } | { ok: false; error: string } {
+export function parseBlast(
+  body: Record<string, unknown>,
+): { ok: true; value: BlastRequest } | { ok: false; error: string } {
   for (const key of Object.keys(body)) {
     if (!KNOWN.has(key)) return { ok: false, error: `unknown field "${key}"; known: ${[...KNOWN].join(', ')}` }
   }
   const { topic, event = 'blast', count, ratePerSec = 0, payloadBytes = 0 } = body
-  if (typeof topic !== 'string' || topic === '') return { ok: false, error: '"topic" must be a non-empty string (without the "realtime:" prefix)' }
+  if (typeof topic !== 'string' || topic === '')
+    return { ok: false, error: '"topic" must be a non-empty string (without the "realtime:" prefix)' }
   if (typeof event !== 'string' || event === '') return { ok: false, error: '"event" must be a non-empty string' }
-  if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > 10_000_000) return { ok: false, error: '"count" must be an integer from 1 to 10000000' }
-  if (typeof ratePerSec !== 'number' || !Number.isFinite(ratePerSec) || ratePerSec < 0) return { ok: false, error: '"ratePerSec" must be a number ≥ 0 (0: as fast as possible)' }
-  if (typeof payloadBytes !== 'number' || !Number.isInteger(payloadBytes) || payloadBytes < 0 || payloadBytes > 1_000_000) {
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > 10_000_000)
+    return { ok: false, error: '"count" must be an integer from 1 to 10000000' }
+  if (typeof ratePerSec !== 'number' || !Number.isFinite(ratePerSec) || ratePerSec < 0)
+    return { ok: false, error: '"ratePerSec" must be a number ≥ 0 (0: as fast as possible)' }
+  if (
+    typeof payloadBytes !== 'number' ||
+    !Number.isInteger(payloadBytes) ||
+    payloadBytes < 0 ||
+    payloadBytes > 1_000_000
+  ) {
     return { ok: false, error: '"payloadBytes" must be an integer from 0 to 1000000' }
   }
   return { ok: true, value: { topic, event, count, ratePerSec, payloadBytes } }
@@ -67,7 +77,13 @@ export async function runBlast(ctx: Context, request: BlastRequest): Promise<Bla
     const until = Math.min(due, sent + CHUNK)
     while (sent < until) {
       const inner: Record<string, unknown> = pad === undefined ? { seq: sent, t: now() } : { seq: sent, t: now(), pad }
-      const message: Message = { join_ref: null, ref: null, topic: `realtime:${topic}`, event: 'broadcast', payload: { type: 'broadcast', event, payload: inner } }
+      const message: Message = {
+        join_ref: null,
+        ref: null,
+        topic: `realtime:${topic}`,
+        event: 'broadcast',
+        payload: { type: 'broadcast', event, payload: inner },
+      }
       frames += ctx.hub.deliver(key, message, { accept: (s) => s.permissions.broadcast.read })
       sent++
     }

@@ -7,7 +7,9 @@ import { token, useServer } from './test-support/server.ts'
 
 const ctx = useServer({
   limits: { maxPayloadBytes: 1000 },
-  policies: policiesFromRules([{ topic: 'private-room', role: 'authenticated', broadcast: ['read', 'write'], presence: ['read', 'write'] }]),
+  policies: policiesFromRules([
+    { topic: 'private-room', role: 'authenticated', broadcast: ['read', 'write'], presence: ['read', 'write'] },
+  ]),
 })
 const connect = (vsn: '1.0.0' | '2.0.0' = '2.0.0') => RawClient.connect(ctx.server.url, ctx.server.keys.anon, vsn)
 const track = (c: RawClient, topic: string, ref: string, payload: unknown) =>
@@ -19,7 +21,9 @@ describe('presence', () => {
     const topic = 'realtime:pres-update'
     await client.join(topic, { config: { presence: { key: 'me' } } }, '1')
     track(client, topic, '2', { v: 1 })
-    const first = (await client.barrier()).find((f) => f.message.event === 'presence_diff')!.message.payload as { joins: { me: { metas: Array<{ phx_ref: string }> } } }
+    const first = (await client.barrier()).find((f) => f.message.event === 'presence_diff')!.message.payload as {
+      joins: { me: { metas: Array<{ phx_ref: string }> } }
+    }
     const ref1 = first.joins.me.metas[0]!.phx_ref
     track(client, topic, '3', { v: 1 })
     expect((await client.barrier()).map((f) => f.message.event)).toEqual(['phx_reply'])
@@ -39,10 +43,15 @@ describe('presence', () => {
     track(a, topic, '2', { name: 'A' })
     await a.barrier()
     await b.join(topic, { config: { presence: { key: 'b', enabled: true } } }, '1')
-    expect((await b.next((m) => m.event === 'presence_state')).message.payload).toEqual({ a: { metas: [{ name: 'A', phx_ref: expect.any(String) }] } })
+    expect((await b.next((m) => m.event === 'presence_state')).message.payload).toEqual({
+      a: { metas: [{ name: 'A', phx_ref: expect.any(String) }] },
+    })
     a.terminate()
     const leave = await b.next((m) => m.event === 'presence_diff')
-    expect(leave.message.payload).toEqual({ joins: {}, leaves: { a: { metas: [{ name: 'A', phx_ref: expect.any(String) }] } } })
+    expect(leave.message.payload).toEqual({
+      joins: {},
+      leaves: { a: { metas: [{ name: 'A', phx_ref: expect.any(String) }] } },
+    })
     await b.close()
   })
 
@@ -63,13 +72,29 @@ describe('presence', () => {
 })
 
 describe('namespaces and private channels', () => {
-  test('public and private channels of one name never see each other\'s broadcasts', async () => {
+  test("public and private channels of one name never see each other's broadcasts", async () => {
     const user = await token(ctx.server, { sub: 'p' })
     const [pub, priv] = [await connect(), await connect()]
     await pub.join('realtime:private-room', { config: { broadcast: { self: true } } }, '1')
-    await priv.join('realtime:private-room', { config: { private: true, broadcast: { self: true } }, access_token: user }, '1')
-    pub.send({ join_ref: '1', ref: '2', topic: 'realtime:private-room', event: 'broadcast', payload: { type: 'broadcast', event: 'from-public', payload: {} } })
-    priv.send({ join_ref: '1', ref: '2', topic: 'realtime:private-room', event: 'broadcast', payload: { type: 'broadcast', event: 'from-private', payload: {} } })
+    await priv.join(
+      'realtime:private-room',
+      { config: { private: true, broadcast: { self: true } }, access_token: user },
+      '1',
+    )
+    pub.send({
+      join_ref: '1',
+      ref: '2',
+      topic: 'realtime:private-room',
+      event: 'broadcast',
+      payload: { type: 'broadcast', event: 'from-public', payload: {} },
+    })
+    priv.send({
+      join_ref: '1',
+      ref: '2',
+      topic: 'realtime:private-room',
+      event: 'broadcast',
+      payload: { type: 'broadcast', event: 'from-private', payload: {} },
+    })
     const seen = async (c: RawClient) => (await c.barrier()).map((f) => (f.message.payload as { event: string }).event)
     expect(await seen(pub)).toEqual(['from-public'])
     expect(await seen(priv)).toEqual(['from-private'])
@@ -81,20 +106,40 @@ describe('namespaces and private channels', () => {
     const sender = await connect()
     await sender.join('realtime:private-room', { config: { private: true }, access_token: user }, '1')
     const since = Date.now() - 1000
-    sender.send({ join_ref: '1', ref: '2', topic: 'realtime:private-room', event: 'broadcast', payload: { type: 'broadcast', event: 'kept', payload: { n: 1 }, persist: true } })
-    sender.send({ join_ref: '1', ref: '3', topic: 'realtime:private-room', event: 'broadcast', payload: { type: 'broadcast', event: 'not-kept', payload: { n: 2 } } })
+    sender.send({
+      join_ref: '1',
+      ref: '2',
+      topic: 'realtime:private-room',
+      event: 'broadcast',
+      payload: { type: 'broadcast', event: 'kept', payload: { n: 1 }, persist: true },
+    })
+    sender.send({
+      join_ref: '1',
+      ref: '3',
+      topic: 'realtime:private-room',
+      event: 'broadcast',
+      payload: { type: 'broadcast', event: 'not-kept', payload: { n: 2 } },
+    })
     await sender.barrier()
     const late = await connect()
-    const reply = await late.join('realtime:private-room', { config: { private: true, broadcast: { replay: { since, limit: 5 } } }, access_token: user }, '1')
+    const reply = await late.join(
+      'realtime:private-room',
+      { config: { private: true, broadcast: { replay: { since, limit: 5 } } }, access_token: user },
+      '1',
+    )
     expect(reply.payload).toMatchObject({ status: 'ok' })
     const replayed = (await late.barrier()).map((f) => f.message.payload)
-    expect(replayed).toEqual([{ type: 'broadcast', event: 'kept', payload: { n: 1 }, meta: { id: expect.any(String), replayed: true } }])
+    expect(replayed).toEqual([
+      { type: 'broadcast', event: 'kept', payload: { n: 1 }, meta: { id: expect.any(String), replayed: true } },
+    ])
     await Promise.all([sender.close(), late.close()])
   })
 
   test('replay on a public channel is refused', async () => {
     const client = await connect()
-    expect((await client.join('realtime:pub-replay', { config: { broadcast: { replay: { since: 0 } } } })).payload).toEqual({
+    expect(
+      (await client.join('realtime:pub-replay', { config: { broadcast: { replay: { since: 0 } } } })).payload,
+    ).toEqual({
       status: 'error',
       response: { reason: 'UnableToReplayMessages: Replay is not allowed for public channels' },
     })
@@ -107,8 +152,16 @@ describe('broadcast limits and access_token corners', () => {
     const client = await connect()
     const topic = 'realtime:big'
     await client.join(topic, { config: { broadcast: { ack: true, self: true } } }, '1')
-    client.send({ join_ref: '1', ref: '2', topic, event: 'broadcast', payload: { type: 'broadcast', event: 'e', payload: { x: 'y'.repeat(2000) } } })
-    expect((await client.barrier()).map((f) => f.message.payload)).toEqual([{ status: 'error', response: 'payload_size_exceeded' }])
+    client.send({
+      join_ref: '1',
+      ref: '2',
+      topic,
+      event: 'broadcast',
+      payload: { type: 'broadcast', event: 'e', payload: { x: 'y'.repeat(2000) } },
+    })
+    expect((await client.barrier()).map((f) => f.message.payload)).toEqual([
+      { status: 'error', response: 'payload_size_exceeded' },
+    ])
     await client.close()
   })
 
@@ -129,8 +182,15 @@ describe('broadcast limits and access_token corners', () => {
     const topic = 'realtime:garbage-token'
     await client.join(topic, { config: {} }, '1')
     client.send({ join_ref: '1', ref: '2', topic, event: 'access_token', payload: { access_token: 'garbage' } })
-    expect((await client.barrier()).map((f) => f.message.event === 'system' ? f.message.payload : f.message.event)).toEqual([
-      { channel: 'garbage-token', extension: 'system', message: 'The token provided is not a valid JWT', status: 'error' },
+    expect(
+      (await client.barrier()).map((f) => (f.message.event === 'system' ? f.message.payload : f.message.event)),
+    ).toEqual([
+      {
+        channel: 'garbage-token',
+        extension: 'system',
+        message: 'The token provided is not a valid JWT',
+        status: 'error',
+      },
       'phx_close',
     ])
     await client.close()
@@ -152,8 +212,23 @@ describe('leave and duplicate join', () => {
   test('a duplicate join that fails leaves no channel: error reply, then phx_close of the old one', async () => {
     const client = await connect()
     await client.join('realtime:dup', { config: {} }, '1')
-    client.send({ join_ref: '2', ref: '2', topic: 'realtime:dup', event: 'phx_join', payload: { config: {}, access_token: 'garbage' } })
-    client.send({ join_ref: '1', ref: '3', topic: 'realtime:dup', event: 'broadcast', payload: { type: 'broadcast', event: 'e', payload: {} } }, false)
+    client.send({
+      join_ref: '2',
+      ref: '2',
+      topic: 'realtime:dup',
+      event: 'phx_join',
+      payload: { config: {}, access_token: 'garbage' },
+    })
+    client.send(
+      {
+        join_ref: '1',
+        ref: '3',
+        topic: 'realtime:dup',
+        event: 'broadcast',
+        payload: { type: 'broadcast', event: 'e', payload: {} },
+      },
+      false,
+    )
     expect((await client.barrier()).map((f) => [f.message.event, f.message.join_ref, f.message.ref])).toEqual([
       ['phx_reply', '2', '2'],
       ['phx_close', '1', '1'],

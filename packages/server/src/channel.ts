@@ -92,7 +92,12 @@ export class ChannelSession {
   replay({ since, limit }: { since: number; limit: number }): void {
     for (const stored of this.#ctx.messages.since(this.hubKey, since, limit)) {
       this.#replayed.add(stored.id)
-      const payload = { type: 'broadcast', event: stored.event, payload: stored.payload, meta: { id: stored.id, replayed: true } }
+      const payload = {
+        type: 'broadcast',
+        event: stored.event,
+        payload: stored.payload,
+        meta: { id: stored.id, replayed: true },
+      }
       this.push('broadcast', payload, stored.binary)
     }
   }
@@ -129,18 +134,27 @@ export class ChannelSession {
     if (!this.permissions.broadcast.write) return // private without write: dropped, not even acked (§3.4)
     // kind 3 in → kind 4 out with the metadata dropped; text in → relayed verbatim (§1.4, §3.5)
     const out = binary ? { type: 'broadcast', event: payload.event, payload: payload.payload } : payload
-    if (config.isPrivate && payload.persist) ctx.messages.store(this.hubKey, { event: String(payload.event), payload: payload.payload, binary })
-    const receivers = new Set(Array.from(ctx.hub.members(this.hubKey)).filter((s) => (s !== this || config.self) && s.permissions.broadcast.read))
+    if (config.isPrivate && payload.persist)
+      ctx.messages.store(this.hubKey, { event: String(payload.event), payload: payload.payload, binary })
+    const receivers = new Set(
+      Array.from(ctx.hub.members(this.hubKey)).filter(
+        (s) => (s !== this || config.self) && s.permissions.broadcast.read,
+      ),
+    )
     ctx.eventRate.add(1 + receivers.size)
     if (ctx.eventRate.rate() > ctx.options.limits.maxEventsPerSecond) {
       // over the server-wide rate, every channel the message would reach shuts down (§3.7)
       for (const session of [this, ...receivers]) session.shutdown('Too many messages per second')
       return
     }
-    ctx.hub.deliver(this.hubKey, { join_ref: null, ref: null, topic: this.topic, event: 'broadcast', payload: out }, {
-      binary,
-      accept: (s) => receivers.has(s),
-    })
+    ctx.hub.deliver(
+      this.hubKey,
+      { join_ref: null, ref: null, topic: this.topic, event: 'broadcast', payload: out },
+      {
+        binary,
+        accept: (s) => receivers.has(s),
+      },
+    )
     if (config.ack) this.connection.reply(this.joinRef, message.ref, this.topic, 'ok', {})
   }
 
@@ -153,14 +167,16 @@ export class ChannelSession {
     if (this.#presenceCalls.length > max) return this.shutdown('Client presence rate limit exceeded')
     const payload = isRecord(message.payload) ? message.payload : {}
     const event = typeof payload.event === 'string' ? payload.event.toLowerCase() : undefined
-    const reply = (status: string, response: unknown) => this.connection.reply(this.joinRef, message.ref, this.topic, status, response)
+    const reply = (status: string, response: unknown) =>
+      this.connection.reply(this.joinRef, message.ref, this.topic, status, response)
     if (event === undefined) return reply('ok', {})
     if (event !== 'track' && event !== 'untrack') return reply('error', {})
     if (!this.permissions.presence.write) return reply('error', {})
     let diff: PresenceDiff | null
     if (event === 'track') {
       if (!isRecord(payload.payload)) return reply('error', { reason: 'Presence track payload must be a map' })
-      if (payloadBytes(payload.payload) > ctx.options.limits.maxPayloadBytes) return this.shutdown('Track message size exceeded')
+      if (payloadBytes(payload.payload) > ctx.options.limits.maxPayloadBytes)
+        return this.shutdown('Track message size exceeded')
       diff = ctx.presence.track(this, this.presenceKey, payload.payload)
     } else {
       diff = ctx.presence.untrack(this)
@@ -195,13 +211,16 @@ export class ChannelSession {
   #scheduleRecheck(): void {
     clearTimeout(this.#recheck)
     const delay = recheckDelayMs(this.#claims, this.#ctx.now() / 1000)
-    this.#recheck = setTimeout(() => {
-      void this.#ctx.verify(this.#token).then((verified) => {
-        if (!this.#live) return
-        if (verified.ok) this.#scheduleRecheck()
-        else this.shutdown(shutdownMessage(verified))
-      })
-    }, Math.max(0, delay))
+    this.#recheck = setTimeout(
+      () => {
+        void this.#ctx.verify(this.#token).then((verified) => {
+          if (!this.#live) return
+          if (verified.ok) this.#scheduleRecheck()
+          else this.shutdown(shutdownMessage(verified))
+        })
+      },
+      Math.max(0, delay),
+    )
     this.#recheck.unref?.()
   }
 
@@ -217,7 +236,13 @@ export class ChannelSession {
   close(why: 'left' | 'shutdown'): void {
     if (!this.#live) return
     this.terminate()
-    this.connection.send({ join_ref: this.joinRef, ref: this.joinRef, topic: this.topic, event: 'phx_close', payload: {} })
+    this.connection.send({
+      join_ref: this.joinRef,
+      ref: this.joinRef,
+      topic: this.topic,
+      event: 'phx_close',
+      payload: {},
+    })
     this.#ctx.log.debug(`channel ${this.topic}: closed (${why})`)
   }
 

@@ -11,7 +11,16 @@ describe('shared-realtime-server', () => {
   test('--help lists the flags and exits 0', () => {
     const result = run('--help')
     expect(result.status).toBe(0)
-    for (const flag of ['--port', '--jwt-secret', '--data', '--database-url', '--sql', '--policies', '--admin', '--vsn-default']) {
+    for (const flag of [
+      '--port',
+      '--jwt-secret',
+      '--data',
+      '--database-url',
+      '--sql',
+      '--policies',
+      '--admin',
+      '--vsn-default',
+    ]) {
       expect(result.stdout).toContain(flag)
     }
   })
@@ -27,7 +36,9 @@ describe('shared-realtime-server', () => {
   })
 
   test('starts, prints the URL and keys, serves clients, and stops on SIGTERM', async () => {
-    const child = spawn(process.execPath, [BIN, '--port', '0', '--log', 'warn', '--admin'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [BIN, '--port', '0', '--log', 'warn', '--admin'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let out = ''
     const keys = await new Promise<{ url: string; anon: string }>((resolve, reject) => {
       child.stdout.on('data', (chunk: Buffer) => {

@@ -56,7 +56,8 @@ if (values.help) {
 }
 
 const port = values.port === undefined ? 4000 : Number(values.port)
-if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a port number from 0 to 65535, got "${values.port}"`)
+if (!Number.isInteger(port) || port < 0 || port > 65535)
+  fail(`--port must be a port number from 0 to 65535, got "${values.port}"`)
 const options: ServerOptions = {
   port,
   host: values.host ?? '127.0.0.1',

@@ -15,7 +15,10 @@ async function refusal(apikey: string | undefined, extra = '', vsn: '1.0.0' | '2
 }
 
 /** A bare upgrade attempt: the HTTP status and body the server answered with. */
-function upgrade(query: string, headers: Record<string, string> = {}): Promise<{ status: number | undefined; body: string }> {
+function upgrade(
+  query: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number | undefined; body: string }> {
   const ws = new WebSocket(`${ctx.server.url}/websocket?${query}`, { headers })
   return new Promise((resolve, reject) => {
     ws.once('open', () => {
@@ -37,7 +40,10 @@ describe('connect', () => {
   })
 
   test('refuses an expired token with 401 "Token has expired"', async () => {
-    expect(await refusal(await token(ctx.server, {}, -10))).toEqual({ status: 401, body: '{"error":"Token has expired"}' })
+    expect(await refusal(await token(ctx.server, {}, -10))).toEqual({
+      status: 401,
+      body: '{"error":"Token has expired"}',
+    })
   })
 
   test('refuses garbage with 401', async () => {
@@ -49,7 +55,10 @@ describe('connect', () => {
   })
 
   test('takes the x-api-key header over the apikey parameter', async () => {
-    expect(await upgrade('vsn=2.0.0&apikey=garbage', { 'x-api-key': ctx.server.keys.anon })).toEqual({ status: 101, body: '' })
+    expect(await upgrade('vsn=2.0.0&apikey=garbage', { 'x-api-key': ctx.server.keys.anon })).toEqual({
+      status: 101,
+      body: '',
+    })
     expect((await upgrade(`vsn=2.0.0&apikey=${ctx.server.keys.anon}`, { 'x-api-key': 'garbage' })).status).toBe(401)
   })
 

@@ -98,12 +98,16 @@ export class Connection {
     const decoded = this.#serializer.decode(data)
     if (!decoded.ok) {
       this.#ctx.stats.decodeErrors++
-      this.#ctx.log.info(`socket ${this.id}: MalformedWebSocketMessage (${decoded.error.kind}): ${decoded.error.detail}`)
+      this.#ctx.log.info(
+        `socket ${this.id}: MalformedWebSocketMessage (${decoded.error.kind}): ${decoded.error.detail}`,
+      )
       return
     }
     const message = decoded.message
     const { topic, event, ref } = message
-    this.#ctx.log.debug(`socket ${this.id}: ← ${event} ${topic} ref=${ref} join_ref=${message.join_ref} ${JSON.stringify(message.payload)?.slice(0, 300)}`)
+    this.#ctx.log.debug(
+      `socket ${this.id}: ← ${event} ${topic} ref=${ref} join_ref=${message.join_ref} ${JSON.stringify(message.payload)?.slice(0, 300)}`,
+    )
     if (topic === 'phoenix' && event === 'heartbeat') {
       this.#ctx.stats.heartbeats++
       if (this.#ctx.faults.heartbeats === 'answer') this.reply(null, ref, 'phoenix', 'ok', {})

@@ -46,7 +46,11 @@ export class Hub {
    * Sends `message` to every member for which `accept` is true. Each serializer version
    * encodes once. Returns how many members received it.
    */
-  deliver(key: string, message: Message, options: { binary?: boolean; accept?: (s: ChannelSession) => boolean } = {}): number {
+  deliver(
+    key: string,
+    message: Message,
+    options: { binary?: boolean; accept?: (s: ChannelSession) => boolean } = {},
+  ): number {
     const encoded = new Map<string, Frame | null>()
     let delivered = 0
     for (const session of this.members(key)) {

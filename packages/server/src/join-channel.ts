@@ -33,13 +33,17 @@ export async function joinChannel(ctx: Context, connection: Connection, message:
   // The old channel of a duplicate join stops now, whatever the new join's fate (§2.2).
   const previous = connection.channels.get(topic)
   if (previous) previous.terminate()
-  const closePrevious = () => previous && connection.send({ join_ref: previous.joinRef, ref: previous.joinRef, topic, event: 'phx_close', payload: {} })
+  const closePrevious = () =>
+    previous &&
+    connection.send({ join_ref: previous.joinRef, ref: previous.joinRef, topic, event: 'phx_close', payload: {} })
 
   const subTopic = topic.slice('realtime:'.length)
   const { faults, options } = ctx
   const { limits } = options
   const config = readJoinConfig(message.payload)
-  const reason = await (async (): Promise<string | { claims: Record<string, unknown>; token: string; permissions: Permissions }> => {
+  const reason = await (async (): Promise<
+    string | { claims: Record<string, unknown>; token: string; permissions: Permissions }
+  > => {
     if (subTopic === '') return 'TopicNameRequired: You must provide a topic name'
     if (faults.joins.delayMs > 0) await sleep(faults.joins.delayMs)
     if (faults.joins.refuse !== undefined) return faults.joins.refuse

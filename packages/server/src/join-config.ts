@@ -33,7 +33,8 @@ function replayOf(value: unknown): JoinConfig['replay'] {
   if (!isRecord(value)) return 'invalid'
   const since = value.since ?? 0
   const limit = value.limit ?? 10
-  if (typeof since !== 'number' || !Number.isInteger(since) || typeof limit !== 'number' || !Number.isInteger(limit)) return 'invalid'
+  if (typeof since !== 'number' || !Number.isInteger(since) || typeof limit !== 'number' || !Number.isInteger(limit))
+    return 'invalid'
   return { since, limit: Math.min(25, Math.max(1, limit)) }
 }
 

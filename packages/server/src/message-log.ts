@@ -24,7 +24,13 @@ export class MessageLog {
   }
 
   store(hubKey: string, message: { event: string; payload: unknown; binary: boolean; id?: string }): StoredMessage {
-    const stored: StoredMessage = { id: message.id ?? randomUUID(), insertedAt: this.#now(), event: message.event, payload: message.payload, binary: message.binary }
+    const stored: StoredMessage = {
+      id: message.id ?? randomUUID(),
+      insertedAt: this.#now(),
+      event: message.event,
+      payload: message.payload,
+      binary: message.binary,
+    }
     const list = this.#topics.get(hubKey) ?? []
     list.push(stored)
     if (list.length > this.#capacity) list.splice(0, list.length - this.#capacity)

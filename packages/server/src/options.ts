@@ -105,20 +105,28 @@ const LOG_LEVELS: readonly LogLevel[] = ['silent', 'error', 'warn', 'info', 'deb
 
 export function resolveOptions(options: ServerOptions, defaultSecret: string): ResolvedOptions {
   const port = count('port', options.port, 4000)
-  if (!Number.isInteger(port) || port > 65535) throw new OptionsError(`port must be an integer from 0 to 65535, got ${port}`)
+  if (!Number.isInteger(port) || port > 65535)
+    throw new OptionsError(`port must be an integer from 0 to 65535, got ${port}`)
   const jwtSecret = options.jwtSecret ?? defaultSecret
   if (typeof jwtSecret !== 'string' || jwtSecret.length < 32) {
     throw new OptionsError('jwtSecret must be a string of at least 32 characters (Supabase requires it)')
   }
   const log = options.log ?? 'info'
-  if (!LOG_LEVELS.includes(log)) throw new OptionsError(`log must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(log)}`)
+  if (!LOG_LEVELS.includes(log))
+    throw new OptionsError(`log must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(log)}`)
   const vsnDefault = options.vsnDefault ?? '1.0.0'
   if (vsnDefault !== '1.0.0' && vsnDefault !== '2.0.0') {
     throw new OptionsError(`vsnDefault must be '1.0.0' or '2.0.0', got ${JSON.stringify(vsnDefault)}`)
   }
   const given = options.limits
   const limits: Limits = given === false ? { ...NO_LIMITS } : { ...SUPABASE_LIMITS, ...given }
-  for (const key of ['maxChannelsPerClient', 'maxJoinsPerSecond', 'maxEventsPerSecond', 'maxPayloadBytes', 'maxConcurrentUsers'] as const) {
+  for (const key of [
+    'maxChannelsPerClient',
+    'maxJoinsPerSecond',
+    'maxEventsPerSecond',
+    'maxPayloadBytes',
+    'maxConcurrentUsers',
+  ] as const) {
     count(`limits.${key}`, limits[key], 0)
   }
   return {

@@ -7,7 +7,13 @@
 
 import type { ChannelSession } from './channel.ts'
 import type { Logger } from './log.ts'
-import { type Database, parsePostgresChangesParams, type PostgresChangesBinding, type RowChange, routeChange } from './postgres/index.ts'
+import {
+  type Database,
+  parsePostgresChangesParams,
+  type PostgresChangesBinding,
+  type RowChange,
+  routeChange,
+} from './postgres/index.ts'
 
 export interface PreparedSubscriptions {
   /** The join reply's `postgres_changes`: each entry as the client sent it, plus its id. */

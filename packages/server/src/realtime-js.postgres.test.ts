@@ -21,7 +21,13 @@ describe.each(['pglite', 'postgres'] as const)('on %s', (kind) => {
 
   beforeAll(async () => {
     cluster = kind === 'postgres' ? await startPostgres() : undefined
-    server = await startServer({ port: 0, log: 'silent', admin: true, sql: SCHEMA, ...(cluster ? { databaseUrl: cluster.url } : {}) })
+    server = await startServer({
+      port: 0,
+      log: 'silent',
+      admin: true,
+      sql: SCHEMA,
+      ...(cluster ? { databaseUrl: cluster.url } : {}),
+    })
   }, 60_000)
   afterAll(async () => {
     await server?.close()
@@ -42,7 +48,11 @@ describe.each(['pglite', 'postgres'] as const)('on %s', (kind) => {
 
   test('INSERT, UPDATE and DELETE reach a subscription filtered on list_id, with converted cells', async () => {
     const changes = collector<Change>()
-    const ch = client().channel('todos-1').on('postgres_changes', { event: '*', schema: 'public', table: 'todos', filter: 'list_id=eq.1' }, (p) => changes.push(p as never))
+    const ch = client()
+      .channel('todos-1')
+      .on('postgres_changes', { event: '*', schema: 'public', table: 'todos', filter: 'list_id=eq.1' }, (p) =>
+        changes.push(p as never),
+      )
     expect(await subscribe(ch)).toEqual({ status: 'SUBSCRIBED' })
     await sql("insert into todos (list_id, title) values (2, 'other list'), (1, 'milk')")
     await sql("update todos set done = true where title = 'milk'")
@@ -70,12 +80,17 @@ describe.each(['pglite', 'postgres'] as const)('on %s', (kind) => {
     expect((await inserts.count(1)).map((p) => [p.table, p.new.title])).toEqual([['todos', 't3']])
   }, 15_000)
 
-  test('a filter value of the wrong type is reported as a system error with PostgreSQL\'s words', async () => {
+  test("a filter value of the wrong type is reported as a system error with PostgreSQL's words", async () => {
     const system = collector<{ status: string; message: string }>()
-    const ch = client().channel('typed').on('postgres_changes', { event: '*', schema: 'public', table: 'todos', filter: 'list_id=eq.abc' }, () => {})
+    const ch = client()
+      .channel('typed')
+      .on('postgres_changes', { event: '*', schema: 'public', table: 'todos', filter: 'list_id=eq.abc' }, () => {})
     ch.on('system', {}, (p) => system.push(p as never))
     ch.subscribe()
     const [message] = await system.count(1)
-    expect(message).toMatchObject({ status: 'error', message: expect.stringContaining('invalid input syntax for type integer') })
+    expect(message).toMatchObject({
+      status: 'error',
+      message: expect.stringContaining('invalid input syntax for type integer'),
+    })
   }, 15_000)
 })

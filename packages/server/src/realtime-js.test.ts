@@ -39,7 +39,9 @@ describe('broadcast', () => {
     const [a, b] = [client(), client()]
     const fromA = collector<unknown>()
     const fromB = collector<unknown>()
-    const chA = a.channel('room1', { config: { broadcast: { self: true, ack: true } } }).on('broadcast', { event: 'msg' }, (p) => fromA.push(p))
+    const chA = a
+      .channel('room1', { config: { broadcast: { self: true, ack: true } } })
+      .on('broadcast', { event: 'msg' }, (p) => fromA.push(p))
     const chB = b.channel('room1').on('broadcast', { event: 'msg' }, (p) => fromB.push(p))
     expect(await subscribe(chA)).toEqual({ status: 'SUBSCRIBED' })
     expect(await subscribe(chB)).toEqual({ status: 'SUBSCRIBED' })
@@ -117,7 +119,9 @@ describe('private channels and tokens', () => {
     const c = client()
     const result = await subscribe(c.channel('secret', { config: { private: true } }))
     expect(result.status).toBe('CHANNEL_ERROR')
-    expect(result.error?.message).toBe('Unauthorized: You do not have permissions to read from this Channel topic: secret')
+    expect(result.error?.message).toBe(
+      'Unauthorized: You do not have permissions to read from this Channel topic: secret',
+    )
   })
 
   test('a token that expires while joined closes the channel with a system message', async () => {
@@ -133,7 +137,10 @@ describe('private channels and tokens', () => {
     await statuses.count(1)
     expect(statuses.items[0]).toBe('SUBSCRIBED')
     const [notice] = await system.count(1, 6000)
-    expect(notice).toMatchObject({ status: 'error', message: expect.stringMatching(/^Token has expired \d+ seconds ago$|^Token expiration time is invalid$|^0$/) })
+    expect(notice).toMatchObject({
+      status: 'error',
+      message: expect.stringMatching(/^Token has expired \d+ seconds ago$|^Token expiration time is invalid$|^0$/),
+    })
     expect(await statuses.count(2, 6000)).toContain('CLOSED')
   }, 10_000)
 })
@@ -147,7 +154,10 @@ describe('private channels with policies', () => {
   })
 
   async function userClient(sub: string): Promise<RealtimeClient> {
-    const c = new RealtimeClient(secured.server.url, { params: { apikey: secured.server.keys.anon }, transport: WebSocket as never })
+    const c = new RealtimeClient(secured.server.url, {
+      params: { apikey: secured.server.keys.anon },
+      transport: WebSocket as never,
+    })
     clients.push(c)
     await c.setAuth(await token(secured.server, { sub }))
     return c
@@ -156,7 +166,9 @@ describe('private channels with policies', () => {
   test('a user joins their own topic and broadcasts on it; another user is refused', async () => {
     const [u1, u1b, u2] = [await userClient('u1'), await userClient('u1'), await userClient('u2')]
     const got = collector<unknown>()
-    const listener = u1b.channel('user:u1', { config: { private: true } }).on('broadcast', { event: 'ping' }, (p) => got.push(p))
+    const listener = u1b
+      .channel('user:u1', { config: { private: true } })
+      .on('broadcast', { event: 'ping' }, (p) => got.push(p))
     expect(await subscribe(listener)).toEqual({ status: 'SUBSCRIBED' })
     const sender = u1.channel('user:u1', { config: { private: true, broadcast: { ack: true } } })
     expect(await subscribe(sender)).toEqual({ status: 'SUBSCRIBED' })
@@ -164,13 +176,17 @@ describe('private channels with policies', () => {
     expect(await got.count(1)).toEqual([{ type: 'broadcast', event: 'ping', payload: { n: 1 } }])
     const refused = await subscribe(u2.channel('user:u1', { config: { private: true } }))
     expect(refused.status).toBe('CHANNEL_ERROR')
-    expect(refused.error?.message).toBe('Unauthorized: You do not have permissions to read from this Channel topic: user:u1')
+    expect(refused.error?.message).toBe(
+      'Unauthorized: You do not have permissions to read from this Channel topic: user:u1',
+    )
   })
 
-  test('a read-only member\'s broadcast is dropped without an ack', async () => {
+  test("a read-only member's broadcast is dropped without an ack", async () => {
     const [reader, other] = [await userClient('r1'), await userClient('r2')]
     const got = collector<unknown>()
-    const listening = other.channel('announcements', { config: { private: true } }).on('broadcast', { event: '*' }, (p) => got.push(p))
+    const listening = other
+      .channel('announcements', { config: { private: true } })
+      .on('broadcast', { event: '*' }, (p) => got.push(p))
     expect(await subscribe(listening)).toEqual({ status: 'SUBSCRIBED' })
     const ch = reader.channel('announcements', { config: { private: true, broadcast: { ack: true } } })
     expect(await subscribe(ch)).toEqual({ status: 'SUBSCRIBED' })

@@ -32,7 +32,13 @@ async function deliver(ctx: Context, claims: Record<string, unknown>, item: Outg
   }
   const hubKey = Hub.key(item.private ? 'private' : 'public', `realtime:${item.topic}`)
   let id = item.id
-  if (item.private) id = ctx.messages.store(hubKey, { event: item.event, payload: item.payload, binary: item.binary, ...(id ? { id } : {}) }).id
+  if (item.private)
+    id = ctx.messages.store(hubKey, {
+      event: item.event,
+      payload: item.payload,
+      binary: item.binary,
+      ...(id ? { id } : {}),
+    }).id
   const payload: Record<string, unknown> = { event: item.event, payload: item.payload, type: 'broadcast' }
   if (id !== undefined) payload.meta = { id }
   const message: Message = { join_ref: null, ref: null, topic: `realtime:${item.topic}`, event: 'broadcast', payload }
@@ -67,13 +73,16 @@ export async function handleRest(ctx: Context, req: IncomingMessage, res: Server
       })
     : (() => {
         const params = decodeJsonBody(contentType, new Uint8Array(raw))
-        return params.ok ? parseBatchBroadcast(params.params, { maxPayloadBytes: ctx.options.limits.maxPayloadBytes }) : params
+        return params.ok
+          ? parseBatchBroadcast(params.params, { maxPayloadBytes: ctx.options.limits.maxPayloadBytes })
+          : params
       })()
   if (!parsed.ok && (parsed.status === 400 || parsed.status === 415)) return reply(parsed.status, parsed.body)
   const auth = await authorizeRest(req.headers, (token: string) => ctx.verify(token))
   if (!auth.ok) return reply(auth.status, auth.body)
   if (!parsed.ok) return reply(parsed.status, parsed.body)
-  if (ctx.eventRate.rate() > ctx.options.limits.maxEventsPerSecond) return reply(429, { message: 'You have exceeded your rate limit' })
+  if (ctx.eventRate.rate() > ctx.options.limits.maxEventsPerSecond)
+    return reply(429, { message: 'You have exceeded your rate limit' })
   const claims = auth.claims as Record<string, unknown>
   if ('messages' in parsed) {
     for (const m of parsed.messages) await deliver(ctx, claims, { ...m, binary: false })
@@ -83,7 +92,8 @@ export async function handleRest(ctx: Context, req: IncomingMessage, res: Server
     parsed.encoding === 'binary'
       ? { topic: parsed.topic, event: parsed.event, private: parsed.private, payload: parsed.bytes, binary: true }
       : { topic: parsed.topic, event: parsed.event, private: parsed.private, payload: parsed.payload, binary: false }
-  if (item.private && !(await ctx.authorize(item.topic, claims)).broadcast.write) return reply(403, { message: 'Unauthorized' })
+  if (item.private && !(await ctx.authorize(item.topic, claims)).broadcast.write)
+    return reply(403, { message: 'Unauthorized' })
   await deliver(ctx, claims, item)
   return reply(202, undefined)
 }

@@ -42,7 +42,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const opts = resolveOptions(options, DEFAULT_JWT_SECRET)
   const log = createLogger(opts.log)
   const policies: PolicySet =
-    options.policies === undefined || typeof options.policies === 'string' ? await loadPolicies(options.policies as string | undefined) : (options.policies as PolicySet)
+    options.policies === undefined || typeof options.policies === 'string'
+      ? await loadPolicies(options.policies as string | undefined)
+      : (options.policies as PolicySet)
   const db = await openDatabase({
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
@@ -96,7 +98,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     // as Realtime's graceful drain (§5, T12): a system notice on every joined topic, then close 1012
     for (const connection of Array.from(connections)) {
       for (const topic of connection.channels.keys()) {
-        connection.send({ join_ref: null, ref: null, topic, event: 'system', payload: { extension: 'system', message: 'Server requested disconnect', status: 'ok' } })
+        connection.send({
+          join_ref: null,
+          ref: null,
+          topic,
+          event: 'system',
+          payload: { extension: 'system', message: 'Server requested disconnect', status: 'ok' },
+        })
       }
       connection.close(1012, 'service restart')
     }
@@ -115,7 +123,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       return handleRest(ctx, req, res, url)
     }
     if (url.pathname.startsWith('/admin/') && opts.admin) {
-      return handleAdmin({ ctx, connections, query: (sql, params) => db.query(sql, params), restart }, req, res, url.pathname)
+      return handleAdmin(
+        { ctx, connections, query: (sql, params) => db.query(sql, params), restart },
+        req,
+        res,
+        url.pathname,
+      )
     }
     if ((url.pathname === '/demo' || url.pathname.startsWith('/demo/')) && opts.demo) {
       return handleDemo({ ctx, query: (sql, params) => db.query(sql, params) }, req, res, url)

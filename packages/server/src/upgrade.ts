@@ -29,7 +29,12 @@ export interface UpgradeDeps {
   accepting(): boolean
 }
 
-export async function handleUpgrade(deps: UpgradeDeps, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+export async function handleUpgrade(
+  deps: UpgradeDeps,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+): Promise<void> {
   const { ctx, wss } = deps
   const url = new URL(req.url ?? '/', 'http://localhost')
   if (!SOCKET_PATHS.includes(url.pathname)) return refuseUpgrade(socket, 404)

@@ -9,7 +9,11 @@ import { tmpdir } from 'node:os'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 
-const BIN = join(dirname(createRequire(import.meta.url).resolve('@shared-realtime/server/package.json')), 'bin', 'shared-realtime-server.mjs')
+const BIN = join(
+  dirname(createRequire(import.meta.url).resolve('@shared-realtime/server/package.json')),
+  'bin',
+  'shared-realtime-server.mjs',
+)
 
 export interface ChildServerOptions {
   /** More CLI flags (e.g. `--demo`, `--no-limits`). */
@@ -40,12 +44,19 @@ export class ChildServer {
 
   /** Starts the server (on the port of the previous start, else any free one); resolves once it listens. */
   start(timeoutMs = 30_000): Promise<void> {
-    const child = spawn(process.execPath, [BIN, '--port', String(this.#port), '--admin', '--log', 'silent', ...this.#args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(
+      process.execPath,
+      [BIN, '--port', String(this.#port), '--admin', '--log', 'silent', ...this.#args],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    )
     this.#child = child
     let out = ''
     let err = ''
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the dev server did not start within ${timeoutMs} ms: ${out}${err}`)), timeoutMs)
+      const timer = setTimeout(
+        () => reject(new Error(`the dev server did not start within ${timeoutMs} ms: ${out}${err}`)),
+        timeoutMs,
+      )
       child.stderr?.on('data', (d: Buffer) => (err += d.toString()))
       child.on('exit', (code) => {
         clearTimeout(timer)

@@ -73,7 +73,13 @@ export class FakeSocket implements SocketLike {
   acceptJoin(topic: string, response: unknown = { postgres_changes: [] }): Message {
     const join = this.sent.toReversed().find((m) => m.topic === topic && m.event === 'phx_join')
     if (!join) throw new Error(`no join was sent on ${topic}`)
-    this.message({ join_ref: join.join_ref, ref: join.ref, topic, event: 'phx_reply', payload: { status: 'ok', response } })
+    this.message({
+      join_ref: join.join_ref,
+      ref: join.ref,
+      topic,
+      event: 'phx_reply',
+      payload: { status: 'ok', response },
+    })
     return join
   }
 

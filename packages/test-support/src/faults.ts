@@ -10,7 +10,13 @@ import { startServer, type RunningServer, type ServerOptions } from '@shared-rea
 import { afterAll, afterEach, beforeAll } from 'vitest'
 import { WebSocket } from 'ws'
 import {
-  type Clock, Engine, type EngineEvent, type EngineOptions, type Session, type SocketLike, type WebSocketLikeConstructor,
+  type Clock,
+  Engine,
+  type EngineEvent,
+  type EngineOptions,
+  type Session,
+  type SocketLike,
+  type WebSocketLikeConstructor,
 } from '@shared-realtime/engine'
 
 // ── the server ────────────────────────────────────────────────────────────────
@@ -116,7 +122,8 @@ export function recordedWire(clock: Clock = { now: () => Date.now(), setTimeout,
     sockets: 0,
     socketTimes: [],
     sent: [],
-    joins: (topic) => wire.sent.filter((f) => f.message.event === 'phx_join' && (topic === undefined || f.message.topic === topic)),
+    joins: (topic) =>
+      wire.sent.filter((f) => f.message.event === 'phx_join' && (topic === undefined || f.message.topic === topic)),
   }
   class Recorded extends WebSocket {
     constructor(url: string) {
@@ -202,13 +209,16 @@ export class FaultTab {
   }
 }
 
-export const spec = (config: Record<string, unknown> = {}, presence = false) => ({ config, postgres: [], presence }) as never
+export const spec = (config: Record<string, unknown> = {}, presence = false) =>
+  ({ config, postgres: [], presence }) as never
 
-export const isStatus = (sub: string, status: string) => (e: EngineEvent) => e.type === 'status' && e.sub === sub && e.status === status
+export const isStatus = (sub: string, status: string) => (e: EngineEvent) =>
+  e.type === 'status' && e.sub === sub && e.status === status
 export const isResubscribed = (sub: string) => (e: EngineEvent) =>
   e.type === 'system' && e.sub === sub && (e.payload as { message?: unknown }).message === 'resubscribed'
 export const isConnection = (state: string) => (e: EngineEvent) => e.type === 'connection' && e.state === state
-export const isBroadcast = (sub: string, event: string) => (e: EngineEvent) => e.type === 'broadcast' && e.sub === sub && e.payload.event === event
+export const isBroadcast = (sub: string, event: string) => (e: EngineEvent) =>
+  e.type === 'broadcast' && e.sub === sub && e.payload.event === event
 
 /** The presence keys `sub` sees after `mark`, and whether a full state arrived since (a rejoin). */
 export function presenceSince(tab: FaultTab, sub: string, mark: number): { state: boolean; keys: Set<string> } {

@@ -8,7 +8,9 @@ import { Engine, type Logger, type Storage, type WebSocketLikeConstructor } from
 import type { EngineConfig } from './protocol.ts'
 
 export function configKey(config: EngineConfig): string {
-  const params = Object.keys(config.params).toSorted().map((k) => [k, config.params[k]])
+  const params = Object.keys(config.params)
+    .toSorted()
+    .map((k) => [k, config.params[k]])
   return JSON.stringify([config.endPoint, params, config.vsn])
 }
 
@@ -38,7 +40,9 @@ export class EngineRegistry {
         timeout: config.timeout,
         heartbeatIntervalMs: config.heartbeatIntervalMs,
         disconnectOnEmptyChannelsAfterMs: config.disconnectOnEmptyChannelsAfterMs,
-        ...(delays && delays.length > 0 ? { reconnectAfterMs: (tries: number) => delays[Math.min(tries, delays.length) - 1] ?? 1000 } : {}),
+        ...(delays && delays.length > 0
+          ? { reconnectAfterMs: (tries: number) => delays[Math.min(tries, delays.length) - 1] ?? 1000 }
+          : {}),
         ...(logger ? { logger } : {}),
         ...(this.#storage ? { storage: this.#storage } : {}),
       })

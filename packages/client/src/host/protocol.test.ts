@@ -4,7 +4,14 @@
 import type { PushResult, SendOptions, SubscriptionSpec } from '@shared-realtime/engine'
 import { describe, expect, expectTypeOf, test } from 'vitest'
 import {
-  type Args, COMMANDS, type EngineConfig, type Remembered, type Reply, type Result, type TabApi, type WorkerSnapshot,
+  type Args,
+  COMMANDS,
+  type EngineConfig,
+  type Remembered,
+  type Reply,
+  type Result,
+  type TabApi,
+  type WorkerSnapshot,
 } from './protocol.ts'
 import { ARGS } from './worker/validate.ts'
 
@@ -24,8 +31,8 @@ describe('COMMANDS', () => {
     expectTypeOf<Result<'inspect'>>().toEqualTypeOf<WorkerSnapshot>()
     expectTypeOf<Result<'ping'>>().toEqualTypeOf<null>()
     expectTypeOf<ReturnType<TabApi['send']>>().toEqualTypeOf<Promise<Reply<PushResult>>>()
-    type Expected = 'subscribe' | 'unsubscribe' | 'track' | 'untrack' | 'setAuth' | 'setTokenProvider' | 'connect'
-      | 'disconnect'
+    type Expected =
+      'subscribe' | 'unsubscribe' | 'track' | 'untrack' | 'setAuth' | 'setTokenProvider' | 'connect' | 'disconnect'
     expectTypeOf<Remembered>().toEqualTypeOf<Expected>()
   })
 })

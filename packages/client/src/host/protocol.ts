@@ -98,7 +98,9 @@ type Checked<N> = ReturnType<(typeof ARGS)[N & ArgName]>
 type Each<A extends readonly unknown[]> = { -readonly [I in keyof A]: Checked<A[I]> }
 /** The arguments' types; the last one may be left out when its check takes undefined (send's options). */
 type ArgTypes<A extends readonly ArgName[]> = A extends readonly [...infer Init, infer Last]
-  ? undefined extends Checked<Last> ? [...Each<Init>, Checked<Last>?] : [...Each<Init>, Checked<Last>]
+  ? undefined extends Checked<Last>
+    ? [...Each<Init>, Checked<Last>?]
+    : [...Each<Init>, Checked<Last>]
   : []
 /** A command's arguments, as the worker's checks return them. */
 export type Args<K extends Command> = ArgTypes<(typeof COMMANDS)[K]['args']>
@@ -109,8 +111,7 @@ export type Call<K extends Command = Command> = { [C in K]: { name: C; args: Arg
 
 /** Every command's answer. */
 export type Reply<T> =
-  | { instance: string; ok: true; value: T }
-  | { instance: string; ok: false; error: RealtimeErrorData }
+  { instance: string; ok: true; value: T } | { instance: string; ok: false; error: RealtimeErrorData }
 
 /** The commands one port may call (argument types are what a well-behaved tab sends). */
 export type TabApi = { readonly [K in Command]: (...args: Args<K>) => Promise<Reply<Result<K>>> }

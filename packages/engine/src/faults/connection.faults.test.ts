@@ -10,8 +10,21 @@ import { describe, expect, test } from 'vitest'
 import { RATE_LIMIT_FLOOR_MS } from '../backoff.ts'
 import type { EngineEvent } from '../events.ts'
 import {
-  admin, faultEngine, FaultTab, isBroadcast, isConnection, isResubscribed, isStatus, QUICK_RECONNECT, recordedWire, signJwt, spec, turns,
-  unhandled, useFaultServer, waitFor,
+  admin,
+  faultEngine,
+  FaultTab,
+  isBroadcast,
+  isConnection,
+  isResubscribed,
+  isStatus,
+  QUICK_RECONNECT,
+  recordedWire,
+  signJwt,
+  spec,
+  turns,
+  unhandled,
+  useFaultServer,
+  waitFor,
 } from '@shared-realtime/test-support/faults'
 import { recordFault, runs } from '@shared-realtime/test-support/record'
 import { WarpClock } from './warp-clock.ts'
@@ -23,12 +36,18 @@ const TIMEOUT = 300
 const MARGIN = 1000
 // Supabase's limits, but a channel limit of 3 and no events/s limit (the malformed-frames test
 // sends as fast as the admin API answers; the events/s limit is exercised in restart.faults.test.ts)
-const holder = useFaultServer({ limits: { maxChannelsPerClient: CHANNEL_LIMIT, maxEventsPerSecond: Number.POSITIVE_INFINITY } })
+const holder = useFaultServer({
+  limits: { maxChannelsPerClient: CHANNEL_LIMIT, maxEventsPerSecond: Number.POSITIVE_INFINITY },
+})
 
 function warped() {
   const clock = new WarpClock()
   const wire = recordedWire(clock)
-  const e = faultEngine(holder.server, { clock, heartbeatIntervalMs: 3_600_000, reconnectAfterMs: QUICK_RECONNECT }, wire)
+  const e = faultEngine(
+    holder.server,
+    { clock, heartbeatIntervalMs: 3_600_000, reconnectAfterMs: QUICK_RECONNECT },
+    wire,
+  )
   return { clock, wire, e }
 }
 
@@ -41,7 +60,9 @@ async function watch(clock: WarpClock, ms = 60_000): Promise<void> {
 }
 
 const statusesOf = (tab: FaultTab, sub: string, mark = 0) =>
-  tab.since(mark).flatMap((ev) => (ev.type === 'status' && ev.sub === sub ? [ev] : [])) as Array<Extract<EngineEvent, { type: 'status' }>>
+  tab.since(mark).flatMap((ev) => (ev.type === 'status' && ev.sub === sub ? [ev] : [])) as Array<
+    Extract<EngineEvent, { type: 'status' }>
+  >
 
 describe('token expiry (the server shuts the channel down with "Token has expired")', () => {
   test('the provider is asked again and the channel rejoins with the new token; the app does nothing', async () => {
@@ -57,7 +78,10 @@ describe('token expiry (the server shuts the channel down with "Token has expire
       return token
     })
     tab.session.subscribe('t', 'realtime:fault-token', spec())
-    await waitFor(() => tab.find(0, isStatus('t', 'SUBSCRIBED')) !== undefined, () => tab.last())
+    await waitFor(
+      () => tab.find(0, isStatus('t', 'SUBSCRIBED')) !== undefined,
+      () => tab.last(),
+    )
     const recoverMs: number[] = []
     const sockets = wire.sockets
     for (let run = 0; run < n; run++) {
@@ -65,7 +89,12 @@ describe('token expiry (the server shuts the channel down with "Token has expire
       const asked = calls
       const t0 = Date.now()
       await admin(holder.server, '/admin/faults', { expireTokens: true })
-      const back = await waitFor(() => tab.find(mark, isStatus('t', 'SUBSCRIBED')) !== undefined && tab.find(mark, isResubscribed('t')) !== undefined, () => tab.last())
+      const back = await waitFor(
+        () =>
+          tab.find(mark, isStatus('t', 'SUBSCRIBED')) !== undefined &&
+          tab.find(mark, isResubscribed('t')) !== undefined,
+        () => tab.last(),
+      )
       recoverMs.push(back - t0)
       expect(statusesOf(tab, 't', mark).map((s) => [s.status, s.error?.kind, s.error?.retryable])).toEqual([
         ['CHANNEL_ERROR', 'closed:token-expired', true],
@@ -76,7 +105,14 @@ describe('token expiry (the server shuts the channel down with "Token has expire
       expect((join.payload as { access_token?: string }).access_token).toBe(tokens.at(-1))
     }
     expect(wire.sockets).toBe(sockets) // the socket stayed up: only the channel rejoined
-    recordFault('token-expiry', { fault: 'token expiry (server closes the channel with "Token has expired")', runs: n, recovered: recoverMs.length, dataLost: 0, recoverMs, extra: { providerCalls: calls } })
+    recordFault('token-expiry', {
+      fault: 'token expiry (server closes the channel with "Token has expired")',
+      runs: n,
+      recovered: recoverMs.length,
+      dataLost: 0,
+      recoverMs,
+      extra: { providerCalls: calls },
+    })
     expect(unhandled).toEqual([])
   }, 60_000)
 
@@ -91,14 +127,23 @@ describe('token expiry (the server shuts the channel down with "Token has expire
       tab.session.setTokenProvider(async () => (calls++, signJwt(holder.server.jwtSecret, { sub: 'user-1' }, -60)))
       const t0 = Date.now()
       tab.session.subscribe('t', `realtime:fault-token-bad-${run}`, spec())
-      await waitFor(() => statusesOf(tab, 't').length === 2, () => tab.last())
+      await waitFor(
+        () => statusesOf(tab, 't').length === 2,
+        () => tab.last(),
+      )
       recoverMs.push(Date.now() - t0)
       await watch(clock)
       const statuses = statusesOf(tab, 't')
       expect(statuses).toHaveLength(2)
       // the first refusal is retried with a new token; the second is final, and says so
-      expect(statuses[0]).toMatchObject({ status: 'CHANNEL_ERROR', error: { kind: 'join-refused:InvalidJWTToken', retryable: true } })
-      expect(statuses[1]).toMatchObject({ status: 'CHANNEL_ERROR', error: { kind: 'join-refused:InvalidJWTToken', retryable: false } })
+      expect(statuses[0]).toMatchObject({
+        status: 'CHANNEL_ERROR',
+        error: { kind: 'join-refused:InvalidJWTToken', retryable: true },
+      })
+      expect(statuses[1]).toMatchObject({
+        status: 'CHANNEL_ERROR',
+        error: { kind: 'join-refused:InvalidJWTToken', retryable: false },
+      })
       expect(statuses[1]!.error!.message).toMatch(/^InvalidJWTToken: Token has expired/)
       expect(e.inspect().channels).toMatchObject([{ state: 'failed' }])
       // one join with the first token, one with the refreshed one; nothing in the minute after
@@ -113,7 +158,12 @@ describe('token expiry (the server shuts the channel down with "Token has expire
       recovered: joinsPerRun.filter((j) => j === 2).length,
       dataLost: 0,
       recoverMs,
-      extra: { outcome: 'failed after 1 token retry (CHANNEL_ERROR join-refused:InvalidJWTToken)', joinsPerRun, windowMs: 60_000, note: 'recoverMs: subscribe to the final CHANNEL_ERROR' },
+      extra: {
+        outcome: 'failed after 1 token retry (CHANNEL_ERROR join-refused:InvalidJWTToken)',
+        joinsPerRun,
+        windowMs: 60_000,
+        note: 'recoverMs: subscribe to the final CHANNEL_ERROR',
+      },
     })
     expect(unhandled).toEqual([])
   }, 120_000)
@@ -128,10 +178,15 @@ describe('join refused', () => {
       const tab = new FaultTab(e, 'a')
       const t0 = Date.now()
       tab.session.subscribe('p', `realtime:fault-private-${run}`, spec({ private: true }))
-      await waitFor(() => statusesOf(tab, 'p').length === 1, () => tab.last())
+      await waitFor(
+        () => statusesOf(tab, 'p').length === 1,
+        () => tab.last(),
+      )
       recoverMs.push(Date.now() - t0)
       await watch(clock)
-      expect(statusesOf(tab, 'p')).toMatchObject([{ status: 'CHANNEL_ERROR', error: { kind: 'join-refused:Unauthorized', retryable: false } }])
+      expect(statusesOf(tab, 'p')).toMatchObject([
+        { status: 'CHANNEL_ERROR', error: { kind: 'join-refused:Unauthorized', retryable: false } },
+      ])
       expect(wire.joins()).toHaveLength(1)
       expect(e.inspect().channels).toMatchObject([{ state: 'failed' }])
     }
@@ -141,7 +196,10 @@ describe('join refused', () => {
       recovered: n,
       dataLost: 0,
       recoverMs,
-      extra: { outcome: 'failed once: 1 join, 1 CHANNEL_ERROR, 0 retries in 60 s', note: 'recoverMs: subscribe to CHANNEL_ERROR' },
+      extra: {
+        outcome: 'failed once: 1 join, 1 CHANNEL_ERROR, 0 retries in 60 s',
+        note: 'recoverMs: subscribe to CHANNEL_ERROR',
+      },
     })
   }, 120_000)
 
@@ -155,19 +213,30 @@ describe('join refused', () => {
         const { clock, wire, e } = warped()
         const tab = new FaultTab(e, 'a')
         tab.session.subscribe('r', `realtime:fault-rate-${run}`, spec())
-        await waitFor(() => tab.find(0, isStatus('r', 'SUBSCRIBED')) !== undefined, () => tab.last())
+        await waitFor(
+          () => tab.find(0, isStatus('r', 'SUBSCRIBED')) !== undefined,
+          () => tab.last(),
+        )
         const mark = tab.mark()
-        await admin(holder.server, '/admin/faults', { joins: { refuse: 'ClientJoinRateLimitReached: Too many joins per second' } })
+        await admin(holder.server, '/admin/faults', {
+          joins: { refuse: 'ClientJoinRateLimitReached: Too many joins per second' },
+        })
         await admin(holder.server, '/admin/faults', { dropSockets: true })
-        const closed1001 = (ev: EngineEvent) => ev.type === 'connection' && ev.state === 'reconnecting' && ev.error?.message.includes('1001') === true
-        await waitFor(() => tab.find(mark, closed1001) !== undefined, () => tab.last())
+        const closed1001 = (ev: EngineEvent) =>
+          ev.type === 'connection' && ev.state === 'reconnecting' && ev.error?.message.includes('1001') === true
+        await waitFor(
+          () => tab.find(mark, closed1001) !== undefined,
+          () => tab.last(),
+        )
         const normal = tab.find(mark, isConnection('reconnecting'))!.event as { retryInMs: number }
         const limited = tab.find(mark, closed1001)!.event as { retryInMs: number; error: { kind: string } }
         delays.push({ normal: normal.retryInMs, rateLimited: limited.retryInMs })
         // retryInMs is read off the real clock a moment after the delay was chosen: allow for that
         expect(limited.retryInMs).toBeGreaterThanOrEqual(RATE_LIMIT_FLOOR_MS - 50)
         expect(normal.retryInMs).toBeLessThan(RATE_LIMIT_FLOOR_MS)
-        expect(tab.find(mark, (ev) => ev.type === 'status' && ev.error?.kind === 'join-refused:ClientJoinRateLimitReached')).toBeDefined()
+        expect(
+          tab.find(mark, (ev) => ev.type === 'status' && ev.error?.kind === 'join-refused:ClientJoinRateLimitReached'),
+        ).toBeDefined()
         // no new socket before the floor has passed on the engine's clock
         const sockets = wire.sockets
         await watch(clock, limited.retryInMs - 1000)
@@ -177,13 +246,19 @@ describe('join refused', () => {
         const tries = wire.socketTimes.slice(sockets - 1)
         retriesPerMinute.push(tries.length - 1)
         expect(tries.length - 1).toBeGreaterThanOrEqual(1)
-        expect(tries.length - 1).toBeLessThanOrEqual(Math.ceil((limited.retryInMs - 1000 + 60_000) / RATE_LIMIT_FLOOR_MS))
-        for (let i = 1; i < tries.length; i++) expect(tries[i]! - tries[i - 1]!).toBeGreaterThanOrEqual(RATE_LIMIT_FLOOR_MS)
+        expect(tries.length - 1).toBeLessThanOrEqual(
+          Math.ceil((limited.retryInMs - 1000 + 60_000) / RATE_LIMIT_FLOOR_MS),
+        )
+        for (let i = 1; i < tries.length; i++)
+          expect(tries[i]! - tries[i - 1]!).toBeGreaterThanOrEqual(RATE_LIMIT_FLOOR_MS)
         await admin(holder.server, '/admin/faults', { joins: 'normal' })
         const lifted = clock.now()
         const back = tab.mark()
         for (let i = 0; i < 15 && !tab.find(back, isStatus('r', 'SUBSCRIBED')); i++) await watch(clock, 1000)
-        await waitFor(() => tab.find(back, isStatus('r', 'SUBSCRIBED')) !== undefined, () => tab.last())
+        await waitFor(
+          () => tab.find(back, isStatus('r', 'SUBSCRIBED')) !== undefined,
+          () => tab.last(),
+        )
         expect(tab.find(mark, isResubscribed('r'))).toBeDefined()
         recoverMs.push(clock.now() - lifted)
       }
@@ -219,17 +294,25 @@ describe('join refused', () => {
       peer.session.subscribe('c0', topics[0]!, spec())
       const extra = `c${CHANNEL_LIMIT}`
       await waitFor(
-        () => topics.slice(0, CHANNEL_LIMIT).every((_, i) => tab.find(0, isStatus(`c${i}`, 'SUBSCRIBED'))) && statusesOf(tab, extra).length === 1,
+        () =>
+          topics.slice(0, CHANNEL_LIMIT).every((_, i) => tab.find(0, isStatus(`c${i}`, 'SUBSCRIBED'))) &&
+          statusesOf(tab, extra).length === 1,
         () => tab.last(),
       )
       recoverMs.push(Date.now() - t0)
       await watch(clock)
-      expect(statusesOf(tab, extra)).toMatchObject([{ status: 'CHANNEL_ERROR', error: { kind: 'join-refused:ChannelRateLimitReached', retryable: false } }])
+      expect(statusesOf(tab, extra)).toMatchObject([
+        { status: 'CHANNEL_ERROR', error: { kind: 'join-refused:ChannelRateLimitReached', retryable: false } },
+      ])
       expect(statusesOf(tab, extra)[0]!.error!.message).toContain('Too many channels')
-      for (let i = 0; i < CHANNEL_LIMIT; i++) expect(statusesOf(tab, `c${i}`).map((s) => s.status)).toEqual(['SUBSCRIBED'])
+      for (let i = 0; i < CHANNEL_LIMIT; i++)
+        expect(statusesOf(tab, `c${i}`).map((s) => s.status)).toEqual(['SUBSCRIBED'])
       expect(wire.joins(topics[CHANNEL_LIMIT])).toHaveLength(1)
       expect(await tab.session.send('c0', { type: 'broadcast', event: 'still', payload: { run } })).toBe('ok')
-      await waitFor(() => peer.find(0, (ev) => ev.type === 'broadcast' && ev.payload.event === 'still') !== undefined, () => peer.last())
+      await waitFor(
+        () => peer.find(0, (ev) => ev.type === 'broadcast' && ev.payload.event === 'still') !== undefined,
+        () => peer.last(),
+      )
     }
     recordFault('channel-limit', {
       fault: `channel limit (${CHANNEL_LIMIT} per socket, a ${CHANNEL_LIMIT + 1}th subscribed)`,
@@ -237,7 +320,11 @@ describe('join refused', () => {
       recovered: n,
       dataLost: 0,
       recoverMs,
-      extra: { outcome: 'only the extra channel failed (ChannelRateLimitReached), 1 join, 0 retries in 60 s; the others stayed joined', note: 'recoverMs: subscribe to all settled' },
+      extra: {
+        outcome:
+          'only the extra channel failed (ChannelRateLimitReached), 1 join, 0 retries in 60 s; the others stayed joined',
+        note: 'recoverMs: subscribe to all settled',
+      },
     })
     expect(unhandled).toEqual([])
   }, 120_000)
@@ -251,27 +338,47 @@ describe('heartbeat replies withheld', () => {
   test('the engine times out within interval + timeout, reports it, reconnects and rejoins', async () => {
     const { server } = holder
     const n = runs(3, 20)
-    const e = faultEngine(server, { heartbeatIntervalMs: INTERVAL, heartbeatTimeoutMs: TIMEOUT, reconnectAfterMs: QUICK_RECONNECT })
+    const e = faultEngine(server, {
+      heartbeatIntervalMs: INTERVAL,
+      heartbeatTimeoutMs: TIMEOUT,
+      reconnectAfterMs: QUICK_RECONNECT,
+    })
     const tab = new FaultTab(e, 'a')
     tab.session.subscribe('h', 'realtime:fault-heartbeat', spec())
-    await waitFor(() => tab.find(0, isStatus('h', 'SUBSCRIBED')) !== undefined, () => tab.last())
+    await waitFor(
+      () => tab.find(0, isStatus('h', 'SUBSCRIBED')) !== undefined,
+      () => tab.last(),
+    )
     const detectMs: number[] = []
     const recoverMs: number[] = []
     try {
       for (let run = 0; run < n; run++) {
         // start right after an answered heartbeat: the next one is the first unanswered
         const ok = tab.mark()
-        await waitFor(() => tab.find(ok, (ev) => ev.type === 'heartbeat' && ev.status === 'ok') !== undefined, () => tab.last())
+        await waitFor(
+          () => tab.find(ok, (ev) => ev.type === 'heartbeat' && ev.status === 'ok') !== undefined,
+          () => tab.last(),
+        )
         const mark = tab.mark()
         const t0 = Date.now()
         await admin(server, '/admin/faults', { heartbeats: 'ignore' })
-        const detected = await waitFor(() => tab.find(mark, (ev) => ev.type === 'heartbeat' && ev.status === 'timeout') !== undefined, () => tab.last())
+        const detected = await waitFor(
+          () => tab.find(mark, (ev) => ev.type === 'heartbeat' && ev.status === 'timeout') !== undefined,
+          () => tab.last(),
+        )
         detectMs.push(detected - t0)
-        await waitFor(() => tab.find(mark, isConnection('reconnecting')) !== undefined, () => tab.last())
-        expect(tab.find(mark, isConnection('reconnecting'))?.event).toMatchObject({ error: { kind: 'heartbeat-timeout', retryable: true } })
+        await waitFor(
+          () => tab.find(mark, isConnection('reconnecting')) !== undefined,
+          () => tab.last(),
+        )
+        expect(tab.find(mark, isConnection('reconnecting'))?.event).toMatchObject({
+          error: { kind: 'heartbeat-timeout', retryable: true },
+        })
         await admin(server, '/admin/faults', { heartbeats: 'answer' })
         const back = await waitFor(
-          () => tab.find(mark, isStatus('h', 'SUBSCRIBED')) !== undefined && tab.find(mark, isResubscribed('h')) !== undefined,
+          () =>
+            tab.find(mark, isStatus('h', 'SUBSCRIBED')) !== undefined &&
+            tab.find(mark, isResubscribed('h')) !== undefined,
           () => tab.last(),
         )
         recoverMs.push(back - t0)
@@ -285,7 +392,12 @@ describe('heartbeat replies withheld', () => {
       recovered: recoverMs.length,
       dataLost: 0,
       recoverMs,
-      extra: { detectMs, detectMaxMs: Math.max(...detectMs), boundMs: INTERVAL + TIMEOUT, note: 'recoverMs: from withholding to rejoined after answers resumed at detection' },
+      extra: {
+        detectMs,
+        detectMaxMs: Math.max(...detectMs),
+        boundMs: INTERVAL + TIMEOUT,
+        note: 'recoverMs: from withholding to rejoined after answers resumed at detection',
+      },
     })
     for (const ms of detectMs) expect(ms).toBeLessThanOrEqual(INTERVAL + TIMEOUT + MARGIN)
     expect(unhandled).toEqual([])
@@ -302,14 +414,24 @@ describe('malformed frames from the dev server', () => {
     const sender = new FaultTab(other, 'b')
     tab.session.subscribe('m', 'realtime:fault-malformed', spec())
     sender.session.subscribe('m', 'realtime:fault-malformed', spec({ broadcast: { ack: true } }))
-    await waitFor(() => tab.find(0, isStatus('m', 'SUBSCRIBED')) !== undefined && sender.find(0, isStatus('m', 'SUBSCRIBED')) !== undefined, () => tab.last())
+    await waitFor(
+      () =>
+        tab.find(0, isStatus('m', 'SUBSCRIBED')) !== undefined &&
+        sender.find(0, isStatus('m', 'SUBSCRIBED')) !== undefined,
+      () => tab.last(),
+    )
     const before = e.counters.decodeErrors
     for (let i = 0; i < n; i++) {
       await admin(holder.server, '/admin/faults', { malformed: i % 2 ? 'binary' : 'json' })
       expect(await sender.session.send('m', { type: 'broadcast', event: 'between', payload: { i } })).toBe('ok')
     }
-    await waitFor(() => tab.count(0, isBroadcast('m', 'between')) === n, () => tab.last())
-    const received = tab.since(0).flatMap((ev) => (ev.type === 'broadcast' ? [(ev.payload.payload as { i: number }).i] : []))
+    await waitFor(
+      () => tab.count(0, isBroadcast('m', 'between')) === n,
+      () => tab.last(),
+    )
+    const received = tab
+      .since(0)
+      .flatMap((ev) => (ev.type === 'broadcast' ? [(ev.payload.payload as { i: number }).i] : []))
     expect(received).toEqual(Array.from({ length: n }, (_, i) => i))
     // the other engine got the bad frames too
     expect(e.counters.decodeErrors - before).toBe(n)

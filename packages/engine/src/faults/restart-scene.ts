@@ -10,8 +10,19 @@
 
 import type { Engine } from '../engine.ts'
 import {
-  faultEngine, FaultTab, isBroadcast, isConnection, isResubscribed, isStatus, presenceSince, QUICK_RECONNECT,
-  recordedWire, type ServerHandle, spec, waitFor, notify,
+  faultEngine,
+  FaultTab,
+  isBroadcast,
+  isConnection,
+  isResubscribed,
+  isStatus,
+  presenceSince,
+  QUICK_RECONNECT,
+  recordedWire,
+  type ServerHandle,
+  spec,
+  waitFor,
+  notify,
 } from '@shared-realtime/test-support/faults'
 
 export const QUEUED_PER_RUN = 5
@@ -32,7 +43,13 @@ export interface RestartScene {
 
 /** How many times `tab` got queued push `i` of `run` on `sub` since `mark`. */
 const queuedAt = (tab: FaultTab, sub: string, mark: number, run: number, i: number) =>
-  tab.count(mark, (ev) => isBroadcast(sub, 'queued')(ev) && ev.type === 'broadcast' && JSON.stringify(ev.payload.payload) === JSON.stringify({ run, i }))
+  tab.count(
+    mark,
+    (ev) =>
+      isBroadcast(sub, 'queued')(ev) &&
+      ev.type === 'broadcast' &&
+      JSON.stringify(ev.payload.payload) === JSON.stringify({ run, i }),
+  )
 
 export async function restartScene(server: ServerHandle, prefix: string): Promise<RestartScene> {
   const wire = recordedWire()
@@ -48,11 +65,23 @@ export async function restartScene(server: ServerHandle, prefix: string): Promis
   b.session.subscribe('b1', t1, spec())
   watcher.session.subscribe('w1', t1, spec({ presence: { key: 'watcher' } }, true))
   watcher.session.subscribe('w2', t2, spec())
-  const subs: Array<[FaultTab, string]> = [[a, 'a1'], [a, 'a2'], [b, 'b1'], [watcher, 'w1'], [watcher, 'w2']]
+  const subs: Array<[FaultTab, string]> = [
+    [a, 'a1'],
+    [a, 'a2'],
+    [b, 'b1'],
+    [watcher, 'w1'],
+    [watcher, 'w2'],
+  ]
   const describe = () => [a, b, watcher].map((tab) => `${tab.id}: ${tab.last(6)}`).join('\n')
-  await waitFor(() => subs.every(([tab, sub]) => tab.find(0, isStatus(sub, 'SUBSCRIBED'))), () => `first SUBSCRIBED\n${describe()}`)
+  await waitFor(
+    () => subs.every(([tab, sub]) => tab.find(0, isStatus(sub, 'SUBSCRIBED'))),
+    () => `first SUBSCRIBED\n${describe()}`,
+  )
   a.session.track('a1', { here: true })
-  await waitFor(() => presenceSince(watcher, 'w1', 0).keys.has('me'), () => `w sees "me"\n${watcher.last()}`)
+  await waitFor(
+    () => presenceSince(watcher, 'w1', 0).keys.has('me'),
+    () => `w sees "me"\n${watcher.last()}`,
+  )
 
   let streamed = 0
   let streamRefused = 0
@@ -63,21 +92,35 @@ export async function restartScene(server: ServerHandle, prefix: string): Promis
     const s = streaming()
     if (s?.type !== 'status' || s.status !== 'SUBSCRIBED') return
     streamed++
-    watcher.session.send('w1', { type: 'broadcast', event: 'stream', payload: { seq: streamed } }, 10_000).catch(() => streamRefused++)
+    watcher.session
+      .send('w1', { type: 'broadcast', event: 'stream', payload: { seq: streamed } }, 10_000)
+      .catch(() => streamRefused++)
   }, 100)
 
   const onWire = (run: number, i: number) =>
-    wire.sent.filter(({ message: m }) => m.event === 'broadcast' && JSON.stringify((m.payload as { payload?: unknown }).payload) === JSON.stringify({ run, i })).length
+    wire.sent.filter(
+      ({ message: m }) =>
+        m.event === 'broadcast' &&
+        JSON.stringify((m.payload as { payload?: unknown }).payload) === JSON.stringify({ run, i }),
+    ).length
 
   async function cycle(run: number, inject: () => Promise<void>, timeoutMs = 20_000): Promise<CycleResult> {
     // mid-stream: the other browser's broadcasts are arriving at a
     const streamedBefore = a.count(0, isBroadcast('a1', 'stream'))
-    await waitFor(() => a.count(0, isBroadcast('a1', 'stream')) >= streamedBefore + 3, () => `run ${run}: the stream before the fault\n${a.last()}`, timeoutMs)
+    await waitFor(
+      () => a.count(0, isBroadcast('a1', 'stream')) >= streamedBefore + 3,
+      () => `run ${run}: the stream before the fault\n${a.last()}`,
+      timeoutMs,
+    )
     const marks = new Map(subs.map(([tab]) => [tab, tab.mark()]))
     const m = (tab: FaultTab) => marks.get(tab)!
     const t0 = Date.now()
     const injected = inject()
-    await waitFor(() => a.find(m(a), isConnection('reconnecting')) !== undefined, () => `E goes down\n${a.last()}`, timeoutMs)
+    await waitFor(
+      () => a.find(m(a), isConnection('reconnecting')) !== undefined,
+      () => `E goes down\n${a.last()}`,
+      timeoutMs,
+    )
     const results: unknown[] = []
     for (let i = 0; i < QUEUED_PER_RUN; i++) {
       a.session.send('a1', { type: 'broadcast', event: 'queued', payload: { run, i } }, timeoutMs).then(
@@ -88,26 +131,38 @@ export async function restartScene(server: ServerHandle, prefix: string): Promis
     await injected
     const queued = Array.from({ length: QUEUED_PER_RUN }, (_, i) => i)
     const unmet = (): string[] => [
-      ...subs.filter(([tab, sub]) => !tab.find(m(tab), isStatus(sub, 'SUBSCRIBED'))).map(([, sub]) => `${sub} SUBSCRIBED`),
+      ...subs
+        .filter(([tab, sub]) => !tab.find(m(tab), isStatus(sub, 'SUBSCRIBED')))
+        .map(([, sub]) => `${sub} SUBSCRIBED`),
       ...subs.filter(([tab, sub]) => !tab.find(m(tab), isResubscribed(sub))).map(([, sub]) => `${sub} resubscribed`),
       ...(presenceSince(watcher, 'w1', m(watcher)).state ? [] : ['w1 presence state']),
       ...(presenceSince(watcher, 'w1', m(watcher)).keys.has('me') ? [] : ['w1 sees "me"']),
       ...queued.filter((i) => results[i] !== 'ok').map((i) => `push ${i}: ${String(results[i])}`),
       ...queued.filter((i) => queuedAt(b, 'b1', m(b), run, i) === 0).map((i) => `push ${i} at b`),
     ]
-    const recoveredAt = await waitFor(() => unmet().length === 0, () => `run ${run}: recovery: missing ${unmet().join(', ')}
-${describe()}`, timeoutMs)
+    const recoveredAt = await waitFor(
+      () => unmet().length === 0,
+      () => `run ${run}: recovery: missing ${unmet().join(', ')}
+${describe()}`,
+      timeoutMs,
+    )
     // anything queued that went out twice arrives before the sentinel
     const after = a.mark()
     const sentinel = await a.session.send('a1', { type: 'broadcast', event: 'sentinel', payload: { run } }, timeoutMs)
     if (sentinel !== 'ok') throw new Error(`run ${run}: the sentinel was answered ${String(sentinel)}`)
     await waitFor(
-      () => watcher.find(m(watcher), isBroadcast('w1', 'sentinel')) !== undefined && b.find(m(b), isBroadcast('b1', 'sentinel')) !== undefined,
+      () =>
+        watcher.find(m(watcher), isBroadcast('w1', 'sentinel')) !== undefined &&
+        b.find(m(b), isBroadcast('b1', 'sentinel')) !== undefined,
       () => `run ${run}: sentinel\n${describe()}`,
       timeoutMs,
     )
     // traffic from the other browser flows into E again
-    await waitFor(() => a.find(after, isBroadcast('a1', 'stream')) !== undefined, () => `run ${run}: the stream at a\n${a.last()}`, timeoutMs)
+    await waitFor(
+      () => a.find(after, isBroadcast('a1', 'stream')) !== undefined,
+      () => `run ${run}: the stream at a\n${a.last()}`,
+      timeoutMs,
+    )
     let lost = 0
     let duplicates = 0
     let atOtherBrowser = 0

@@ -6,7 +6,18 @@
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { ChildServer } from '@shared-realtime/test-support/child-server'
-import { admin, faultEngine, FaultTab, isConnection, isStatus, QUICK_RECONNECT, spec, unhandled, useFaultServer, waitFor } from '@shared-realtime/test-support/faults'
+import {
+  admin,
+  faultEngine,
+  FaultTab,
+  isConnection,
+  isStatus,
+  QUICK_RECONNECT,
+  spec,
+  unhandled,
+  useFaultServer,
+  waitFor,
+} from '@shared-realtime/test-support/faults'
 import { recordFault, runs } from '@shared-realtime/test-support/record'
 import { type CycleResult, QUEUED_PER_RUN, restartScene, type RestartScene } from './restart-scene.ts'
 
@@ -32,7 +43,16 @@ function figures(fault: string, n: number, out: Awaited<ReturnType<typeof runCyc
     recovered: out.results.filter((r) => r.lost === 0 && r.duplicates === 0).length,
     dataLost: lost + duplicates + (n - out.results.length) * QUEUED_PER_RUN,
     recoverMs: out.results.map((r) => r.recoverMs),
-    extra: { ...extra, queuedPerRun: QUEUED_PER_RUN, lost, duplicates, queuedAtOtherBrowser: out.results.reduce((s, r) => s + r.atOtherBrowser, 0), failures: out.failures, ...out.stream, unhandledRejections: unhandled.length },
+    extra: {
+      ...extra,
+      queuedPerRun: QUEUED_PER_RUN,
+      lost,
+      duplicates,
+      queuedAtOtherBrowser: out.results.reduce((s, r) => s + r.atOtherBrowser, 0),
+      failures: out.failures,
+      ...out.stream,
+      unhandledRejections: unhandled.length,
+    },
   }
 }
 
@@ -43,8 +63,15 @@ describe('/admin/restart mid-stream', () => {
   test('every run ends rejoined, re-tracked, resubscribed, queued pushes sent once', async () => {
     const n = runs(3, 20)
     const scene = await restartScene(holder.server, 'restart')
-    const out = await runCycles(scene, n, async () => void (await admin(holder.server, '/admin/restart', { downMs: 300 })))
-    const f = figures('server restart (/admin/restart, down 300 ms), mid-stream', n, out, { downMs: 300, reconnect: '100, 200, 500, 1000 ms' })
+    const out = await runCycles(
+      scene,
+      n,
+      async () => void (await admin(holder.server, '/admin/restart', { downMs: 300 })),
+    )
+    const f = figures('server restart (/admin/restart, down 300 ms), mid-stream', n, out, {
+      downMs: 300,
+      reconnect: '100, 200, 500, 1000 ms',
+    })
     recordFault('server-restart-admin', f)
     expect(out.failures).toEqual([])
     expect(f.recovered).toBe(n)
@@ -67,17 +94,37 @@ describe('pushes queued during an outage, flushed at the rejoin', () => {
     const watcher = new FaultTab(w, 'w')
     a.session.subscribe('a', 'realtime:burst', spec({ broadcast: { ack: true } }))
     watcher.session.subscribe('w', 'realtime:burst', spec())
-    await waitFor(() => a.find(0, isStatus('a', 'SUBSCRIBED')) !== undefined && watcher.find(0, isStatus('w', 'SUBSCRIBED')) !== undefined, () => a.last())
+    await waitFor(
+      () =>
+        a.find(0, isStatus('a', 'SUBSCRIBED')) !== undefined &&
+        watcher.find(0, isStatus('w', 'SUBSCRIBED')) !== undefined,
+      () => a.last(),
+    )
     const mark = a.mark()
     await admin(holder.server, '/admin/restart', { downMs: 300 })
-    await waitFor(() => a.find(mark, isConnection('reconnecting')) !== undefined, () => a.last())
+    await waitFor(
+      () => a.find(mark, isConnection('reconnecting')) !== undefined,
+      () => a.last(),
+    )
     const results: unknown[] = []
     for (let i = 0; i < queued; i++) {
-      a.session.send('a', { type: 'broadcast', event: 'backlog', payload: { i } }, 3000).then((r) => (results[i] = r), (error: unknown) => (results[i] = String(error)))
+      a.session.send('a', { type: 'broadcast', event: 'backlog', payload: { i } }, 3000).then(
+        (r) => (results[i] = r),
+        (error: unknown) => (results[i] = String(error)),
+      )
     }
-    await waitFor(() => results.filter((r) => r !== undefined).length === queued, () => `${results.filter((r) => r !== undefined).length} of ${queued} settled\n${a.last()}`, 20_000)
+    await waitFor(
+      () => results.filter((r) => r !== undefined).length === queued,
+      () => `${results.filter((r) => r !== undefined).length} of ${queued} settled\n${a.last()}`,
+      20_000,
+    )
     const closed = a.find(mark, (ev) => ev.type === 'status' && ev.status === 'CLOSED') !== undefined
-    const told = a.find(mark, (ev) => ev.type === 'system' && (ev.payload as { message?: unknown }).message === 'Too many messages per second') !== undefined
+    const told =
+      a.find(
+        mark,
+        (ev) =>
+          ev.type === 'system' && (ev.payload as { message?: unknown }).message === 'Too many messages per second',
+      ) !== undefined
     expect(closed && !told).toBe(false) // closed without the reason would be a silent failure
     const ok = results.filter((r) => r === 'ok').length
     recordFault('outbox-burst', {
@@ -86,11 +133,19 @@ describe('pushes queued during an outage, flushed at the rejoin', () => {
       recovered: closed ? 0 : 1,
       dataLost: queued - ok,
       recoverMs: [],
-      extra: { acknowledged: ok, otherResults: [...new Set(results.filter((r) => r !== 'ok'))], channelClosed: closed, received: watcher.count(0, (ev) => ev.type === 'broadcast') },
+      extra: {
+        acknowledged: ok,
+        otherResults: [...new Set(results.filter((r) => r !== 'ok'))],
+        channelClosed: closed,
+        received: watcher.count(0, (ev) => ev.type === 'broadcast'),
+      },
     })
     expect(unhandled).toEqual([])
     expect(ok).toBe(queued)
-    await waitFor(() => watcher.count(0, (ev) => ev.type === 'broadcast') === queued, () => `${watcher.count(0, (ev) => ev.type === 'broadcast')} of ${queued} received`)
+    await waitFor(
+      () => watcher.count(0, (ev) => ev.type === 'broadcast') === queued,
+      () => `${watcher.count(0, (ev) => ev.type === 'broadcast')} of ${queued} received`,
+    )
   }, 60_000)
 })
 
@@ -103,12 +158,17 @@ describe('server process killed (SIGKILL) mid-stream', () => {
     const n = runs(1, 20)
     const scene = await restartScene(child, 'kill')
     const serverStartMs: number[] = []
-    const out = await runCycles(scene, n, async () => {
-      await child.kill()
-      const t0 = Date.now()
-      await child.start()
-      serverStartMs.push(Date.now() - t0)
-    }, 60_000)
+    const out = await runCycles(
+      scene,
+      n,
+      async () => {
+        await child.kill()
+        const t0 = Date.now()
+        await child.start()
+        serverStartMs.push(Date.now() - t0)
+      },
+      60_000,
+    )
     const f = figures('server process killed (SIGKILL) and started again, mid-stream', n, out, {
       reconnect: '100, 200, 500, 1000 ms',
       serverStartMs,

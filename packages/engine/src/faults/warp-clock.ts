@@ -51,11 +51,14 @@ export class WarpClock implements Clock {
   }
 
   #arm(id: number, at: number): ReturnType<typeof setTimeout> {
-    return setTimeout(() => {
-      const timer = this.#timers.get(id)
-      if (!timer) return
-      this.#timers.delete(id)
-      timer.callback()
-    }, Math.max(0, at - this.now()))
+    return setTimeout(
+      () => {
+        const timer = this.#timers.get(id)
+        if (!timer) return
+        this.#timers.delete(id)
+        timer.callback()
+      },
+      Math.max(0, at - this.now()),
+    )
   }
 }

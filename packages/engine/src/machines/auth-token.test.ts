@@ -4,8 +4,16 @@ import { describe, expect, test } from 'vitest'
 import { TestClock } from '../test-clock.ts'
 import type { ProviderAnswer, TokenProvider } from '../token-provider.ts'
 import {
-  type AuthContext, type AuthEffect, type AuthEvent, type AuthResult, type AuthState, initialAuthState,
-  type ProviderEntry, type Providers, TERMINAL_AUTH_STATES, transitionAuth,
+  type AuthContext,
+  type AuthEffect,
+  type AuthEvent,
+  type AuthResult,
+  type AuthState,
+  initialAuthState,
+  type ProviderEntry,
+  type Providers,
+  TERMINAL_AUTH_STATES,
+  transitionAuth,
 } from './auth-token.ts'
 import { Driver } from './driver.ts'
 
@@ -28,12 +36,22 @@ const P1_AGAIN: ProviderEntry = { id: 'tab-1', provider: two }
 type Asking = Extract<AuthState, { name: 'asking' }>
 type Failed = Extract<ProviderAnswer, { kind: 'failed' }>
 
-const idle = (token: string | null = 'old', providers: Providers = [P1, P2]): AuthState =>
-  ({ name: 'idle', token, providers })
+const idle = (token: string | null = 'old', providers: Providers = [P1, P2]): AuthState => ({
+  name: 'idle',
+  token,
+  providers,
+})
 const manual = (token = 'manual', providers: Providers = [P1, P2]): AuthState => ({ name: 'manual', token, providers })
 /** Asking tab-2 (call 1) with tab-1 queued, unless told otherwise. */
-const asking = (over: Partial<Asking> = {}): AuthState =>
-  ({ name: 'asking', token: 'old', providers: [P1, P2], call: 1, asked: 'tab-2', queue: [P1], ...over })
+const asking = (over: Partial<Asking> = {}): AuthState => ({
+  name: 'asking',
+  token: 'old',
+  providers: [P1, P2],
+  call: 1,
+  asked: 'tab-2',
+  queue: [P1],
+  ...over,
+})
 const disposed = (token: string | null = 'old'): AuthState => ({ name: 'disposed', token })
 
 const ask = (call: number, { id, provider }: ProviderEntry): AuthEffect => ({ type: 'ask', call, id, provider })
@@ -48,18 +66,21 @@ const failedWarn = (id: string, what: string, error?: unknown) =>
 const NONE_ANSWERED = warn('auth: no token provider answered; keeping the current token')
 
 const setAuth = (token: string | null): AuthEvent => ({ type: 'set-auth', token })
-const token = (call: number, value: string | null): AuthEvent =>
-  ({ type: 'answer', call, answer: { kind: 'token', token: value } })
+const token = (call: number, value: string | null): AuthEvent => ({
+  type: 'answer',
+  call,
+  answer: { kind: 'token', token: value },
+})
 const failed = (call: number, answer: Failed): AuthEvent => ({ type: 'answer', call, answer })
 const TIMED_OUT: Failed = { kind: 'failed', why: 'timed out' }
 
 const EVENTS: { [T in AuthEvent['type']]: Extract<AuthEvent, { type: T }> } = {
   'set-auth': { type: 'set-auth', token: 'manual' },
-  'refresh': { type: 'refresh' },
+  refresh: { type: 'refresh' },
   'add-provider': { type: 'add-provider', id: 'tab-3', provider: one },
   'remove-provider': { type: 'remove-provider', id: 'tab-1' },
-  'answer': { type: 'answer', call: 1, answer: { kind: 'token', token: 'new' } },
-  'dispose': { type: 'dispose' },
+  answer: { type: 'answer', call: 1, answer: { kind: 'token', token: 'new' } },
+  dispose: { type: 'dispose' },
 }
 
 describe('transitionAuth: no-ops', () => {
@@ -86,11 +107,19 @@ describe('transitionAuth: idle', () => {
     ['set-auth null, no provider: null', idle('old', []), setAuth(null), [idle(null, []), [CANCEL, notify(null)]]],
     ['refresh: asks the newest provider', idle(), EVENTS.refresh, [asking({ call: 9 }), [CANCEL, ask(9, P2)]]],
     ['refresh, no provider: keeps the token', idle('old', []), EVENTS.refresh, [idle('old', []), [CANCEL]]],
-    ['refresh, no provider: re-arms the timer', idle(expiring(3600), []), EVENTS.refresh,
-      [idle(expiring(3600), []), [CANCEL, start(3_540_000)]]],
+    [
+      'refresh, no provider: re-arms the timer',
+      idle(expiring(3600), []),
+      EVENTS.refresh,
+      [idle(expiring(3600), []), [CANCEL, start(3_540_000)]],
+    ],
     ['add-provider: the newest', idle(), EVENTS['add-provider'], [idle('old', [P1, P2, P3]), []]],
-    ['add-provider, a known id: replaced, the newest', idle(), { type: 'add-provider', id: 'tab-1', provider: two },
-      [idle('old', [P2, P1_AGAIN]), []]],
+    [
+      'add-provider, a known id: replaced, the newest',
+      idle(),
+      { type: 'add-provider', id: 'tab-1', provider: two },
+      [idle('old', [P2, P1_AGAIN]), []],
+    ],
     ['remove-provider', idle(), EVENTS['remove-provider'], [idle('old', [P2]), []]],
     ['dispose', idle(), EVENTS.dispose, [disposed(), [CANCEL]]],
   ]
@@ -104,40 +133,96 @@ describe('transitionAuth: asking', () => {
     ['answer, a token: idle with it', asking(), token(1, 'new'), [idle('new'), [notify('new')]]],
     ['answer, the same token: idle, no notify', asking(), token(1, 'old'), [idle('old'), []]],
     ['answer, null ("no token"): idle with null', asking(), token(1, null), [idle(null), [notify(null)]]],
-    ['answer, a JWT: arms the refresh timer', asking(), token(1, expiring(3600)),
-      [idle(expiring(3600)), [notify(expiring(3600)), start(3_540_000)]]],
-    ['answer, a short-lived JWT: at half its life left', asking(), token(1, expiring(30)),
-      [idle(expiring(30)), [notify(expiring(30)), start(15_000)]]],
-    ['answer, a JWT under 2 s from expiry: no timer', asking(), token(1, expiring(1)),
-      [idle(expiring(1)), [notify(expiring(1))]]],
-    ['answer, threw: asks the next one', asking(), failed(1, { kind: 'failed', why: 'threw', error: 'boom' }),
-      [asking({ call: 9, asked: 'tab-1', queue: [] }), [failedWarn('tab-2', 'threw', 'boom'), ask(9, P1)]]],
-    ['answer, garbage: asks the next one', asking(), failed(1, { kind: 'failed', why: 'garbage', type: 'array' }),
-      [asking({ call: 9, asked: 'tab-1', queue: [] }),
-        [failedWarn('tab-2', 'returned a non-string (array)'), ask(9, P1)]]],
-    ['answer, timed out, none left: keeps the token', asking({ asked: 'tab-1', queue: [] }), failed(1, TIMED_OUT),
-      [idle('old'), [failedWarn('tab-1', 'timed out'), NONE_ANSWERED]]],
-    ['answer, failed, none left: re-arms the timer', asking({ token: expiring(60), asked: 'tab-1', queue: [] }),
-      failed(1, TIMED_OUT), [idle(expiring(60)), [failedWarn('tab-1', 'timed out'), NONE_ANSWERED, start(30_000)]]],
-    ['answer, stopped: skips a queued provider removed since', asking({ providers: [P2] }),
-      failed(1, { kind: 'failed', why: 'stopped' }),
-      [idle('old', [P2]), [failedWarn('tab-2', 'was removed'), NONE_ANSWERED]]],
-    ['answer, failed: skips a queued provider replaced since', asking({ providers: [P2, P1_AGAIN] }),
+    [
+      'answer, a JWT: arms the refresh timer',
+      asking(),
+      token(1, expiring(3600)),
+      [idle(expiring(3600)), [notify(expiring(3600)), start(3_540_000)]],
+    ],
+    [
+      'answer, a short-lived JWT: at half its life left',
+      asking(),
+      token(1, expiring(30)),
+      [idle(expiring(30)), [notify(expiring(30)), start(15_000)]],
+    ],
+    [
+      'answer, a JWT under 2 s from expiry: no timer',
+      asking(),
+      token(1, expiring(1)),
+      [idle(expiring(1)), [notify(expiring(1))]],
+    ],
+    [
+      'answer, threw: asks the next one',
+      asking(),
+      failed(1, { kind: 'failed', why: 'threw', error: 'boom' }),
+      [asking({ call: 9, asked: 'tab-1', queue: [] }), [failedWarn('tab-2', 'threw', 'boom'), ask(9, P1)]],
+    ],
+    [
+      'answer, garbage: asks the next one',
+      asking(),
+      failed(1, { kind: 'failed', why: 'garbage', type: 'array' }),
+      [
+        asking({ call: 9, asked: 'tab-1', queue: [] }),
+        [failedWarn('tab-2', 'returned a non-string (array)'), ask(9, P1)],
+      ],
+    ],
+    [
+      'answer, timed out, none left: keeps the token',
+      asking({ asked: 'tab-1', queue: [] }),
       failed(1, TIMED_OUT),
-      [idle('old', [P2, P1_AGAIN]), [failedWarn('tab-2', 'timed out'), NONE_ANSWERED]]],
+      [idle('old'), [failedWarn('tab-1', 'timed out'), NONE_ANSWERED]],
+    ],
+    [
+      'answer, failed, none left: re-arms the timer',
+      asking({ token: expiring(60), asked: 'tab-1', queue: [] }),
+      failed(1, TIMED_OUT),
+      [idle(expiring(60)), [failedWarn('tab-1', 'timed out'), NONE_ANSWERED, start(30_000)]],
+    ],
+    [
+      'answer, stopped: skips a queued provider removed since',
+      asking({ providers: [P2] }),
+      failed(1, { kind: 'failed', why: 'stopped' }),
+      [idle('old', [P2]), [failedWarn('tab-2', 'was removed'), NONE_ANSWERED]],
+    ],
+    [
+      'answer, failed: skips a queued provider replaced since',
+      asking({ providers: [P2, P1_AGAIN] }),
+      failed(1, TIMED_OUT),
+      [idle('old', [P2, P1_AGAIN]), [failedWarn('tab-2', 'timed out'), NONE_ANSWERED]],
+    ],
     ['set-auth t: manual, the call stopped', asking(), setAuth('manual'), [manual(), [stop(1), notify('manual')]]],
     ['set-auth null: a new request', asking(), setAuth(null), [asking({ call: 9 }), [stop(1), ask(9, P2)]]],
-    ['set-auth null, no provider left: null', asking({ providers: [] }), setAuth(null),
-      [idle(null, []), [stop(1), notify(null)]]],
-    ['refresh: a new request supersedes this one', asking(), EVENTS.refresh,
-      [asking({ call: 9 }), [stop(1), ask(9, P2)]]],
-    ['refresh, no provider left: keeps the token', asking({ providers: [] }), EVENTS.refresh,
-      [idle('old', []), [stop(1)]]],
-    ['add-provider: not asked in this request', asking(), EVENTS['add-provider'],
-      [asking({ providers: [P1, P2, P3] }), []]],
+    [
+      'set-auth null, no provider left: null',
+      asking({ providers: [] }),
+      setAuth(null),
+      [idle(null, []), [stop(1), notify(null)]],
+    ],
+    [
+      'refresh: a new request supersedes this one',
+      asking(),
+      EVENTS.refresh,
+      [asking({ call: 9 }), [stop(1), ask(9, P2)]],
+    ],
+    [
+      'refresh, no provider left: keeps the token',
+      asking({ providers: [] }),
+      EVENTS.refresh,
+      [idle('old', []), [stop(1)]],
+    ],
+    [
+      'add-provider: not asked in this request',
+      asking(),
+      EVENTS['add-provider'],
+      [asking({ providers: [P1, P2, P3] }), []],
+    ],
     ['remove-provider, a queued one', asking(), EVENTS['remove-provider'], [asking({ providers: [P2] }), []]],
-    ['remove-provider, the one asked: its call stopped', asking(), { type: 'remove-provider', id: 'tab-2' },
-      [asking({ providers: [P1] }), [stop(1)]]],
+    [
+      'remove-provider, the one asked: its call stopped',
+      asking(),
+      { type: 'remove-provider', id: 'tab-2' },
+      [asking({ providers: [P1] }), [stop(1)]],
+    ],
     ['dispose: the call stopped', asking(), EVENTS.dispose, [disposed(), [stop(1)]]],
   ]
   test.each(rows)('%s', (_, state, event, result) => {
@@ -148,8 +233,12 @@ describe('transitionAuth: asking', () => {
 describe('transitionAuth: manual', () => {
   const rows: Array<[string, AuthState, AuthEvent, AuthResult]> = [
     ['set-auth another token', manual(), setAuth('other'), [manual('other'), [notify('other')]]],
-    ['set-auth null: asks the providers, keeping the token meanwhile', manual(), setAuth(null),
-      [asking({ token: 'manual', call: 9 }), [ask(9, P2)]]],
+    [
+      'set-auth null: asks the providers, keeping the token meanwhile',
+      manual(),
+      setAuth(null),
+      [asking({ token: 'manual', call: 9 }), [ask(9, P2)]],
+    ],
     ["set-auth '': as null", manual(), setAuth(''), [asking({ token: 'manual', call: 9 }), [ask(9, P2)]]],
     ['set-auth null, no provider: null', manual('manual', []), setAuth(null), [idle(null, []), [notify(null)]]],
     ['add-provider', manual(), EVENTS['add-provider'], [manual('manual', [P1, P2, P3]), []]],

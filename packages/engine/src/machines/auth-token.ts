@@ -106,29 +106,42 @@ type Manual = Extract<AuthState, { name: 'manual' }>
 
 export function transitionAuth(state: AuthState, event: AuthEvent, ctx: AuthContext): AuthResult {
   switch (state.name) {
-    case 'idle': return fromIdle(state, event, ctx)
-    case 'asking': return fromAsking(state, event, ctx)
-    case 'manual': return fromManual(state, event, ctx)
-    case 'disposed': return fromDisposed(state, event)
+    case 'idle':
+      return fromIdle(state, event, ctx)
+    case 'asking':
+      return fromAsking(state, event, ctx)
+    case 'manual':
+      return fromManual(state, event, ctx)
+    case 'disposed':
+      return fromDisposed(state, event)
   }
 }
 
 function fromIdle(s: Idle, event: AuthEvent, ctx: AuthContext): AuthResult {
   switch (event.type) {
-    case 'set-auth': return after([CANCEL], event.token ? manual(s, event.token) : ask(s, null, ctx))
-    case 'refresh': return after([CANCEL], ask(s, s.token, ctx))
-    case 'add-provider': case 'remove-provider': return withProviders(s, event)
-    case 'answer': return [s, []]
-    case 'dispose': return [{ name: 'disposed', token: s.token }, [CANCEL]]
+    case 'set-auth':
+      return after([CANCEL], event.token ? manual(s, event.token) : ask(s, null, ctx))
+    case 'refresh':
+      return after([CANCEL], ask(s, s.token, ctx))
+    case 'add-provider':
+    case 'remove-provider':
+      return withProviders(s, event)
+    case 'answer':
+      return [s, []]
+    case 'dispose':
+      return [{ name: 'disposed', token: s.token }, [CANCEL]]
   }
 }
 
 function fromAsking(s: Asking, event: AuthEvent, ctx: AuthContext): AuthResult {
   const stop: AuthEffect = { type: 'stop', call: s.call }
   switch (event.type) {
-    case 'set-auth': return after([stop], event.token ? manual(s, event.token) : ask(s, null, ctx))
-    case 'refresh': return after([stop], ask(s, s.token, ctx))
-    case 'add-provider': return withProviders(s, event)
+    case 'set-auth':
+      return after([stop], event.token ? manual(s, event.token) : ask(s, null, ctx))
+    case 'refresh':
+      return after([stop], ask(s, s.token, ctx))
+    case 'add-provider':
+      return withProviders(s, event)
     case 'remove-provider': {
       const [next] = withProviders(s, event)
       return [next, event.id === s.asked ? [stop] : []]
@@ -136,7 +149,8 @@ function fromAsking(s: Asking, event: AuthEvent, ctx: AuthContext): AuthResult {
     case 'answer':
       if (event.call !== s.call) return [s, []]
       return event.answer.kind === 'token' ? settle(s, event.answer.token, ctx, []) : askNext(s, event.answer, ctx)
-    case 'dispose': return [{ name: 'disposed', token: s.token }, [stop]]
+    case 'dispose':
+      return [{ name: 'disposed', token: s.token }, [stop]]
   }
 }
 
@@ -145,15 +159,25 @@ function fromManual(s: Manual, event: AuthEvent, ctx: AuthContext): AuthResult {
     case 'set-auth':
       if (event.token === s.token) return [s, []]
       return event.token ? manual(s, event.token) : ask(s, null, ctx)
-    case 'refresh': case 'answer': return [s, []]
-    case 'add-provider': case 'remove-provider': return withProviders(s, event)
-    case 'dispose': return [{ name: 'disposed', token: s.token }, []]
+    case 'refresh':
+    case 'answer':
+      return [s, []]
+    case 'add-provider':
+    case 'remove-provider':
+      return withProviders(s, event)
+    case 'dispose':
+      return [{ name: 'disposed', token: s.token }, []]
   }
 }
 
 function fromDisposed(s: TerminalAuthState, event: AuthEvent): AuthResult {
   switch (event.type) {
-    case 'set-auth': case 'refresh': case 'add-provider': case 'remove-provider': case 'answer': case 'dispose':
+    case 'set-auth':
+    case 'refresh':
+    case 'add-provider':
+    case 'remove-provider':
+    case 'answer':
+    case 'dispose':
       return [s, []]
   }
 }
@@ -193,9 +217,12 @@ function askNext(s: Asking, answer: FailedAnswer, ctx: AuthContext): AuthResult 
 type FailedAnswer = Extract<ProviderAnswer, { kind: 'failed' }>
 
 function failure(id: string, answer: FailedAnswer): AuthEffect {
-  const what = answer.why === 'garbage' ? `returned a non-string (${answer.type})`
-    : answer.why === 'stopped' ? 'was removed'
-    : answer.why
+  const what =
+    answer.why === 'garbage'
+      ? `returned a non-string (${answer.type})`
+      : answer.why === 'stopped'
+        ? 'was removed'
+        : answer.why
   const message = `auth: token provider "${id}" ${what}; asking the next one`
   return answer.why === 'threw' ? { type: 'warn', message, error: answer.error } : { type: 'warn', message }
 }

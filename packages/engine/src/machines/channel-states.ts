@@ -5,16 +5,38 @@
 import { parseJoinErrorReason } from '@shared-realtime/protocol'
 import { rejoinDelay } from '../backoff.ts'
 import type {
-  ChannelContext, ChannelEffect, ChannelError, ChannelEvent, ChannelResult, ChannelState, ChannelTimer, ErroredChannel,
-  JoinedChannel, JoiningChannel, LeavingChannel, SubscribeStatus, TerminalChannelState,
+  ChannelContext,
+  ChannelEffect,
+  ChannelError,
+  ChannelEvent,
+  ChannelResult,
+  ChannelState,
+  ChannelTimer,
+  ErroredChannel,
+  JoinedChannel,
+  JoiningChannel,
+  LeavingChannel,
+  SubscribeStatus,
+  TerminalChannelState,
 } from './channel.ts'
 
 export function fromTerminal(s: TerminalChannelState, event: ChannelEvent, ctx: ChannelContext): ChannelResult {
   switch (event.type) {
-    case 'subscribe': return join(1, false, false, ctx)
-    case 'unsubscribe': return s.name === 'failed' ? [CLOSED, [emit('CLOSED')]] : [s, []]
-    case 'ready': case 'socket-down': case 'join-ok': case 'join-error': case 'join-timeout': case 'retry-due':
-    case 'leave-ok': case 'leave-timeout': case 'server-error': case 'server-close': case 'rejoin':
+    case 'subscribe':
+      return join(1, false, false, ctx)
+    case 'unsubscribe':
+      return s.name === 'failed' ? [CLOSED, [emit('CLOSED')]] : [s, []]
+    case 'ready':
+    case 'socket-down':
+    case 'join-ok':
+    case 'join-error':
+    case 'join-timeout':
+    case 'retry-due':
+    case 'leave-ok':
+    case 'leave-timeout':
+    case 'server-error':
+    case 'server-close':
+    case 'rejoin':
       return [s, []]
   }
 }
@@ -22,22 +44,39 @@ export function fromTerminal(s: TerminalChannelState, event: ChannelEvent, ctx: 
 /** joining(n, null): the join waits for `ready`. */
 export function fromWaiting(s: JoiningChannel, event: ChannelEvent, ctx: ChannelContext): ChannelResult {
   switch (event.type) {
-    case 'ready': return sendJoin(s.attempt, s.joinedBefore, s.tokenRetried, ctx)
-    case 'unsubscribe': return [CLOSED, [emit('CLOSED')]]
-    case 'subscribe': case 'socket-down': case 'join-ok': case 'join-error': case 'join-timeout': case 'retry-due':
-    case 'leave-ok': case 'leave-timeout': case 'server-error': case 'server-close': case 'rejoin':
+    case 'ready':
+      return sendJoin(s.attempt, s.joinedBefore, s.tokenRetried, ctx)
+    case 'unsubscribe':
+      return [CLOSED, [emit('CLOSED')]]
+    case 'subscribe':
+    case 'socket-down':
+    case 'join-ok':
+    case 'join-error':
+    case 'join-timeout':
+    case 'retry-due':
+    case 'leave-ok':
+    case 'leave-timeout':
+    case 'server-error':
+    case 'server-close':
+    case 'rejoin':
       return [s, []]
   }
 }
 
-export function fromJoining(s: JoiningChannel, joinRef: string, event: ChannelEvent, ctx: ChannelContext): ChannelResult {
+export function fromJoining(
+  s: JoiningChannel,
+  joinRef: string,
+  event: ChannelEvent,
+  ctx: ChannelContext,
+): ChannelResult {
   switch (event.type) {
     case 'join-ok': {
       if (event.ref !== joinRef) return [s, []]
       const effects: ChannelEffect[] = [cancel('join-timeout'), emit('SUBSCRIBED'), { type: 'joined' }]
       return [{ name: 'joined', joinRef }, s.joinedBefore ? [...effects, { type: 'resubscribed' }] : effects]
     }
-    case 'join-error': return event.ref === joinRef ? refused(s, event.reason, ctx) : [s, []]
+    case 'join-error':
+      return event.ref === joinRef ? refused(s, event.reason, ctx) : [s, []]
     case 'join-timeout': {
       const ms = rejoinDelay(s.attempt, 'normal')
       const { attempt, joinedBefore, tokenRetried } = s
@@ -46,10 +85,18 @@ export function fromJoining(s: JoiningChannel, joinRef: string, event: ChannelEv
         [emit('TIMED_OUT'), { type: 'send-leave', joinRef, ref: ctx.ref }, start('retry', ms)],
       ]
     }
-    case 'socket-down': return [{ ...s, joinRef: null }, [cancel('join-timeout')]]
-    case 'unsubscribe': return leave(joinRef, ctx, [cancel('join-timeout')])
-    case 'subscribe': case 'ready': case 'retry-due': case 'leave-ok': case 'leave-timeout': case 'server-error':
-    case 'server-close': case 'rejoin':
+    case 'socket-down':
+      return [{ ...s, joinRef: null }, [cancel('join-timeout')]]
+    case 'unsubscribe':
+      return leave(joinRef, ctx, [cancel('join-timeout')])
+    case 'subscribe':
+    case 'ready':
+    case 'retry-due':
+    case 'leave-ok':
+    case 'leave-timeout':
+    case 'server-error':
+    case 'server-close':
+    case 'rejoin':
       return [s, []]
   }
 }
@@ -65,7 +112,14 @@ export function fromJoined(s: JoinedChannel, event: ChannelEvent, ctx: ChannelCo
       if (event.joinRef !== s.joinRef) return [s, []]
       const ms = rejoinDelay(1, 'normal')
       return [
-        { name: 'errored', attempt: 1, retryAt: ctx.now + ms, error: { kind: 'server-error' }, joinedBefore: true, tokenRetried: false },
+        {
+          name: 'errored',
+          attempt: 1,
+          retryAt: ctx.now + ms,
+          error: { kind: 'server-error' },
+          joinedBefore: true,
+          tokenRetried: false,
+        },
         [LEFT, emit('CHANNEL_ERROR', { kind: 'server-error' }), start('retry', ms)],
       ]
     }
@@ -78,23 +132,42 @@ export function fromJoined(s: JoinedChannel, event: ChannelEvent, ctx: ChannelCo
         [LEFT, emit('CHANNEL_ERROR', { kind: 'closed', shutdown, message }), { type: 'refresh-token' }],
       ]
     }
-    case 'rejoin': return join(1, true, false, ctx, [LEFT])
-    case 'unsubscribe': return leave(s.joinRef, ctx, [LEFT])
-    case 'subscribe': case 'ready': case 'join-ok': case 'join-error': case 'join-timeout': case 'retry-due':
-    case 'leave-ok': case 'leave-timeout':
+    case 'rejoin':
+      return join(1, true, false, ctx, [LEFT])
+    case 'unsubscribe':
+      return leave(s.joinRef, ctx, [LEFT])
+    case 'subscribe':
+    case 'ready':
+    case 'join-ok':
+    case 'join-error':
+    case 'join-timeout':
+    case 'retry-due':
+    case 'leave-ok':
+    case 'leave-timeout':
       return [s, []]
   }
 }
 
 export function fromLeaving(s: LeavingChannel, event: ChannelEvent, ctx: ChannelContext): ChannelResult {
   switch (event.type) {
-    case 'subscribe': return s.thenJoin ? [s, []] : [{ ...s, thenJoin: true }, []]
-    case 'unsubscribe': return s.thenJoin ? [{ ...s, thenJoin: false }, []] : [s, []]
-    case 'leave-ok': return event.ref === s.ref ? endLeave(s, ctx, [cancel('leave-timeout')]) : [s, []]
-    case 'socket-down': return endLeave(s, ctx, [cancel('leave-timeout')])
-    case 'leave-timeout': return endLeave(s, ctx, [])
-    case 'ready': case 'join-ok': case 'join-error': case 'join-timeout': case 'retry-due': case 'server-error':
-    case 'server-close': case 'rejoin':
+    case 'subscribe':
+      return s.thenJoin ? [s, []] : [{ ...s, thenJoin: true }, []]
+    case 'unsubscribe':
+      return s.thenJoin ? [{ ...s, thenJoin: false }, []] : [s, []]
+    case 'leave-ok':
+      return event.ref === s.ref ? endLeave(s, ctx, [cancel('leave-timeout')]) : [s, []]
+    case 'socket-down':
+      return endLeave(s, ctx, [cancel('leave-timeout')])
+    case 'leave-timeout':
+      return endLeave(s, ctx, [])
+    case 'ready':
+    case 'join-ok':
+    case 'join-error':
+    case 'join-timeout':
+    case 'retry-due':
+    case 'server-error':
+    case 'server-close':
+    case 'rejoin':
       return [s, []]
   }
 }
@@ -105,11 +178,21 @@ export function fromErrored(s: ErroredChannel, event: ChannelEvent, ctx: Channel
     case 'retry-due':
       if (waiting) return [s, []]
       return ctx.ready ? sendJoin(s.attempt + 1, s.joinedBefore, s.tokenRetried, ctx) : [{ ...s, retryAt: null }, []]
-    case 'ready': return waiting ? sendJoin(s.attempt + 1, s.joinedBefore, s.tokenRetried, ctx) : [s, []]
-    case 'socket-down': return waiting ? [s, []] : [{ ...s, retryAt: null }, [cancel('retry')]]
-    case 'unsubscribe': return [CLOSED, waiting ? [emit('CLOSED')] : [cancel('retry'), emit('CLOSED')]]
-    case 'subscribe': case 'join-ok': case 'join-error': case 'join-timeout': case 'leave-ok': case 'leave-timeout':
-    case 'server-error': case 'server-close': case 'rejoin':
+    case 'ready':
+      return waiting ? sendJoin(s.attempt + 1, s.joinedBefore, s.tokenRetried, ctx) : [s, []]
+    case 'socket-down':
+      return waiting ? [s, []] : [{ ...s, retryAt: null }, [cancel('retry')]]
+    case 'unsubscribe':
+      return [CLOSED, waiting ? [emit('CLOSED')] : [cancel('retry'), emit('CLOSED')]]
+    case 'subscribe':
+    case 'join-ok':
+    case 'join-error':
+    case 'join-timeout':
+    case 'leave-ok':
+    case 'leave-timeout':
+    case 'server-error':
+    case 'server-close':
+    case 'rejoin':
       return [s, []]
   }
 }
@@ -126,7 +209,13 @@ const start = (timer: ChannelTimer, ms: number): ChannelEffect => ({ type: 'star
 const cancel = (timer: ChannelTimer): ChannelEffect => ({ type: 'cancel-timer', timer })
 
 /** Sends join `ctx.ref` now: joining(attempt, ctx.ref) with its join-timeout. */
-function sendJoin(attempt: number, joinedBefore: boolean, tokenRetried: boolean, ctx: ChannelContext, before: ChannelEffect[] = []): ChannelResult {
+function sendJoin(
+  attempt: number,
+  joinedBefore: boolean,
+  tokenRetried: boolean,
+  ctx: ChannelContext,
+  before: ChannelEffect[] = [],
+): ChannelResult {
   return [
     { name: 'joining', attempt, joinRef: ctx.ref, joinedBefore, tokenRetried },
     [...before, { type: 'send-join', joinRef: ctx.ref }, start('join-timeout', ctx.timeoutMs)],
@@ -134,7 +223,13 @@ function sendJoin(attempt: number, joinedBefore: boolean, tokenRetried: boolean,
 }
 
 /** Joins now if the socket is ready, else waits in joining(attempt, null) for `ready`. */
-function join(attempt: number, joinedBefore: boolean, tokenRetried: boolean, ctx: ChannelContext, before: ChannelEffect[] = []): ChannelResult {
+function join(
+  attempt: number,
+  joinedBefore: boolean,
+  tokenRetried: boolean,
+  ctx: ChannelContext,
+  before: ChannelEffect[] = [],
+): ChannelResult {
   if (ctx.ready) return sendJoin(attempt, joinedBefore, tokenRetried, ctx, before)
   return [{ name: 'joining', attempt, joinRef: null, joinedBefore, tokenRetried }, before]
 }
@@ -161,8 +256,14 @@ function refused(s: JoiningChannel, reason: string, ctx: ChannelContext): Channe
   const { attempt, joinedBefore, tokenRetried } = s
   if (r.retry === 'never' || (r.retry === 'new-token' && tokenRetried)) return [{ name: 'failed', error }, effects]
   if (r.retry === 'new-token') {
-    return [{ name: 'errored', attempt, retryAt: null, error, joinedBefore, tokenRetried: true }, [...effects, { type: 'refresh-token' }]]
+    return [
+      { name: 'errored', attempt, retryAt: null, error, joinedBefore, tokenRetried: true },
+      [...effects, { type: 'refresh-token' }],
+    ]
   }
   const ms = rejoinDelay(attempt, r.retry === 'rate-limited' ? 'rate-limited' : 'normal')
-  return [{ name: 'errored', attempt, retryAt: ctx.now + ms, error, joinedBefore, tokenRetried }, [...effects, start('retry', ms)]]
+  return [
+    { name: 'errored', attempt, retryAt: ctx.now + ms, error, joinedBefore, tokenRetried },
+    [...effects, start('retry', ms)],
+  ]
 }

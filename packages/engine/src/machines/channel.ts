@@ -89,7 +89,14 @@ export type ChannelState =
   | { name: 'joining'; attempt: number; joinRef: string | null; joinedBefore: boolean; tokenRetried: boolean }
   | { name: 'joined'; joinRef: string }
   | { name: 'leaving'; joinRef: string; ref: string; thenJoin: boolean }
-  | { name: 'errored'; attempt: number; retryAt: number | null; error: ChannelError; joinedBefore: boolean; tokenRetried: boolean }
+  | {
+      name: 'errored'
+      attempt: number
+      retryAt: number | null
+      error: ChannelError
+      joinedBefore: boolean
+      tokenRetried: boolean
+    }
   | { name: 'failed'; error: ChannelError }
 
 export type ChannelEvent =
@@ -110,8 +117,9 @@ export type ChannelEvent =
 export type ChannelTimer = 'join-timeout' | 'retry' | 'leave-timeout'
 
 /** The event each timer sends when it fires (the Driver's `timers.fired`). */
-export const channelTimerEvent = (timer: ChannelTimer): ChannelEvent =>
-  ({ type: timer === 'retry' ? 'retry-due' : timer })
+export const channelTimerEvent = (timer: ChannelTimer): ChannelEvent => ({
+  type: timer === 'retry' ? 'retry-due' : timer,
+})
 
 export type ChannelEffect =
   | { type: 'send-join'; joinRef: string }

@@ -33,7 +33,12 @@ const states = {
   disconnected: { name: 'disconnected' },
   connecting: { name: 'connecting', attempt: 3 },
   connected: { name: 'connected' },
-  reconnecting: { name: 'reconnecting', attempt: 2, retryAt: NOW + 1000, lastError: { kind: 'closed', code: 1006, reason: '' } },
+  reconnecting: {
+    name: 'reconnecting',
+    attempt: 2,
+    retryAt: NOW + 1000,
+    lastError: { kind: 'closed', code: 1006, reason: '' },
+  },
   failed: { name: 'failed', error: { kind: 'refused', status: 401 } },
 } satisfies Record<ConnectionState['name'], ConnectionState>
 
@@ -47,7 +52,11 @@ const startTimer = (timer: ConnectionTimer, ms: number): ConnectionEffect => ({ 
 const cancelTimer = (timer: ConnectionTimer): ConnectionEffect => ({ type: 'cancel-timer', timer })
 
 /** Applies events in order; returns the last state and every effect on the way. */
-function run(state: ConnectionState, events: ConnectionEvent[], context: ConnectionContext = ctx()): [ConnectionState, ConnectionEffect[]] {
+function run(
+  state: ConnectionState,
+  events: ConnectionEvent[],
+  context: ConnectionContext = ctx(),
+): [ConnectionState, ConnectionEffect[]] {
   const all: ConnectionEffect[] = []
   for (const event of events) {
     const [next, effects] = transitionConnection(state, event, context)
@@ -66,11 +75,17 @@ describe('initial state', () => {
 
 describe('connect', () => {
   test('opens a socket from disconnected', () => {
-    expect(transitionConnection(states.disconnected, { type: 'connect' }, ctx())).toEqual([{ name: 'connecting', attempt: 1 }, [open]])
+    expect(transitionConnection(states.disconnected, { type: 'connect' }, ctx())).toEqual([
+      { name: 'connecting', attempt: 1 },
+      [open],
+    ])
   })
 
   test('starts over at attempt 1 from failed', () => {
-    expect(transitionConnection(states.failed, { type: 'connect' }, ctx())).toEqual([{ name: 'connecting', attempt: 1 }, [open]])
+    expect(transitionConnection(states.failed, { type: 'connect' }, ctx())).toEqual([
+      { name: 'connecting', attempt: 1 },
+      [open],
+    ])
   })
 
   test.each(['connecting', 'connected'] as const)('is a no-op while %s (one connect at a time)', (name) => {
@@ -78,7 +93,10 @@ describe('connect', () => {
   })
 
   test('while reconnecting, tries at once instead of waiting out the backoff (the network is back)', () => {
-    expect(transitionConnection(states.reconnecting, { type: 'connect' }, ctx())).toEqual([{ name: 'connecting', attempt: 3 }, [cancelTimer('retry'), open]])
+    expect(transitionConnection(states.reconnecting, { type: 'connect' }, ctx())).toEqual([
+      { name: 'connecting', attempt: 3 },
+      [cancelTimer('retry'), open],
+    ])
   })
 
   test.each([
@@ -90,25 +108,40 @@ describe('connect', () => {
   })
 
   test('opens one socket only when called twice', () => {
-    expect(run(initialConnectionState, [{ type: 'connect' }, { type: 'connect' }])).toEqual([{ name: 'connecting', attempt: 1 }, [open]])
+    expect(run(initialConnectionState, [{ type: 'connect' }, { type: 'connect' }])).toEqual([
+      { name: 'connecting', attempt: 1 },
+      [open],
+    ])
   })
 
   test('opens one socket only when called again after the socket opened', () => {
-    expect(run(initialConnectionState, [{ type: 'connect' }, { type: 'opened' }, { type: 'connect' }])).toEqual([{ name: 'connected' }, [open]])
+    expect(run(initialConnectionState, [{ type: 'connect' }, { type: 'opened' }, { type: 'connect' }])).toEqual([
+      { name: 'connected' },
+      [open],
+    ])
   })
 })
 
 describe('disconnect', () => {
   test('closes the socket being opened', () => {
-    expect(transitionConnection(states.connecting, { type: 'disconnect' }, ctx())).toEqual([{ name: 'disconnected' }, [close('disconnect')]])
+    expect(transitionConnection(states.connecting, { type: 'disconnect' }, ctx())).toEqual([
+      { name: 'disconnected' },
+      [close('disconnect')],
+    ])
   })
 
   test('closes the open socket and cancels the idle timer', () => {
-    expect(transitionConnection(states.connected, { type: 'disconnect' }, ctx())).toEqual([{ name: 'disconnected' }, [close('disconnect'), cancelTimer('idle')]])
+    expect(transitionConnection(states.connected, { type: 'disconnect' }, ctx())).toEqual([
+      { name: 'disconnected' },
+      [close('disconnect'), cancelTimer('idle')],
+    ])
   })
 
   test('cancels the pending retry while reconnecting', () => {
-    expect(transitionConnection(states.reconnecting, { type: 'disconnect' }, ctx())).toEqual([{ name: 'disconnected' }, [cancelTimer('retry')]])
+    expect(transitionConnection(states.reconnecting, { type: 'disconnect' }, ctx())).toEqual([
+      { name: 'disconnected' },
+      [cancelTimer('retry')],
+    ])
   })
 
   test('leaves failed for disconnected with nothing to close', () => {
@@ -122,15 +155,23 @@ describe('disconnect', () => {
 
 describe('opened', () => {
   test('connects with nothing else to do while channels are wanted', () => {
-    expect(transitionConnection(states.connecting, { type: 'opened' }, ctx({ channelCount: 2 }))).toEqual([{ name: 'connected' }, []])
+    expect(transitionConnection(states.connecting, { type: 'opened' }, ctx({ channelCount: 2 }))).toEqual([
+      { name: 'connected' },
+      [],
+    ])
   })
 
   test('starts the idle timer when no channel is wanted', () => {
-    expect(transitionConnection(states.connecting, { type: 'opened' }, ctx({ channelCount: 0 }))).toEqual([{ name: 'connected' }, [startTimer('idle', 50_000)]])
+    expect(transitionConnection(states.connecting, { type: 'opened' }, ctx({ channelCount: 0 }))).toEqual([
+      { name: 'connected' },
+      [startTimer('idle', 50_000)],
+    ])
   })
 
   test('closes at once when no channel is wanted and idleAfterMs is 0', () => {
-    expect(transitionConnection(states.connecting, { type: 'opened' }, ctx({ channelCount: 0, idleAfterMs: 0 }))).toEqual([{ name: 'disconnected' }, [close('idle')]])
+    expect(
+      transitionConnection(states.connecting, { type: 'opened' }, ctx({ channelCount: 0, idleAfterMs: 0 })),
+    ).toEqual([{ name: 'disconnected' }, [close('idle')]])
   })
 
   test.each(except('connecting'))('is a no-op while %s', (name) => {
@@ -158,8 +199,15 @@ describe('closed', () => {
   })
 
   test('waits at least RATE_LIMIT_FLOOR_MS after a close with code 1001', () => {
-    expect(transitionConnection(states.connected, { type: 'closed', code: 1001, reason: 'slow down' }, ctx({ random: 0 }))).toEqual([
-      { name: 'reconnecting', attempt: 1, retryAt: NOW + RATE_LIMIT_FLOOR_MS, lastError: { kind: 'closed', code: 1001, reason: 'slow down' } },
+    expect(
+      transitionConnection(states.connected, { type: 'closed', code: 1001, reason: 'slow down' }, ctx({ random: 0 })),
+    ).toEqual([
+      {
+        name: 'reconnecting',
+        attempt: 1,
+        retryAt: NOW + RATE_LIMIT_FLOOR_MS,
+        lastError: { kind: 'closed', code: 1001, reason: 'slow down' },
+      },
       [cancelTimer('idle'), startTimer('retry', RATE_LIMIT_FLOOR_MS)],
     ])
   })
@@ -193,7 +241,12 @@ describe('refused', () => {
 
   test('waits at least RATE_LIMIT_FLOOR_MS after status 429', () => {
     expect(transitionConnection({ name: 'connecting', attempt: 1 }, { type: 'refused', status: 429 }, ctx())).toEqual([
-      { name: 'reconnecting', attempt: 1, retryAt: NOW + RATE_LIMIT_FLOOR_MS, lastError: { kind: 'refused', status: 429 } },
+      {
+        name: 'reconnecting',
+        attempt: 1,
+        retryAt: NOW + RATE_LIMIT_FLOOR_MS,
+        lastError: { kind: 'refused', status: 429 },
+      },
       [close('refused'), startTimer('retry', RATE_LIMIT_FLOOR_MS)],
     ])
   })
@@ -204,10 +257,14 @@ describe('refused', () => {
 
   test('stays failed until connect, which starts over at attempt 1 with one socket', () => {
     const [failed] = run(initialConnectionState, [{ type: 'connect' }, { type: 'refused', status: 403 }])
-    expect(run(failed, [{ type: 'retry-due' }, { type: 'closed', code: 1006, reason: '' }, { type: 'channels' }, { type: 'connect' }])).toEqual([
-      { name: 'connecting', attempt: 1 },
-      [open],
-    ])
+    expect(
+      run(failed, [
+        { type: 'retry-due' },
+        { type: 'closed', code: 1006, reason: '' },
+        { type: 'channels' },
+        { type: 'connect' },
+      ]),
+    ).toEqual([{ name: 'connecting', attempt: 1 }, [open]])
   })
 })
 
@@ -216,14 +273,24 @@ describe('transport-error', () => {
 
   test('is treated like a close of the socket being opened', () => {
     expect(transitionConnection({ name: 'connecting', attempt: 1 }, error, ctx())).toEqual([
-      { name: 'reconnecting', attempt: 1, retryAt: NOW + 500, lastError: { kind: 'transport-error', message: 'bad URL' } },
+      {
+        name: 'reconnecting',
+        attempt: 1,
+        retryAt: NOW + 500,
+        lastError: { kind: 'transport-error', message: 'bad URL' },
+      },
       [close('transport error'), startTimer('retry', 500)],
     ])
   })
 
   test('is treated like a close of the open socket', () => {
     expect(transitionConnection(states.connected, error, ctx())).toEqual([
-      { name: 'reconnecting', attempt: 1, retryAt: NOW + 500, lastError: { kind: 'transport-error', message: 'bad URL' } },
+      {
+        name: 'reconnecting',
+        attempt: 1,
+        retryAt: NOW + 500,
+        lastError: { kind: 'transport-error', message: 'bad URL' },
+      },
       [close('transport error'), cancelTimer('idle'), startTimer('retry', 500)],
     ])
   })
@@ -243,7 +310,9 @@ describe('heartbeat-timeout', () => {
 
   test('ignores the close that the heartbeat timeout caused', () => {
     const [reconnecting] = transitionConnection(states.connected, { type: 'heartbeat-timeout' }, ctx())
-    expect(transitionConnection(reconnecting, { type: 'closed', code: 1000, reason: 'heartbeat timeout' }, ctx())).toEqual([reconnecting, []])
+    expect(
+      transitionConnection(reconnecting, { type: 'closed', code: 1000, reason: 'heartbeat timeout' }, ctx()),
+    ).toEqual([reconnecting, []])
   })
 
   test.each(except('connected'))('is a no-op while %s', (name) => {
@@ -253,7 +322,10 @@ describe('heartbeat-timeout', () => {
 
 describe('retry-due', () => {
   test('opens a socket for the next try', () => {
-    expect(transitionConnection(states.reconnecting, { type: 'retry-due' }, ctx())).toEqual([{ name: 'connecting', attempt: 3 }, [open]])
+    expect(transitionConnection(states.reconnecting, { type: 'retry-due' }, ctx())).toEqual([
+      { name: 'connecting', attempt: 3 },
+      [open],
+    ])
   })
 
   test.each(except('reconnecting'))('is a no-op while %s', (name) => {
@@ -263,48 +335,81 @@ describe('retry-due', () => {
 
 describe('channels', () => {
   test('starts the idle timer when the last channel leaves', () => {
-    expect(transitionConnection(states.connected, { type: 'channels' }, ctx({ channelCount: 0 }))).toEqual([states.connected, [startTimer('idle', 50_000)]])
+    expect(transitionConnection(states.connected, { type: 'channels' }, ctx({ channelCount: 0 }))).toEqual([
+      states.connected,
+      [startTimer('idle', 50_000)],
+    ])
   })
 
   test('closes at once when the last channel leaves and idleAfterMs is 0', () => {
-    expect(transitionConnection(states.connected, { type: 'channels' }, ctx({ channelCount: 0, idleAfterMs: 0 }))).toEqual([{ name: 'disconnected' }, [close('idle')]])
+    expect(
+      transitionConnection(states.connected, { type: 'channels' }, ctx({ channelCount: 0, idleAfterMs: 0 })),
+    ).toEqual([{ name: 'disconnected' }, [close('idle')]])
   })
 
   test('cancels the idle timer when a channel is wanted again', () => {
-    expect(transitionConnection(states.connected, { type: 'channels' }, ctx({ channelCount: 1 }))).toEqual([states.connected, [cancelTimer('idle')]])
+    expect(transitionConnection(states.connected, { type: 'channels' }, ctx({ channelCount: 1 }))).toEqual([
+      states.connected,
+      [cancelTimer('idle')],
+    ])
   })
 
-  test.each(except('connected').flatMap((name) => [0, 3].map((count) => [name, count] as const)))('is a no-op while %s with %i channels (nothing starts by itself)', (name, count) => {
-    expect(transitionConnection(states[name], { type: 'channels' }, ctx({ channelCount: count }))).toEqual([states[name], []])
-  })
+  test.each(except('connected').flatMap((name) => [0, 3].map((count) => [name, count] as const)))(
+    'is a no-op while %s with %i channels (nothing starts by itself)',
+    (name, count) => {
+      expect(transitionConnection(states[name], { type: 'channels' }, ctx({ channelCount: count }))).toEqual([
+        states[name],
+        [],
+      ])
+    },
+  )
 })
 
 describe('idle-due', () => {
   test('closes the idle socket and disconnects', () => {
-    expect(transitionConnection(states.connected, { type: 'idle-due' }, ctx({ channelCount: 0 }))).toEqual([{ name: 'disconnected' }, [close('idle')]])
+    expect(transitionConnection(states.connected, { type: 'idle-due' }, ctx({ channelCount: 0 }))).toEqual([
+      { name: 'disconnected' },
+      [close('idle')],
+    ])
   })
 
   test('is a no-op when a channel is wanted again (a stale timer)', () => {
-    expect(transitionConnection(states.connected, { type: 'idle-due' }, ctx({ channelCount: 1 }))).toEqual([states.connected, []])
+    expect(transitionConnection(states.connected, { type: 'idle-due' }, ctx({ channelCount: 1 }))).toEqual([
+      states.connected,
+      [],
+    ])
   })
 
   test.each(except('connected'))('is a no-op while %s', (name) => {
-    expect(transitionConnection(states[name], { type: 'idle-due' }, ctx({ channelCount: 0 }))).toEqual([states[name], []])
+    expect(transitionConnection(states[name], { type: 'idle-due' }, ctx({ channelCount: 0 }))).toEqual([
+      states[name],
+      [],
+    ])
   })
 
   test('does not reconnect by itself after an idle disconnect', () => {
     const [idle] = run(states.connected, [{ type: 'channels' }, { type: 'idle-due' }], ctx({ channelCount: 0 }))
-    expect(run(idle, [{ type: 'channels' }, { type: 'retry-due' }, { type: 'opened' }], ctx({ channelCount: 2 }))).toEqual([{ name: 'disconnected' }, []])
+    expect(
+      run(idle, [{ type: 'channels' }, { type: 'retry-due' }, { type: 'opened' }], ctx({ channelCount: 2 })),
+    ).toEqual([{ name: 'disconnected' }, []])
   })
 })
 
 describe('reconnect storm', () => {
   /** Drops the socket `tries` times in a row, from connected; returns [attempt, delay] per retry. */
-  function storm(tries: number, context: ConnectionContext, first: ConnectionEvent = { type: 'closed', code: 1006, reason: '' }) {
+  function storm(
+    tries: number,
+    context: ConnectionContext,
+    first: ConnectionEvent = { type: 'closed', code: 1006, reason: '' },
+  ) {
     const retries: Array<[number, number]> = []
     let state: ConnectionState = states.connected
     for (let i = 0; i < tries; i++) {
-      const [next, effects] = transitionConnection(state, i === 0 ? first : { type: 'closed', code: 1006, reason: '' }, context)
+      const [next, effects] = transitionConnection(
+        state,
+        i === 0 ? first : { type: 'closed', code: 1006, reason: '' },
+        context,
+      )
       if (next.name !== 'reconnecting') throw new Error(`expected reconnecting, got ${next.name}`)
       const timer = effects.find((effect) => effect.type === 'start-timer')
       retries.push([next.attempt, timer?.type === 'start-timer' ? timer.ms : -1])
@@ -329,7 +434,11 @@ describe('reconnect storm', () => {
   })
 
   test('never waits 30 s or more, whatever the random draw', () => {
-    expect(storm(12, ctx({ random: 0.999_99 })).map(([, ms]) => ms).at(-1)).toBe(29_999)
+    expect(
+      storm(12, ctx({ random: 0.999_99 }))
+        .map(([, ms]) => ms)
+        .at(-1),
+    ).toBe(29_999)
     expect(storm(3, ctx({ random: 0 }))).toEqual([
       [1, 0],
       [2, 0],
@@ -364,14 +473,22 @@ describe('reconnect storm', () => {
   })
 
   test('keeps the rate-limit floor over reconnectAfterMs', () => {
-    expect(storm(2, ctx({ policy: { reconnectAfterMs: () => 100 } }), { type: 'closed', code: 1001, reason: '' })).toEqual([
+    expect(
+      storm(2, ctx({ policy: { reconnectAfterMs: () => 100 } }), { type: 'closed', code: 1001, reason: '' }),
+    ).toEqual([
       [1, RATE_LIMIT_FLOOR_MS],
       [2, 100],
     ])
   })
 
   test('starts again from attempt 1 after a successful open', () => {
-    const [state] = run(states.connected, [{ type: 'closed', code: 1006, reason: '' }, { type: 'retry-due' }, { type: 'closed', code: 1006, reason: '' }, { type: 'retry-due' }, { type: 'opened' }])
+    const [state] = run(states.connected, [
+      { type: 'closed', code: 1006, reason: '' },
+      { type: 'retry-due' },
+      { type: 'closed', code: 1006, reason: '' },
+      { type: 'retry-due' },
+      { type: 'opened' },
+    ])
     expect(transitionConnection(state, { type: 'closed', code: 1006, reason: '' }, ctx())).toEqual([
       { name: 'reconnecting', attempt: 1, retryAt: NOW + 500, lastError: { kind: 'closed', code: 1006, reason: '' } },
       [cancelTimer('idle'), startTimer('retry', 500)],
@@ -402,8 +519,12 @@ describe('over time, with a driver and a TestClock', () => {
       },
     })
     return {
-      get state() { return driver.state },
-      set channelCount(n: number) { demand.channelCount = n },
+      get state() {
+        return driver.state
+      },
+      set channelCount(n: number) {
+        demand.channelCount = n
+      },
       dispatch: (event: ConnectionEvent) => driver.dispatch(event),
       log,
     }

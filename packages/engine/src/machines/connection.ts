@@ -80,8 +80,9 @@ export type ConnectionEvent =
 export type ConnectionTimer = 'retry' | 'idle'
 
 /** The event each timer sends when it fires (the Driver's `timers.fired`). */
-export const connectionTimerEvent = (timer: ConnectionTimer): ConnectionEvent =>
-  ({ type: timer === 'retry' ? 'retry-due' : 'idle-due' })
+export const connectionTimerEvent = (timer: ConnectionTimer): ConnectionEvent => ({
+  type: timer === 'retry' ? 'retry-due' : 'idle-due',
+})
 
 export type ConnectionEffect =
   | { type: 'open' }
@@ -100,7 +101,9 @@ export interface ConnectionContext {
   policy: ReconnectPolicy
 }
 
-export const TERMINAL_CONNECTION_STATES = ['disconnected', 'failed'] as const satisfies ReadonlyArray<ConnectionState['name']>
+export const TERMINAL_CONNECTION_STATES = ['disconnected', 'failed'] as const satisfies ReadonlyArray<
+  ConnectionState['name']
+>
 
 export type TerminalConnectionState = Extract<ConnectionState, { name: (typeof TERMINAL_CONNECTION_STATES)[number] }>
 
@@ -116,7 +119,8 @@ export const RATE_LIMIT_STATUS = 429
 type Result = [ConnectionState, ConnectionEffect[]]
 
 const isRateLimit = (error: ConnectionError): boolean =>
-  (error.kind === 'closed' && error.code === RATE_LIMIT_CLOSE_CODE) || (error.kind === 'refused' && error.status === RATE_LIMIT_STATUS)
+  (error.kind === 'closed' && error.code === RATE_LIMIT_CLOSE_CODE) ||
+  (error.kind === 'refused' && error.status === RATE_LIMIT_STATUS)
 
 const ignore = (state: ConnectionState): Result => [state, []]
 const close = (reason: string): ConnectionEffect => ({ type: 'close', code: 1000, reason })
@@ -125,11 +129,15 @@ const cancelIdle: ConnectionEffect = { type: 'cancel-timer', timer: 'idle' }
 export function transitionConnection(state: ConnectionState, event: ConnectionEvent, ctx: ConnectionContext): Result {
   switch (event.type) {
     case 'connect':
-      if (state.name === 'disconnected' || state.name === 'failed') return [{ name: 'connecting', attempt: 1 }, [{ type: 'open' }]]
+      if (state.name === 'disconnected' || state.name === 'failed')
+        return [{ name: 'connecting', attempt: 1 }, [{ type: 'open' }]]
       // waiting out a backoff: try now (as realtime-js's connect() does; a tab calls it when the
       // network comes back), unless the server asked us to slow down
       if (state.name === 'reconnecting' && !isRateLimit(state.lastError)) {
-        return [{ name: 'connecting', attempt: state.attempt + 1 }, [{ type: 'cancel-timer', timer: 'retry' }, { type: 'open' }]]
+        return [
+          { name: 'connecting', attempt: state.attempt + 1 },
+          [{ type: 'cancel-timer', timer: 'retry' }, { type: 'open' }],
+        ]
       }
       return ignore(state)
     case 'disconnect':
@@ -144,7 +152,10 @@ export function transitionConnection(state: ConnectionState, event: ConnectionEv
     case 'refused': {
       const error: ConnectionError = { kind: 'refused', status: event.status }
       if (FATAL_REFUSAL_STATUSES.has(event.status) && (state.name === 'connecting' || state.name === 'connected')) {
-        return [{ name: 'failed', error }, state.name === 'connected' ? [close('refused'), cancelIdle] : [close('refused')]]
+        return [
+          { name: 'failed', error },
+          state.name === 'connected' ? [close('refused'), cancelIdle] : [close('refused')],
+        ]
       }
       const reason: BackoffReason = event.status === RATE_LIMIT_STATUS ? 'rate-limited' : 'normal'
       return lost(state, error, reason, [close('refused')], ctx)
@@ -155,7 +166,9 @@ export function transitionConnection(state: ConnectionState, event: ConnectionEv
       if (state.name !== 'connected') return ignore(state)
       return lost(state, { kind: 'heartbeat-timeout' }, 'normal', [close('heartbeat timeout')], ctx)
     case 'retry-due':
-      return state.name === 'reconnecting' ? [{ name: 'connecting', attempt: state.attempt + 1 }, [{ type: 'open' }]] : ignore(state)
+      return state.name === 'reconnecting'
+        ? [{ name: 'connecting', attempt: state.attempt + 1 }, [{ type: 'open' }]]
+        : ignore(state)
     case 'channels':
       if (state.name !== 'connected') return ignore(state)
       return ctx.channelCount === 0 ? idle(ctx) : [state, [cancelIdle]]
@@ -193,7 +206,13 @@ function idle(ctx: ConnectionContext): Result {
 }
 
 /** The live socket is gone (or going): schedule the next try. No-op outside connecting/connected. */
-function lost(state: ConnectionState, lastError: ConnectionError, reason: BackoffReason, socket: ConnectionEffect[], ctx: ConnectionContext): Result {
+function lost(
+  state: ConnectionState,
+  lastError: ConnectionError,
+  reason: BackoffReason,
+  socket: ConnectionEffect[],
+  ctx: ConnectionContext,
+): Result {
   if (state.name !== 'connecting' && state.name !== 'connected') return ignore(state)
   const attempt = state.name === 'connecting' ? state.attempt : 1
   const ms = reconnectDelay(attempt, reason, ctx.random, ctx.policy)

@@ -6,16 +6,41 @@ import { Driver } from './driver.ts'
 
 type State = { name: 'idle' } | { name: 'waiting'; n: number } | { name: 'done'; n: number }
 type Event = { type: 'go' } | { type: 'due' } | { type: 'stop' }
-type Effect = { type: 'log'; text: string } | { type: 'start-timer'; timer: 'wait'; ms: number } | { type: 'cancel-timer'; timer: 'wait' }
+type Effect =
+  | { type: 'log'; text: string }
+  | { type: 'start-timer'; timer: 'wait'; ms: number }
+  | { type: 'cancel-timer'; timer: 'wait' }
 
 function transition(s: State, e: Event, ctx: { now: number }): [State, Effect[]] {
-  if (e.type === 'go' && s.name === 'idle') return [{ name: 'waiting', n: 1 }, [{ type: 'log', text: `go@${ctx.now}` }, { type: 'start-timer', timer: 'wait', ms: 100 }]]
-  if (e.type === 'due' && s.name === 'waiting') return [{ name: 'done', n: s.n }, [{ type: 'log', text: `due@${ctx.now}` }]]
-  if (e.type === 'stop' && s.name === 'waiting') return [{ name: 'idle' }, [{ type: 'cancel-timer', timer: 'wait' }, { type: 'log', text: 'stopped' }]]
+  if (e.type === 'go' && s.name === 'idle')
+    return [
+      { name: 'waiting', n: 1 },
+      [
+        { type: 'log', text: `go@${ctx.now}` },
+        { type: 'start-timer', timer: 'wait', ms: 100 },
+      ],
+    ]
+  if (e.type === 'due' && s.name === 'waiting')
+    return [{ name: 'done', n: s.n }, [{ type: 'log', text: `due@${ctx.now}` }]]
+  if (e.type === 'stop' && s.name === 'waiting')
+    return [
+      { name: 'idle' },
+      [
+        { type: 'cancel-timer', timer: 'wait' },
+        { type: 'log', text: 'stopped' },
+      ],
+    ]
   return [s, []]
 }
 
-function machine(clock: TestClock, perform: (effect: Extract<Effect, { type: 'log' }>, next: State, d: () => Driver<State, Event, { now: number }, Effect>) => void = () => {}) {
+function machine(
+  clock: TestClock,
+  perform: (
+    effect: Extract<Effect, { type: 'log' }>,
+    next: State,
+    d: () => Driver<State, Event, { now: number }, Effect>,
+  ) => void = () => {},
+) {
   const log: string[] = []
   const changes: string[] = []
   const driver: Driver<State, Event, { now: number }, Effect> = new Driver({
@@ -39,7 +64,11 @@ describe('Driver', () => {
     driver.dispatch({ type: 'go' })
     expect([driver.state, clock.pending()]).toEqual([{ name: 'waiting', n: 1 }, [100]])
     clock.advance(100)
-    expect([driver.state, log, changes]).toEqual([{ name: 'done', n: 1 }, ['go@0 in waiting', 'due@100 in done'], ['idle→waiting', 'waiting→done']])
+    expect([driver.state, log, changes]).toEqual([
+      { name: 'done', n: 1 },
+      ['go@0 in waiting', 'due@100 in done'],
+      ['idle→waiting', 'waiting→done'],
+    ])
   })
 
   test('a cancelled timer never fires, and a no-op transition is not a change', () => {
@@ -49,7 +78,12 @@ describe('Driver', () => {
     driver.dispatch({ type: 'stop' })
     driver.dispatch({ type: 'due' })
     clock.advance(1000)
-    expect([driver.state, log, changes, clock.pending()]).toEqual([{ name: 'idle' }, ['go@0 in waiting', 'stopped in idle'], ['idle→waiting', 'waiting→idle'], []])
+    expect([driver.state, log, changes, clock.pending()]).toEqual([
+      { name: 'idle' },
+      ['go@0 in waiting', 'stopped in idle'],
+      ['idle→waiting', 'waiting→idle'],
+      [],
+    ])
   })
 
   test('an event dispatched by an effect waits until the effects of the current one have run', () => {
@@ -119,7 +153,11 @@ describe('Driver', () => {
   })
 
   test('a timer effect without a clock is a programming error, named', () => {
-    const driver = new Driver<State, Event, { now: number }, Effect>({ initial: { name: 'idle' }, transition, context: () => ({ now: 0 }) })
+    const driver = new Driver<State, Event, { now: number }, Effect>({
+      initial: { name: 'idle' },
+      transition,
+      context: () => ({ now: 0 }),
+    })
     expect(() => driver.dispatch({ type: 'go' })).toThrow(/start-timer.*no clock/)
   })
 })

@@ -23,7 +23,11 @@ export type CancelTimer<T extends string = string> = { type: 'cancel-timer'; tim
 export type TimerEffect = { type: 'start-timer' | 'cancel-timer' }
 
 /** The name of a timer effect's timer ('timer' when the machine has only one and leaves it out). */
-export type TimerName<F> = F extends { type: 'start-timer'; timer: infer T extends string } ? T : F extends { type: 'start-timer' } ? 'timer' : never
+export type TimerName<F> = F extends { type: 'start-timer'; timer: infer T extends string }
+  ? T
+  : F extends { type: 'start-timer' }
+    ? 'timer'
+    : never
 
 export interface MachineSpec<S, E, C, F extends { type: string }> {
   readonly initial: NoInfer<S>
@@ -101,7 +105,8 @@ export class Driver<S, E, C, F extends { type: string }> {
     const [next, effects] = spec.transition(previous, event, spec.context(event, previous))
     this.#state = next
     for (const effect of effects) {
-      if (effect.type === 'start-timer' || effect.type === 'cancel-timer') this.#timer(effect as unknown as StartTimer | CancelTimer)
+      if (effect.type === 'start-timer' || effect.type === 'cancel-timer')
+        this.#timer(effect as unknown as StartTimer | CancelTimer)
       else spec.perform?.(effect as Exclude<F, TimerEffect>, next, previous)
     }
     if (next !== previous) spec.changed?.(next, previous)
@@ -110,7 +115,10 @@ export class Driver<S, E, C, F extends { type: string }> {
   #timer(effect: StartTimer | CancelTimer): void {
     const timers = this.#timers
     const fired = this.#spec.timers?.fired
-    if (!timers || !fired) throw new Error(`a machine asked for timer effect ${effect.type}, but its driver has no clock (MachineSpec.timers)`)
+    if (!timers || !fired)
+      throw new Error(
+        `a machine asked for timer effect ${effect.type}, but its driver has no clock (MachineSpec.timers)`,
+      )
     const name = (effect.timer ?? 'timer') as TimerName<F>
     if (effect.type === 'cancel-timer') timers.cancel(name)
     else timers.start(name, effect.ms, () => this.dispatch(fired(name)))

@@ -40,10 +40,14 @@ const except = (...names: Name[]): Name[] => (Object.keys(states) as Name[]).fil
 
 const startTimer = (timer: HeartbeatTimer, ms: number): HeartbeatEffect => ({ type: 'start-timer', timer, ms })
 const cancelTimer = (timer: HeartbeatTimer): HeartbeatEffect => ({ type: 'cancel-timer', timer })
-const report = (status: HeartbeatStatus, rttMs?: number): HeartbeatEffect => (rttMs === undefined ? { type: 'report', status } : { type: 'report', status, rttMs })
+const report = (status: HeartbeatStatus, rttMs?: number): HeartbeatEffect =>
+  rttMs === undefined ? { type: 'report', status } : { type: 'report', status, rttMs }
 const cancelBoth = [cancelTimer('interval'), cancelTimer('timeout')]
 const sent = (ref: string): HeartbeatEffect[] => [{ type: 'send', ref }, report('sent'), startTimer('timeout', 10_000)]
-const timedOut: [HeartbeatState, HeartbeatEffect[]] = [{ name: 'stopped' }, [...cancelBoth, report('timeout'), { type: 'timed-out' }]]
+const timedOut: [HeartbeatState, HeartbeatEffect[]] = [
+  { name: 'stopped' },
+  [...cancelBoth, report('timeout'), { type: 'timed-out' }],
+]
 
 describe('initial state', () => {
   test('starts stopped, which is the terminal state', () => {
@@ -54,7 +58,10 @@ describe('initial state', () => {
 
 describe('start', () => {
   test('starts the interval timer', () => {
-    expect(transitionHeartbeat(states.stopped, { type: 'start' }, ctx())).toEqual([{ name: 'idle' }, [startTimer('interval', 25_000)]])
+    expect(transitionHeartbeat(states.stopped, { type: 'start' }, ctx())).toEqual([
+      { name: 'idle' },
+      [startTimer('interval', 25_000)],
+    ])
   })
 
   test.each(except('stopped'))('is a no-op while %s', (name) => {
@@ -64,7 +71,10 @@ describe('start', () => {
 
 describe('stop', () => {
   test.each(except('stopped'))('cancels both timers and reports disconnected while %s', (name) => {
-    expect(transitionHeartbeat(states[name], { type: 'stop' }, ctx())).toEqual([{ name: 'stopped' }, [...cancelBoth, report('disconnected')]])
+    expect(transitionHeartbeat(states[name], { type: 'stop' }, ctx())).toEqual([
+      { name: 'stopped' },
+      [...cancelBoth, report('disconnected')],
+    ])
   })
 
   test('is a no-op while stopped', () => {
@@ -74,16 +84,22 @@ describe('stop', () => {
 
 describe('tick', () => {
   test('sends a heartbeat with the fresh ref, reports sent and starts the timeout', () => {
-    expect(transitionHeartbeat(states.idle, { type: 'tick' }, ctx())).toEqual([{ name: 'awaiting', ref: '8', sentAt: NOW }, sent('8')])
+    expect(transitionHeartbeat(states.idle, { type: 'tick' }, ctx())).toEqual([
+      { name: 'awaiting', ref: '8', sentAt: NOW },
+      sent('8'),
+    ])
   })
 
   test('times out while awaiting when the timeout is longer than the interval', () => {
     expect(transitionHeartbeat(states.awaiting, { type: 'tick' }, ctx({ timeoutMs: 30_000 }))).toEqual(timedOut)
   })
 
-  test.each([10_000, 25_000])('is a no-op while awaiting when the timeout (%i ms) is not longer than the interval', (timeoutMs) => {
-    expect(transitionHeartbeat(states.awaiting, { type: 'tick' }, ctx({ timeoutMs }))).toEqual([states.awaiting, []])
-  })
+  test.each([10_000, 25_000])(
+    'is a no-op while awaiting when the timeout (%i ms) is not longer than the interval',
+    (timeoutMs) => {
+      expect(transitionHeartbeat(states.awaiting, { type: 'tick' }, ctx({ timeoutMs }))).toEqual([states.awaiting, []])
+    },
+  )
 
   test('is a no-op while stopped', () => {
     expect(transitionHeartbeat(states.stopped, { type: 'tick' }, ctx())).toEqual([states.stopped, []])
@@ -92,7 +108,10 @@ describe('tick', () => {
 
 describe('send-now', () => {
   test('sends at once while idle, in place of the next interval tick', () => {
-    expect(transitionHeartbeat(states.idle, { type: 'send-now' }, ctx())).toEqual([{ name: 'awaiting', ref: '8', sentAt: NOW }, [cancelTimer('interval'), ...sent('8')]])
+    expect(transitionHeartbeat(states.idle, { type: 'send-now' }, ctx())).toEqual([
+      { name: 'awaiting', ref: '8', sentAt: NOW },
+      [cancelTimer('interval'), ...sent('8')],
+    ])
   })
 
   test('times out while a heartbeat is pending (as realtime-js)', () => {
@@ -100,7 +119,10 @@ describe('send-now', () => {
   })
 
   test('reports disconnected only while stopped', () => {
-    expect(transitionHeartbeat(states.stopped, { type: 'send-now' }, ctx())).toEqual([states.stopped, [report('disconnected')]])
+    expect(transitionHeartbeat(states.stopped, { type: 'send-now' }, ctx())).toEqual([
+      states.stopped,
+      [report('disconnected')],
+    ])
   })
 })
 
@@ -120,11 +142,17 @@ describe('reply', () => {
   })
 
   test('ignores a reply with a stale ref', () => {
-    expect(transitionHeartbeat(states.awaiting, { type: 'reply', ref: '6', status: 'ok' }, ctx())).toEqual([states.awaiting, []])
+    expect(transitionHeartbeat(states.awaiting, { type: 'reply', ref: '6', status: 'ok' }, ctx())).toEqual([
+      states.awaiting,
+      [],
+    ])
   })
 
   test.each(except('awaiting'))('is a no-op while %s', (name) => {
-    expect(transitionHeartbeat(states[name], { type: 'reply', ref: '7', status: 'ok' }, ctx())).toEqual([states[name], []])
+    expect(transitionHeartbeat(states[name], { type: 'reply', ref: '7', status: 'ok' }, ctx())).toEqual([
+      states[name],
+      [],
+    ])
   })
 })
 
@@ -157,7 +185,10 @@ describe('stale replies', () => {
       state = next
       effects.push(...more)
     }
-    expect([state, effects]).toEqual([{ name: 'idle' }, [cancelTimer('timeout'), report('ok', 40), startTimer('interval', 25_000)]])
+    expect([state, effects]).toEqual([
+      { name: 'idle' },
+      [cancelTimer('timeout'), report('ok', 40), startTimer('interval', 25_000)],
+    ])
   })
 })
 
@@ -185,7 +216,13 @@ describe('over time, with a driver and a TestClock', () => {
         }
       },
     })
-    return { get state() { return driver.state }, dispatch: (event: HeartbeatEvent) => driver.dispatch(event), log }
+    return {
+      get state() {
+        return driver.state
+      },
+      dispatch: (event: HeartbeatEvent) => driver.dispatch(event),
+      log,
+    }
   }
 
   test('reports every round trip, then a timeout once the server goes silent, without sleeping', () => {

@@ -35,10 +35,7 @@
 
 export type HeartbeatStatus = 'sent' | 'ok' | 'error' | 'timeout' | 'disconnected'
 
-export type HeartbeatState =
-  | { name: 'stopped' }
-  | { name: 'idle' }
-  | { name: 'awaiting'; ref: string; sentAt: number }
+export type HeartbeatState = { name: 'stopped' } | { name: 'idle' } | { name: 'awaiting'; ref: string; sentAt: number }
 
 export type HeartbeatEvent =
   | { type: 'start' }
@@ -51,8 +48,9 @@ export type HeartbeatEvent =
 export type HeartbeatTimer = 'interval' | 'timeout'
 
 /** The event each timer sends when it fires (the Driver's `timers.fired`). */
-export const heartbeatTimerEvent = (timer: HeartbeatTimer): HeartbeatEvent =>
-  ({ type: timer === 'interval' ? 'tick' : 'timeout' })
+export const heartbeatTimerEvent = (timer: HeartbeatTimer): HeartbeatEvent => ({
+  type: timer === 'interval' ? 'tick' : 'timeout',
+})
 
 export type HeartbeatEffect =
   | { type: 'send'; ref: string }
@@ -87,9 +85,13 @@ const ignore = (state: HeartbeatState): Result => [state, []]
 export function transitionHeartbeat(state: HeartbeatState, event: HeartbeatEvent, ctx: HeartbeatContext): Result {
   switch (event.type) {
     case 'start':
-      return state.name === 'stopped' ? [{ name: 'idle' }, [{ type: 'start-timer', timer: 'interval', ms: ctx.intervalMs }]] : ignore(state)
+      return state.name === 'stopped'
+        ? [{ name: 'idle' }, [{ type: 'start-timer', timer: 'interval', ms: ctx.intervalMs }]]
+        : ignore(state)
     case 'stop':
-      return state.name === 'stopped' ? ignore(state) : [{ name: 'stopped' }, [...CANCEL_BOTH, { type: 'report', status: 'disconnected' }]]
+      return state.name === 'stopped'
+        ? ignore(state)
+        : [{ name: 'stopped' }, [...CANCEL_BOTH, { type: 'report', status: 'disconnected' }]]
     case 'tick':
       if (state.name === 'idle') return send(ctx, [])
       return state.name === 'awaiting' && ctx.timeoutMs > ctx.intervalMs ? timedOut() : ignore(state)
@@ -120,7 +122,12 @@ export function transitionHeartbeat(state: HeartbeatState, event: HeartbeatEvent
 function send(ctx: HeartbeatContext, cancel: HeartbeatEffect[]): Result {
   return [
     { name: 'awaiting', ref: ctx.ref, sentAt: ctx.now },
-    [...cancel, { type: 'send', ref: ctx.ref }, { type: 'report', status: 'sent' }, { type: 'start-timer', timer: 'timeout', ms: ctx.timeoutMs }],
+    [
+      ...cancel,
+      { type: 'send', ref: ctx.ref },
+      { type: 'report', status: 'sent' },
+      { type: 'start-timer', timer: 'timeout', ms: ctx.timeoutMs },
+    ],
   ]
 }
 

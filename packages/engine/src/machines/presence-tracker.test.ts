@@ -2,8 +2,14 @@ import { describe, expect, test } from 'vitest'
 import type { TimerId } from '../clock.ts'
 import { TestClock } from '../test-clock.ts'
 import {
-  initialPresenceTrackerState, PRESENCE_MIN_INTERVAL_MS, type PresenceDesire, type PresenceTrackerContext, type PresenceTrackerEffect,
-  type PresenceTrackerEvent, type PresenceTrackerState, transitionPresence,
+  initialPresenceTrackerState,
+  PRESENCE_MIN_INTERVAL_MS,
+  type PresenceDesire,
+  type PresenceTrackerContext,
+  type PresenceTrackerEffect,
+  type PresenceTrackerEvent,
+  type PresenceTrackerState,
+  transitionPresence,
 } from './presence-tracker.ts'
 
 const NOW = 1_800_000_000_000
@@ -12,11 +18,22 @@ const ctx = (now = NOW): PresenceTrackerContext => ({ now, minIntervalMs: PRESEN
 const A = { user: 'ada', cursor: 1 }
 const B = { user: 'ada', cursor: 2 }
 const C = { user: 'ada', cursor: 3 }
-const tracked = (payload: Record<string, unknown>): PresenceDesire => ({ kind: 'tracked', payload, json: JSON.stringify(payload) })
+const tracked = (payload: Record<string, unknown>): PresenceDesire => ({
+  kind: 'tracked',
+  payload,
+  json: JSON.stringify(payload),
+})
 const UNTRACKED: PresenceDesire = { kind: 'untracked' }
-const state = (over: Partial<PresenceTrackerState> = {}): PresenceTrackerState => ({ ...initialPresenceTrackerState, ...over })
+const state = (over: Partial<PresenceTrackerState> = {}): PresenceTrackerState => ({
+  ...initialPresenceTrackerState,
+  ...over,
+})
 /** Joined, with `payload` sent `agoMs` before NOW. */
-const sent = (payload: Record<string, unknown>, agoMs: number, over: Partial<PresenceTrackerState> = {}): PresenceTrackerState =>
+const sent = (
+  payload: Record<string, unknown>,
+  agoMs: number,
+  over: Partial<PresenceTrackerState> = {},
+): PresenceTrackerState =>
   state({ joined: true, desired: tracked(payload), sent: tracked(payload), lastSentAt: NOW - agoMs, ...over })
 
 const track = (payload: Record<string, unknown>): PresenceTrackerEvent => ({ type: 'track', payload })
@@ -29,7 +46,10 @@ const SEND_UNTRACK: PresenceTrackerEffect = { type: 'send-untrack' }
 const startTimer = (ms: number): PresenceTrackerEffect => ({ type: 'start-timer', ms })
 const CANCEL: PresenceTrackerEffect = { type: 'cancel-timer' }
 
-function run(from: PresenceTrackerState, steps: Array<[PresenceTrackerEvent, number]>): Array<[PresenceTrackerState, PresenceTrackerEffect[]]> {
+function run(
+  from: PresenceTrackerState,
+  steps: Array<[PresenceTrackerEvent, number]>,
+): Array<[PresenceTrackerState, PresenceTrackerEffect[]]> {
   const results: Array<[PresenceTrackerState, PresenceTrackerEffect[]]> = []
   let current = from
   for (const [event, now] of steps) {
@@ -46,17 +66,24 @@ describe('track', () => {
   })
 
   test('when joined and nothing was sent sends at once', () => {
-    expect(transitionPresence(state({ joined: true }), track(A), ctx()))
-      .toEqual([state({ joined: true, desired: tracked(A), sent: tracked(A), lastSentAt: NOW }), [sendTrack(A)]])
+    expect(transitionPresence(state({ joined: true }), track(A), ctx())).toEqual([
+      state({ joined: true, desired: tracked(A), sent: tracked(A), lastSentAt: NOW }),
+      [sendTrack(A)],
+    ])
   })
 
   test('within the interval arms the timer for the time left', () => {
-    expect(transitionPresence(sent(A, 2000), track(B), ctx())).toEqual([sent(A, 2000, { desired: tracked(B), timerArmed: true }), [startTimer(4000)]])
+    expect(transitionPresence(sent(A, 2000), track(B), ctx())).toEqual([
+      sent(A, 2000, { desired: tracked(B), timerArmed: true }),
+      [startTimer(4000)],
+    ])
   })
 
   test('within the interval with the timer armed only replaces the payload', () => {
-    expect(transitionPresence(sent(A, 3000, { desired: tracked(B), timerArmed: true }), track(C), ctx()))
-      .toEqual([sent(A, 3000, { desired: tracked(C), timerArmed: true }), []])
+    expect(transitionPresence(sent(A, 3000, { desired: tracked(B), timerArmed: true }), track(C), ctx())).toEqual([
+      sent(A, 3000, { desired: tracked(C), timerArmed: true }),
+      [],
+    ])
   })
 
   test('after the interval sends at once', () => {
@@ -70,12 +97,17 @@ describe('track', () => {
 
 describe('untrack', () => {
   test('after the interval sends untrack at once', () => {
-    expect(transitionPresence(sent(A, 10_000), UNTRACK, ctx()))
-      .toEqual([state({ joined: true, desired: UNTRACKED, sent: UNTRACKED, lastSentAt: NOW }), [SEND_UNTRACK]])
+    expect(transitionPresence(sent(A, 10_000), UNTRACK, ctx())).toEqual([
+      state({ joined: true, desired: UNTRACKED, sent: UNTRACKED, lastSentAt: NOW }),
+      [SEND_UNTRACK],
+    ])
   })
 
   test('within the interval arms the timer', () => {
-    expect(transitionPresence(sent(A, 1000), UNTRACK, ctx())).toEqual([sent(A, 1000, { desired: UNTRACKED, timerArmed: true }), [startTimer(5000)]])
+    expect(transitionPresence(sent(A, 1000), UNTRACK, ctx())).toEqual([
+      sent(A, 1000, { desired: UNTRACKED, timerArmed: true }),
+      [startTimer(5000)],
+    ])
   })
 
   test('when nothing is tracked is a no-op', () => {
@@ -91,7 +123,10 @@ describe('untrack', () => {
 describe('joined', () => {
   test('tracks the desired payload again at once, with a fresh rate window', () => {
     const left = state({ desired: tracked(B), lastSentAt: NOW - 1000 })
-    expect(transitionPresence(left, JOINED, ctx())).toEqual([state({ joined: true, desired: tracked(B), sent: tracked(B), lastSentAt: NOW }), [sendTrack(B)]])
+    expect(transitionPresence(left, JOINED, ctx())).toEqual([
+      state({ joined: true, desired: tracked(B), sent: tracked(B), lastSentAt: NOW }),
+      [sendTrack(B)],
+    ])
   })
 
   test('with nothing desired sends nothing', () => {
@@ -99,19 +134,26 @@ describe('joined', () => {
   })
 
   test('cancels a timer still armed before sending', () => {
-    expect(transitionPresence(sent(A, 1000, { desired: tracked(B), timerArmed: true }), JOINED, ctx()))
-      .toEqual([sent(B, 0), [CANCEL, sendTrack(B)]])
+    expect(transitionPresence(sent(A, 1000, { desired: tracked(B), timerArmed: true }), JOINED, ctx())).toEqual([
+      sent(B, 0),
+      [CANCEL, sendTrack(B)],
+    ])
   })
 })
 
 describe('left', () => {
   test('forgets what the server held and cancels the timer', () => {
-    expect(transitionPresence(sent(A, 1000, { desired: tracked(B), timerArmed: true }), LEFT, ctx()))
-      .toEqual([state({ desired: tracked(B), lastSentAt: NOW - 1000 }), [CANCEL]])
+    expect(transitionPresence(sent(A, 1000, { desired: tracked(B), timerArmed: true }), LEFT, ctx())).toEqual([
+      state({ desired: tracked(B), lastSentAt: NOW - 1000 }),
+      [CANCEL],
+    ])
   })
 
   test('without a timer forgets what the server held', () => {
-    expect(transitionPresence(sent(A, 1000), LEFT, ctx())).toEqual([state({ desired: tracked(A), lastSentAt: NOW - 1000 }), []])
+    expect(transitionPresence(sent(A, 1000), LEFT, ctx())).toEqual([
+      state({ desired: tracked(A), lastSentAt: NOW - 1000 }),
+      [],
+    ])
   })
 
   test('while not joined is a no-op', () => {
@@ -122,7 +164,10 @@ describe('left', () => {
 
 describe('timer-due', () => {
   test('sends the newest desired payload', () => {
-    expect(transitionPresence(sent(A, 6000, { desired: tracked(C), timerArmed: true }), DUE, ctx())).toEqual([sent(C, 0), [sendTrack(C)]])
+    expect(transitionPresence(sent(A, 6000, { desired: tracked(C), timerArmed: true }), DUE, ctx())).toEqual([
+      sent(C, 0),
+      [sendTrack(C)],
+    ])
   })
 
   test('sends nothing when the desire came back to what was sent', () => {
@@ -130,8 +175,10 @@ describe('timer-due', () => {
   })
 
   test('arms again for the time left when it fires early', () => {
-    expect(transitionPresence(sent(A, 5999, { desired: tracked(B), timerArmed: true }), DUE, ctx()))
-      .toEqual([sent(A, 5999, { desired: tracked(B), timerArmed: true }), [startTimer(1)]])
+    expect(transitionPresence(sent(A, 5999, { desired: tracked(B), timerArmed: true }), DUE, ctx())).toEqual([
+      sent(A, 5999, { desired: tracked(B), timerArmed: true }),
+      [startTimer(1)],
+    ])
   })
 
   test('when no timer is armed is a no-op', () => {
@@ -142,7 +189,15 @@ describe('timer-due', () => {
 
 describe('scenarios', () => {
   test('coalesces bursts to one call per 6 s, newest payload wins, timer armed once', () => {
-    expect(run(state({ joined: true }), [[track(A), NOW], [track(B), NOW + 1000], [track(C), NOW + 2000], [DUE, NOW + 6000], [track(C), NOW + 7000]])).toEqual([
+    expect(
+      run(state({ joined: true }), [
+        [track(A), NOW],
+        [track(B), NOW + 1000],
+        [track(C), NOW + 2000],
+        [DUE, NOW + 6000],
+        [track(C), NOW + 7000],
+      ]),
+    ).toEqual([
       [sent(A, 0), [sendTrack(A)]],
       [sent(A, 0, { desired: tracked(B), timerArmed: true }), [startTimer(5000)]],
       [sent(A, 0, { desired: tracked(C), timerArmed: true }), []],
@@ -152,7 +207,13 @@ describe('scenarios', () => {
   })
 
   test('a payload changed and changed back within the window is not resent', () => {
-    expect(run(sent(A, 0), [[track(B), NOW + 1000], [track(A), NOW + 2000], [DUE, NOW + 6000]])).toEqual([
+    expect(
+      run(sent(A, 0), [
+        [track(B), NOW + 1000],
+        [track(A), NOW + 2000],
+        [DUE, NOW + 6000],
+      ]),
+    ).toEqual([
       [sent(A, 0, { desired: tracked(B), timerArmed: true }), [startTimer(5000)]],
       [sent(A, 0, { timerArmed: true }), []],
       [sent(A, 0), []],
@@ -160,7 +221,13 @@ describe('scenarios', () => {
   })
 
   test('an untrack right after a track goes out when the window ends', () => {
-    expect(run(state({ joined: true }), [[track(A), NOW], [UNTRACK, NOW + 500], [DUE, NOW + 6000]])).toEqual([
+    expect(
+      run(state({ joined: true }), [
+        [track(A), NOW],
+        [UNTRACK, NOW + 500],
+        [DUE, NOW + 6000],
+      ]),
+    ).toEqual([
       [sent(A, 0), [sendTrack(A)]],
       [sent(A, 0, { desired: UNTRACKED, timerArmed: true }), [startTimer(5500)]],
       [state({ joined: true, lastSentAt: NOW + 6000 }), [SEND_UNTRACK]],
@@ -168,7 +235,13 @@ describe('scenarios', () => {
   })
 
   test('a rejoin tracks the last payload again', () => {
-    expect(run(sent(A, 0), [[LEFT, NOW + 1000], [track(B), NOW + 2000], [JOINED, NOW + 3000]])).toEqual([
+    expect(
+      run(sent(A, 0), [
+        [LEFT, NOW + 1000],
+        [track(B), NOW + 2000],
+        [JOINED, NOW + 3000],
+      ]),
+    ).toEqual([
       [state({ desired: tracked(A), lastSentAt: NOW }), []],
       [state({ desired: tracked(B), lastSentAt: NOW }), []],
       [sent(B, -3000), [sendTrack(B)]],
@@ -176,7 +249,13 @@ describe('scenarios', () => {
   })
 
   test('the initial state is not joined and untracked', () => {
-    expect(initialPresenceTrackerState).toEqual({ joined: false, desired: UNTRACKED, sent: UNTRACKED, lastSentAt: null, timerArmed: false })
+    expect(initialPresenceTrackerState).toEqual({
+      joined: false,
+      desired: UNTRACKED,
+      sent: UNTRACKED,
+      lastSentAt: null,
+      timerArmed: false,
+    })
   })
 })
 
@@ -188,7 +267,10 @@ describe('driven by a TestClock', () => {
     let current = initialPresenceTrackerState
     let timer: TimerId | undefined
     const dispatch = (event: PresenceTrackerEvent): void => {
-      const [next, effects] = transitionPresence(current, event, { now: clock.now(), minIntervalMs: PRESENCE_MIN_INTERVAL_MS })
+      const [next, effects] = transitionPresence(current, event, {
+        now: clock.now(),
+        minIntervalMs: PRESENCE_MIN_INTERVAL_MS,
+      })
       current = next
       for (const effect of effects) {
         if (effect.type === 'start-timer') timer = clock.setTimeout(() => dispatch({ type: 'timer-due' }), effect.ms)
@@ -213,6 +295,14 @@ describe('driven by a TestClock', () => {
     at(20_000, { type: 'joined' })
     clock.advance(30_000)
 
-    expect([log, clock.pending()]).toEqual([[[0, 'track {"n":1}'], [6000, 'track {"n":3}'], [12_000, 'untrack'], [20_000, 'track {"n":4}']], []])
+    expect([log, clock.pending()]).toEqual([
+      [
+        [0, 'track {"n":1}'],
+        [6000, 'track {"n":3}'],
+        [12_000, 'untrack'],
+        [20_000, 'track {"n":4}'],
+      ],
+      [],
+    ])
   })
 })

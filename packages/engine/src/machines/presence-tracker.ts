@@ -78,10 +78,18 @@ const UNTRACKED: PresenceDesire = { kind: 'untracked' }
 
 type Result = [PresenceTrackerState, PresenceTrackerEffect[]]
 
-export function transitionPresence(state: PresenceTrackerState, event: PresenceTrackerEvent, ctx: PresenceTrackerContext): Result {
+export function transitionPresence(
+  state: PresenceTrackerState,
+  event: PresenceTrackerEvent,
+  ctx: PresenceTrackerContext,
+): Result {
   switch (event.type) {
     case 'track':
-      return reconcile({ ...state, desired: { kind: 'tracked', payload: event.payload, json: JSON.stringify(event.payload) } }, ctx, [])
+      return reconcile(
+        { ...state, desired: { kind: 'tracked', payload: event.payload, json: JSON.stringify(event.payload) } },
+        ctx,
+        [],
+      )
     case 'untrack':
       return state.desired.kind === 'untracked' ? [state, []] : reconcile({ ...state, desired: UNTRACKED }, ctx, [])
     case 'joined': {
@@ -90,7 +98,10 @@ export function transitionPresence(state: PresenceTrackerState, event: PresenceT
     }
     case 'left':
       if (!state.joined) return [state, []]
-      return [{ ...state, joined: false, sent: UNTRACKED, timerArmed: false }, state.timerArmed ? [{ type: 'cancel-timer' }] : []]
+      return [
+        { ...state, joined: false, sent: UNTRACKED, timerArmed: false },
+        state.timerArmed ? [{ type: 'cancel-timer' }] : [],
+      ]
     case 'timer-due':
       return state.timerArmed ? reconcile({ ...state, timerArmed: false }, ctx, []) : [state, []]
   }
@@ -104,7 +115,8 @@ function reconcile(state: PresenceTrackerState, ctx: PresenceTrackerContext, eff
   const wait = state.lastSentAt === null ? 0 : state.lastSentAt + ctx.minIntervalMs - ctx.now
   if (wait <= 0) {
     const { desired } = state
-    const send: PresenceTrackerEffect = desired.kind === 'tracked' ? { type: 'send-track', payload: desired.payload } : { type: 'send-untrack' }
+    const send: PresenceTrackerEffect =
+      desired.kind === 'tracked' ? { type: 'send-track', payload: desired.payload } : { type: 'send-untrack' }
     return [{ ...state, sent: desired, lastSentAt: ctx.now }, [...effects, send]]
   }
   if (state.timerArmed) return [state, effects]

@@ -17,12 +17,21 @@ export const ENDPOINT = 'ws://realtime.test/realtime/v1'
 export const msg = (n: number) => ({ type: 'broadcast', event: 'msg', payload: { n } })
 export const pushes = (socket: FakeSocket): Message[] => socket.of('broadcast')
 export const answer = (socket: FakeSocket, push: Message, status = 'ok'): void =>
-  socket.message({ join_ref: push.join_ref, ref: push.ref, topic: TOPIC, event: 'phx_reply', payload: { status, response: {} } })
+  socket.message({
+    join_ref: push.join_ref,
+    ref: push.ref,
+    topic: TOPIC,
+    event: 'phx_reply',
+    payload: { status, response: {} },
+  })
 
 /** A promise's outcome, readable synchronously once it settled. */
 export function results<T>(promise: Promise<T>): { value?: T; error?: unknown } {
   const box: { value?: T; error?: unknown } = {}
-  promise.then((v) => (box.value = v), (e: unknown) => (box.error = e))
+  promise.then(
+    (v) => (box.value = v),
+    (e: unknown) => (box.error = e),
+  )
   return box
 }
 
@@ -30,10 +39,19 @@ export function durableHarness() {
   FakeSocket.reset()
   const clock = new TestClock()
   const storage = new MemoryStorage()
-  const store = (owner: string) => new DurableStore({ storage, namespace: ENDPOINT, clock, logger: silentLogger, owner, limit: 1000 })
+  const store = (owner: string) =>
+    new DurableStore({ storage, namespace: ENDPOINT, clock, logger: silentLogger, owner, limit: 1000 })
 
   const engine = (options: Partial<EngineOptions> = {}): Engine =>
-    new Engine({ endPoint: ENDPOINT, params: { apikey: 'anon' }, transport: FakeSocket, clock, random: () => 0.5, storage, ...options })
+    new Engine({
+      endPoint: ENDPOINT,
+      params: { apikey: 'anon' },
+      transport: FakeSocket,
+      clock,
+      random: () => 0.5,
+      storage,
+      ...options,
+    })
 
   /** Lets promise continuations (storage) run, then fires timers due now. */
   const settle = async (): Promise<void> => {

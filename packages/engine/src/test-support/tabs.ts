@@ -38,7 +38,10 @@ export function openTab(engine: Engine, id: string): TestTab {
           }
         }
         const left = deadline - Date.now()
-        if (left <= 0) throw new Error(`tab ${id}: no matching event within ${timeoutMs} ms; last events: ${JSON.stringify(events.slice(-8))}`)
+        if (left <= 0)
+          throw new Error(
+            `tab ${id}: no matching event within ${timeoutMs} ms; last events: ${JSON.stringify(events.slice(-8))}`,
+          )
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, left)
           wake.push(() => {
@@ -49,9 +52,12 @@ export function openTab(engine: Engine, id: string): TestTab {
       }
     },
     of(type, sub) {
-      return events.filter((e) => e.type === type && (sub === undefined || (e as { sub?: string }).sub === sub)) as never
+      return events.filter(
+        (e) => e.type === type && (sub === undefined || (e as { sub?: string }).sub === sub),
+      ) as never
     },
   }
 }
 
-export const isStatus = (sub: string, status: string) => (e: EngineEvent) => e.type === 'status' && e.sub === sub && e.status === status
+export const isStatus = (sub: string, status: string) => (e: EngineEvent) =>
+  e.type === 'status' && e.sub === sub && e.status === status

@@ -19,7 +19,11 @@ describe('normalizePostgresChangesBinding', () => {
   })
 
   test('accepts any object with build(), as a builder from another copy of the package', () => {
-    const binding = normalizePostgresChangesBinding({ event: '*', schema: 'public', filter: { build: () => 'id=eq.1' } })
+    const binding = normalizePostgresChangesBinding({
+      event: '*',
+      schema: 'public',
+      filter: { build: () => 'id=eq.1' },
+    })
     expect(binding.filter).toBe('id=eq.1')
   })
 
@@ -35,7 +39,11 @@ describe('normalizePostgresChangesBinding', () => {
     expect(JSON.stringify(normalizePostgresChangesBinding(input))).toBe(
       '{"event":"*","schema":"public","table":"users","filter":"a=eq.1","select":["id","name"]}',
     )
-    const built = normalizePostgresChangesBinding({ filter: postgresChangesFilter().eq('a', 1), event: '*', schema: 's' })
+    const built = normalizePostgresChangesBinding({
+      filter: postgresChangesFilter().eq('a', 1),
+      event: '*',
+      schema: 's',
+    })
     expect(JSON.stringify(built)).toBe('{"filter":"a=eq.1","event":"*","schema":"s"}')
   })
 
@@ -64,7 +72,12 @@ describe('isSamePostgresChangesBinding', () => {
   })
 
   test('treats an absent optional value like undefined', () => {
-    expect(isSamePostgresChangesBinding({ event: '*', schema: 'public' }, { event: '*', schema: 'public', filter: undefined })).toBe(true)
+    expect(
+      isSamePostgresChangesBinding(
+        { event: '*', schema: 'public' },
+        { event: '*', schema: 'public', filter: undefined },
+      ),
+    ).toBe(true)
   })
 
   const bare: PostgresChangesBinding = { event: 'INSERT', schema: 'public', table: 'users' }
@@ -91,13 +104,21 @@ describe('matchServerBindings', () => {
   const posts: PostgresChangesBinding = { event: 'UPDATE', schema: 'public', table: 'posts' }
 
   test('returns the server ids in client order when every entry matches', () => {
-    expect(matchServerBindings([users, posts], [reply(users, 11), reply(posts, 22)])).toEqual({ ok: true, ids: [11, 22] })
+    expect(matchServerBindings([users, posts], [reply(users, 11), reply(posts, 22)])).toEqual({
+      ok: true,
+      ids: [11, 22],
+    })
   })
 
   test('matches null and missing optional fields with undefined ones', () => {
     const server = [{ event: 'UPDATE', schema: 'public', table: 'posts', filter: null, id: 5 }]
     expect(matchServerBindings([posts], server)).toEqual({ ok: true, ids: [5] })
-    expect(matchServerBindings([{ ...posts, filter: undefined }], [{ event: 'UPDATE', schema: 'public', table: 'posts', id: 6 }])).toEqual({ ok: true, ids: [6] })
+    expect(
+      matchServerBindings(
+        [{ ...posts, filter: undefined }],
+        [{ event: 'UPDATE', schema: 'public', table: 'posts', id: 6 }],
+      ),
+    ).toEqual({ ok: true, ids: [6] })
   })
 
   test('ignores select, and server entries past the client list', () => {
@@ -112,7 +133,10 @@ describe('matchServerBindings', () => {
     ['filter', users, { ...users, filter: 'id=eq.2' }],
     ['filter ("" against none)', { ...users, filter: undefined }, { ...users, filter: '' }],
   ])('reports the mismatch when %s differs', (_field, client, server) => {
-    expect(matchServerBindings([client], [{ ...server, id: 1 }])).toEqual({ ok: false, error: POSTGRES_BINDINGS_MISMATCH })
+    expect(matchServerBindings([client], [{ ...server, id: 1 }])).toEqual({
+      ok: false,
+      error: POSTGRES_BINDINGS_MISMATCH,
+    })
   })
 
   test('compares by position, not by content', () => {
@@ -159,7 +183,8 @@ describe('bindingReceives', () => {
   })
 
   test('delivers every type to a * binding', () => {
-    for (const type of ['INSERT', 'UPDATE', 'DELETE']) expect(bindingReceives({ event: '*' }, 7, event(type, [7]))).toBe(true)
+    for (const type of ['INSERT', 'UPDATE', 'DELETE'])
+      expect(bindingReceives({ event: '*' }, 7, event(type, [7]))).toBe(true)
   })
 
   test('compares the event type ignoring case', () => {

@@ -78,7 +78,11 @@ describe('convertCell', () => {
 
 describe('convertChangeData', () => {
   test('converts each field by its column type', () => {
-    expect(convertChangeData(columns, { id: '33', details: '7', done: 'f' })).toEqual({ id: 33, details: '7', done: false })
+    expect(convertChangeData(columns, { id: '33', details: '7', done: 'f' })).toEqual({
+      id: 33,
+      details: '7',
+      done: false,
+    })
   })
 
   test('keeps values already typed, nulls and fields without a column', () => {
@@ -91,7 +95,10 @@ describe('convertChangeData', () => {
   })
 
   test('skips the listed types', () => {
-    expect(convertChangeData(columns, { id: '33', done: 't' }, { skipTypes: ['int8'] })).toEqual({ id: '33', done: true })
+    expect(convertChangeData(columns, { id: '33', done: 't' }, { skipTypes: ['int8'] })).toEqual({
+      id: '33',
+      done: true,
+    })
   })
 
   test('uses the first column of a repeated name', () => {
@@ -148,8 +155,20 @@ describe('toPostgresChangesPayload', () => {
   })
 
   test('ignores record on a DELETE and old_record on an INSERT', () => {
-    const insert = toPostgresChangesPayload({ ...base, type: 'INSERT', record: { id: 1 }, old_record: { id: 0 }, errors: null })
-    const remove = toPostgresChangesPayload({ ...base, type: 'DELETE', record: { id: 1 }, old_record: { id: 0 }, errors: null })
+    const insert = toPostgresChangesPayload({
+      ...base,
+      type: 'INSERT',
+      record: { id: 1 },
+      old_record: { id: 0 },
+      errors: null,
+    })
+    const remove = toPostgresChangesPayload({
+      ...base,
+      type: 'DELETE',
+      record: { id: 1 },
+      old_record: { id: 0 },
+      errors: null,
+    })
     expect(insert.old).toStrictEqual({})
     expect(remove.new).toStrictEqual({})
   })

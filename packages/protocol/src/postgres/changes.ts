@@ -60,9 +60,7 @@ export type RealtimePostgresDeletePayload<T extends object> = PayloadBase & {
 
 /** What a realtime-js `postgres_changes` callback receives. */
 export type RealtimePostgresChangesPayload<T extends object = PostgresChangesRecord> =
-  | RealtimePostgresInsertPayload<T>
-  | RealtimePostgresUpdatePayload<T>
-  | RealtimePostgresDeletePayload<T>
+  RealtimePostgresInsertPayload<T> | RealtimePostgresUpdatePayload<T> | RealtimePostgresDeletePayload<T>
 
 const NUMERIC_TYPES: readonly string[] = ['float4', 'float8', 'int2', 'int4', 'int8', 'numeric', 'oid']
 

@@ -30,7 +30,9 @@ describe('column checks', () => {
 describe('value checks', () => {
   test('rejects undefined and names the method, column and value', () => {
     expect(() => loose().eq?.('id', undefined)).toThrow(
-      new TypeError('RealtimePostgresFilterBuilder.eq("id"): value must be a string, number, boolean or null, got undefined'),
+      new TypeError(
+        'RealtimePostgresFilterBuilder.eq("id"): value must be a string, number, boolean or null, got undefined',
+      ),
     )
   })
 

@@ -31,9 +31,7 @@ export class RealtimePostgresFilterBuilder {
     negate = false,
   ): this {
     const checked = checkColumn(negate ? `not(…, '${operator}')` : `${method}(…)`, column)
-    const where = negate
-      ? `not(${JSON.stringify(checked)}, '${operator}')`
-      : `${method}(${JSON.stringify(checked)})`
+    const where = negate ? `not(${JSON.stringify(checked)}, '${operator}')` : `${method}(${JSON.stringify(checked)})`
     this.#conditions.push(`${checked}=${negate ? 'not.' : ''}${serializeOperand(where, operator, value)}`)
     return this
   }

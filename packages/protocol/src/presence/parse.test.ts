@@ -29,7 +29,9 @@ describe('parsePresenceState', () => {
   })
 
   test('returns a null-prototype record holding prototype-named keys as data', () => {
-    const value = accepted(parsePresenceState(JSON.parse('{"__proto__":{"metas":[{"phx_ref":"1","__proto__":{"admin":true}}]}}')))
+    const value = accepted(
+      parsePresenceState(JSON.parse('{"__proto__":{"metas":[{"phx_ref":"1","__proto__":{"admin":true}}]}}')),
+    )
     expect(Object.getPrototypeOf(value)).toBe(null)
     expect(Object.keys(value)).toEqual(['__proto__'])
     const meta = value['__proto__']?.metas[0]
@@ -46,9 +48,15 @@ describe('parsePresenceState', () => {
     [{ u1: {} }, 'presence_state["u1"].metas: expected an array, got nothing'],
     [{ u1: { metas: { phx_ref: '1' } } }, 'presence_state["u1"].metas: expected an array, got an object'],
     [{ u1: { metas: [null] } }, 'presence_state["u1"].metas[0]: expected an object, got null'],
-    [{ u1: { metas: [{ phx_ref: '1' }, { id: 2 }] } }, 'presence_state["u1"].metas[1].phx_ref: expected a string, got nothing'],
+    [
+      { u1: { metas: [{ phx_ref: '1' }, { id: 2 }] } },
+      'presence_state["u1"].metas[1].phx_ref: expected a string, got nothing',
+    ],
     [{ u1: { metas: [{ phx_ref: 7 }] } }, 'presence_state["u1"].metas[0].phx_ref: expected a string, got a number'],
-    [{ u1: { metas: [{ phx_ref: '1', phx_ref_prev: null }] } }, 'presence_state["u1"].metas[0].phx_ref_prev: expected a string, got null'],
+    [
+      { u1: { metas: [{ phx_ref: '1', phx_ref_prev: null }] } },
+      'presence_state["u1"].metas[0].phx_ref_prev: expected a string, got null',
+    ],
   ])('rejects %j', (payload, detail) => {
     expect(parsePresenceState(payload)).toEqual(invalid(detail))
   })
@@ -62,13 +70,18 @@ describe('parsePresenceState', () => {
 
   test('shortens a long presence key in the detail', () => {
     const result = parsePresenceState({ ['k'.repeat(500)]: null })
-    expect(result.ok ? 'accepted' : result.error.detail).toMatch(/^presence_state\["k{50,}… \(502 chars\)\]: expected an object, got null$/)
+    expect(result.ok ? 'accepted' : result.error.detail).toMatch(
+      /^presence_state\["k{50,}… \(502 chars\)\]: expected an object, got null$/,
+    )
   })
 })
 
 describe('parsePresenceDiff', () => {
   test('accepts a diff and copies it', () => {
-    const payload = deepFreeze({ joins: { u1: { metas: [{ phx_ref: '2', phx_ref_prev: '1' }] } }, leaves: { u1: { metas: [{ phx_ref: '1' }] } } })
+    const payload = deepFreeze({
+      joins: { u1: { metas: [{ phx_ref: '2', phx_ref_prev: '1' }] } },
+      leaves: { u1: { metas: [{ phx_ref: '1' }] } },
+    })
     const value = accepted(parsePresenceDiff(payload))
     expect(value).toEqual(payload)
     expect(value.joins['u1']).not.toBe(payload.joins.u1)
@@ -79,7 +92,10 @@ describe('parsePresenceDiff', () => {
     [{ leaves: {} }, 'presence_diff.joins: expected an object, got nothing'],
     [{ joins: {} }, 'presence_diff.leaves: expected an object, got nothing'],
     [{ joins: [], leaves: {} }, 'presence_diff.joins: expected an object, got an array'],
-    [{ joins: {}, leaves: { u1: { metas: [{ phx_ref: false }] } } }, 'presence_diff.leaves["u1"].metas[0].phx_ref: expected a string, got a boolean'],
+    [
+      { joins: {}, leaves: { u1: { metas: [{ phx_ref: false }] } } },
+      'presence_diff.leaves["u1"].metas[0].phx_ref: expected a string, got a boolean',
+    ],
   ])('rejects %j', (payload, detail) => {
     expect(parsePresenceDiff(payload)).toEqual(invalid(detail))
   })

@@ -29,7 +29,14 @@ describe('syncState', () => {
 
   test('joins only the newly added metas of a known key', () => {
     const current = frozen(presences({ u3: [{ id: 3, phx_ref: '3' }] }))
-    const incoming = frozen(presences({ u3: [{ id: 3, phx_ref: '3' }, { id: 3, phx_ref: '3.new' }] }))
+    const incoming = frozen(
+      presences({
+        u3: [
+          { id: 3, phx_ref: '3' },
+          { id: 3, phx_ref: '3.new' },
+        ],
+      }),
+    )
     const { state, changes } = syncState(current, incoming)
     expect(state).toEqual(incoming)
     expect(changes).toEqual([
@@ -38,18 +45,50 @@ describe('syncState', () => {
   })
 
   test('leaves the refs a known key lost and keeps the key while it has metas', () => {
-    const current = frozen(presences({ u1: [{ id: 1, phx_ref: '1' }, { id: 1, phx_ref: '1.2' }] }))
-    const incoming = frozen(presences({ u1: [{ id: 1, phx_ref: '1.3' }, { id: 1, phx_ref: '1.2' }] }))
+    const current = frozen(
+      presences({
+        u1: [
+          { id: 1, phx_ref: '1' },
+          { id: 1, phx_ref: '1.2' },
+        ],
+      }),
+    )
+    const incoming = frozen(
+      presences({
+        u1: [
+          { id: 1, phx_ref: '1.3' },
+          { id: 1, phx_ref: '1.2' },
+        ],
+      }),
+    )
     const { state, changes } = syncState(current, incoming)
-    expect(state).toEqual(presences({ u1: [{ id: 1, phx_ref: '1.2' }, { id: 1, phx_ref: '1.3' }] }))
+    expect(state).toEqual(
+      presences({
+        u1: [
+          { id: 1, phx_ref: '1.2' },
+          { id: 1, phx_ref: '1.3' },
+        ],
+      }),
+    )
     expect(changes).toEqual([
       {
         event: 'join',
         key: 'u1',
-        current: [{ id: 1, phx_ref: '1' }, { id: 1, phx_ref: '1.2' }],
+        current: [
+          { id: 1, phx_ref: '1' },
+          { id: 1, phx_ref: '1.2' },
+        ],
         added: [{ id: 1, phx_ref: '1.3' }],
       },
-      { event: 'leave', key: 'u1', current: [{ id: 1, phx_ref: '1.2' }, { id: 1, phx_ref: '1.3' }], removed: [{ id: 1, phx_ref: '1' }] },
+      {
+        event: 'leave',
+        key: 'u1',
+        current: [
+          { id: 1, phx_ref: '1.2' },
+          { id: 1, phx_ref: '1.3' },
+        ],
+        removed: [{ id: 1, phx_ref: '1' }],
+      },
     ])
   })
 
@@ -83,7 +122,10 @@ describe('syncState', () => {
   })
 
   test('orders changes by key as JavaScript objects do: integer-like keys first', () => {
-    const { changes } = syncState({}, presences({ b: [{ phx_ref: 'b' }], 20: [{ phx_ref: '20' }], 3: [{ phx_ref: '3' }] }))
+    const { changes } = syncState(
+      {},
+      presences({ b: [{ phx_ref: 'b' }], 20: [{ phx_ref: '20' }], 3: [{ phx_ref: '3' }] }),
+    )
     expect(changes.map((change) => change.key)).toEqual(['3', '20', 'b'])
   })
 })
@@ -100,7 +142,13 @@ describe('syncDiff', () => {
     const diff = frozen({ joins: fixtures.joins(), leaves: fixtures.leaves() })
     const { state, changes } = syncDiff(frozen(fixtures.state()), diff)
     expect(state).toEqual(
-      presences({ u1: [{ id: 1, phx_ref: '1' }, { id: 1, phx_ref: '1.2' }], u3: [{ id: 3, phx_ref: '3' }] }),
+      presences({
+        u1: [
+          { id: 1, phx_ref: '1' },
+          { id: 1, phx_ref: '1.2' },
+        ],
+        u3: [{ id: 3, phx_ref: '3' }],
+      }),
     )
     expect(changes).toEqual([
       { event: 'join', key: 'u1', current: [{ id: 1, phx_ref: '1' }], added: [{ id: 1, phx_ref: '1.2' }] },
@@ -109,7 +157,14 @@ describe('syncDiff', () => {
   })
 
   test('removes a leaving meta and keeps the key while other metas remain', () => {
-    const current = frozen(presences({ u1: [{ id: 1, phx_ref: '1' }, { id: 1, phx_ref: '1.2' }] }))
+    const current = frozen(
+      presences({
+        u1: [
+          { id: 1, phx_ref: '1' },
+          { id: 1, phx_ref: '1.2' },
+        ],
+      }),
+    )
     const diff = frozen({ joins: {}, leaves: presences({ u1: [{ id: 1, phx_ref: '1' }] }) })
     const { state, changes } = syncDiff(current, diff)
     expect(state).toEqual(presences({ u1: [{ id: 1, phx_ref: '1.2' }] }))
@@ -121,7 +176,10 @@ describe('syncDiff', () => {
   test('turns a re-track (join with phx_ref_prev plus leave of the old ref) into a join and a leave of the same key', () => {
     const current = frozen(presences({ u1: [{ id: 1, phx_ref: '1' }], u2: [{ id: 2, name: 'chris', phx_ref: '2' }] }))
     const updated = { id: 2, name: 'chris.2', phx_ref: '2.2', phx_ref_prev: '2' }
-    const diff = frozen({ joins: presences({ u2: [updated] }), leaves: presences({ u2: [{ id: 2, name: 'chris', phx_ref: '2' }] }) })
+    const diff = frozen({
+      joins: presences({ u2: [updated] }),
+      leaves: presences({ u2: [{ id: 2, name: 'chris', phx_ref: '2' }] }),
+    })
     const { state, changes } = syncDiff(current, diff)
     expect(state).toEqual(presences({ u1: [{ id: 1, phx_ref: '1' }], u2: [updated] }))
     expect(changes).toEqual([
@@ -131,9 +189,23 @@ describe('syncDiff', () => {
   })
 
   test('replaces a meta whose ref joins again and moves it after the others', () => {
-    const current = frozen(presences({ u1: [{ v: 1, phx_ref: 'a' }, { v: 1, phx_ref: 'b' }] }))
+    const current = frozen(
+      presences({
+        u1: [
+          { v: 1, phx_ref: 'a' },
+          { v: 1, phx_ref: 'b' },
+        ],
+      }),
+    )
     const { state } = syncDiff(current, frozen({ joins: presences({ u1: [{ v: 2, phx_ref: 'a' }] }), leaves: {} }))
-    expect(state).toEqual(presences({ u1: [{ v: 1, phx_ref: 'b' }, { v: 2, phx_ref: 'a' }] }))
+    expect(state).toEqual(
+      presences({
+        u1: [
+          { v: 1, phx_ref: 'b' },
+          { v: 2, phx_ref: 'a' },
+        ],
+      }),
+    )
   })
 
   test('ignores a leave for an unknown key', () => {
@@ -144,9 +216,14 @@ describe('syncDiff', () => {
   })
 
   test('reports a leave for a known key even when none of its refs match, as Phoenix does', () => {
-    const { state, changes } = syncDiff(frozen(fixtures.state()), frozen({ joins: {}, leaves: presences({ u1: [{ phx_ref: 'x' }] }) }))
+    const { state, changes } = syncDiff(
+      frozen(fixtures.state()),
+      frozen({ joins: {}, leaves: presences({ u1: [{ phx_ref: 'x' }] }) }),
+    )
     expect(state).toEqual(fixtures.state())
-    expect(changes).toEqual([{ event: 'leave', key: 'u1', current: [{ id: 1, phx_ref: '1' }], removed: [{ phx_ref: 'x' }] }])
+    expect(changes).toEqual([
+      { event: 'leave', key: 'u1', current: [{ id: 1, phx_ref: '1' }], removed: [{ phx_ref: 'x' }] },
+    ])
   })
 
   test('returns a new state object and leaves its frozen inputs untouched', () => {
@@ -160,7 +237,10 @@ describe('syncDiff', () => {
     const joins = frozen({ constructor: { metas: [{ phx_ref: '1' }] } })
     const joined = syncDiff(frozen({}), { joins, leaves: {} })
     expect(Object.keys(joined.state)).toEqual(['constructor'])
-    const left = syncDiff(joined.state, { joins: {}, leaves: { constructor: { metas: [{ phx_ref: '1' }] }, hasOwnProperty: { metas: [] } } })
+    const left = syncDiff(joined.state, {
+      joins: {},
+      leaves: { constructor: { metas: [{ phx_ref: '1' }] }, hasOwnProperty: { metas: [] } },
+    })
     expect(Object.keys(left.state)).toEqual([])
     expect(left.changes).toEqual([{ event: 'leave', key: 'constructor', current: [], removed: [{ phx_ref: '1' }] }])
   })

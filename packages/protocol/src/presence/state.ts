@@ -16,7 +16,14 @@
 // an Object.prototype member (`constructor`, `__proto__`) is an ordinary key.
 
 import { emptyRecord, ownValue } from './records.ts'
-import type { PresenceChange, PresenceDiff, PresenceEntry, PresenceMeta, PresenceState, PresenceSyncResult } from './types.ts'
+import type {
+  PresenceChange,
+  PresenceDiff,
+  PresenceEntry,
+  PresenceMeta,
+  PresenceState,
+  PresenceSyncResult,
+} from './types.ts'
 
 const refsOf = (metas: readonly PresenceMeta[]): Set<string> => new Set(metas.map((meta) => meta.phx_ref))
 

@@ -73,7 +73,11 @@ describe('applyPresenceEvent', () => {
   })
 
   test('buffers diffs of a new joinRef until its presence_state, then syncs against the old state', () => {
-    const synced = run(initialPresenceSync(), stateInput('1', { u1: user1, u2: user2 }), diffInput('1', { joins: {}, leaves: { u2: user2 } }))
+    const synced = run(
+      initialPresenceSync(),
+      stateInput('1', { u1: user1, u2: user2 }),
+      diffInput('1', { joins: {}, leaves: { u2: user2 } }),
+    )
     const rejoined = applyPresenceEvent(synced, diffInput('2', { joins: {}, leaves: { u1: user1 } }))
     expect(rejoined.events).toEqual([])
     expect(rejoined.sync.state).toBe(synced.state)
@@ -99,7 +103,11 @@ describe('applyPresenceEvent', () => {
   })
 
   test('applies only the pending diffs of the presence_state joinRef and drops the others', () => {
-    const sync = run(initialPresenceSync(), diffInput('2', { joins: { u2: user2 }, leaves: {} }), stateInput('1', { u1: user1 }))
+    const sync = run(
+      initialPresenceSync(),
+      diffInput('2', { joins: { u2: user2 }, leaves: {} }),
+      stateInput('1', { u1: user1 }),
+    )
     expect(sync.pendingDiffs).toEqual([])
     expect(Object.keys(sync.state)).toEqual(['u1'])
   })
@@ -114,7 +122,10 @@ describe('applyPresenceEvent', () => {
   })
 
   test('reports a re-track (phx_ref_prev) as a join and a leave of the same key', () => {
-    const synced = run(initialPresenceSync(), stateInput('1', { u1: user1, u2: { metas: [{ id: 2, name: 'chris', phx_ref: '2' }] } }))
+    const synced = run(
+      initialPresenceSync(),
+      stateInput('1', { u1: user1, u2: { metas: [{ id: 2, name: 'chris', phx_ref: '2' }] } }),
+    )
     const step = applyPresenceEvent(
       synced,
       diffInput('1', {
@@ -136,7 +147,11 @@ describe('applyPresenceEvent', () => {
     ['a presence_state before any state', initialPresenceSync(), stateInput('1', { u1: { metas: 'x' } })],
     ['a presence_diff before any state', initialPresenceSync(), diffInput('1', { joins: {} })],
     ['a presence_state', run(initialPresenceSync(), stateInput('1', { u1: user1 })), stateInput('1', [])],
-    ['a presence_diff', run(initialPresenceSync(), stateInput('1', { u1: user1 })), diffInput('1', { joins: {}, leaves: { u1: { metas: [{}] } } })],
+    [
+      'a presence_diff',
+      run(initialPresenceSync(), stateInput('1', { u1: user1 })),
+      diffInput('1', { joins: {}, leaves: { u1: { metas: [{}] } } }),
+    ],
   ])('rejects a malformed payload in %s and keeps the sync as it was', (_name, sync, input) => {
     const step = applyPresenceEvent(sync, input)
     expect(step).toMatchObject({ ok: false, events: [], error: { kind: 'invalid-presence-payload' } })

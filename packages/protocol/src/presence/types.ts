@@ -89,6 +89,4 @@ export interface RealtimePresenceSyncPayload {
 
 /** A payload realtime-js triggers as a channel `presence` event. */
 export type RealtimePresenceEvent<T extends object = {}> =
-  | RealtimePresenceJoinPayload<T>
-  | RealtimePresenceLeavePayload<T>
-  | RealtimePresenceSyncPayload
+  RealtimePresenceJoinPayload<T> | RealtimePresenceLeavePayload<T> | RealtimePresenceSyncPayload

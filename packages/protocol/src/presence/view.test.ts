@@ -9,15 +9,39 @@ import { toPresenceEvents, toPresenceView } from './view.ts'
 describe('toPresenceView', () => {
   test.each<[string, PresenceState, unknown]>([
     ['an empty state', {}, {}],
-    ['a meta with phx_ref_prev', presences({ abc: [{ phx_ref: '2', phx_ref_prev: '1', user_id: 1 }] }), { abc: [{ presence_ref: '2', user_id: 1 }] }],
-    ['a meta without phx_ref_prev', presences({ abc: [{ phx_ref: '2', user_id: 1 }] }), { abc: [{ presence_ref: '2', user_id: 1 }] }],
+    [
+      'a meta with phx_ref_prev',
+      presences({ abc: [{ phx_ref: '2', phx_ref_prev: '1', user_id: 1 }] }),
+      { abc: [{ presence_ref: '2', user_id: 1 }] },
+    ],
+    [
+      'a meta without phx_ref_prev',
+      presences({ abc: [{ phx_ref: '2', user_id: 1 }] }),
+      { abc: [{ presence_ref: '2', user_id: 1 }] },
+    ],
     [
       'several metas and keys',
-      presences({ abc: [{ phx_ref: '2', phx_ref_prev: '1', user_id: 1 }, { phx_ref: '3', user_id: 2 }], def: [{ phx_ref: '4', user_id: 3 }] }),
-      { abc: [{ presence_ref: '2', user_id: 1 }, { presence_ref: '3', user_id: 2 }], def: [{ presence_ref: '4', user_id: 3 }] },
+      presences({
+        abc: [
+          { phx_ref: '2', phx_ref_prev: '1', user_id: 1 },
+          { phx_ref: '3', user_id: 2 },
+        ],
+        def: [{ phx_ref: '4', user_id: 3 }],
+      }),
+      {
+        abc: [
+          { presence_ref: '2', user_id: 1 },
+          { presence_ref: '3', user_id: 2 },
+        ],
+        def: [{ presence_ref: '4', user_id: 3 }],
+      },
     ],
     ['empty metas', { abc: { metas: [] } }, { abc: [] }],
-    ['nested data', presences({ abc: [{ phx_ref: '2', details: { mood: 'happy' } }] }), { abc: [{ presence_ref: '2', details: { mood: 'happy' } }] }],
+    [
+      'nested data',
+      presences({ abc: [{ phx_ref: '2', details: { mood: 'happy' } }] }),
+      { abc: [{ presence_ref: '2', details: { mood: 'happy' } }] },
+    ],
   ])('transforms %s', (_name, state, view) => {
     expect(toPresenceView(deepFreeze(state))).toEqual(view)
   })
@@ -63,8 +87,18 @@ describe('toPresenceView', () => {
 describe('toPresenceEvents', () => {
   test('turns joins and leaves into realtime-js payloads, in order', () => {
     const changes = deepFreeze<PresenceChange[]>([
-      { event: 'join', key: 'u2', current: [{ name: 'chris', phx_ref: '2' }], added: [{ name: 'chris.2', phx_ref: '2.2', phx_ref_prev: '2' }] },
-      { event: 'leave', key: 'u2', current: [{ name: 'chris.2', phx_ref: '2.2', phx_ref_prev: '2' }], removed: [{ name: 'chris', phx_ref: '2' }] },
+      {
+        event: 'join',
+        key: 'u2',
+        current: [{ name: 'chris', phx_ref: '2' }],
+        added: [{ name: 'chris.2', phx_ref: '2.2', phx_ref_prev: '2' }],
+      },
+      {
+        event: 'leave',
+        key: 'u2',
+        current: [{ name: 'chris.2', phx_ref: '2.2', phx_ref_prev: '2' }],
+        removed: [{ name: 'chris', phx_ref: '2' }],
+      },
       { event: 'join', key: 'u3', current: [], added: [{ phx_ref: '3' }] },
     ])
     expect(toPresenceEvents(changes)).toEqual([
@@ -86,7 +120,9 @@ describe('toPresenceEvents', () => {
 
   test('returns copies of the metas it reports', () => {
     const meta = { phx_ref: '1', details: { mood: 'happy' } }
-    const [event] = toPresenceEvents<{ details: { mood: string } }>([{ event: 'join', key: 'u1', current: [], added: [meta] }])
+    const [event] = toPresenceEvents<{ details: { mood: string } }>([
+      { event: 'join', key: 'u1', current: [], added: [meta] },
+    ])
     if (event?.event !== 'join') throw new Error('no join')
     expect(event.newPresences[0]?.details).not.toBe(meta.details)
   })

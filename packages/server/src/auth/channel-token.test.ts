@@ -8,13 +8,29 @@ describe('channelToken', () => {
   it.each([
     ['access_token', { access_token: 'access.jwt' }, 'access.jwt'],
     ['user_token', { user_token: 'user.jwt' }, 'user.jwt'],
-    ['user_token over access_token (Realtime order)', { access_token: 'access.jwt', user_token: 'user.jwt' }, 'user.jwt'],
+    [
+      'user_token over access_token (Realtime order)',
+      { access_token: 'access.jwt', user_token: 'user.jwt' },
+      'user.jwt',
+    ],
     ['the socket token without either', { config: {} }, SOCKET],
     ['the socket token for an sb_ access_token', { access_token: 'sb_publishable_abc' }, SOCKET],
-    ['the socket token for an sb_ access_token even beside a user_token', { access_token: 'sb_secret_x', user_token: 'user.jwt' }, SOCKET],
+    [
+      'the socket token for an sb_ access_token even beside a user_token',
+      { access_token: 'sb_secret_x', user_token: 'user.jwt' },
+      SOCKET,
+    ],
     ['the socket token for an sb_ user_token', { user_token: 'sb_publishable_abc' }, SOCKET],
-    ['the socket token for an sb_ user_token behind a null access_token', { access_token: null, user_token: 'sb_x' }, SOCKET],
-    ['the socket token for an sb_ user_token behind a false access_token', { access_token: false, user_token: 'sb_x' }, SOCKET],
+    [
+      'the socket token for an sb_ user_token behind a null access_token',
+      { access_token: null, user_token: 'sb_x' },
+      SOCKET,
+    ],
+    [
+      'the socket token for an sb_ user_token behind a false access_token',
+      { access_token: false, user_token: 'sb_x' },
+      SOCKET,
+    ],
     ['an empty access_token as is', { access_token: '' }, ''],
     ['the socket token for a non-string access_token', { access_token: 42 }, SOCKET],
     ['user_token when access_token is not a string', { access_token: 42, user_token: 'user.jwt' }, 'user.jwt'],
@@ -22,9 +38,12 @@ describe('channelToken', () => {
     expect(channelToken(payload, SOCKET)).toBe(expected)
   })
 
-  it.each([null, undefined, 'access.jwt', ['access.jwt']])('falls back to the socket token for the payload %j', (payload) => {
-    expect(channelToken(payload, SOCKET)).toBe(SOCKET)
-  })
+  it.each([null, undefined, 'access.jwt', ['access.jwt']])(
+    'falls back to the socket token for the payload %j',
+    (payload) => {
+      expect(channelToken(payload, SOCKET)).toBe(SOCKET)
+    },
+  )
 })
 
 describe('recheckDelayMs', () => {

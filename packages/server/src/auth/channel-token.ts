@@ -20,7 +20,8 @@ export function channelToken(joinPayload: unknown, socketToken: string): string 
   if (typeof joinPayload !== 'object' || joinPayload === null) return socketToken
   const payload = joinPayload as { access_token?: unknown; user_token?: unknown }
   const accessToken = payload.access_token
-  const first = accessToken === undefined || accessToken === null || accessToken === false ? payload.user_token : accessToken
+  const first =
+    accessToken === undefined || accessToken === null || accessToken === false ? payload.user_token : accessToken
   if (isPublishableOrSecretKey(first)) return socketToken
   if (typeof payload.user_token === 'string') return payload.user_token
   if (typeof accessToken === 'string') return accessToken

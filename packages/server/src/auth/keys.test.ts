@@ -28,14 +28,20 @@ describe('mintKeys', () => {
       ok: true,
       claims: { iss: 'supabase-demo', role: 'anon', exp: 1_983_812_996 },
     })
-    expect(await verifyToken(keys.service_role, SECRET, NOW)).toMatchObject({ ok: true, claims: { role: 'service_role' } })
+    expect(await verifyToken(keys.service_role, SECRET, NOW)).toMatchObject({
+      ok: true,
+      claims: { role: 'service_role' },
+    })
     expect(await verifyToken(keys.anon, DEFAULT_JWT_SECRET, NOW)).toMatchObject({ code: 'JwtSignatureError' })
   })
 })
 
 describe('signToken', () => {
   it('adds exp from expiresInSeconds and the injected clock', async () => {
-    const token = await signToken({ role: 'authenticated', sub: 'u1' }, SECRET, { expiresInSeconds: 60, nowSeconds: NOW + 0.7 })
+    const token = await signToken({ role: 'authenticated', sub: 'u1' }, SECRET, {
+      expiresInSeconds: 60,
+      nowSeconds: NOW + 0.7,
+    })
     expect(decodeJwt(token)).toEqual({ role: 'authenticated', sub: 'u1', exp: NOW + 60 })
   })
 

@@ -29,7 +29,10 @@ export function connectFailure(failure: TokenFailure | 'missing'): ConnectFailur
   if (failure === 'missing') return refuse(401, 'API key is missing')
   switch (failure.code) {
     case 'InvalidJWTToken':
-      return refuse(401, failure.message === JWT_MESSAGES.missingClaims ? JWT_MESSAGES.missingClaims : 'Token has expired')
+      return refuse(
+        401,
+        failure.message === JWT_MESSAGES.missingClaims ? JWT_MESSAGES.missingClaims : 'Token has expired',
+      )
     case 'MalformedJWT':
       return refuse(401, JWT_MESSAGES.malformed)
     case 'JwtSignatureError':

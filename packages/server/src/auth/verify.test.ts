@@ -55,7 +55,10 @@ describe('verifyToken', () => {
 
   it('rounds decimal exp and iat half away from zero', async () => {
     const token = await sign({ role: 'anon', exp: NOW + 100.5, iat: -1.5 })
-    expect(await verifyToken(token, SECRET, NOW)).toEqual({ ok: true, claims: { role: 'anon', exp: NOW + 101, iat: -2 } })
+    expect(await verifyToken(token, SECRET, NOW)).toEqual({
+      ok: true,
+      claims: { role: 'anon', exp: NOW + 101, iat: -2 },
+    })
   })
 
   it('rejects an exp that rounds down to now as an invalid expiration time', async () => {
@@ -68,12 +71,28 @@ describe('verifyToken', () => {
   })
 
   it.each([
-    ['a string exp', { role: 'anon', exp: String(NOW + 60) }, `[message: ${NOW}, claim: "exp", claim_val: "${NOW + 60}"]`],
-    ['an expired decimal exp', { role: 'anon', exp: NOW - 0.5 }, `[message: ${NOW}, claim: "exp", claim_val: ${NOW - 0.5}]`],
+    [
+      'a string exp',
+      { role: 'anon', exp: String(NOW + 60) },
+      `[message: ${NOW}, claim: "exp", claim_val: "${NOW + 60}"]`,
+    ],
+    [
+      'an expired decimal exp',
+      { role: 'anon', exp: NOW - 0.5 },
+      `[message: ${NOW}, claim: "exp", claim_val: ${NOW - 0.5}]`,
+    ],
     ['a null exp', { role: 'anon', exp: null }, `[message: ${NOW}, claim: "exp", claim_val: nil]`],
-    ['a string iat', { role: 'anon', exp: NOW + 60, iat: '1' }, '[message: "Invalid token", claim: "iat", claim_val: "1"]'],
+    [
+      'a string iat',
+      { role: 'anon', exp: NOW + 60, iat: '1' },
+      '[message: "Invalid token", claim: "iat", claim_val: "1"]',
+    ],
   ])('reports %s as an unexpected error carrying the Elixir error term', async (_name, claims, term) => {
-    expect(await verifyToken(await sign(claims), SECRET, NOW)).toEqual({ ok: false, code: 'UnknownErrorOnChannel', message: term })
+    expect(await verifyToken(await sign(claims), SECRET, NOW)).toEqual({
+      ok: false,
+      code: 'UnknownErrorOnChannel',
+      message: term,
+    })
   })
 
   it('validates exp before iat', async () => {
@@ -177,10 +196,13 @@ describe('verifyToken', () => {
 
   it('never throws on any input', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.string(), fc.anything(), fc.stringMatching(/^[A-Za-z0-9_%. -]{0,40}$/)), async (token) => {
-        const result = await verifyToken(token, SECRET, NOW)
-        expect(typeof result.ok).toBe('boolean')
-      }),
+      fc.asyncProperty(
+        fc.oneof(fc.string(), fc.anything(), fc.stringMatching(/^[A-Za-z0-9_%. -]{0,40}$/)),
+        async (token) => {
+          const result = await verifyToken(token, SECRET, NOW)
+          expect(typeof result.ok).toBe('boolean')
+        },
+      ),
       { numRuns: 300 },
     )
   })

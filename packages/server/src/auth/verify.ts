@@ -13,11 +13,7 @@ import { cleanToken, isJsonObject, readSegment } from './token-text.ts'
  * and its connect error HTTP 500 `"Error connecting to Realtime"`.
  */
 export type JwtErrorCode =
-  | 'InvalidJWTToken'
-  | 'MalformedJWT'
-  | 'JwtSignatureError'
-  | 'JwtSignerError'
-  | 'UnknownErrorOnChannel'
+  'InvalidJWTToken' | 'MalformedJWT' | 'JwtSignatureError' | 'JwtSignerError' | 'UnknownErrorOnChannel'
 
 /** Verified claims: any JSON object with `role` (any value) and an integer `exp` > now. */
 export type JwtClaims = { [claim: string]: unknown; role: unknown; exp: number }
@@ -95,11 +91,23 @@ function checkClaims(claims: Record<string, unknown>, now: number): VerifyResult
     const exp = claims.exp
     if (!(typeof exp === 'number' && exp > now)) {
       if (Number.isInteger(exp)) return fail('InvalidJWTToken', expiredMessage(now - (exp as number)))
-      return unknown(inspectKeywords([['message', now], ['claim', 'exp'], ['claim_val', exp]]))
+      return unknown(
+        inspectKeywords([
+          ['message', now],
+          ['claim', 'exp'],
+          ['claim_val', exp],
+        ]),
+      )
     }
   }
   if (Object.hasOwn(claims, 'iat') && typeof claims.iat !== 'number') {
-    return unknown(inspectKeywords([['message', 'Invalid token'], ['claim', 'iat'], ['claim_val', claims.iat]]))
+    return unknown(
+      inspectKeywords([
+        ['message', 'Invalid token'],
+        ['claim', 'iat'],
+        ['claim_val', claims.iat],
+      ]),
+    )
   }
   const rounded = { ...claims }
   for (const key of ['exp', 'iat']) {

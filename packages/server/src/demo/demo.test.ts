@@ -12,14 +12,41 @@ const ctx = useServer({ demo: true })
 const off = useServer({})
 const twice = useServer({ demo: true, sql: DEMO_SQL }) // the schema and seed run twice: idempotent
 
-interface Message { id: string; room: string; user_id: string; user_name: string; color: string; text: string; created_at: string }
-interface Todo { id: number; list_id: number; title: string; done: boolean; created_at: string }
-interface Body { error?: string; messages?: Message[]; message?: Message; todos?: Todo[]; todo?: Todo }
+interface Message {
+  id: string
+  room: string
+  user_id: string
+  user_name: string
+  color: string
+  text: string
+  created_at: string
+}
+interface Todo {
+  id: number
+  list_id: number
+  title: string
+  done: boolean
+  created_at: string
+}
+interface Body {
+  error?: string
+  messages?: Message[]
+  message?: Message
+  todos?: Todo[]
+  todo?: Todo
+}
 
-async function call(method: string, path: string, { token, body, base = ctx }: { token?: string; body?: unknown; base?: typeof ctx } = {}) {
+async function call(
+  method: string,
+  path: string,
+  { token, body, base = ctx }: { token?: string; body?: unknown; base?: typeof ctx } = {},
+) {
   const res = await fetch(`${base.server.httpUrl}${path}`, {
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
   })
   const text = await res.text()
@@ -35,13 +62,21 @@ async function guest(name = 'Ada'): Promise<{ token: string; user: { id: string;
 describe('guest', () => {
   test('gives a 24 h HS256 token for role authenticated carrying the name and colour', async () => {
     const { token, user } = await guest('  Grace Hopper ')
-    expect(user).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), name: 'Grace Hopper', color: colorFor('Grace Hopper') })
+    expect(user).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      name: 'Grace Hopper',
+      color: colorFor('Grace Hopper'),
+    })
     expect(GUEST_COLORS).toContain(user.color)
     expect(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString())).toEqual({ alg: 'HS256', typ: 'JWT' })
     const verified = await verifyToken(token, ctx.server.jwtSecret, Date.now() / 1000)
     expect(verified.ok).toBe(true)
     if (!verified.ok) return
-    expect(verified.claims).toMatchObject({ role: 'authenticated', sub: user.id, user_metadata: { name: 'Grace Hopper', color: user.color } })
+    expect(verified.claims).toMatchObject({
+      role: 'authenticated',
+      sub: user.id,
+      user_metadata: { name: 'Grace Hopper', color: user.color },
+    })
     expect(verified.claims.exp - Date.now() / 1000).toBeGreaterThan(24 * 3600 - 60)
     expect(verified.claims.exp - Date.now() / 1000).toBeLessThanOrEqual(24 * 3600)
     expect(colorFor('Grace Hopper')).toBe(user.color) // stable
@@ -53,7 +88,10 @@ describe('guest', () => {
       expect(res.status).toBe(400)
       expect(res.body.error).toContain('"name"')
     }
-    expect(await call('POST', '/demo/guest', { body: '{nope' })).toMatchObject({ status: 400, body: { error: 'the request body is not valid JSON' } })
+    expect(await call('POST', '/demo/guest', { body: '{nope' })).toMatchObject({
+      status: 400,
+      body: { error: 'the request body is not valid JSON' },
+    })
   })
 
   test('a new id for each new guest; the same id again when the browser sends the one it kept', async () => {
@@ -62,7 +100,11 @@ describe('guest', () => {
     expect(second.user.id).not.toBe(first.user.id) // the same name is not the same person
     const again = await call('POST', '/demo/guest', { body: { name: 'Ada L.', id: first.user.id.toUpperCase() } })
     expect(again.status).toBe(200)
-    expect((again.body as { user: unknown }).user).toEqual({ id: first.user.id, name: 'Ada L.', color: colorFor('Ada L.') })
+    expect((again.body as { user: unknown }).user).toEqual({
+      id: first.user.id,
+      name: 'Ada L.',
+      color: colorFor('Ada L.'),
+    })
     for (const id of ['', 'not-a-uuid', 42, null]) {
       const res = await call('POST', '/demo/guest', { body: { name: 'Ada', id } })
       expect(res.status).toBe(400)
@@ -86,7 +128,13 @@ describe('CORS and auth', () => {
     const none = await call('GET', '/demo/rooms/lobby/messages')
     expect(none.status).toBe(401)
     expect(none.body.error).toMatch(/Authorization: Bearer/)
-    for (const [method, path] of [['POST', '/demo/rooms/lobby/messages'], ['GET', '/demo/lists/1/todos'], ['POST', '/demo/lists/1/todos'], ['PATCH', '/demo/todos/1'], ['DELETE', '/demo/todos/1']] as const) {
+    for (const [method, path] of [
+      ['POST', '/demo/rooms/lobby/messages'],
+      ['GET', '/demo/lists/1/todos'],
+      ['POST', '/demo/lists/1/todos'],
+      ['PATCH', '/demo/todos/1'],
+      ['DELETE', '/demo/todos/1'],
+    ] as const) {
       expect((await call(method, path, method === 'GET' ? {} : { body: {} })).status).toBe(401)
     }
     const bad = await call('GET', '/demo/lists/1/todos', { token: 'not.a.jwt' })
@@ -96,7 +144,10 @@ describe('CORS and auth', () => {
 
   test('unknown demo routes answer 404 with an error', async () => {
     const { token } = await guest()
-    expect(await call('GET', '/demo/nothing', { token })).toMatchObject({ status: 404, body: { error: 'no demo route GET /demo/nothing' } })
+    expect(await call('GET', '/demo/nothing', { token })).toMatchObject({
+      status: 404,
+      body: { error: 'no demo route GET /demo/nothing' },
+    })
   })
 })
 
@@ -112,13 +163,22 @@ describe('messages', () => {
     const { token, user } = await guest('Linus')
     const room = `history-${randomUUID()}`
     for (let i = 1; i <= 5; i++) {
-      expect((await call('POST', `/demo/rooms/${room}/messages`, { token, body: { id: randomUUID(), text: `m${i}` } })).status).toBe(201)
+      expect(
+        (await call('POST', `/demo/rooms/${room}/messages`, { token, body: { id: randomUUID(), text: `m${i}` } }))
+          .status,
+      ).toBe(201)
     }
     await call('POST', '/demo/rooms/elsewhere/messages', { token, body: { id: randomUUID(), text: 'not here' } })
     const all = await call('GET', `/demo/rooms/${room}/messages`, { token })
     expect(all.body.messages!.map((m: Message) => m.text)).toEqual(['m1', 'm2', 'm3', 'm4', 'm5'])
     expect(all.body.messages![0]).toEqual({
-      id: expect.any(String), room, user_id: user.id, user_name: 'Linus', color: user.color, text: 'm1', created_at: expect.stringMatching(/^\d{4}-/),
+      id: expect.any(String),
+      room,
+      user_id: user.id,
+      user_name: 'Linus',
+      color: user.color,
+      text: 'm1',
+      created_at: expect.stringMatching(/^\d{4}-/),
     })
     const last = await call('GET', `/demo/rooms/${room}/messages?limit=2`, { token })
     expect(last.body.messages!.map((m: Message) => m.text)).toEqual(['m4', 'm5'])
@@ -141,7 +201,10 @@ describe('messages', () => {
     const noId = await call('POST', '/demo/rooms/x/messages', { token, body: { id: 'nope', text: 'hi' } })
     expect(noId.status).toBe(400)
     expect(noId.body.error).toContain('"id"')
-    const long = await call('POST', '/demo/rooms/x/messages', { token, body: { id: randomUUID(), text: 'x'.repeat(2001) } })
+    const long = await call('POST', '/demo/rooms/x/messages', {
+      token,
+      body: { id: randomUUID(), text: 'x'.repeat(2001) },
+    })
     expect(long.status).toBe(400)
     expect(long.body.error).toContain('"text"')
   })
@@ -153,14 +216,31 @@ describe('todos', () => {
     const list2 = await call('GET', '/demo/lists/2/todos', { token })
     expect(list2.status).toBe(200)
     expect(list2.body.todos).toHaveLength(2)
-    expect(list2.body.todos![0]).toEqual({ id: expect.any(Number), list_id: 2, title: 'Buy milk', done: false, created_at: expect.any(String) })
+    expect(list2.body.todos![0]).toEqual({
+      id: expect.any(Number),
+      list_id: 2,
+      title: 'Buy milk',
+      done: false,
+      created_at: expect.any(String),
+    })
 
     const created = await call('POST', '/demo/lists/7/todos', { token, body: { title: ' Paint the fence ' } })
-    expect(created).toMatchObject({ status: 201, body: { todo: { list_id: 7, title: 'Paint the fence', done: false } } })
+    expect(created).toMatchObject({
+      status: 201,
+      body: { todo: { list_id: 7, title: 'Paint the fence', done: false } },
+    })
     const id = created.body.todo!.id as number
-    expect(await call('PATCH', `/demo/todos/${id}`, { token, body: { done: true } })).toMatchObject({ status: 200, body: { todo: { id, done: true, title: 'Paint the fence' } } })
-    expect(await call('PATCH', `/demo/todos/${id}`, { token, body: { title: 'Paint it red' } })).toMatchObject({ status: 200, body: { todo: { id, done: true, title: 'Paint it red' } } })
-    expect((await call('GET', '/demo/lists/7/todos', { token })).body.todos!.map((t: Todo) => t.title)).toEqual(['Paint it red'])
+    expect(await call('PATCH', `/demo/todos/${id}`, { token, body: { done: true } })).toMatchObject({
+      status: 200,
+      body: { todo: { id, done: true, title: 'Paint the fence' } },
+    })
+    expect(await call('PATCH', `/demo/todos/${id}`, { token, body: { title: 'Paint it red' } })).toMatchObject({
+      status: 200,
+      body: { todo: { id, done: true, title: 'Paint it red' } },
+    })
+    expect((await call('GET', '/demo/lists/7/todos', { token })).body.todos!.map((t: Todo) => t.title)).toEqual([
+      'Paint it red',
+    ])
     expect((await call('DELETE', `/demo/todos/${id}`, { token })).status).toBe(204)
     expect((await call('DELETE', `/demo/todos/${id}`, { token })).status).toBe(404)
     expect((await call('PATCH', `/demo/todos/${id}`, { token, body: { done: false } })).status).toBe(404)
@@ -181,13 +261,22 @@ describe('todos', () => {
     const { token } = await guest()
     const client = await RawClient.connect(ctx.server.url, token)
     const topic = 'realtime:demo-todos-1'
-    const reply = await client.join(topic, { config: { postgres_changes: [{ event: '*', schema: 'public', table: 'demo_todos', filter: 'list_id=eq.1' }] }, access_token: token })
+    const reply = await client.join(topic, {
+      config: { postgres_changes: [{ event: '*', schema: 'public', table: 'demo_todos', filter: 'list_id=eq.1' }] },
+      access_token: token,
+    })
     expect(reply.payload).toMatchObject({ status: 'ok' })
-    await client.next((m) => m.event === 'system' && (m.payload as { message?: string }).message === 'Subscribed to PostgreSQL')
+    await client.next(
+      (m) => m.event === 'system' && (m.payload as { message?: string }).message === 'Subscribed to PostgreSQL',
+    )
     await call('POST', '/demo/lists/2/todos', { token, body: { title: 'other list' } })
     const created = await call('POST', '/demo/lists/1/todos', { token, body: { title: 'seen live' } })
     const change = (await client.next((m) => m.event === 'postgres_changes')).message
-    expect((change.payload as { data: unknown }).data).toMatchObject({ type: 'INSERT', table: 'demo_todos', record: { id: created.body.todo!.id, list_id: 1, title: 'seen live', done: false } })
+    expect((change.payload as { data: unknown }).data).toMatchObject({
+      type: 'INSERT',
+      table: 'demo_todos',
+      record: { id: created.body.todo!.id, list_id: 1, title: 'seen live', done: false },
+    })
     expect(await client.barrier()).toEqual([]) // the list 2 insert never came
     await client.close()
   })

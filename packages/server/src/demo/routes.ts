@@ -32,7 +32,24 @@ export const DEMO_CORS_HEADERS: Record<string, string> = {
 }
 
 /** Pleasant, readable on white and on dark backgrounds. */
-export const GUEST_COLORS = ['#e11d48', '#db2777', '#c026d3', '#7c3aed', '#4f46e5', '#2563eb', '#0284c7', '#0891b2', '#0d9488', '#059669', '#16a34a', '#65a30d', '#ca8a04', '#d97706', '#ea580c', '#dc2626'] as const
+export const GUEST_COLORS = [
+  '#e11d48',
+  '#db2777',
+  '#c026d3',
+  '#7c3aed',
+  '#4f46e5',
+  '#2563eb',
+  '#0284c7',
+  '#0891b2',
+  '#0d9488',
+  '#059669',
+  '#16a34a',
+  '#65a30d',
+  '#ca8a04',
+  '#d97706',
+  '#ea580c',
+  '#dc2626',
+] as const
 
 /** A colour from GUEST_COLORS, the same for the same name (FNV-1a). */
 export function colorFor(name: string): string {
@@ -80,14 +97,18 @@ function text(body: Record<string, unknown>, field: string, max: number, { trim 
   if (typeof value !== 'string') throw new HttpError(400, `"${field}" must be a string of 1 to ${max} characters`)
   const result = trim ? value.trim() : value
   if (result.length < 1 || result.length > max) {
-    throw new HttpError(400, `"${field}" must be 1 to ${max} characters${trim ? ' after trimming' : ''}, got ${result.length}`)
+    throw new HttpError(
+      400,
+      `"${field}" must be 1 to ${max} characters${trim ? ' after trimming' : ''}, got ${result.length}`,
+    )
   }
   return result
 }
 
 function intParam(name: string, raw: string): number {
   const n = Number(raw)
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n > 2_147_483_647) throw new HttpError(400, `${name} must be a positive integer, got "${raw}"`)
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n > 2_147_483_647)
+    throw new HttpError(400, `${name} must be a positive integer, got "${raw}"`)
   return n
 }
 
@@ -100,7 +121,8 @@ async function authenticate(ctx: Context, req: IncomingMessage): Promise<JwtClai
 }
 
 function author(claims: JwtClaims): { id: string; name: string; color: string } {
-  if (typeof claims.sub !== 'string' || !claims.sub) throw new HttpError(401, 'the token has no "sub" claim to post as (get one from POST /demo/guest)')
+  if (typeof claims.sub !== 'string' || !claims.sub)
+    throw new HttpError(401, 'the token has no "sub" claim to post as (get one from POST /demo/guest)')
   const meta = isRecord(claims.user_metadata) ? claims.user_metadata : {}
   const name = typeof meta.name === 'string' && meta.name ? meta.name : claims.sub
   const color = typeof meta.color === 'string' && meta.color ? meta.color : colorFor(name)
@@ -131,7 +153,12 @@ export async function handleDemo(deps: DemoDeps, req: IncomingMessage, res: Serv
   }
 }
 
-async function route(deps: DemoDeps, req: IncomingMessage, url: URL, reply: (status: number, body?: unknown) => void): Promise<void> {
+async function route(
+  deps: DemoDeps,
+  req: IncomingMessage,
+  url: URL,
+  reply: (status: number, body?: unknown) => void,
+): Promise<void> {
   const { ctx, query } = deps
   const path = url.pathname
   const method = req.method ?? 'GET'
@@ -143,12 +170,19 @@ async function route(deps: DemoDeps, req: IncomingMessage, url: URL, reply: (sta
     const body = await jsonBody(req)
     const name = text(body, 'name', 40)
     if (body.id !== undefined && (typeof body.id !== 'string' || !UUID.test(body.id))) {
-      throw new HttpError(400, '"id" must be a UUID (the guest id this browser was given before), or absent for a new guest')
+      throw new HttpError(
+        400,
+        '"id" must be a UUID (the guest id this browser was given before), or absent for a new guest',
+      )
     }
     const user = { id: typeof body.id === 'string' ? body.id.toLowerCase() : randomUUID(), name, color: colorFor(name) }
-    const token = await signToken({ role: 'authenticated', sub: user.id, user_metadata: { name, color: user.color } }, ctx.options.jwtSecret, {
-      expiresInSeconds: GUEST_TOKEN_SECONDS,
-    })
+    const token = await signToken(
+      { role: 'authenticated', sub: user.id, user_metadata: { name, color: user.color } },
+      ctx.options.jwtSecret,
+      {
+        expiresInSeconds: GUEST_TOKEN_SECONDS,
+      },
+    )
     return reply(200, { token, user })
   }
 
@@ -166,7 +200,8 @@ async function route(deps: DemoDeps, req: IncomingMessage, url: URL, reply: (sta
       return reply(200, { messages: rows })
     }
     const body = await jsonBody(req)
-    if (typeof body.id !== 'string' || !UUID.test(body.id)) throw new HttpError(400, '"id" must be a UUID chosen by the client')
+    if (typeof body.id !== 'string' || !UUID.test(body.id))
+      throw new HttpError(400, '"id" must be a UUID chosen by the client')
     const messageText = text(body, 'text', 2000)
     const user = author(claims)
     const inserted = await query(
@@ -186,7 +221,10 @@ async function route(deps: DemoDeps, req: IncomingMessage, url: URL, reply: (sta
       return reply(200, { todos: rows })
     }
     const title = text(await jsonBody(req), 'title', 200)
-    const { rows } = await query(`insert into demo_todos (list_id, title) values ($1, $2) returning ${TODO_COLUMNS}`, [listId, title])
+    const { rows } = await query(`insert into demo_todos (list_id, title) values ($1, $2) returning ${TODO_COLUMNS}`, [
+      listId,
+      title,
+    ])
     return reply(201, { todo: rows[0] })
   }
 
@@ -211,7 +249,10 @@ async function route(deps: DemoDeps, req: IncomingMessage, url: URL, reply: (sta
       sets.push(`title = $${params.length}`)
     }
     if (!sets.length) throw new HttpError(400, 'give "done" (boolean) and/or "title" (string) to change')
-    const { rows } = await query(`update demo_todos set ${sets.join(', ')} where id = $1 returning ${TODO_COLUMNS}`, params)
+    const { rows } = await query(
+      `update demo_todos set ${sets.join(', ')} where id = $1 returning ${TODO_COLUMNS}`,
+      params,
+    )
     if (!rows.length) throw new HttpError(404, `no todo ${id}`)
     return reply(200, { todo: rows[0] })
   }

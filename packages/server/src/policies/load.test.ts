@@ -34,7 +34,10 @@ describe('loadPolicies', () => {
   })
 
   it('loads a JSON file of rules', async () => {
-    const path = await file('rules.json', JSON.stringify({ policies: [{ topic: 'user:{{sub}}', broadcast: ['read'] }] }))
+    const path = await file(
+      'rules.json',
+      JSON.stringify({ policies: [{ topic: 'user:{{sub}}', broadcast: ['read'] }] }),
+    )
     const set = await loadPolicies(path)
     expect(set.source).toBe(path)
     expect(await set.authorize({ topic: 'user:u1', claims: user })).toEqual(readOnly)
@@ -86,7 +89,9 @@ describe('loadPolicies', () => {
 
     it('rejects invalid JSON', async () => {
       const path = await file('broken.json', '{ "policies": [ }')
-      expect((await rejection(path)).message).toMatch(new RegExp(`^Invalid policy file ${path}: not valid JSON \\(.+\\)$`))
+      expect((await rejection(path)).message).toMatch(
+        new RegExp(`^Invalid policy file ${path}: not valid JSON \\(.+\\)$`),
+      )
     })
 
     it.each([
@@ -94,11 +99,21 @@ describe('loadPolicies', () => {
       ['typo.json', '{"policy":[]}', 'got {"policy":[]}'],
     ])('rejects %s without a policies array', async (name, content, got) => {
       const path = await file(name, content)
-      expect((await rejection(path)).message).toBe(`Invalid policy file ${path}: expected { "policies": [ ...rules ] }, ${got}`)
+      expect((await rejection(path)).message).toBe(
+        `Invalid policy file ${path}: expected { "policies": [ ...rules ] }, ${got}`,
+      )
     })
 
     it('names the rule and field of an invalid rule', async () => {
-      const path = await file('bad-rule.json', JSON.stringify({ policies: [{ topic: 'a', broadcast: ['read'] }, { topic: 'b', role: 7, broadcast: ['read'] }] }))
+      const path = await file(
+        'bad-rule.json',
+        JSON.stringify({
+          policies: [
+            { topic: 'a', broadcast: ['read'] },
+            { topic: 'b', role: 7, broadcast: ['read'] },
+          ],
+        }),
+      )
       const error = await rejection(path)
       expect(error.message).toBe(
         `Invalid policy file ${path}: policies[1].role must be a role name or a non-empty array of role names, got 7`,

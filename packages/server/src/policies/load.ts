@@ -5,7 +5,14 @@ import { extname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { PolicyError } from './errors.ts'
 import { describeValue } from './permissions.ts'
-import { noPolicies, policiesFromFunction, policiesFromRules, type PolicyFunction, type PolicyOptions, type PolicySet } from './policy-set.ts'
+import {
+  noPolicies,
+  policiesFromFunction,
+  policiesFromRules,
+  type PolicyFunction,
+  type PolicyOptions,
+  type PolicySet,
+} from './policy-set.ts'
 
 const MODULE_EXTENSIONS = ['.js', '.mjs', '.cjs']
 const EXPECTED = 'expected { "policies": [ ...rules ] }'
@@ -38,7 +45,11 @@ async function readJson(file: string): Promise<unknown> {
   try {
     return JSON.parse(text) as unknown
   } catch (error) {
-    throw new PolicyError(`Invalid policy file ${file}: not valid JSON (${errorText(error)})`, { file }, { cause: error })
+    throw new PolicyError(
+      `Invalid policy file ${file}: not valid JSON (${errorText(error)})`,
+      { file },
+      { cause: error },
+    )
   }
 }
 
@@ -58,7 +69,8 @@ function fromModule(module: Record<string, unknown>, file: string, options: Poli
       { file },
     )
   }
-  if (typeof exported === 'function') return policiesFromFunction(exported as PolicyFunction, { ...options, source: file })
+  if (typeof exported === 'function')
+    return policiesFromFunction(exported as PolicyFunction, { ...options, source: file })
   return fromDocument(exported, file, options)
 }
 

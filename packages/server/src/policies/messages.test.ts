@@ -10,7 +10,9 @@ const perms = (broadcastRead: boolean, presenceRead: boolean): Permissions => ({
 
 describe('messages', () => {
   it('match Realtime word for word', () => {
-    expect(unauthorizedReason('room:1')).toBe('Unauthorized: You do not have permissions to read from this Channel topic: room:1')
+    expect(unauthorizedReason('room:1')).toBe(
+      'Unauthorized: You do not have permissions to read from this Channel topic: room:1',
+    )
     expect(readDeniedMessage('room:1')).toBe('You do not have permissions to read from this Channel topic: room:1')
     expect(readRevokedMessage('room:1')).toBe('You no longer have permission to read from this Channel topic: room:1')
   })

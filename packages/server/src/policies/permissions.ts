@@ -18,8 +18,7 @@ export type Extension = 'broadcast' | 'presence'
 
 /** What a policy function may return: `true` grants everything, `false` nothing; omitted parts are denied. */
 export type PolicyDecision =
-  | boolean
-  | { broadcast?: boolean | Partial<Permission>; presence?: boolean | Partial<Permission> }
+  boolean | { broadcast?: boolean | Partial<Permission>; presence?: boolean | Partial<Permission> }
 
 export const noPermissions = (): Permissions => ({
   broadcast: { read: false, write: false },

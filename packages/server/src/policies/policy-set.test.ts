@@ -64,7 +64,9 @@ describe('policiesFromRules', () => {
   })
 
   it('matches claims by deep equality, by key or dot path', async () => {
-    const rules: PolicyRule[] = [{ topic: '*', claims: { 'app_metadata.plan': 'pro', tags: ['a', 'b'] }, broadcast: ['read'] }]
+    const rules: PolicyRule[] = [
+      { topic: '*', claims: { 'app_metadata.plan': 'pro', tags: ['a', 'b'] }, broadcast: ['read'] },
+    ]
     expect(await allowed(rules, 't', user({ app_metadata: { plan: 'pro' }, tags: ['a', 'b'] }))).toBe(true)
     expect(await allowed(rules, 't', user({ app_metadata: { plan: 'pro' }, tags: ['a'] }))).toBe(false)
     expect(await allowed(rules, 't', user({ tags: ['a', 'b'] }))).toBe(false)
@@ -111,7 +113,9 @@ describe('policiesFromFunction', () => {
     [{ presence: true }, perms([false, false], [true, true])],
     [{ broadcast: { read: true, write: false }, presence: { write: true } }, perms([true, false], [false, true])],
   ])('reads the answer %j', async (answer, expected) => {
-    expect(await policiesFromFunction(() => answer, { logger }).authorize({ topic: 't', claims: user() })).toEqual(expected)
+    expect(await policiesFromFunction(() => answer, { logger }).authorize({ topic: 't', claims: user() })).toEqual(
+      expected,
+    )
   })
 
   it('passes the request and awaits an async answer', async () => {
@@ -122,7 +126,12 @@ describe('policiesFromFunction', () => {
 
   it('denies and logs an RlsPolicyError when the function throws or rejects', async () => {
     logs.length = 0
-    const throwing = policiesFromFunction(() => { throw new Error('boom') }, { logger })
+    const throwing = policiesFromFunction(
+      () => {
+        throw new Error('boom')
+      },
+      { logger },
+    )
     const rejecting = policiesFromFunction(() => Promise.reject(new Error('db down')), { logger })
     expect(await throwing.authorize({ topic: 'room:1', claims: user() })).toEqual(noPermissions())
     expect(await rejecting.authorize({ topic: 'room:2', claims: user() })).toEqual(noPermissions())

@@ -1,7 +1,14 @@
 // A PolicySet answers "what may these claims do on this topic?" for private channels, standing in
 // for RLS on realtime.messages (PROTOCOL.md §3.4). service_role bypasses it, as it bypasses RLS.
 import { PolicyError } from './errors.ts'
-import { allPermissions, grant, noPermissions, readDecision, type Permissions, type PolicyDecision } from './permissions.ts'
+import {
+  allPermissions,
+  grant,
+  noPermissions,
+  readDecision,
+  type Permissions,
+  type PolicyDecision,
+} from './permissions.ts'
 import { compileRule, validateRules, type PolicyRule } from './rules.ts'
 
 export interface PolicyRequest {
@@ -43,8 +50,14 @@ export function noPolicies(): PolicySet {
  * Policies from rules (the `policies` array of a policy file). Permissions are the union over
  * every matching rule. Throws a PolicyError on an invalid rule.
  */
-export function policiesFromRules(rules: readonly PolicyRule[], options: PolicyOptions & { source?: string; file?: string } = {}): PolicySet {
-  const source = { listName: options.file === undefined ? 'rules' : 'policies', ...(options.file === undefined ? {} : { file: options.file }) }
+export function policiesFromRules(
+  rules: readonly PolicyRule[],
+  options: PolicyOptions & { source?: string; file?: string } = {},
+): PolicySet {
+  const source = {
+    listName: options.file === undefined ? 'rules' : 'policies',
+    ...(options.file === undefined ? {} : { file: options.file }),
+  }
   const compiled = validateRules(rules, source).map(compileRule)
   return {
     source: options.source ?? options.file ?? 'rules',

@@ -28,23 +28,47 @@ describe('validateRules', () => {
   it.each([
     [{ policies: [] }, 'rules must be an array of rules, got {"policies":[]}'],
     [['room'], 'rules[0] must be an object like { "topic": "room:*", "broadcast": ["read"] }, got "room"'],
-    [[{ topic: 'a', brodcast: ['read'] }], 'rules[0] has an unknown field "brodcast" (allowed: topic, role, claims, broadcast, presence)'],
+    [
+      [{ topic: 'a', brodcast: ['read'] }],
+      'rules[0] has an unknown field "brodcast" (allowed: topic, role, claims, broadcast, presence)',
+    ],
     [[{ broadcast: ['read'] }], 'rules[0].topic must be a non-empty string, got undefined'],
     [[{ topic: '', broadcast: ['read'] }], 'rules[0].topic must be a non-empty string, got ""'],
     [[{ topic: 'user:{{sub', broadcast: ['read'] }], 'rules[0].topic "user:{{sub": "{{" without a closing "}}"'],
-    [[{ topic: 'user:{{ }}', broadcast: ['read'] }], 'rules[0].topic "user:{{ }}": "{{}}" is not a claim placeholder like "{{sub}}"'],
-    [[{ topic: 'a', role: '', broadcast: ['read'] }], 'rules[0].role must be a role name or a non-empty array of role names, got ""'],
-    [[{ topic: 'a', role: [], broadcast: ['read'] }], 'rules[0].role must be a role name or a non-empty array of role names, got []'],
-    [[{ topic: 'a', claims: 'sub', broadcast: ['read'] }], 'rules[0].claims must be an object of claim values, got "sub"'],
+    [
+      [{ topic: 'user:{{ }}', broadcast: ['read'] }],
+      'rules[0].topic "user:{{ }}": "{{}}" is not a claim placeholder like "{{sub}}"',
+    ],
+    [
+      [{ topic: 'a', role: '', broadcast: ['read'] }],
+      'rules[0].role must be a role name or a non-empty array of role names, got ""',
+    ],
+    [
+      [{ topic: 'a', role: [], broadcast: ['read'] }],
+      'rules[0].role must be a role name or a non-empty array of role names, got []',
+    ],
+    [
+      [{ topic: 'a', claims: 'sub', broadcast: ['read'] }],
+      'rules[0].claims must be an object of claim values, got "sub"',
+    ],
     [[{ topic: 'a', broadcast: 'read' }], 'rules[0].broadcast must be an array of "read" and/or "write", got "read"'],
-    [[{ topic: 'a', presence: ['read', 'track'] }], 'rules[0].presence must be an array of "read" and/or "write", got ["read","track"]'],
+    [
+      [{ topic: 'a', presence: ['read', 'track'] }],
+      'rules[0].presence must be an array of "read" and/or "write", got ["read","track"]',
+    ],
     [[{ topic: 'a' }], 'rules[0] grants nothing: give it "broadcast" and/or "presence", e.g. ["read", "write"]'],
   ])('rejects %j', (value, message) => {
     expect(errorOf(value).message).toBe(`Invalid policy rules: ${message}`)
   })
 
   it('names the file, the rule index and the field', () => {
-    const error = errorOf([{ topic: 'ok', broadcast: ['read'] }, { topic: 'room', broadcast: ['rw'] }], file)
+    const error = errorOf(
+      [
+        { topic: 'ok', broadcast: ['read'] },
+        { topic: 'room', broadcast: ['rw'] },
+      ],
+      file,
+    )
     expect(error.message).toBe(
       'Invalid policy file /app/policies.json: policies[1].broadcast must be an array of "read" and/or "write", got ["rw"]',
     )
@@ -58,6 +82,8 @@ describe('validateRules', () => {
 
   it('shortens long values in messages', () => {
     const message = errorOf([{ topic: 'a', claims: 'x'.repeat(100), broadcast: ['read'] }]).message
-    expect(message).toBe(`Invalid policy rules: rules[0].claims must be an object of claim values, got "${'x'.repeat(56)}...`)
+    expect(message).toBe(
+      `Invalid policy rules: rules[0].claims must be an object of claim values, got "${'x'.repeat(56)}...`,
+    )
   })
 })

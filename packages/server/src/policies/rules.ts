@@ -48,15 +48,25 @@ export function validateRules(value: unknown, source: RuleSource): PolicyRule[] 
   if (!Array.isArray(value)) return fail(`${source.listName} must be an array of rules, got ${describeValue(value)}`)
   value.forEach((rule: unknown, index) => {
     const at = `${source.listName}[${index}]`
-    if (!isRecord(rule)) return fail(`${at} must be an object like { "topic": "room:*", "broadcast": ["read"] }, got ${describeValue(rule)}`, index)
+    if (!isRecord(rule))
+      return fail(
+        `${at} must be an object like { "topic": "room:*", "broadcast": ["read"] }, got ${describeValue(rule)}`,
+        index,
+      )
     const unknown = Object.keys(rule).find((key) => !RULE_KEYS.includes(key))
-    if (unknown !== undefined) fail(`${at} has an unknown field "${unknown}" (allowed: ${RULE_KEYS.join(', ')})`, index, unknown)
+    if (unknown !== undefined)
+      fail(`${at} has an unknown field "${unknown}" (allowed: ${RULE_KEYS.join(', ')})`, index, unknown)
     const { topic, role, claims } = rule
-    if (typeof topic !== 'string' || topic === '') fail(`${at}.topic must be a non-empty string, got ${describeValue(topic)}`, index, 'topic')
+    if (typeof topic !== 'string' || topic === '')
+      fail(`${at}.topic must be a non-empty string, got ${describeValue(topic)}`, index, 'topic')
     const parsed = parseTopic(topic as string)
     if (typeof parsed === 'string') fail(`${at}.topic ${describeValue(topic)}: ${parsed}`, index, 'topic')
     if (role !== undefined && !isRole(role) && !(Array.isArray(role) && role.length > 0 && role.every(isRole))) {
-      fail(`${at}.role must be a role name or a non-empty array of role names, got ${describeValue(role)}`, index, 'role')
+      fail(
+        `${at}.role must be a role name or a non-empty array of role names, got ${describeValue(role)}`,
+        index,
+        'role',
+      )
     }
     if (claims !== undefined && !isRecord(claims)) {
       fail(`${at}.claims must be an object of claim values, got ${describeValue(claims)}`, index, 'claims')
@@ -77,10 +87,11 @@ export function validateRules(value: unknown, source: RuleSource): PolicyRule[] 
 /** Splits a topic pattern into text, `*` and `{{claim}}` parts, or returns what is wrong with it. */
 function parseTopic(topic: string): TopicPart[] | string {
   const parts: TopicPart[] = []
-  const text = (t: string) => t.split('*').forEach((piece, i) => {
-    if (i > 0) parts.push({ kind: 'any' })
-    if (piece !== '') parts.push({ kind: 'text', text: piece })
-  })
+  const text = (t: string) =>
+    t.split('*').forEach((piece, i) => {
+      if (i > 0) parts.push({ kind: 'any' })
+      if (piece !== '') parts.push({ kind: 'text', text: piece })
+    })
   let rest = topic
   for (let open = rest.indexOf('{{'); open !== -1; open = rest.indexOf('{{')) {
     const close = rest.indexOf('}}', open + 2)
@@ -118,7 +129,8 @@ export function compileRule(rule: PolicyRule): CompiledRule {
     presence: rule.presence ?? [],
     matches(topic, claims) {
       if (roles !== undefined && !roles.includes(claims.role as string)) return false
-      if (!claimEntries.every(([name, expected]) => isDeepStrictEqual(lookupClaim(claims, name), expected))) return false
+      if (!claimEntries.every(([name, expected]) => isDeepStrictEqual(lookupClaim(claims, name), expected)))
+        return false
       let source = ''
       for (const part of parts) {
         if (part.kind === 'text') source += escapeRegExp(part.text)

@@ -28,7 +28,13 @@ export function captureCases(suite: DatabaseSuite): void {
        'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11', 12.50, 0.25)`,
     )
     const [change] = await take(1)
-    expect(change).toMatchObject({ schema: 'public', table: 'items', type: 'INSERT', primary_key: ['id'], rls_enabled: false })
+    expect(change).toMatchObject({
+      schema: 'public',
+      table: 'items',
+      type: 'INSERT',
+      primary_key: ['id'],
+      rls_enabled: false,
+    })
     expect(change?.commit_timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
     expect(change?.columns).toEqual([
       { name: 'id', type: 'int4' },
@@ -113,7 +119,7 @@ export function captureCases(suite: DatabaseSuite): void {
   })
 
   test('a rolled-back transaction produces nothing', async () => {
-    await db().exec("begin; insert into items (id) values (20); rollback; insert into marker default values")
+    await db().exec('begin; insert into items (id) values (20); rollback; insert into marker default values')
     expect((await take(1))[0]?.table).toBe('marker')
   })
 
@@ -123,22 +129,31 @@ export function captureCases(suite: DatabaseSuite): void {
       alter publication supabase_realtime set (publish = 'insert, update, delete, truncate');
       update items set label = 'yes' where id = 30;`)
     const got = await take(2)
-    expect(got.map((c) => [c.type, c.record?.label ?? null])).toEqual([['INSERT', null], ['UPDATE', 'yes']])
+    expect(got.map((c) => [c.type, c.record?.label ?? null])).toEqual([
+      ['INSERT', null],
+      ['UPDATE', 'yes'],
+    ])
   })
 
   test('a table without primary key: INSERT has primary_key [], UPDATE is refused as on Supabase', async () => {
-    await db().exec("create table loose (v text); alter publication supabase_realtime add table loose; insert into loose values ('a')")
+    await db().exec(
+      "create table loose (v text); alter publication supabase_realtime add table loose; insert into loose values ('a')",
+    )
     expect((await take(1))[0]).toMatchObject({ table: 'loose', primary_key: [], record: { v: 'a' } })
     await expect(db().exec("update loose set v = 'b'")).rejects.toThrow(/replica identity/)
   })
 
   test('row level security is reported with the change', async () => {
-    await db().exec('alter table items enable row level security; delete from items where id = 30; alter table items disable row level security')
+    await db().exec(
+      'alter table items enable row level security; delete from items where id = 30; alter table items disable row level security',
+    )
     expect((await take(1))[0]).toMatchObject({ type: 'DELETE', rls_enabled: true })
   })
 
   test('without the event trigger, syncTriggers() brings the triggers in step', async () => {
-    await db().exec('alter event trigger realtime_dev_sync disable; alter publication supabase_realtime add table other')
+    await db().exec(
+      'alter event trigger realtime_dev_sync disable; alter publication supabase_realtime add table other',
+    )
     await db().exec("insert into other values (40, 'not yet'); insert into marker default values")
     expect((await take(1))[0]?.table).toBe('marker')
     await db().syncTriggers()
@@ -150,7 +165,10 @@ export function captureCases(suite: DatabaseSuite): void {
     await db().exec(`alter function realtime_dev.capture() rename to capture_away;
       create table late (id int primary key); alter publication supabase_realtime add table late;
       alter function realtime_dev.capture_away() rename to capture;`)
-    expect(suite.t.logs).toContainEqual(['warn', expect.stringMatching(/^realtime_dev: could not sync capture triggers/)])
+    expect(suite.t.logs).toContainEqual([
+      'warn',
+      expect.stringMatching(/^realtime_dev: could not sync capture triggers/),
+    ])
     await db().syncTriggers()
     await db().exec('insert into late values (1)')
     expect((await take(1))[0]).toMatchObject({ table: 'late', record: { id: 1 } })

@@ -29,7 +29,9 @@ function roleCases(suite: DatabaseSuite): void {
       expect(db.autoSync).toBe(false)
       expect(logs).toContainEqual(['info', expect.stringContaining('permission denied to create event trigger')])
       const own = recordChanges(db)
-      await db.exec('create table t (id int primary key); alter publication supabase_realtime add table t; insert into t values (1)')
+      await db.exec(
+        'create table t (id int primary key); alter publication supabase_realtime add table t; insert into t values (1)',
+      )
       await db.syncTriggers()
       await db.exec('insert into t values (2)')
       expect((await own.take(1))[0]).toMatchObject({ type: 'INSERT', record: { id: 2 } })
@@ -69,7 +71,9 @@ describe.each(DATABASE_KINDS)('database layer on %s', (kind) => {
   test('opens with the publication and an event trigger keeping triggers in sync', async () => {
     expect(t.db.kind).toBe(kind)
     expect(t.db.autoSync).toBe(true)
-    const { rows } = await t.db.query<{ pubname: string }>("select pubname from pg_publication where pubname = 'supabase_realtime'")
+    const { rows } = await t.db.query<{ pubname: string }>(
+      "select pubname from pg_publication where pubname = 'supabase_realtime'",
+    )
     expect(rows).toEqual([{ pubname: 'supabase_realtime' }])
   })
 

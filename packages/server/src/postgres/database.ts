@@ -54,7 +54,10 @@ async function install(driver: Driver, log: Log): Promise<boolean> {
   const { rows } = await driver.internal<{ installed: boolean }>(HAS_EVENT_TRIGGER_SQL)
   const autoSync = rows[0]?.installed === true
   if (!autoSync) {
-    log('info', `no event trigger (${message(noEventTrigger)}): capture triggers follow the publication only when syncTriggers() runs`)
+    log(
+      'info',
+      `no event trigger (${message(noEventTrigger)}): capture triggers follow the publication only when syncTriggers() runs`,
+    )
   }
   const noSync = await attempt(driver, `select ${SCHEMA}.sync_triggers()`)
   if (noSync) log('warn', `could not sync capture triggers: ${message(noSync)}`)
@@ -93,7 +96,8 @@ function startFeed(driver: Driver, log: Log) {
         try {
           rows = (await driver.internal<{ id: string; payload: string }>(FETCH_SQL, [`{${batch.join(',')}}`])).rows
         } catch (error) {
-          if (!state.closed) log('error', `reading ${batch.length} queued change(s) failed, they are lost: ${message(error)}`)
+          if (!state.closed)
+            log('error', `reading ${batch.length} queued change(s) failed, they are lost: ${message(error)}`)
           continue
         }
         const byId = new Map(rows.map((row) => [row.id, row.payload]))
@@ -128,7 +132,9 @@ function startFeed(driver: Driver, log: Log) {
 /** Opens the embedded PGlite (default) or the PostgreSQL at `databaseUrl`, ready to capture changes. */
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
   const log: Log = options.log ?? (() => undefined)
-  const driver = options.databaseUrl ? await openPostgres(options.databaseUrl, log) : await openPGlite(options.dataDir, log)
+  const driver = options.databaseUrl
+    ? await openPostgres(options.databaseUrl, log)
+    : await openPGlite(options.dataDir, log)
   let autoSync: boolean
   const feed = startFeed(driver, log)
   try {
@@ -153,7 +159,8 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
     async syncTriggers() {
       await driver.internal(`select ${SCHEMA}.sync_triggers()`)
     },
-    resolveSubscription: (subscription) => resolveSubscription((sql, params) => driver.internal(sql, params), subscription),
+    resolveSubscription: (subscription) =>
+      resolveSubscription((sql, params) => driver.internal(sql, params), subscription),
     close() {
       closing ??= feed.stop().then(() => driver.close())
       return closing

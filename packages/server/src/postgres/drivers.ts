@@ -59,9 +59,20 @@ export async function openPostgres(databaseUrl: string, log: Log): Promise<Drive
   const { default: pg } = await import('pg')
   const getTypeParser = ((oid: number, format?: 'text' | 'binary') =>
     oid === 20 && format !== 'binary' ? int8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser
-  const user = new pg.Client({ connectionString: databaseUrl, types: { getTypeParser }, application_name: 'realtime_dev' })
-  const listener = new pg.Client({ connectionString: databaseUrl, types: { getTypeParser }, application_name: 'realtime_dev_listener' })
-  for (const [client, role] of [[user, 'query'], [listener, 'listener']] as const) {
+  const user = new pg.Client({
+    connectionString: databaseUrl,
+    types: { getTypeParser },
+    application_name: 'realtime_dev',
+  })
+  const listener = new pg.Client({
+    connectionString: databaseUrl,
+    types: { getTypeParser },
+    application_name: 'realtime_dev_listener',
+  })
+  for (const [client, role] of [
+    [user, 'query'],
+    [listener, 'listener'],
+  ] as const) {
     client.on('error', (error) => log('error', `postgres ${role} connection: ${error.message}`))
     client.on('notice', relayNotice(log))
   }
@@ -72,10 +83,12 @@ export async function openPostgres(databaseUrl: string, log: Log): Promise<Drive
     await Promise.allSettled([user.end(), listener.end()])
     throw error
   }
-  const run = (client: typeof user) => async <T>(sql: string, params?: readonly unknown[]) => {
-    const result = await client.query(sql, params ? [...params] : undefined)
-    return { rows: result.rows as T[] }
-  }
+  const run =
+    (client: typeof user) =>
+    async <T>(sql: string, params?: readonly unknown[]) => {
+      const result = await client.query(sql, params ? [...params] : undefined)
+      return { rows: result.rows as T[] }
+    }
   return {
     kind: 'postgres',
     query: run(user),

@@ -35,7 +35,9 @@ describe('inspect', () => {
   })
 
   test('maps: keys in byte order, nested terms inspected', () => {
-    expect(inspect({ table: 't', event: '*', Z: 1, é: [] })).toBe('%{"Z" => 1, "event" => "*", "table" => "t", "é" => []}')
+    expect(inspect({ table: 't', event: '*', Z: 1, é: [] })).toBe(
+      '%{"Z" => 1, "event" => "*", "table" => "t", "é" => []}',
+    )
     expect(inspect({})).toBe('%{}')
   })
 
@@ -43,6 +45,8 @@ describe('inspect', () => {
     const short = [{ tuple: ['id', 'eq', '1', false] }]
     expect(inspectPretty(short)).toBe('[{"id", "eq", "1", false}]')
     const long = [{ tuple: ['a'.repeat(30), 'eq', '1', false] }, { tuple: ['b'.repeat(30), 'in', '{1,2}', true] }]
-    expect(inspectPretty(long)).toBe(`[\n  {"${'a'.repeat(30)}", "eq", "1", false},\n  {"${'b'.repeat(30)}", "in", "{1,2}", true}\n]`)
+    expect(inspectPretty(long)).toBe(
+      `[\n  {"${'a'.repeat(30)}", "eq", "1", false},\n  {"${'b'.repeat(30)}", "in", "{1,2}", true}\n]`,
+    )
   })
 })

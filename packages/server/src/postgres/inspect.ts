@@ -11,7 +11,17 @@
 export type Term = null | boolean | number | string | Term[] | { [key: string]: Term } | Tuple
 export type Tuple = { tuple: Term[] }
 
-const ESCAPES: Record<number, string> = { 7: '\\a', 8: '\\b', 9: '\\t', 10: '\\n', 11: '\\v', 12: '\\f', 13: '\\r', 27: '\\e', 127: '\\d' }
+const ESCAPES: Record<number, string> = {
+  7: '\\a',
+  8: '\\b',
+  9: '\\t',
+  10: '\\n',
+  11: '\\v',
+  12: '\\f',
+  13: '\\r',
+  27: '\\e',
+  127: '\\d',
+}
 const LIMIT = 50
 
 function isPrintableCode(code: number): boolean {
@@ -48,11 +58,20 @@ function inspectNumber(value: number): string {
 }
 
 function isAsciiCharlist(list: readonly Term[]): boolean {
-  return list.length > 0 && list.every((t) => typeof t === 'number' && Number.isInteger(t) && ((t >= 32 && t <= 126) || t in ESCAPES))
+  return (
+    list.length > 0 &&
+    list.every((t) => typeof t === 'number' && Number.isInteger(t) && ((t >= 32 && t <= 126) || t in ESCAPES))
+  )
 }
 
 function isTuple(term: Term): term is Tuple {
-  return typeof term === 'object' && term !== null && !Array.isArray(term) && Array.isArray((term as Tuple).tuple) && Object.keys(term).length === 1
+  return (
+    typeof term === 'object' &&
+    term !== null &&
+    !Array.isArray(term) &&
+    Array.isArray((term as Tuple).tuple) &&
+    Object.keys(term).length === 1
+  )
 }
 
 function compareBytes(a: string, b: string): number {

@@ -32,7 +32,13 @@ const record = {
   tags: [1, 2],
   note: null,
 }
-const base = { schema: 'public', table: 'items', commit_timestamp: '2024-05-06T05:08:09.000Z', columns, primary_key: ['id'] }
+const base = {
+  schema: 'public',
+  table: 'items',
+  commit_timestamp: '2024-05-06T05:08:09.000Z',
+  columns,
+  primary_key: ['id'],
+}
 const insert: RowChange = { ...base, type: 'INSERT', record }
 const update: RowChange = { ...base, type: 'UPDATE', record, old_record: { id: 10 } }
 const removeKeyOnly: RowChange = { ...base, type: 'DELETE', old_record: { id: 10 } }
@@ -116,7 +122,7 @@ describe('filters follow the column type', () => {
     ['name=like.O_Brien%', true],
     ['name=not.like.O%', false],
     ['name=match.^O.*r$', true],
-    ['name=imatch.^o\'b', true],
+    ["name=imatch.^o'b", true],
     ['name=match.(', false],
   ])('patterns: %s → %s', (filter, expected) => {
     expect(matches(filter)).toBe(expected)

@@ -40,7 +40,8 @@ function likeSource(pattern: string, backslashEscapes: boolean): string {
   let source = ''
   for (let i = 0; i < pattern.length; i++) {
     const ch = pattern[i] ?? ''
-    if (backslashEscapes && ch === '\\' && i + 1 < pattern.length) source += (pattern[++i] ?? '').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
+    if (backslashEscapes && ch === '\\' && i + 1 < pattern.length)
+      source += (pattern[++i] ?? '').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
     else if (ch === '%') source += '[\\s\\S]*'
     else if (ch === '_') source += '[\\s\\S]'
     else source += ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
@@ -78,7 +79,12 @@ export function evaluateFilter(filter: Filter, type: string, cell: unknown): boo
     case 'is': {
       const keyword = filter.value
       const bool = text === null ? null : parseBool(text)
-      const is = keyword === 'null' || keyword === 'unknown' ? text === null : keyword === 'true' ? bool === true : bool === false
+      const is =
+        keyword === 'null' || keyword === 'unknown'
+          ? text === null
+          : keyword === 'true'
+            ? bool === true
+            : bool === false
       return filter.negate ? !is : is
     }
     case 'isdistinct': {
@@ -105,16 +111,33 @@ export function evaluateFilter(filter: Filter, type: string, cell: unknown): boo
       const c = text === null || !comparable(type) ? null : compare(readAs(type, text), readAs(type, filter.value))
       if (c === null) return null
       const op = filter.op
-      result = op === 'eq' ? c === 0 : op === 'neq' ? c !== 0 : op === 'lt' ? c < 0 : op === 'lte' ? c <= 0 : op === 'gt' ? c > 0 : c >= 0
+      result =
+        op === 'eq'
+          ? c === 0
+          : op === 'neq'
+            ? c !== 0
+            : op === 'lt'
+              ? c < 0
+              : op === 'lte'
+                ? c <= 0
+                : op === 'gt'
+                  ? c > 0
+                  : c >= 0
     }
   }
   return result === null ? null : filter.negate ? !result : result
 }
 
-function visible(filters: readonly Filter[], row: PostgresChangesRecord | undefined, types: ReadonlyMap<string, string>): boolean {
+function visible(
+  filters: readonly Filter[],
+  row: PostgresChangesRecord | undefined,
+  types: ReadonlyMap<string, string>,
+): boolean {
   if (filters.length === 0) return true
   if (row === undefined) return false
-  return filters.every((f) => Object.hasOwn(row, f.column) && evaluateFilter(f, types.get(f.column) ?? 'text', row[f.column]) === true)
+  return filters.every(
+    (f) => Object.hasOwn(row, f.column) && evaluateFilter(f, types.get(f.column) ?? 'text', row[f.column]) === true,
+  )
 }
 
 /** An INSERT/UPDATE of a table without primary key: the real server's error event. */
@@ -127,7 +150,8 @@ function likeName(pattern: string, name: string): boolean {
 }
 
 function coversTable(subscription: Subscription, change: RowChange): boolean {
-  if (subscription.tables) return subscription.tables.some((t) => t.schema === change.schema && t.table === change.table)
+  if (subscription.tables)
+    return subscription.tables.some((t) => t.schema === change.schema && t.table === change.table)
   return likeName(subscription.schema, change.schema) && likeName(subscription.table, change.table)
 }
 

@@ -44,22 +44,29 @@ describe('event, schema, table, select', () => {
     expect(pick(['id', 7, 'name'])).toEqual(['id', 'name'])
     expect(pick([])).toBeNull()
     expect(pick(42)).toBeNull()
-    expect(pick('id')).toBe('Error parsing `select` params: expected a list of column name strings, e.g. select: ["col1", "col2"]')
+    expect(pick('id')).toBe(
+      'Error parsing `select` params: expected a list of column name strings, e.g. select: ["col1", "col2"]',
+    )
   })
 
   test('select with a wildcard schema or table is refused', () => {
-    const message = 'Column selection is not supported for wildcard subscriptions. Provide an explicit schema and table name.'
+    const message =
+      'Column selection is not supported for wildcard subscriptions. Provide an explicit schema and table name.'
     expect(error({ schema: 'public', select: ['id'] })).toBe(message)
     expect(error({ schema: '*', table: 't', select: ['id'] })).toBe(message)
   })
 
   test('missing or mistyped params quote the entry as Elixir inspects it', () => {
     expect(error({})).toBe(`${NO_PARAMS}%{}`)
-    expect(error({ schema: 'public', table: 'images', filter: [123] })).toBe(`${NO_PARAMS}%{"filter" => ~c"{", "schema" => "public", "table" => "images"}`)
+    expect(error({ schema: 'public', table: 'images', filter: [123] })).toBe(
+      `${NO_PARAMS}%{"filter" => ~c"{", "schema" => "public", "table" => "images"}`,
+    )
     expect(error({ table: 'images', schema: { 'actually a': 'map' } })).toBe(
       `${NO_PARAMS}%{"schema" => %{"actually a" => "map"}, "table" => "images"}`,
     )
-    expect(error({ schema: 'public', table: 't', filter: null })).toBe(`${NO_PARAMS}%{"filter" => nil, "schema" => "public", "table" => "t"}`)
+    expect(error({ schema: 'public', table: 't', filter: null })).toBe(
+      `${NO_PARAMS}%{"filter" => nil, "schema" => "public", "table" => "t"}`,
+    )
     expect(error({ event: '*', filter: 'id=eq.1', user_token: 'secret' })).toBe(`${NO_PARAMS}<redacted>`)
     expect(error('INSERT')).toBe(`${NO_PARAMS}"INSERT"`)
     expect(error([1, 2.5, true])).toBe(`${NO_PARAMS}[1, 2.5, true]`)
@@ -67,16 +74,19 @@ describe('event, schema, table, select', () => {
 })
 
 describe('filters', () => {
-  test.each(['eq', 'neq', 'lt', 'lte', 'gt', 'gte', 'like', 'ilike', 'is', 'match', 'imatch', 'isdistinct'] as const)('operator %s', (op) => {
-    expect(filters(`col=${op}.v`)).toEqual([f('col', op, 'v')])
-    expect(filters(`col=not.${op}.v`)).toEqual([f('col', op, 'v', true)])
-  })
+  test.each(['eq', 'neq', 'lt', 'lte', 'gt', 'gte', 'like', 'ilike', 'is', 'match', 'imatch', 'isdistinct'] as const)(
+    'operator %s',
+    (op) => {
+      expect(filters(`col=${op}.v`)).toEqual([f('col', op, 'v')])
+      expect(filters(`col=not.${op}.v`)).toEqual([f('col', op, 'v', true)])
+    },
+  )
 
   test('in takes a parenthesised list and becomes a Postgres array literal', () => {
     expect(filters('subject=in.(hidee,ho)')).toEqual([f('subject', 'in', '{hidee,ho}')])
     expect(filters('id=not.in.(1,2,3)')).toEqual([f('id', 'in', '{1,2,3}', true)])
     expect(filters('tags=in.("a,b",c)')).toEqual([f('tags', 'in', '{"a,b",c}')])
-    expect(filters('name=in.(O\'Brien,Smith)')).toEqual([f('name', 'in', "{O'Brien,Smith}")])
+    expect(filters("name=in.(O'Brien,Smith)")).toEqual([f('name', 'in', "{O'Brien,Smith}")])
   })
 
   test('several filters are split on top-level commas only', () => {
@@ -139,6 +149,9 @@ describe('ids', () => {
   })
 
   test('refused entries have an id too (the join reply lists every entry)', () => {
-    expect(parsePostgresChangesParams({ schema: 'public', table: 't', filter: 'bad' })).toMatchObject({ ok: false, id: expect.any(Number) })
+    expect(parsePostgresChangesParams({ schema: 'public', table: 't', filter: 'bad' })).toMatchObject({
+      ok: false,
+      id: expect.any(Number),
+    })
   })
 })

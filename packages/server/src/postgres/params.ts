@@ -6,7 +6,10 @@
 // unquoting of other values, and `select` handling. The `id` stands in for `:erlang.phash2` of the
 // client map (PROTOCOL.md §3.10: any stable integer): a 27-bit FNV-1a hash of the entry's
 // canonical JSON (keys sorted), never 0 (realtime-js ignores a falsy id).
-import { POSTGRES_CHANGES_FILTER_OPERATORS, type RealtimePostgresChangesFilterOperator } from '@shared-realtime/protocol'
+import {
+  POSTGRES_CHANGES_FILTER_OPERATORS,
+  type RealtimePostgresChangesFilterOperator,
+} from '@shared-realtime/protocol'
 import { inspect, type Term } from './inspect.ts'
 import type { Filter, ParseResult, PostgresChangesEvent, Subscription } from './types.ts'
 
@@ -24,7 +27,9 @@ type Step<T> = { ok: true; value: T } | { ok: false; message: string }
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
   if (typeof value === 'object' && value !== null) {
-    const entries = Object.keys(value).toSorted().map((k) => `${JSON.stringify(k)}:${canonical((value as Entry)[k])}`)
+    const entries = Object.keys(value)
+      .toSorted()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Entry)[k])}`)
     return `{${entries.join(',')}}`
   }
   return JSON.stringify(value) ?? 'null'
@@ -146,7 +151,13 @@ function parseSelect(entry: Entry): Step<string[] | null> {
   return { ok: true, value: columns.length > 0 ? columns : null }
 }
 
-function build(event: PostgresChangesEvent, schema: string, table: string, filters: Filter[], select: string[] | null): Step<Subscription> {
+function build(
+  event: PostgresChangesEvent,
+  schema: string,
+  table: string,
+  filters: Filter[],
+  select: string[] | null,
+): Step<Subscription> {
   if (select !== null && (schema === '*' || table === '*')) return { ok: false, message: SELECT_ON_WILDCARD }
   return { ok: true, value: { event, schema, table, filters, select } }
 }
@@ -164,9 +175,11 @@ function parseEntry(entry: unknown): Step<Subscription> {
     if (!filters.ok) return { ok: false, message: `Error parsing \`filter\` params: ${filters.message}` }
     return build(event, schema, table, filters.value, select.value)
   }
-  if (typeof schema === 'string' && typeof table === 'string' && !has('filter')) return build(event, schema, table, [], select.value)
+  if (typeof schema === 'string' && typeof table === 'string' && !has('filter'))
+    return build(event, schema, table, [], select.value)
   if (typeof schema === 'string' && !has('table') && !has('filter')) return build(event, schema, '*', [], select.value)
-  if (typeof table === 'string' && !has('schema') && !has('filter')) return build(event, 'public', table, [], select.value)
+  if (typeof table === 'string' && !has('schema') && !has('filter'))
+    return build(event, 'public', table, [], select.value)
   if (has('user_token') || has('auth_token')) return { ok: false, message: `${NO_PARAMS}<redacted>` }
   return { ok: false, message: NO_PARAMS + inspect(entry as Term) }
 }

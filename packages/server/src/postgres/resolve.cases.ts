@@ -38,7 +38,10 @@ export function resolveCases(suite: DatabaseSuite): void {
 
   test('fixes the tables of the publication the subscription covers', async () => {
     const one = await resolve({ event: 'INSERT', schema: 'subs', table: 'test', filter: 'id=eq.1' })
-    expect(one).toEqual({ ok: true, subscription: expect.objectContaining({ event: 'INSERT', tables: [{ schema: 'subs', table: 'test' }] }) })
+    expect(one).toEqual({
+      ok: true,
+      subscription: expect.objectContaining({ event: 'INSERT', tables: [{ schema: 'subs', table: 'test' }] }),
+    })
     const schema = await resolve({ event: '*', schema: 'subs' })
     expect(schema.ok && schema.subscription.tables?.map((x) => x.table)).toEqual(['test', 'todo_lists', 'todos'])
     const all = await resolve({ event: '*', schema: 'subs%' })
@@ -74,17 +77,26 @@ export function resolveCases(suite: DatabaseSuite): void {
 
   test.each([
     ['id=in.(1,x)', 'ERROR 22P02 (invalid_text_representation) invalid input syntax for type integer: "x"'],
-    [`id=in.(${Array.from({ length: 101 }, (_, i) => i).join(',')})`, 'ERROR P0001 (raise_exception) too many values for `in` filter. Maximum 100'],
-    ['flag=is.maybe', 'ERROR P0001 (raise_exception) invalid value for is filter: must be null, true, false, or unknown'],
+    [
+      `id=in.(${Array.from({ length: 101 }, (_, i) => i).join(',')})`,
+      'ERROR P0001 (raise_exception) too many values for `in` filter. Maximum 100',
+    ],
+    [
+      'flag=is.maybe',
+      'ERROR P0001 (raise_exception) invalid value for is filter: must be null, true, false, or unknown',
+    ],
     ['id=is.true', 'ERROR P0001 (raise_exception) is true filter requires a boolean column, got integer'],
     ['id=like.1%', 'ERROR P0001 (raise_exception) operator like requires a text-compatible column type, got integer'],
-    ['name=ilike.a%', 'ERROR P0001 (raise_exception) operator ilike requires a text-compatible column type, got character varying'],
+    [
+      'name=ilike.a%',
+      'ERROR P0001 (raise_exception) operator ilike requires a text-compatible column type, got character varying',
+    ],
     ['id=match.1', 'ERROR P0001 (raise_exception) operator match requires a text-compatible column type, got integer'],
-  ])('filter %s is refused with the check\'s message', async (filter, exception) => {
+  ])("filter %s is refused with the check's message", async (filter, exception) => {
     expect(await errorOf({ schema: 'subs', table: 'test', filter })).toMatch(`. Exception: ${exception}`)
   })
 
-  test('an invalid regular expression and a malformed in-list carry Postgres\' own wording', async () => {
+  test("an invalid regular expression and a malformed in-list carry Postgres' own wording", async () => {
     expect(await errorOf({ schema: 'subs', table: 'test', filter: 'details=imatch.(a' })).toMatch(
       /Exception: ERROR P0001 \(raise_exception\) invalid regular expression for imatch filter: invalid regular expression: .+/,
     )
@@ -94,12 +106,18 @@ export function resolveCases(suite: DatabaseSuite): void {
   })
 
   test('accepted filters: every operator on a suitable column, bytea values unchecked', async () => {
-    const filter = 'id=gte.1,id=in.(1,2),details=like.a%,details=match.^a,flag=is.true,flag=not.isdistinct.false,data=eq.zz'
+    const filter =
+      'id=gte.1,id=in.(1,2),details=like.a%,details=match.^a,flag=is.true,flag=not.isdistinct.false,data=eq.zz'
     expect((await resolve({ schema: 'subs', table: 'test', filter })).ok).toBe(true)
   })
 
   test('select: unknown columns are refused, long logs break one filter per line', async () => {
-    const message = await errorOf({ schema: 'subs', table: 'test', filter: 'details=eq.aaaaaaaaaaaaaaaaaaaa,name=eq.bbbbbbbbbbbbbbbbbbbb', select: ['id', 'nope'] })
+    const message = await errorOf({
+      schema: 'subs',
+      table: 'test',
+      filter: 'details=eq.aaaaaaaaaaaaaaaaaaaa,name=eq.bbbbbbbbbbbbbbbbbbbb',
+      select: ['id', 'nope'],
+    })
     expect(message).toBe(
       `${UNABLE} An exception happened so please check your connect parameters: [event: *, schema: subs, table: test, filters: [\n` +
         '  {"details", "eq", "aaaaaaaaaaaaaaaaaaaa", false},\n  {"name", "eq", "bbbbbbbbbbbbbbbbbbbb", false}\n], select: ["id", "nope"]]. ' +
@@ -107,7 +125,7 @@ export function resolveCases(suite: DatabaseSuite): void {
     )
   })
 
-  test('a failed check leaves the session\'s open transaction usable', async () => {
+  test("a failed check leaves the session's open transaction usable", async () => {
     await suite.t.db.exec("begin; insert into subs.test (id, details) values (100, 'kept')")
     expect((await resolve({ schema: 'subs', table: 'test', filter: 'id=eq.x' })).ok).toBe(false)
     await suite.t.db.exec('commit')

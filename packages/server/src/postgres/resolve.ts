@@ -58,12 +58,13 @@ export function paramsToLog(subscription: Subscription): string {
 /** `Exception.message/1` of a Postgrex.Error. */
 export function postgrexMessage(error: Omit<CheckError, 'ok'>): string {
   let text = `ERROR ${error.code} (${CODE_NAMES[error.code] ?? 'nil'}) ${error.message}`
-  const metadata = (['table', 'column', 'constraint', 'hint'] as const).filter((k) => error[k]).map((k) => `\n    ${k}: ${error[k]}`)
+  const metadata = (['table', 'column', 'constraint', 'hint'] as const)
+    .filter((k) => error[k])
+    .map((k) => `\n    ${k}: ${error[k]}`)
   if (metadata.length > 0) text += `\n${metadata.join('')}`
   if (error.detail) text += `\n\n${error.detail}`
   return text
 }
-
 
 export async function resolveSubscription(query: Query, subscription: Subscription): Promise<ResolveResult> {
   const { rows } = await query(`select ${SCHEMA}.check_subscription($1, $2, $3::jsonb, $4::jsonb) as result`, [
@@ -82,7 +83,10 @@ export async function resolveSubscription(query: Query, subscription: Subscripti
     }
   }
   if (result.tables.length === 0) {
-    return { ok: false, message: `${prefix} Please check Realtime is enabled for the given connect parameters: [${paramsToLog(subscription)}]` }
+    return {
+      ok: false,
+      message: `${prefix} Please check Realtime is enabled for the given connect parameters: [${paramsToLog(subscription)}]`,
+    }
   }
   return { ok: true, subscription: { ...subscription, tables: result.tables } }
 }

@@ -10,9 +10,20 @@ const columns = [
   { name: 'details', type: 'text' },
   { name: 'secret', type: 'text' },
 ]
-const base = { schema: 'public', table: 'test', commit_timestamp: '2026-01-02T03:04:05.678Z', columns, primary_key: ['id'] }
+const base = {
+  schema: 'public',
+  table: 'test',
+  commit_timestamp: '2026-01-02T03:04:05.678Z',
+  columns,
+  primary_key: ['id'],
+}
 const insert: RowChange = { ...base, type: 'INSERT', record: { id: 1, details: 'test', secret: 's' } }
-const update: RowChange = { ...base, type: 'UPDATE', record: { id: 1, details: 'new', secret: 's' }, old_record: { id: 1 } }
+const update: RowChange = {
+  ...base,
+  type: 'UPDATE',
+  record: { id: 1, details: 'new', secret: 's' },
+  old_record: { id: 1 },
+}
 const remove: RowChange = { ...base, type: 'DELETE', old_record: { id: 1, details: 'new', secret: 's' } }
 const all: Subscription = { event: '*', schema: 'public', table: 'test', filters: [], select: null }
 
@@ -32,13 +43,38 @@ describe('shapeChange', () => {
       ids: [7],
     })
     expect(Object.keys(payload)).toEqual(['data', 'ids'])
-    expect(Object.keys(payload.data)).toEqual(['columns', 'commit_timestamp', 'errors', 'record', 'schema', 'table', 'type'])
+    expect(Object.keys(payload.data)).toEqual([
+      'columns',
+      'commit_timestamp',
+      'errors',
+      'record',
+      'schema',
+      'table',
+      'type',
+    ])
   })
 
   test('UPDATE has old_record and record; DELETE has old_record only', () => {
-    expect(Object.keys(shapeChange(all, update, [1]).data)).toEqual(['columns', 'commit_timestamp', 'errors', 'old_record', 'record', 'schema', 'table', 'type'])
+    expect(Object.keys(shapeChange(all, update, [1]).data)).toEqual([
+      'columns',
+      'commit_timestamp',
+      'errors',
+      'old_record',
+      'record',
+      'schema',
+      'table',
+      'type',
+    ])
     const deleted = shapeChange(all, remove, [1]).data
-    expect(Object.keys(deleted)).toEqual(['columns', 'commit_timestamp', 'errors', 'old_record', 'schema', 'table', 'type'])
+    expect(Object.keys(deleted)).toEqual([
+      'columns',
+      'commit_timestamp',
+      'errors',
+      'old_record',
+      'schema',
+      'table',
+      'type',
+    ])
     expect(deleted.old_record).toEqual({ id: 1, details: 'new', secret: 's' })
   })
 

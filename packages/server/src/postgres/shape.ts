@@ -13,7 +13,14 @@
 // - an INSERT/UPDATE of a table without primary key becomes
 //   `{columns: [], commit_timestamp: null, errors: ["Error 400: Bad Request, no primary key"], record: {}, …}`.
 import { lacksPrimaryKey, matchChange } from './match.ts'
-import type { PostgresChangesBinding, PostgresChangesPayload, PostgresChangesRecord, RowChange, ServerChangesData, Subscription } from './types.ts'
+import type {
+  PostgresChangesBinding,
+  PostgresChangesPayload,
+  PostgresChangesRecord,
+  RowChange,
+  ServerChangesData,
+  Subscription,
+} from './types.ts'
 
 export const MAX_RECORD_BYTES = 1_048_576
 const SMALL_VALUE_BYTES = 64
@@ -32,7 +39,10 @@ function changeBytes(change: RowChange): number {
   return size
 }
 
-function pick(row: PostgresChangesRecord | undefined, keep: (name: string, value: unknown) => boolean): PostgresChangesRecord {
+function pick(
+  row: PostgresChangesRecord | undefined,
+  keep: (name: string, value: unknown) => boolean,
+): PostgresChangesRecord {
   const out: PostgresChangesRecord = {}
   for (const [name, value] of Object.entries(row ?? {})) if (keep(name, value)) out[name] = value
   return out
@@ -63,7 +73,11 @@ function rowData(select: readonly string[] | null, change: RowChange): ServerCha
 }
 
 /** The push payload of `change` for subscriptions with `subscription`'s `select`, addressed to `ids`. */
-export function shapeChange(subscription: Subscription, change: RowChange, ids: readonly number[]): PostgresChangesPayload {
+export function shapeChange(
+  subscription: Subscription,
+  change: RowChange,
+  ids: readonly number[],
+): PostgresChangesPayload {
   const data = lacksPrimaryKey(change) ? errorData(change) : rowData(subscription.select, change)
   return { data, ids: [...ids] }
 }

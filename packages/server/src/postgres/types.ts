@@ -65,7 +65,8 @@ export type Subscription = {
   tables?: readonly TableRef[]
 }
 
-export type ParseResult = { ok: true; subscription: Subscription; id: number } | { ok: false; message: string; id: number }
+export type ParseResult =
+  { ok: true; subscription: Subscription; id: number } | { ok: false; message: string; id: number }
 
 export type ResolveResult = { ok: true; subscription: Subscription } | { ok: false; message: string }
 

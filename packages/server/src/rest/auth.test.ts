@@ -48,18 +48,27 @@ describe('authorizeRest', () => {
     expect(await authorizeRest(headers, recorder().verify)).toEqual(unauthorized)
   })
 
-  it.each(['Bearer', 'Bearer  good', 'Bearer good extra'])('answers 500 for the Authorization %j, as Realtime crashes on it', async (authorization) => {
-    const { seen, verify } = recorder()
-    expect(await authorizeRest({ authorization, apikey: 'good' }, verify)).toEqual({ ok: false, status: 500, body: 'Internal Server Error' })
-    expect(seen).toEqual([])
-  })
+  it.each(['Bearer', 'Bearer  good', 'Bearer good extra'])(
+    'answers 500 for the Authorization %j, as Realtime crashes on it',
+    async (authorization) => {
+      const { seen, verify } = recorder()
+      expect(await authorizeRest({ authorization, apikey: 'good' }, verify)).toEqual({
+        ok: false,
+        status: 500,
+        body: 'Internal Server Error',
+      })
+      expect(seen).toEqual([])
+    },
+  )
 
   it('works with verifyToken, requiring role and exp', async () => {
     const verify = (token: string) => verifyToken(token, SECRET, NOW)
     const good = await signToken({ role: 'authenticated', exp: NOW + 60 }, SECRET)
     const noRole = await signToken({ exp: NOW + 60 }, SECRET)
     expect(await authorizeRest({ authorization: `Bearer ${good}` }, verify)).toEqual({
-      ok: true, claims: { role: 'authenticated', exp: NOW + 60 }, token: good,
+      ok: true,
+      claims: { role: 'authenticated', exp: NOW + 60 },
+      token: good,
     })
     expect(await authorizeRest({ apikey: noRole }, verify)).toEqual(unauthorized)
   })

@@ -17,7 +17,7 @@ describe('parseBatchBroadcast', () => {
     })
   })
 
-  it('answers the example of Realtime\'s test with one error map per message', () => {
+  it("answers the example of Realtime's test with one error map per message", () => {
     const body = { messages: [{ topic: 'topic' }, { payload: { data: 'data' } }, ok] }
     const result = parseBatchBroadcast(body)
     expect(result).toEqual(
@@ -54,9 +54,17 @@ describe('parseBatchBroadcast', () => {
     ['an empty-string payload', { ...ok, payload: '' }, { payload: ["can't be blank"] }],
     ['a numeric id', { ...ok, id: 5 }, { id: ['is invalid'] }],
     ['a private that is not boolean-ish', { ...ok, private: 'yes' }, { private: ['is invalid'] }],
-    ['everything wrong', { topic: 1, event: '', payload: 2, id: [], private: 2 }, {
-      event: ["can't be blank"], id: ['is invalid'], payload: ['is invalid'], private: ['is invalid'], topic: ['is invalid'],
-    }],
+    [
+      'everything wrong',
+      { topic: 1, event: '', payload: 2, id: [], private: 2 },
+      {
+        event: ["can't be blank"],
+        id: ['is invalid'],
+        payload: ['is invalid'],
+        private: ['is invalid'],
+        topic: ['is invalid'],
+      },
+    ],
   ])('reports %s', (_name, message, errors) => {
     const result = parseBatchBroadcast({ messages: [message] })
     expect(result).toEqual(unprocessable([errors]))
@@ -66,9 +74,19 @@ describe('parseBatchBroadcast', () => {
   })
 
   it.each([
-    [true, true], ['true', true], ['1', true], [false, false], ['false', false], ['0', false], [null, false], ['', false],
+    [true, true],
+    ['true', true],
+    ['1', true],
+    [false, false],
+    ['false', false],
+    ['0', false],
+    [null, false],
+    ['', false],
   ])('casts private %j to %s', (value, expected) => {
-    expect(parseBatchBroadcast({ messages: [{ ...ok, private: value }] })).toMatchObject({ ok: true, messages: [{ private: expected }] })
+    expect(parseBatchBroadcast({ messages: [{ ...ok, private: value }] })).toMatchObject({
+      ok: true,
+      messages: [{ private: expected }],
+    })
   })
 
   it('keeps a topic with surrounding spaces as given, and drops a blank id', () => {
@@ -79,7 +97,12 @@ describe('parseBatchBroadcast', () => {
   })
 
   it('reads an object of index keys as a list in key order', () => {
-    const messages = { 10: { ...ok, event: 'c' }, 2: { ...ok, event: 'b' }, x: { ...ok, event: 'd' }, '-1': { ...ok, event: 'a' } }
+    const messages = {
+      10: { ...ok, event: 'c' },
+      2: { ...ok, event: 'b' },
+      x: { ...ok, event: 'd' },
+      '-1': { ...ok, event: 'a' },
+    }
     const result = parseBatchBroadcast({ messages })
     expect(result.ok && result.messages.map((m) => m.event)).toEqual(['a', 'b', 'c', 'd'])
   })
@@ -88,7 +111,9 @@ describe('parseBatchBroadcast', () => {
     const payload = { data: 'x'.repeat(100) } // external size 1 + 5 + (5 + 4) + (5 + 100) = 120
 
     it('accepts a payload at the limit', () => {
-      expect(parseBatchBroadcast({ messages: [{ ...ok, payload }] }, { maxPayloadBytes: 120 })).toMatchObject({ ok: true })
+      expect(parseBatchBroadcast({ messages: [{ ...ok, payload }] }, { maxPayloadBytes: 120 })).toMatchObject({
+        ok: true,
+      })
     })
 
     it('rejects a payload over the limit', () => {
@@ -96,7 +121,7 @@ describe('parseBatchBroadcast', () => {
       expect(result).toEqual(unprocessable([{}, { payload: ['Payload size exceeds tenant limit'] }]))
     })
 
-    it('defaults to Realtime\'s 3 000 500 bytes', () => {
+    it("defaults to Realtime's 3 000 500 bytes", () => {
       const big = (n: number) => ({ messages: [{ ...ok, payload: { d: 'x'.repeat(n) } }] })
       expect(parseBatchBroadcast(big(3_000_500 - 17))).toMatchObject({ ok: true })
       expect(parseBatchBroadcast(big(3_000_500 - 16))).toMatchObject({ ok: false, status: 422 })

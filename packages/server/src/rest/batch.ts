@@ -23,7 +23,11 @@ export interface BatchOptions {
   maxPayloadBytes?: number
 }
 
-const reject = (messages: BatchErrors['errors']['messages']): BatchResult => ({ ok: false, status: 422, body: { errors: { messages } } })
+const reject = (messages: BatchErrors['errors']['messages']): BatchResult => ({
+  ok: false,
+  status: 422,
+  body: { errors: { messages } },
+})
 
 /**
  * Checks a batch body (the parsed JSON; anything but an object counts as no params). All or nothing:
@@ -57,7 +61,8 @@ export function parseBatchBroadcast(body: unknown, options: BatchOptions = {}): 
     const topic = required('topic', castString(attrs, 'topic'))
     const event = required('event', castString(attrs, 'event'))
     const payload = required('payload', castMap(attrs, 'payload'))
-    if (payload !== undefined && erlangExternalSize(payload) > maxPayloadBytes) fieldErrors.payload = [PAYLOAD_TOO_LARGE]
+    if (payload !== undefined && erlangExternalSize(payload) > maxPayloadBytes)
+      fieldErrors.payload = [PAYLOAD_TOO_LARGE]
     if (Object.keys(fieldErrors).length > 0) return sortedErrors(fieldErrors)
     messages.push({
       topic: topic!,
@@ -78,7 +83,10 @@ export function parseBatchBroadcast(body: unknown, options: BatchOptions = {}): 
 function asList(value: unknown): unknown[] | null {
   if (Array.isArray(value)) return value
   if (!isRecord(value)) return null
-  const keyed = Object.entries(value).map(([key, item]) => ({ key: /^[+-]?\d+$/.test(key) && key.length < 32 ? Number(key) : key, item }))
+  const keyed = Object.entries(value).map(([key, item]) => ({
+    key: /^[+-]?\d+$/.test(key) && key.length < 32 ? Number(key) : key,
+    item,
+  }))
   const ordered = keyed.toSorted((a, b) => {
     if (typeof a.key === 'number' && typeof b.key === 'number') return a.key - b.key
     if (typeof a.key === 'number' || typeof b.key === 'number') return typeof a.key === 'number' ? -1 : 1

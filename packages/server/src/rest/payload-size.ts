@@ -54,7 +54,9 @@ function numberSize(n: number): number {
 
 function listSize(list: readonly unknown[]): number {
   if (list.length === 0) return 1 // NIL_EXT
-  const bytesOnly = list.length < 65_536 && list.every((item) => Number.isInteger(item) && (item as number) >= 0 && (item as number) <= 255)
+  const bytesOnly =
+    list.length < 65_536 &&
+    list.every((item) => Number.isInteger(item) && (item as number) >= 0 && (item as number) <= 255)
   if (bytesOnly) return 3 + list.length // STRING_EXT
   let size = 5 + 1 // LIST_EXT header + NIL_EXT tail
   for (const item of list) size += termSize(item)

@@ -20,20 +20,33 @@ const unsupported = {
 describe('parseSingleBroadcast', () => {
   it('takes a JSON object body as the payload', () => {
     expect(parseSingleBroadcast(request())).toEqual({
-      ok: true, topic: 'room:1', event: 'msg', private: false, encoding: 'json', payload: { text: 'hi' },
+      ok: true,
+      topic: 'room:1',
+      event: 'msg',
+      private: false,
+      encoding: 'json',
+      payload: { text: 'hi' },
     })
   })
 
   it('delivers an octet-stream body as bytes', () => {
     const body = new Uint8Array([0, 1, 255])
     expect(parseSingleBroadcast(request({ contentType: 'application/octet-stream', body }))).toEqual({
-      ok: true, topic: 'room:1', event: 'msg', private: false, encoding: 'binary', bytes: body,
+      ok: true,
+      topic: 'room:1',
+      event: 'msg',
+      private: false,
+      encoding: 'binary',
+      bytes: body,
     })
   })
 
   it('accepts an empty octet-stream body', () => {
-    expect(parseSingleBroadcast(request({ contentType: 'application/octet-stream', body: new Uint8Array(0) }))).toMatchObject({
-      ok: true, encoding: 'binary',
+    expect(
+      parseSingleBroadcast(request({ contentType: 'application/octet-stream', body: new Uint8Array(0) })),
+    ).toMatchObject({
+      ok: true,
+      encoding: 'binary',
     })
   })
 
@@ -44,7 +57,11 @@ describe('parseSingleBroadcast', () => {
     ['no Content-Type (body ignored)', undefined, 'not json', {}],
     ['upper-case JSON media type', 'Application/JSON', '{"a":1}', { a: 1 }],
   ])('makes the payload of %s', (_name, contentType, body, payload) => {
-    expect(parseSingleBroadcast(request({ contentType, body: bytes(body) }))).toMatchObject({ ok: true, encoding: 'json', payload })
+    expect(parseSingleBroadcast(request({ contentType, body: bytes(body) }))).toMatchObject({
+      ok: true,
+      encoding: 'json',
+      payload,
+    })
   })
 
   it.each(['text/plain', 'application/x-www-form-urlencoded', 'application/vnd.api+json', '', 'json'])(
@@ -59,7 +76,11 @@ describe('parseSingleBroadcast', () => {
     ['invalid JSON under a +json type, before the 415', 'application/vnd.api+json', 'nope'],
     ['whitespace only', 'application/json', '  '],
   ])('answers 400 "Bad Request" for %s', (_name, contentType, body) => {
-    expect(parseSingleBroadcast(request({ contentType, body: bytes(body) }))).toEqual({ ok: false, status: 400, body: 'Bad Request' })
+    expect(parseSingleBroadcast(request({ contentType, body: bytes(body) }))).toEqual({
+      ok: false,
+      status: 400,
+      body: 'Bad Request',
+    })
   })
 
   it('answers 400 for a JSON body that is not UTF-8', () => {
@@ -91,22 +112,34 @@ describe('parseSingleBroadcast', () => {
     })
 
     it('reads only the query for binary bodies', () => {
-      expect(isPrivate({ contentType: 'application/octet-stream', query: new URLSearchParams('private=true') })).toBe(true)
+      expect(isPrivate({ contentType: 'application/octet-stream', query: new URLSearchParams('private=true') })).toBe(
+        true,
+      )
     })
   })
 
   describe('422', () => {
     it('names blank topic and event, in sorted order', () => {
       const result = parseSingleBroadcast(request({ topic: ' ', event: '' }))
-      expect(result).toEqual({ ok: false, status: 422, body: { errors: { event: ["can't be blank"], topic: ["can't be blank"] } } })
-      expect(JSON.stringify(!result.ok && result.body)).toBe('{"errors":{"event":["can\'t be blank"],"topic":["can\'t be blank"]}}')
+      expect(result).toEqual({
+        ok: false,
+        status: 422,
+        body: { errors: { event: ["can't be blank"], topic: ["can't be blank"] } },
+      })
+      expect(JSON.stringify(!result.ok && result.body)).toBe(
+        '{"errors":{"event":["can\'t be blank"],"topic":["can\'t be blank"]}}',
+      )
     })
 
     it('rejects a JSON payload over the limit', () => {
       // {"d": "xxxxx"}: 1 + 5 + (5 + 1) + (5 + 5) = 22
-      expect(parseSingleBroadcast(request({ body: bytes('{"d":"xxxxx"}'), maxPayloadBytes: 22 }))).toMatchObject({ ok: true })
+      expect(parseSingleBroadcast(request({ body: bytes('{"d":"xxxxx"}'), maxPayloadBytes: 22 }))).toMatchObject({
+        ok: true,
+      })
       expect(parseSingleBroadcast(request({ body: bytes('{"d":"xxxxx"}'), maxPayloadBytes: 21 }))).toEqual({
-        ok: false, status: 422, body: { errors: { payload: ['Payload size exceeds tenant limit'] } },
+        ok: false,
+        status: 422,
+        body: { errors: { payload: ['Payload size exceeds tenant limit'] } },
       })
     })
 

@@ -69,7 +69,9 @@ export function parseSingleBroadcast(request: SingleBroadcastRequest): SingleBro
   if (Object.keys(errors).length > 0) return { ok: false, status: 422, body: { errors: sortedErrors(errors) } }
 
   const accepted: Accepted = { ok: true, topic: request.topic, event: request.event, private: isPrivate }
-  return binary ? { ...accepted, encoding: 'binary', bytes: request.body } : { ...accepted, encoding: 'json', payload: body }
+  return binary
+    ? { ...accepted, encoding: 'binary', bytes: request.body }
+    : { ...accepted, encoding: 'json', payload: body }
 }
 
 /** Plug keeps the last of repeated query keys. */

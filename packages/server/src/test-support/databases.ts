@@ -63,7 +63,10 @@ export function recordChanges(db: Database): Recorder {
         try {
           await new Promise<void>((resolve, reject) => {
             waiter = { count, resolve }
-            timer = setTimeout(() => reject(new Error(`got ${pending.length} of ${count} changes in ${timeoutMs} ms`)), timeoutMs)
+            timer = setTimeout(
+              () => reject(new Error(`got ${pending.length} of ${count} changes in ${timeoutMs} ms`)),
+              timeoutMs,
+            )
           })
         } finally {
           clearTimeout(timer)

@@ -25,7 +25,9 @@ function freePort(): Promise<number> {
     server.once('error', reject)
     server.listen(0, '127.0.0.1', () => {
       const address = server.address()
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      )
     })
   })
 }
@@ -42,18 +44,27 @@ async function postgresUser(): Promise<{ uid: number; gid: number } | undefined>
 
 function run(command: string, args: string[], options: { cwd: string; uid?: number; gid?: number }): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } })
+    const child = spawn(command, args, {
+      ...options,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LC_ALL: 'C' },
+    })
     let output = ''
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
     child.once('error', reject)
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} exited with ${code}:\n${output}`))))
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${command} exited with ${code}:\n${output}`)),
+    )
   })
 }
 
 function waitReady(child: ChildProcess, log: () => string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`PostgreSQL did not start in ${START_TIMEOUT_MS} ms:\n${log()}`)), START_TIMEOUT_MS)
+    const timer = setTimeout(
+      () => reject(new Error(`PostgreSQL did not start in ${START_TIMEOUT_MS} ms:\n${log()}`)),
+      START_TIMEOUT_MS,
+    )
     const done = (error?: Error) => {
       clearTimeout(timer)
       child.stderr?.off('data', onData)
@@ -64,7 +75,8 @@ function waitReady(child: ChildProcess, log: () => string): Promise<void> {
     const onData = () => {
       if (log().includes(READY)) done()
     }
-    const onExit = (code: number | null) => done(new Error(`PostgreSQL exited (${code}) before it was ready:\n${log()}`))
+    const onExit = (code: number | null) =>
+      done(new Error(`PostgreSQL exited (${code}) before it was ready:\n${log()}`))
     child.stderr?.on('data', onData)
     child.once('exit', onExit)
     child.once('error', (error) => done(error))
@@ -86,7 +98,9 @@ function exited(child: ChildProcess): Promise<void> {
 export async function startPostgres(): Promise<PostgresCluster> {
   const found = findPostgres()
   if (!found) {
-    throw new Error('no PostgreSQL install found: run `node scripts/ensure-postgres.mjs` or set PG_BIN to the directory holding initdb, pg_ctl and postgres')
+    throw new Error(
+      'no PostgreSQL install found: run `node scripts/ensure-postgres.mjs` or set PG_BIN to the directory holding initdb, pg_ctl and postgres',
+    )
   }
   const user = await postgresUser()
   for (let attempt = 1; ; attempt++) {
@@ -105,7 +119,11 @@ async function startCluster(bin: string, user: { uid: number; gid: number } | un
   let child: ChildProcess | undefined
   try {
     if (user) await chown(dir, user.uid, user.gid)
-    await run(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync'], { cwd: dir, ...user })
+    await run(
+      join(bin, 'initdb'),
+      ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync'],
+      { cwd: dir, ...user },
+    )
     const port = await freePort()
     const args = ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off']
     args.push('-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'TimeZone=UTC')

@@ -47,14 +47,18 @@ export class RawClient {
   }
 
   static connect(baseUrl: string, apikey: string | undefined, vsn: Vsn = '2.0.0', extra = ''): Promise<RawClient> {
-    const query = [apikey === undefined ? '' : `apikey=${encodeURIComponent(apikey)}`, `vsn=${vsn}`, extra].filter(Boolean).join('&')
+    const query = [apikey === undefined ? '' : `apikey=${encodeURIComponent(apikey)}`, `vsn=${vsn}`, extra]
+      .filter(Boolean)
+      .join('&')
     const ws = new WebSocket(`${baseUrl}/websocket?${query}`)
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(new RawClient(ws, vsn)))
       ws.once('unexpected-response', (_req, res) => {
         let body = ''
         res.on('data', (c: Buffer) => (body += c.toString()))
-        res.on('end', () => reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode, body })))
+        res.on('end', () =>
+          reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode, body })),
+        )
       })
       ws.once('error', reject)
     })
@@ -79,14 +83,20 @@ export class RawClient {
   }
 
   /** The next frame (optionally the next one matching `accept`); heartbeat replies only with `phoenix: true`. */
-  async next(accept: (m: Message) => boolean = () => true, { timeoutMs = 5000, phoenix = false } = {}): Promise<Received> {
+  async next(
+    accept: (m: Message) => boolean = () => true,
+    { timeoutMs = 5000, phoenix = false } = {},
+  ): Promise<Received> {
     const deadline = Date.now() + timeoutMs
     for (;;) {
       const index = this.#inbox.findIndex((r) => (phoenix || r.message.topic !== 'phoenix') && accept(r.message))
       if (index >= 0) return this.#inbox.splice(index, 1)[0]!
       if (this.closeCode !== undefined) throw new Error(`socket closed (${this.closeCode}) while waiting for a frame`)
       const left = deadline - Date.now()
-      if (left <= 0) throw new Error(`no matching frame within ${timeoutMs} ms; inbox: ${JSON.stringify(this.#inbox.map((r) => r.message))}`)
+      if (left <= 0)
+        throw new Error(
+          `no matching frame within ${timeoutMs} ms; inbox: ${JSON.stringify(this.#inbox.map((r) => r.message))}`,
+        )
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left)
         this.#waiters.push(() => {
@@ -117,7 +127,10 @@ export class RawClient {
     for (;;) {
       const index = this.#inbox.findIndex((r) => r.message.topic === 'phoenix' && r.message.ref === ref)
       if (index >= 0) {
-        const before = this.#inbox.splice(0, index + 1).slice(0, -1).filter((r) => r.message.topic !== 'phoenix')
+        const before = this.#inbox
+          .splice(0, index + 1)
+          .slice(0, -1)
+          .filter((r) => r.message.topic !== 'phoenix')
         return before
       }
       if (Date.now() > deadline || this.closeCode !== undefined) throw new Error('no heartbeat reply')

@@ -17,11 +17,19 @@ export function useServer(options: ServerOptions = {}): { server: RunningServer 
   return holder
 }
 
-export function token(server: RunningServer, claims: Record<string, unknown>, expiresInSeconds = 3600): Promise<string> {
+export function token(
+  server: RunningServer,
+  claims: Record<string, unknown>,
+  expiresInSeconds = 3600,
+): Promise<string> {
   return signToken({ role: 'authenticated', ...claims }, server.jwtSecret, { expiresInSeconds })
 }
 
-export async function admin(server: RunningServer, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+export async function admin(
+  server: RunningServer,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: unknown }> {
   const res = await fetch(`${server.httpUrl}${path}`, {
     method: body === undefined ? 'GET' : 'POST',
     headers: { authorization: `Bearer ${server.keys.service_role}`, 'content-type': 'application/json' },

@@ -100,7 +100,13 @@ export async function openConnection(options: OpenOptions): Promise<Connection> 
     spawn = options.spawn()
     // every command already returns a Promise of plain data, so Remote<TabApi> is TabApi (minus its union split)
     const remote = wrap<TabApi>(spawn.endpoint)
-    const attached = remote.attach(options.tabId, options.config, transfer(channel.port2, [channel.port2]), lock.name, TAB_PROTOCOL_VERSION)
+    const attached = remote.attach(
+      options.tabId,
+      options.config,
+      transfer(channel.port2, [channel.port2]),
+      lock.name,
+      TAB_PROTOCOL_VERSION,
+    )
     const failed = spawn.failed.then((error) => Promise.reject(new RealtimeError('host-unavailable', error.message)))
     const reply = await withDeadline(Promise.race([attached, failed]), options.deadlineMs, 'attach', options.clock)
     if (!reply.ok) throw asRealtimeError(reply.error, 'command-failed')

@@ -9,7 +9,18 @@ afterEach(() => FakeSocket.reset())
 test('networkOnline() makes a reconnecting engine try at once instead of after its backoff', async () => {
   FakeSocket.reset()
   const link = new PageLink(FakeSocket)
-  await link.attach({ endPoint: 'ws://realtime.test/realtime/v1', params: { apikey: 'anon', test: 'page-online' }, vsn: '2.0.0', timeout: 10_000, heartbeatIntervalMs: 25_000, disconnectOnEmptyChannelsAfterMs: 50_000, reconnectDelaysMs: [60_000] }, () => undefined)
+  await link.attach(
+    {
+      endPoint: 'ws://realtime.test/realtime/v1',
+      params: { apikey: 'anon', test: 'page-online' },
+      vsn: '2.0.0',
+      timeout: 10_000,
+      heartbeatIntervalMs: 25_000,
+      disconnectOnEmptyChannelsAfterMs: 50_000,
+      reconnectDelaysMs: [60_000],
+    },
+    () => undefined,
+  )
   await link.subscribe('s', 'realtime:room', { config: {}, postgres: [], presence: false })
   for (let i = 0; i < 20; i++) await Promise.resolve()
   expect(FakeSocket.instances).toHaveLength(1)

@@ -21,7 +21,9 @@ let nextTab = 1
  * reply to carry a kind) rejects as a RealtimeError of kind 'error'.
  */
 function later<T>(work: () => T | Promise<T>): Promise<T> {
-  return Promise.resolve().then(work).catch((error: unknown) => Promise.reject(asRealtimeError(error)))
+  return Promise.resolve()
+    .then(work)
+    .catch((error: unknown) => Promise.reject(asRealtimeError(error)))
 }
 
 export class PageLink implements HostLink {

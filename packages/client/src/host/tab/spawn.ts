@@ -22,10 +22,14 @@ export type Spawner = () => WorkerSpawn
 
 function failure(target: EventTarget, what: string): Promise<Error> {
   return new Promise((resolve) => {
-    target.addEventListener('error', (event) => {
-      const detail = event instanceof ErrorEvent && event.message ? `: ${event.message}` : ''
-      resolve(new Error(`the ${what} failed to start${detail}`))
-    }, { once: true })
+    target.addEventListener(
+      'error',
+      (event) => {
+        const detail = event instanceof ErrorEvent && event.message ? `: ${event.message}` : ''
+        resolve(new Error(`the ${what} failed to start${detail}`))
+      },
+      { once: true },
+    )
   })
 }
 
@@ -33,7 +37,11 @@ function failure(target: EventTarget, what: string): Promise<Error> {
 export function spawnSharedWorker(workerUrl?: string | URL): WorkerSpawn {
   const worker = workerUrl
     ? new SharedWorker(workerUrl, { type: 'module', name: WORKER_NAME, extendedLifetime: true })
-    : new SharedWorker(new URL('../worker/shared-worker-entry.ts', import.meta.url), { type: 'module', name: 'shared-realtime-v3', extendedLifetime: true })
+    : new SharedWorker(new URL('../worker/shared-worker-entry.ts', import.meta.url), {
+        type: 'module',
+        name: 'shared-realtime-v3',
+        extendedLifetime: true,
+      })
   return { endpoint: worker.port, failed: failure(worker, 'SharedWorker'), dispose: () => worker.port.close() }
 }
 
@@ -41,6 +49,9 @@ export function spawnSharedWorker(workerUrl?: string | URL): WorkerSpawn {
 export function spawnDedicatedWorker(workerUrl?: string | URL): WorkerSpawn {
   const worker = workerUrl
     ? new Worker(workerUrl, { type: 'module', name: WORKER_NAME })
-    : new Worker(new URL('../worker/dedicated-worker-entry.ts', import.meta.url), { type: 'module', name: 'shared-realtime-v3' })
+    : new Worker(new URL('../worker/dedicated-worker-entry.ts', import.meta.url), {
+        type: 'module',
+        name: 'shared-realtime-v3',
+      })
   return { endpoint: worker, failed: failure(worker, 'Worker'), dispose: () => worker.terminate() }
 }

@@ -3,8 +3,14 @@
 
 import { describe, expect, test } from 'vitest'
 import {
-  initialSupervisorState, recoveryDelay, type SupervisorContext, type SupervisorEffect, type SupervisorEvent,
-  type SupervisorState, TERMINAL_SUPERVISOR_STATES, transitionSupervisor,
+  initialSupervisorState,
+  recoveryDelay,
+  type SupervisorContext,
+  type SupervisorEffect,
+  type SupervisorEvent,
+  type SupervisorState,
+  TERMINAL_SUPERVISOR_STATES,
+  transitionSupervisor,
 } from './supervisor-machine.ts'
 
 const NOW = 1_800_000_000_000
@@ -97,7 +103,10 @@ describe('opened', () => {
   test('arms no probe when probing is off', () => {
     expect(step('attaching', { type: 'opened', id: 3, connection: c2 }, ctx({ probeMs: 0 }))).toEqual([
       { name: 'live', connection: c2 },
-      [{ type: 'watch', connection: c2 }, { type: 'resolve-waiters', connection: c2 }],
+      [
+        { type: 'watch', connection: c2 },
+        { type: 'resolve-waiters', connection: c2 },
+      ],
     ])
   })
 

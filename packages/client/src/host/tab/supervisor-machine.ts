@@ -193,7 +193,10 @@ function pageHide<C>(state: SupervisorState<C>, persisted: boolean): Result<C> {
   if (!persisted || state.name === 'detached' || state.name === 'hidden') return [state, goodbye]
   const letGo: SupervisorEffect<C>[] =
     state.name === 'live'
-      ? [{ type: 'close', connection: state.connection }, { type: 'cancel-timer', timer: 'probe' }]
+      ? [
+          { type: 'close', connection: state.connection },
+          { type: 'cancel-timer', timer: 'probe' },
+        ]
       : [{ type: 'cancel-timer', timer: 'retry' }]
   return [{ name: 'hidden' }, [...goodbye, ...letGo, { type: 'reject-waiters' }]]
 }

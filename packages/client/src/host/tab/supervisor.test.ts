@@ -126,7 +126,13 @@ async function supervised(probeMs = 0) {
   const page: { hide?: (persisted: boolean) => void; show?: () => void } = {}
   const log = new TestLogSink()
   const supervisor = new Supervisor({
-    spawn: worker.spawn, memory, commandMs: 1000, attachMs: 2000, probeMs, clock, logger: log,
+    spawn: worker.spawn,
+    memory,
+    commandMs: 1000,
+    attachMs: 2000,
+    probeMs,
+    clock,
+    logger: log,
     pageTransitions: (hide, show) => (Object.assign(page, { hide, show }), () => {}),
   })
   cleanups.push(() => supervisor.detach())
@@ -145,7 +151,7 @@ async function supervised(probeMs = 0) {
 }
 
 describe('a worker that restarts with a new instance id', () => {
-  test("seen in a reply: the tab re-attaches, replays what it holds, and the channel hears resubscribed", async () => {
+  test('seen in a reply: the tab re-attaches, replays what it holds, and the channel hears resubscribed', async () => {
     worker = new FakeWorker()
     const supervisor = { clock: new TestClock(NOW) }
     const link = new WorkerLink('worker', { spawn: worker.spawn, probeIntervalMs: 0, supervisor })

@@ -18,7 +18,11 @@ import type { TabMemory } from './memory.ts'
 import { onPageTransitions } from './page-transitions.ts'
 import type { Spawner } from './spawn.ts'
 import {
-  initialSupervisorState, type SupervisorContext, type SupervisorEffect, type SupervisorEvent, type SupervisorState,
+  initialSupervisorState,
+  type SupervisorContext,
+  type SupervisorEffect,
+  type SupervisorEvent,
+  type SupervisorState,
   transitionSupervisor,
 } from './supervisor-machine.ts'
 
@@ -192,7 +196,13 @@ export class Supervisor {
       const lockName = `shared-realtime-tab:${this.#tabId}:${id}`
       const onMessage = (connection: Connection, data: unknown) => this.#onMessage(connection, data)
       const connection = await openConnection({
-        spawn, tabId: this.#tabId, lockName, config, deadlineMs: attachMs, onMessage, clock: this.#clock,
+        spawn,
+        tabId: this.#tabId,
+        lockName,
+        config,
+        deadlineMs: attachMs,
+        onMessage,
+        clock: this.#clock,
       })
       try {
         if (replay) await memory.replay(connection.remote, connection.instance, commandMs, this.#clock)

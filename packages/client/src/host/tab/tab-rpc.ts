@@ -62,7 +62,12 @@ function serve(fn: () => unknown, port: MessagePort): void {
         port.postMessage({ ...value, id: data.id })
       } catch {
         // oxlint-disable-next-line unicorn/require-post-message-target-origin -- a MessagePort, not a window
-        port.postMessage({ type: 'HANDLER', name: 'throw', value: { isError: true, value: { name: 'TypeError', message: 'Unserializable return value' } }, id: data.id })
+        port.postMessage({
+          type: 'HANDLER',
+          name: 'throw',
+          value: { isError: true, value: { name: 'TypeError', message: 'Unserializable return value' } },
+          id: data.id,
+        })
       }
     }
     if (data.type === 'RELEASE') {
@@ -74,7 +79,10 @@ function serve(fn: () => unknown, port: MessagePort): void {
     new Promise((resolve) => resolve(fn())).then(
       (value) => reply({ type: 'RAW', value }),
       (error: unknown) => {
-        const value = error instanceof Error ? { isError: true, value: { message: error.message, name: error.name, stack: error.stack } } : { isError: false, value: error }
+        const value =
+          error instanceof Error
+            ? { isError: true, value: { message: error.message, name: error.name, stack: error.stack } }
+            : { isError: false, value: error }
         reply({ type: 'HANDLER', name: 'throw', value })
       },
     )
@@ -106,12 +114,21 @@ export function wrap<T extends object>(endpoint: Endpoint): T {
       })
       endpoint.start?.()
       try {
-        endpoint.postMessage({ id, type: 'APPLY', path: [name], argumentList: wires.map((w) => w[0]) }, wires.flatMap((w) => w[1]))
+        endpoint.postMessage(
+          { id, type: 'APPLY', path: [name], argumentList: wires.map((w) => w[0]) },
+          wires.flatMap((w) => w[1]),
+        )
       } catch (error) {
         pending.delete(id)
         throw error
       }
     })
   // `then` stays undefined: the API object is not a thenable
-  return new Proxy({}, { get: (_, name) => (typeof name === 'string' && name !== 'then' ? (...args: unknown[]) => call(name, args) : undefined) }) as T
+  return new Proxy(
+    {},
+    {
+      get: (_, name) =>
+        typeof name === 'string' && name !== 'then' ? (...args: unknown[]) => call(name, args) : undefined,
+    },
+  ) as T
 }

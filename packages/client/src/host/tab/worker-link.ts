@@ -9,7 +9,17 @@
 import type { EngineEvent, Logger, PushResult, SubscriptionSpec } from '@shared-realtime/engine'
 import { asRealtimeError, RealtimeError } from '../../errors.ts'
 import type {
-  Args, Call, Command, EngineConfig, Remembered, Reply, Result, SendOptions, TabApi, TokenProviderFn, WorkerSnapshot,
+  Args,
+  Call,
+  Command,
+  EngineConfig,
+  Remembered,
+  Reply,
+  Result,
+  SendOptions,
+  TabApi,
+  TokenProviderFn,
+  WorkerSnapshot,
 } from '../protocol.ts'
 import type { HostLink } from './link.ts'
 import { deadlineOf, TabMemory } from './memory.ts'

@@ -25,8 +25,10 @@ export function testConfig(name: string): EngineConfig {
 
 export const broadcastSpec: SubscriptionSpec = { config: { broadcast: { self: false } }, postgres: [], presence: false }
 
-export const subscribed = (sub: string) => (e: EngineEvent) => e.type === 'status' && e.sub === sub && e.status === 'SUBSCRIBED'
-export const resubscribed = (sub: string) => (e: EngineEvent) => e.type === 'system' && e.sub === sub && e.payload.message === 'resubscribed'
+export const subscribed = (sub: string) => (e: EngineEvent) =>
+  e.type === 'status' && e.sub === sub && e.status === 'SUBSCRIBED'
+export const resubscribed = (sub: string) => (e: EngineEvent) =>
+  e.type === 'system' && e.sub === sub && e.payload.message === 'resubscribed'
 export const broadcastTo = (sub: string) => (e: EngineEvent) => e.type === 'broadcast' && e.sub === sub
 
 export class EventLog {

@@ -5,21 +5,29 @@ import { checkComlinkMessage } from './guard.ts'
 describe('checkComlinkMessage', () => {
   test('passes a command call with plain arguments, and a bare RELEASE', () => {
     expect(checkComlinkMessage({ id: '1', type: 'APPLY', path: ['ping'], argumentList: [] })).toBeNull()
-    expect(checkComlinkMessage({ id: '2', type: 'APPLY', path: ['subscribe'], argumentList: [{ type: 'RAW', value: 's' }] })).toBeNull()
+    expect(
+      checkComlinkMessage({ id: '2', type: 'APPLY', path: ['subscribe'], argumentList: [{ type: 'RAW', value: 's' }] }),
+    ).toBeNull()
     expect(checkComlinkMessage({ id: '3', type: 'RELEASE', path: [] })).toBeNull()
     expect(checkComlinkMessage({ id: '4', type: 'RELEASE', path: [], argumentList: [] })).toBeNull()
   })
 
   test('refuses a RELEASE with arguments: Comlink would map them outside its try/catch and throw in the worker', () => {
     for (const argumentList of [42, 'x', {}, [null], [{ type: 'RAW', value: 1 }]]) {
-      expect(checkComlinkMessage({ id: '5', type: 'RELEASE', path: [], argumentList })).toBe('RELEASE takes no path and no arguments')
+      expect(checkComlinkMessage({ id: '5', type: 'RELEASE', path: [], argumentList })).toBe(
+        'RELEASE takes no path and no arguments',
+      )
     }
   })
 
   test('refuses other types, unknown commands and non-plain arguments', () => {
     expect(checkComlinkMessage({ id: '6', type: 'GET', path: ['attach'] })).toMatch(/only command calls/)
-    expect(checkComlinkMessage({ id: '7', type: 'APPLY', path: ['constructor'], argumentList: [] })).toMatch(/unknown command/)
-    expect(checkComlinkMessage({ id: '8', type: 'APPLY', path: ['send'], argumentList: [null] })).toMatch(/not a Comlink wire value/)
+    expect(checkComlinkMessage({ id: '7', type: 'APPLY', path: ['constructor'], argumentList: [] })).toMatch(
+      /unknown command/,
+    )
+    expect(checkComlinkMessage({ id: '8', type: 'APPLY', path: ['send'], argumentList: [null] })).toMatch(
+      /not a Comlink wire value/,
+    )
     expect(checkComlinkMessage('APPLY')).toMatch(/Comlink message object/)
   })
 

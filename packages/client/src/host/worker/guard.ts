@@ -35,7 +35,8 @@ export function checkComlinkMessage(data: unknown): string | null {
   }
   const command = path[0] as Command
   const args = data.argumentList
-  if (!Array.isArray(args) || args.length > 8) return `${command}: the argument list must be an array of at most 8 values`
+  if (!Array.isArray(args) || args.length > 8)
+    return `${command}: the argument list must be an array of at most 8 values`
   for (const [i, arg] of args.entries()) {
     const why = checkWireValue(command, arg, i)
     if (why) return why

@@ -10,9 +10,14 @@ describe('checkToken', () => {
     expect(checkToken(null)).toBeNull()
   })
 
-  test('refuses a string that cannot be a token, without echoing it: one tab would break every tab\'s channels', () => {
+  test("refuses a string that cannot be a token, without echoing it: one tab would break every tab's channels", () => {
     for (const token of ['not a token', 'a.b', 'Bearer x.y.z', 'x.y.z\n']) {
-      expect(() => checkToken(token)).toThrow(expect.objectContaining({ kind: 'bad-request', message: 'token must be a JWT (header.payload.signature) or an sb_ API key' }))
+      expect(() => checkToken(token)).toThrow(
+        expect.objectContaining({
+          kind: 'bad-request',
+          message: 'token must be a JWT (header.payload.signature) or an sb_ API key',
+        }),
+      )
     }
     expect(() => checkToken(42)).toThrow(/token must be a string/)
   })

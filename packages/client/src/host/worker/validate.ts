@@ -10,7 +10,13 @@ import { buildJoinPayload, type ChannelConfig, type PostgresChangesBinding } fro
 import { MAX_DURABLE_TTL_MS, type SubscriptionSpec } from '@shared-realtime/engine'
 import { RealtimeError } from '../../errors.ts'
 import {
-  type Args, COMMANDS, type Command, type EngineConfig, type SendOptions, TAB_PROTOCOL_VERSION, type TokenProviderFn,
+  type Args,
+  COMMANDS,
+  type Command,
+  type EngineConfig,
+  type SendOptions,
+  TAB_PROTOCOL_VERSION,
+  type TokenProviderFn,
 } from '../protocol.ts'
 
 const MAX_TIMER_MS = 2_147_483_647
@@ -86,7 +92,8 @@ export function checkConfig(value: unknown): EngineConfig {
   } catch {
     url = undefined
   }
-  if (!url || !['ws:', 'wss:', 'http:', 'https:'].includes(url.protocol)) throw badRequest('config.endPoint', 'a ws:, wss:, http: or https: URL', endPoint)
+  if (!url || !['ws:', 'wss:', 'http:', 'https:'].includes(url.protocol))
+    throw badRequest('config.endPoint', 'a ws:, wss:, http: or https: URL', endPoint)
   const p = record('config.params', c.params)
   const params: Record<string, string> = {}
   const entries = Object.entries(p)
@@ -100,11 +107,16 @@ export function checkConfig(value: unknown): EngineConfig {
     vsn: c.vsn,
     timeout: num('config.timeout', c.timeout, 1),
     heartbeatIntervalMs: num('config.heartbeatIntervalMs', c.heartbeatIntervalMs, 1),
-    disconnectOnEmptyChannelsAfterMs: num('config.disconnectOnEmptyChannelsAfterMs', c.disconnectOnEmptyChannelsAfterMs, 0),
+    disconnectOnEmptyChannelsAfterMs: num(
+      'config.disconnectOnEmptyChannelsAfterMs',
+      c.disconnectOnEmptyChannelsAfterMs,
+      0,
+    ),
   }
   if (c.reconnectDelaysMs !== undefined) {
     const delays = c.reconnectDelaysMs
-    if (!Array.isArray(delays) || delays.length > 100) throw badRequest('config.reconnectDelaysMs', 'an array of at most 100 delays', delays)
+    if (!Array.isArray(delays) || delays.length > 100)
+      throw badRequest('config.reconnectDelaysMs', 'an array of at most 100 delays', delays)
     config.reconnectDelaysMs = delays.map((d: unknown, i) => num(`config.reconnectDelaysMs[${i}]`, d, 0))
   }
   return config
@@ -141,7 +153,8 @@ function checkChannelConfig(value: unknown): ChannelConfig {
 export function checkSpec(topic: string, value: unknown): SubscriptionSpec {
   const s = record('spec', value)
   const config = checkChannelConfig(s.config)
-  if (!Array.isArray(s.postgres) || s.postgres.length > 100) throw badRequest('spec.postgres', 'an array of at most 100 bindings', s.postgres)
+  if (!Array.isArray(s.postgres) || s.postgres.length > 100)
+    throw badRequest('spec.postgres', 'an array of at most 100 bindings', s.postgres)
   const postgres = s.postgres.map((b: unknown, i) => checkBinding(`spec.postgres[${i}]`, b))
   const presence = bool('spec.presence', s.presence)
   try {
@@ -165,7 +178,9 @@ export function checkBroadcast(value: unknown): Record<string, unknown> {
 export function checkSendOptions(value: unknown): SendOptions | undefined {
   if (value === undefined) return undefined
   const o = record('options', value)
-  for (const key of Object.keys(o)) if (key !== 'durable' && key !== 'ttlMs' && key !== 'id') throw badRequest(`options.${key}`, 'absent (durable, ttlMs and id only)', o[key])
+  for (const key of Object.keys(o))
+    if (key !== 'durable' && key !== 'ttlMs' && key !== 'id')
+      throw badRequest(`options.${key}`, 'absent (durable, ttlMs and id only)', o[key])
   const options: SendOptions = {}
   const durable = optional(o.durable, (d) => bool('options.durable', d))
   const ttlMs = optional(o.ttlMs, (t) => num('options.ttlMs', t, 1, MAX_DURABLE_TTL_MS))
@@ -212,7 +227,8 @@ export function checkProvider(value: unknown): TokenProviderFn | null {
 }
 
 export function checkPort(value: unknown): MessagePort {
-  if (typeof MessagePort === 'undefined' || !(value instanceof MessagePort)) throw badRequest('eventsPort', 'a transferred MessagePort', value)
+  if (typeof MessagePort === 'undefined' || !(value instanceof MessagePort))
+    throw badRequest('eventsPort', 'a transferred MessagePort', value)
   return value
 }
 

@@ -40,11 +40,15 @@ async function tab(name: string, options: { ack?: boolean; lock?: boolean } = {}
   const lockName = options.lock ? `test-tab-${name}-${crypto.randomUUID()}` : ''
   let releaseLock = (): void => {}
   if (lockName) {
-    await new Promise<void>((held) => void navigator.locks.request(lockName, () => new Promise<void>((release) => ((releaseLock = release), held()))))
+    await new Promise<void>(
+      (held) =>
+        void navigator.locks.request(lockName, () => new Promise<void>((release) => ((releaseLock = release), held()))),
+    )
   }
   // a tab with a lock leaves as a dead tab does (the worker then closes its port: no detach answer)
   cleanups.push(lockName ? () => Promise.resolve(releaseLock()) : () => api.detach())
-  const attach = (config = testConfig('api')) => api.attach(name, config, Comlink.transfer(events.port2, [events.port2]), lockName, TAB_PROTOCOL_VERSION)
+  const attach = (config = testConfig('api')) =>
+    api.attach(name, config, Comlink.transfer(events.port2, [events.port2]), lockName, TAB_PROTOCOL_VERSION)
   return { api, log, instances, attach, ackPort: events.port1, releaseLock }
 }
 
@@ -53,7 +57,11 @@ const transferred = () => {
   return Comlink.transfer(port2, [port2])
 }
 
-const tabIds = () => host.api().inspect().then((r) => value(r).tabs.map((t) => t.id))
+const tabIds = () =>
+  host
+    .api()
+    .inspect()
+    .then((r) => value(r).tabs.map((t) => t.id))
 
 describe('attach', () => {
   test('answers with the worker instance, and events arrive on the port as { instance, events }', async () => {
@@ -68,7 +76,11 @@ describe('attach', () => {
   test('refuses another protocol version with protocol-mismatch', async () => {
     const a = await tab('attach-v')
     const reply = await a.api.attach('attach-v', testConfig('api'), transferred(), '', 99)
-    expect(reply).toMatchObject({ instance: host.instance, ok: false, error: { name: 'RealtimeError', kind: 'protocol-mismatch' } })
+    expect(reply).toMatchObject({
+      instance: host.instance,
+      ok: false,
+      error: { name: 'RealtimeError', kind: 'protocol-mismatch' },
+    })
   })
 
   test('a command before attach gets not-attached', async () => {
@@ -88,17 +100,40 @@ describe('malformed calls', () => {
     await b.log.waitFor(subscribed('sb'), 'SUBSCRIBED at b')
     const bad = { name: 'RealtimeError', kind: 'bad-request' }
     const cases: Array<[Promise<Reply<unknown>>, string]> = [
-      [a.api.subscribe('sx', 'realtime:api-bad', { config: { broadcast: { self: 'yes' } }, postgres: [], presence: false } as never), 'spec: channel "realtime:api-bad": config.broadcast.self'],
-      [a.api.subscribe('sy', 'realtime:api-bad', { config: {}, postgres: [{ event: 'UPSERT', schema: 'public' }], presence: false } as never), 'spec.postgres[0].event'],
+      [
+        a.api.subscribe('sx', 'realtime:api-bad', {
+          config: { broadcast: { self: 'yes' } },
+          postgres: [],
+          presence: false,
+        } as never),
+        'spec: channel "realtime:api-bad": config.broadcast.self',
+      ],
+      [
+        a.api.subscribe('sy', 'realtime:api-bad', {
+          config: {},
+          postgres: [{ event: 'UPSERT', schema: 'public' }],
+          presence: false,
+        } as never),
+        'spec.postgres[0].event',
+      ],
       [a.api.subscribe('', 'realtime:api-bad', broadcastSpec), 'subId must be'],
       [a.api.send('sa', { type: 'broadcast' }, 1000), 'payload.event must be'],
       [a.api.send('sa', { type: 'broadcast', event: 'e' }, -1), 'timeoutMs must be'],
-      [a.api.send('sa', { type: 'broadcast', event: 'e' }, 1000, { durable: 'yes' } as never), 'options.durable must be'],
+      [
+        a.api.send('sa', { type: 'broadcast', event: 'e' }, 1000, { durable: 'yes' } as never),
+        'options.durable must be',
+      ],
       [a.api.send('sa', { type: 'broadcast', event: 'e' }, 1000, { durable: true, ttlMs: 0 }), 'options.ttlMs must be'],
-      [a.api.send('sa', { type: 'broadcast', event: 'e' }, 1000, { durable: true, token: 'x' } as never), 'options.token must be'],
+      [
+        a.api.send('sa', { type: 'broadcast', event: 'e' }, 1000, { durable: true, token: 'x' } as never),
+        'options.token must be',
+      ],
       [a.api.track('sa', [] as never), 'payload must be a plain object'],
       [a.api.setAuth(42 as never), 'token must be'],
-      [a.api.attach('bad-a', { ...config, vsn: '3.0.0' } as never, transferred(), '', TAB_PROTOCOL_VERSION), 'config.vsn must be'],
+      [
+        a.api.attach('bad-a', { ...config, vsn: '3.0.0' } as never, transferred(), '', TAB_PROTOCOL_VERSION),
+        'config.vsn must be',
+      ],
     ]
     for (const [call, message] of cases) {
       const reply = await call
@@ -112,7 +147,12 @@ describe('malformed calls', () => {
     raw.port2.start()
     // oxlint-disable-next-line unicorn/require-post-message-target-origin -- a MessagePort
     raw.port2.postMessage({ id: 'x1', type: 'GET', path: ['attach'] })
-    expect(await refused).toMatchObject({ id: 'x1', type: 'HANDLER', name: 'throw', value: { value: { kind: 'bad-request', instance: host.instance } } })
+    expect(await refused).toMatchObject({
+      id: 'x1',
+      type: 'HANDLER',
+      name: 'throw',
+      value: { value: { kind: 'bad-request', instance: host.instance } },
+    })
     // both tabs still work: a's broadcast reaches b
     expect(value(await a.api.send('sa', { type: 'broadcast', event: 'after', payload: { ok: true } }, 5000))).toBe('ok')
     const got = await b.log.waitFor(broadcastTo('sb'), 'the broadcast at b')
@@ -126,7 +166,10 @@ describe('acks', () => {
     value(await a.attach())
     value(await a.api.subscribe('s', 'realtime:api-ack', broadcastSpec))
     await a.log.waitFor(subscribed('s'), 'SUBSCRIBED')
-    const depth = async () => (value(await a.api.inspect()).engine as { sessions: Array<{ id: string; queueDepth: number }> }).sessions.find((s) => s.id === 'ack-a')?.queueDepth
+    const depth = async () =>
+      (value(await a.api.inspect()).engine as { sessions: Array<{ id: string; queueDepth: number }> }).sessions.find(
+        (s) => s.id === 'ack-a',
+      )?.queueDepth
     expect(await depth()).toBe(a.log.events.length)
     ack(a.ackPort, a.log.events.length)
     await expect.poll(depth).toBe(0)

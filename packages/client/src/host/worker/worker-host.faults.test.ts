@@ -22,7 +22,14 @@ const holder = useFaultServer({ limits: false })
 
 function config(): EngineConfig {
   const { url, keys } = holder.server
-  return { endPoint: url, params: { apikey: keys.anon, test: 'port-faults' }, vsn: '2.0.0', timeout: 10_000, heartbeatIntervalMs: 25_000, disconnectOnEmptyChannelsAfterMs: 0 }
+  return {
+    endPoint: url,
+    params: { apikey: keys.anon, test: 'port-faults' },
+    vsn: '2.0.0',
+    timeout: 10_000,
+    heartbeatIntervalMs: 25_000,
+    disconnectOnEmptyChannelsAfterMs: 0,
+  }
 }
 
 function value<T>(reply: Reply<T>): T {
@@ -43,14 +50,30 @@ async function goodTab(host: WorkerHost, id: string) {
     events.port1.postMessage({ ack: data.events.length })
   })
   events.port1.start()
-  value(await api.attach(id, config(), Comlink.transfer(events.port2, [events.port2 as never]) as never, '', TAB_PROTOCOL_VERSION))
+  value(
+    await api.attach(
+      id,
+      config(),
+      Comlink.transfer(events.port2, [events.port2 as never]) as never,
+      '',
+      TAB_PROTOCOL_VERSION,
+    ),
+  )
   return { api, log, events: events.port1, close: () => (commands.port2.close(), events.port1.close()) }
 }
 
-const command = fc.oneof(fc.constantFrom(...Object.keys(COMMANDS)), fc.constantFrom('__proto__', 'constructor', 'then', 'toString', 'valueOf', 'hasOwnProperty'), fc.string({ maxLength: 12 }))
+const command = fc.oneof(
+  fc.constantFrom(...Object.keys(COMMANDS)),
+  fc.constantFrom('__proto__', 'constructor', 'then', 'toString', 'valueOf', 'hasOwnProperty'),
+  fc.string({ maxLength: 12 }),
+)
 const wireValue = fc.oneof(
   fc.jsonValue({ maxDepth: 2 }).map((v) => ({ type: 'RAW', value: v })),
-  fc.record({ type: fc.constantFrom('HANDLER', 'RAW', 'PROXY', 'X'), name: fc.constantFrom('proxy', 'throw', 'x'), value: fc.jsonValue({ maxDepth: 1 }) }),
+  fc.record({
+    type: fc.constantFrom('HANDLER', 'RAW', 'PROXY', 'X'),
+    name: fc.constantFrom('proxy', 'throw', 'x'),
+    value: fc.jsonValue({ maxDepth: 1 }),
+  }),
   fc.jsonValue({ maxDepth: 2 }),
   fc.constant({ type: 'RAW', value: 'x'.repeat(2000) }), // longer than any string argument may be
 )
@@ -68,12 +91,18 @@ const rawMessage = fc.oneof(
     },
     { requiredKeys: ['type'] },
   ),
-  fc.tuple(fc.uuid(), fc.constantFrom(...Object.keys(COMMANDS)), fc.array(fc.jsonValue({ maxDepth: 3 }), { maxLength: 6 })).map(([id, name, args]) => ({
-    id,
-    type: 'APPLY',
-    path: [name],
-    argumentList: args.map((v) => ({ type: 'RAW', value: v })),
-  })),
+  fc
+    .tuple(
+      fc.uuid(),
+      fc.constantFrom(...Object.keys(COMMANDS)),
+      fc.array(fc.jsonValue({ maxDepth: 3 }), { maxLength: 6 }),
+    )
+    .map(([id, name, args]) => ({
+      id,
+      type: 'APPLY',
+      path: [name],
+      argumentList: args.map((v) => ({ type: 'RAW', value: v })),
+    })),
   fc.constantFrom<unknown>(
     JSON.parse('{"__proto__":{"polluted":true},"id":"p1","type":"APPLY","path":["inspect"],"argumentList":[]}'),
     { id: 'p2', type: 'GET', path: ['constructor', 'prototype'] },
@@ -85,14 +114,27 @@ const rawMessage = fc.oneof(
 
 /** A command called properly through Comlink, but with arguments a bug (or an attacker) would send. */
 const badCall = fc.oneof(
-  fc.tuple(fc.jsonValue({ maxDepth: 2 }), fc.jsonValue({ maxDepth: 2 }), fc.jsonValue({ maxDepth: 3 })).map(([a, b, c]) => ['subscribe', [a, b, c]] as const),
-  fc.tuple(fc.jsonValue({ maxDepth: 1 }), fc.jsonValue({ maxDepth: 3 }), fc.jsonValue({ maxDepth: 1 }), fc.jsonValue({ maxDepth: 2 })).map((args) => ['send', args] as const),
+  fc
+    .tuple(fc.jsonValue({ maxDepth: 2 }), fc.jsonValue({ maxDepth: 2 }), fc.jsonValue({ maxDepth: 3 }))
+    .map(([a, b, c]) => ['subscribe', [a, b, c]] as const),
+  fc
+    .tuple(
+      fc.jsonValue({ maxDepth: 1 }),
+      fc.jsonValue({ maxDepth: 3 }),
+      fc.jsonValue({ maxDepth: 1 }),
+      fc.jsonValue({ maxDepth: 2 }),
+    )
+    .map((args) => ['send', args] as const),
   fc.tuple(fc.jsonValue({ maxDepth: 1 }), fc.jsonValue({ maxDepth: 3 })).map((args) => ['track', args] as const),
   // found by this suite: a string that is no token, set by one tab, broke every tab's channels
-  fc.oneof(fc.jsonValue({ maxDepth: 1 }), fc.constantFrom('not a token', 'a.b', 'Bearer x.y.z')).map((a) => ['setAuth', [a]] as const),
+  fc
+    .oneof(fc.jsonValue({ maxDepth: 1 }), fc.constantFrom('not a token', 'a.b', 'Bearer x.y.z'))
+    .map((a) => ['setAuth', [a]] as const),
   fc.jsonValue({ maxDepth: 1 }).map((a) => ['unsubscribe', [a]] as const),
   fc.jsonValue({ maxDepth: 1 }).map((a) => ['setTokenProvider', [a]] as const),
-  fc.tuple(fc.jsonValue({ maxDepth: 2 }), fc.jsonValue({ maxDepth: 3 })).map(([a, b]) => ['attach', [a, b, null, 7, TAB_PROTOCOL_VERSION]] as const),
+  fc
+    .tuple(fc.jsonValue({ maxDepth: 2 }), fc.jsonValue({ maxDepth: 3 }))
+    .map(([a, b]) => ['attach', [a, b, null, 7, TAB_PROTOCOL_VERSION]] as const),
 )
 
 describe('hostile messages on a tab port', () => {
@@ -102,12 +144,30 @@ describe('hostile messages on a tab port', () => {
     const host = new WorkerHost({ kind: 'shared-worker', transport: WebSocket as never })
     const a = await goodTab(host, 'good-a')
     const b = await goodTab(host, 'good-b')
-    value(await a.api.subscribe('s', 'realtime:port-faults', { config: { broadcast: { ack: true } }, postgres: [], presence: false }))
+    value(
+      await a.api.subscribe('s', 'realtime:port-faults', {
+        config: { broadcast: { ack: true } },
+        postgres: [],
+        presence: false,
+      }),
+    )
     value(await b.api.subscribe('s', 'realtime:port-faults', { config: {}, postgres: [], presence: false }))
     const subscribed = (log: EngineEvent[]) => log.some((e) => e.type === 'status' && e.status === 'SUBSCRIBED')
-    await waitFor(() => subscribed(a.log) && subscribed(b.log), () => JSON.stringify([a.log, b.log]))
+    await waitFor(
+      () => subscribed(a.log) && subscribed(b.log),
+      () => JSON.stringify([a.log, b.log]),
+    )
     let sentGood = 0
-    const counts = { raw: 0, released: 0, rawWithId: 0, answered: 0, guardRefusals: 0, badCalls: 0, badCallErrors: 0, eventsJunk: 0 }
+    const counts = {
+      raw: 0,
+      released: 0,
+      rawWithId: 0,
+      answered: 0,
+      guardRefusals: 0,
+      badCalls: 0,
+      badCallErrors: 0,
+      eventsJunk: 0,
+    }
 
     await fc.assert(
       fc.asyncProperty(
@@ -130,25 +190,50 @@ describe('hostile messages on a tab port', () => {
           let released = false
           for (const [i, message] of raws.entries()) {
             if (released) break
-            const tagged = typeof message === 'object' && message !== null && !Array.isArray(message) && typeof (message as { id?: unknown }).id === 'string'
-              ? { ...(message as object), id: `${(message as { id: string }).id}-${i}` }
-              : message
+            const tagged =
+              typeof message === 'object' &&
+              message !== null &&
+              !Array.isArray(message) &&
+              typeof (message as { id?: unknown }).id === 'string'
+                ? { ...(message as object), id: `${(message as { id: string }).id}-${i}` }
+                : message
             if (typeof tagged === 'object' && tagged !== null && typeof (tagged as { id?: unknown }).id === 'string') {
               ids.push((tagged as { id: string }).id)
               sent.set((tagged as { id: string }).id, tagged)
             }
             raw.port2.postMessage(tagged)
             const m = tagged as { type?: unknown; path?: unknown } | null
-            if (typeof m === 'object' && m !== null && m.type === 'RELEASE' && Array.isArray(m.path) && m.path.length === 0) released = true
+            if (
+              typeof m === 'object' &&
+              m !== null &&
+              m.type === 'RELEASE' &&
+              Array.isArray(m.path) &&
+              m.path.length === 0
+            )
+              released = true
           }
           // a hostile tab: attached, then wrong arguments through Comlink, junk on its events port
           const hostile = await goodTab(host, `hostile-${counts.raw}`)
-          const replies = await Promise.all(calls.map(([name, args]) => (hostile.api[name] as (...a: unknown[]) => Promise<Reply<unknown>>)(...args)))
+          const replies = await Promise.all(
+            calls.map(([name, args]) => (hostile.api[name] as (...a: unknown[]) => Promise<Reply<unknown>>)(...args)),
+          )
           // oxlint-disable-next-line unicorn/require-post-message-target-origin -- a MessagePort
           for (const j of junk) hostile.events.postMessage(j)
           // meanwhile the good tabs talk
-          for (let i = 0; i < 5; i++) expect(value(await a.api.send('s', { type: 'broadcast', event: 'good', payload: { n: sentGood++ } }, 5000))).toBe('ok')
-          await waitFor(() => ids.every((id) => answers.has(id)), () => `no answer to ${ids.filter((id) => !answers.has(id)).length} of ${ids.length} messages: ${JSON.stringify(ids.filter((id) => !answers.has(id)).slice(0, 5).map((id) => sent.get(id))).slice(0, 3000)}`)
+          for (let i = 0; i < 5; i++)
+            expect(
+              value(await a.api.send('s', { type: 'broadcast', event: 'good', payload: { n: sentGood++ } }, 5000)),
+            ).toBe('ok')
+          await waitFor(
+            () => ids.every((id) => answers.has(id)),
+            () =>
+              `no answer to ${ids.filter((id) => !answers.has(id)).length} of ${ids.length} messages: ${JSON.stringify(
+                ids
+                  .filter((id) => !answers.has(id))
+                  .slice(0, 5)
+                  .map((id) => sent.get(id)),
+              ).slice(0, 3000)}`,
+          )
           for (const id of ids) expect(answers.get(id)).toHaveLength(1)
           for (const reply of replies) {
             expect(reply).toMatchObject({ instance: host.instance })
@@ -158,7 +243,9 @@ describe('hostile messages on a tab port', () => {
           if (released) counts.released++
           counts.rawWithId += ids.length
           counts.answered += ids.filter((id) => answers.get(id)?.length === 1).length
-          counts.guardRefusals += [...answers.values()].flat().filter((d) => (d as { name?: unknown }).name === 'throw').length
+          counts.guardRefusals += [...answers.values()]
+            .flat()
+            .filter((d) => (d as { name?: unknown }).name === 'throw').length
           counts.badCalls += calls.length
           counts.eventsJunk += junk.length
           hostile.close()
@@ -167,7 +254,10 @@ describe('hostile messages on a tab port', () => {
       ),
       { numRuns, endOnFailure: true },
     )
-    await waitFor(() => b.log.filter((e) => e.type === 'broadcast').length === sentGood, () => `b got ${b.log.filter((e) => e.type === 'broadcast').length} of ${sentGood}`)
+    await waitFor(
+      () => b.log.filter((e) => e.type === 'broadcast').length === sentGood,
+      () => `b got ${b.log.filter((e) => e.type === 'broadcast').length} of ${sentGood}`,
+    )
     const got = b.log.flatMap((e) => (e.type === 'broadcast' ? [(e.payload.payload as { n: number }).n] : []))
     expect(got).toEqual(Array.from({ length: sentGood }, (_, i) => i))
     expect(({} as { polluted?: unknown }).polluted).toBeUndefined()
@@ -190,16 +280,31 @@ describe('hostile messages on a tab port', () => {
     const host = new WorkerHost({ kind: 'shared-worker', transport: WebSocket as never })
     const a = await goodTab(host, 'good-a')
     const b = await goodTab(host, 'good-b')
-    value(await a.api.subscribe('s', 'realtime:port-provider', { config: { broadcast: { ack: true } }, postgres: [], presence: false }))
+    value(
+      await a.api.subscribe('s', 'realtime:port-provider', {
+        config: { broadcast: { ack: true } },
+        postgres: [],
+        presence: false,
+      }),
+    )
     value(await b.api.subscribe('s', 'realtime:port-provider', { config: {}, postgres: [], presence: false }))
     const subscribed = (log: EngineEvent[]) => log.some((e) => e.type === 'status' && e.status === 'SUBSCRIBED')
-    await waitFor(() => subscribed(a.log) && subscribed(b.log), () => JSON.stringify([a.log, b.log]))
+    await waitFor(
+      () => subscribed(a.log) && subscribed(b.log),
+      () => JSON.stringify([a.log, b.log]),
+    )
     const hostile = await goodTab(host, 'hostile-provider')
     let asked = 0
     value(await hostile.api.setTokenProvider(Comlink.proxy(async () => (asked++, 'not a token')) as never))
-    await waitFor(() => asked > 0, () => 'the provider was not asked')
+    await waitFor(
+      () => asked > 0,
+      () => 'the provider was not asked',
+    )
     expect(value(await a.api.send('s', { type: 'broadcast', event: 'after', payload: {} }, 5000))).toBe('ok')
-    await waitFor(() => b.log.some((e) => e.type === 'broadcast'), () => JSON.stringify(b.log))
+    await waitFor(
+      () => b.log.some((e) => e.type === 'broadcast'),
+      () => JSON.stringify(b.log),
+    )
     expect(a.log.concat(b.log).filter((e) => e.type === 'status' && e.status !== 'SUBSCRIBED')).toEqual([])
     for (const t of [a, b, hostile]) t.close()
   }, 30_000)

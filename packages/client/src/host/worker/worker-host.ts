@@ -9,15 +9,33 @@
 
 import * as Comlink from 'comlink'
 import {
-  type Engine, type EngineEvent, type Logger, OutboxFullError, type Session, silentLogger, type Storage,
+  type Engine,
+  type EngineEvent,
+  type Logger,
+  OutboxFullError,
+  type Session,
+  silentLogger,
+  type Storage,
   type WebSocketLikeConstructor,
 } from '@shared-realtime/engine'
 import { EngineRegistry } from '../engines.ts'
 import { guardEndpoint } from './guard.ts'
 import { RealtimeError, type RealtimeErrorData } from '../../errors.ts'
 import {
-  type Args, type Command, COMMANDS, type EngineConfig, type EventsMessage, randomId, readAck, type Reply, type Result,
-  TAB_PROTOCOL_VERSION, type TabApi, type TokenProviderFn, workerLockName, type WorkerSnapshot,
+  type Args,
+  type Command,
+  COMMANDS,
+  type EngineConfig,
+  type EventsMessage,
+  randomId,
+  readAck,
+  type Reply,
+  type Result,
+  TAB_PROTOCOL_VERSION,
+  type TabApi,
+  type TokenProviderFn,
+  workerLockName,
+  type WorkerSnapshot,
 } from '../protocol.ts'
 import * as check from './validate.ts'
 
@@ -92,7 +110,9 @@ export class WorkerHost {
     this.#holdsLock = new Promise<void>((held) => {
       if (!this.#locks) return held()
       const forever = new AbortController().signal
-      this.#locks.request(workerLockName(this.instance), { signal: forever }, () => new Promise<void>(() => held())).catch(() => held())
+      this.#locks
+        .request(workerLockName(this.instance), { signal: forever }, () => new Promise<void>(() => held()))
+        .catch(() => held())
     })
   }
 
@@ -100,7 +120,10 @@ export class WorkerHost {
   expose(endpoint: Comlink.Endpoint): void {
     // a dead tab's port never says so (no close event): closed when its lock tells us. Never `self`.
     const port = typeof MessagePort !== 'undefined' && endpoint instanceof MessagePort ? endpoint : undefined
-    Comlink.expose(this.api(() => port?.close()), guardEndpoint(endpoint, this.instance))
+    Comlink.expose(
+      this.api(() => port?.close()),
+      guardEndpoint(endpoint, this.instance),
+    )
   }
 
   /** The command surface of one port: it acts on the tab that port attached, and on no other. */
@@ -171,7 +194,13 @@ export class WorkerHost {
     }
   }
 
-  #attach(tabId: string, config: EngineConfig, events: MessagePort, lockName: string, closePort: () => void): TabRecord {
+  #attach(
+    tabId: string,
+    config: EngineConfig,
+    events: MessagePort,
+    lockName: string,
+    closePort: () => void,
+  ): TabRecord {
     // the same tab again (it recovered from a timeout, or came back from the bfcache): the old record goes
     const previous = this.#tabs.get(tabId)
     if (previous) this.#detach(previous, 'attached again')
@@ -225,10 +254,14 @@ export class WorkerHost {
     // the engine calls it with its own deadline: a dead tab's proxy never answers. An answer
     // that cannot be a token is refused as setAuth refuses it (the engine then asks the next
     // provider, or keeps the current token): it would break every tab's channels.
-    record.session.setTokenProvider(provider ? async () => {
-      const token = await provider()
-      return typeof token === 'string' ? check.checkToken(token) : token
-    } : null)
+    record.session.setTokenProvider(
+      provider
+        ? async () => {
+            const token = await provider()
+            return typeof token === 'string' ? check.checkToken(token) : token
+          }
+        : null,
+    )
   }
 
   #detach(record: TabRecord, why: string): void {
@@ -254,7 +287,11 @@ export class WorkerHost {
       name: this.#name,
       protocol: TAB_PROTOCOL_VERSION,
       engine: attached?.engine.inspect(),
-      tabs: [...this.#tabs.values()].map((t) => ({ id: t.tabId, subscriptions: t.session.subscriptions.size, watched: t.watched })),
+      tabs: [...this.#tabs.values()].map((t) => ({
+        id: t.tabId,
+        subscriptions: t.session.subscriptions.size,
+        watched: t.watched,
+      })),
     }
   }
 }

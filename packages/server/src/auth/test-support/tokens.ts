@@ -13,7 +13,11 @@ export const rawToken = (header: string, payload: string, signature = 'c2ln'): s
   `${b64url(header)}.${b64url(payload)}.${signature}`
 
 /** An HMAC-signed token whose payload is arbitrary text (e.g. not JSON, or a JSON array). */
-export function signText(payload: string, header: Record<string, unknown> = { alg: 'HS256' }, secret = SECRET): Promise<string> {
+export function signText(
+  payload: string,
+  header: Record<string, unknown> = { alg: 'HS256' },
+  secret = SECRET,
+): Promise<string> {
   return new CompactSign(encoder.encode(payload))
     .setProtectedHeader(header as { alg: string })
     .sign(encoder.encode(secret))
