@@ -12,14 +12,8 @@
 // - onStatusChange(cb) and the `statusChanges` async iterable.
 
 import type { EngineEvent, PushResult } from '@shared-realtime/engine'
-import {
-  type BroadcastPayload,
-  type ChannelConfig,
-  normalizePostgresChangesBinding,
-  type PostgresChangesBinding,
-  type RealtimePresenceEvent,
-  type RealtimePresenceState,
-} from '@shared-realtime/protocol'
+import type { BroadcastPayload, ChannelConfig, RealtimePresenceState } from '@shared-realtime/protocol'
+import { addBinding, type Bindings, deliver, safeCall } from './channel-bindings.ts'
 import type { REALTIME_SUBSCRIBE_STATES, RealtimeChannelState } from './constants.ts'
 import { RealtimeError } from './errors.ts'
 import type { HostLink } from './host/tab/link.ts'
@@ -33,14 +27,6 @@ export interface RealtimeChannelOptions {
 }
 
 export type SubscribeCallback = (status: REALTIME_SUBSCRIBE_STATES, error?: Error) => void
-
-interface Binding {
-  type: string
-  filter: Record<string, unknown>
-  callback: (payload: unknown) => void
-  /** postgres_changes only: the normalized binding sent to the engine. */
-  postgres?: PostgresChangesBinding
-}
 
 /** What a channel needs from its client. */
 export interface ChannelOwner {
@@ -56,7 +42,7 @@ export class RealtimeChannel {
   readonly topic: string
   readonly subTopic: string
   params: RealtimeChannelOptions
-  bindings: Record<string, Binding[]> = {}
+  bindings: Bindings = {}
   state: RealtimeChannelState = 'closed'
   joinedOnce = false
   readonly presence = new RealtimePresence()
@@ -142,12 +128,7 @@ export class RealtimeChannel {
     if ((kind === 'presence' || kind === 'postgres_changes') && (this.state === 'joining' || this.state === 'joined')) {
       throw new Error(`cannot add \`${kind}\` callbacks for ${this.topic} after \`subscribe()\`.`)
     }
-    const binding: Binding = { type: kind, filter, callback: callback as (payload: unknown) => void }
-    if (kind === 'postgres_changes') {
-      const normalized = normalizePostgresChangesBinding(filter as never)
-      binding.postgres = normalized
-    }
-    ;(this.bindings[kind] ??= []).push(binding)
+    addBinding(this.bindings, kind, filter, callback)
     return this
   }
 
@@ -248,35 +229,8 @@ export class RealtimeChannel {
 
   /** @internal Events from the engine for this channel (called by RealtimeClient). */
   receive(event: EngineEvent): void {
-    switch (event.type) {
-      case 'status':
-        return this.#statusEvent(event)
-      case 'broadcast':
-        return this.#trigger('broadcast', event.payload, (filter) => matchesEvent(filter, event.payload.event))
-      case 'presence-state':
-        return this.#presence(this.presence.applyState(event.state))
-      case 'presence-diff':
-        return this.#presence(this.presence.applyDiff(event.diff))
-      case 'postgres_changes': {
-        const list = this.bindings.postgres_changes ?? []
-        for (const index of event.bindings) safeCall(list[index]?.callback, event.payload)
-        return
-      }
-      case 'system':
-        return this.#trigger('system', event.payload, () => true)
-      case 'message':
-        return this.#trigger(event.event, event.payload, () => true)
-      default:
-        return
-    }
-  }
-
-  #presence(events: RealtimePresenceEvent[]): void {
-    for (const payload of events) this.#trigger('presence', payload, (filter) => matchesEvent(filter, payload.event))
-  }
-
-  #trigger(type: string, payload: unknown, match: (filter: Record<string, unknown>) => boolean): void {
-    for (const binding of this.bindings[type] ?? []) if (match(binding.filter)) safeCall(binding.callback, payload)
+    if (event.type === 'status') this.#statusEvent(event)
+    else deliver(this.bindings, this.presence, event)
   }
 
   #statusEvent(event: Extract<EngineEvent, { type: 'status' }>): void {
@@ -308,23 +262,6 @@ function durableId(): string {
   const crypto = globalThis.crypto
   if (typeof crypto.randomUUID === 'function') return crypto.randomUUID()
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('')
-}
-
-function matchesEvent(filter: Record<string, unknown>, event: unknown): boolean {
-  const wanted = typeof filter.event === 'string' ? filter.event.toLowerCase() : '*'
-  return wanted === '*' || (typeof event === 'string' && event.toLowerCase() === wanted)
-}
-
-/** A callback that throws is reported on its own (as an uncaught error) and never stops the others. */
-function safeCall<A extends unknown[]>(callback: ((...args: A) => void) | undefined, ...args: A): void {
-  if (!callback) return
-  try {
-    callback(...args)
-  } catch (error) {
-    queueMicrotask(() => {
-      throw error
-    })
-  }
 }
 
 export type { BroadcastPayload }

@@ -3,63 +3,18 @@
 // SharedWorker (or a dedicated Worker, or this page: `host`). What it adds, documented in
 // the README: `host`, `workerUrl`, `onStatusChange` / `statusChanges`, `inspect()`.
 
-import type { EngineEvent, Logger, WebSocketLikeConstructor } from '@shared-realtime/engine'
+import type { EngineEvent } from '@shared-realtime/engine'
+import { engineConfig, type HeartbeatStatus, levels, type RealtimeClientOptions } from './client-options.ts'
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_TIMEOUT } from './constants.ts'
 import { RealtimeError } from './errors.ts'
-import type { EngineConfig } from './host/protocol.ts'
 import type { HostKind, HostLink, HostSnapshot } from './host/tab/link.ts'
 import { attachHost, hostCandidates, type HostLinkOptions } from './host/tab/select.ts'
 import { type ChannelOwner, RealtimeChannel, type RealtimeChannelOptions } from './RealtimeChannel.ts'
 import type { RestContext } from './rest.ts'
 import { StatusStream } from './status-stream.ts'
 
-export type HeartbeatStatus = 'sent' | 'ok' | 'error' | 'timeout' | 'disconnected'
+export type { HeartbeatStatus, RealtimeClientOptions } from './client-options.ts'
 export type ConnectionStatus = Extract<EngineEvent, { type: 'connection' }>
-
-export interface RealtimeClientOptions {
-  params?: { apikey?: string; [key: string]: unknown }
-  /** Join, leave and push timeout, and the REST timeout. Default 10 000. */
-  timeout?: number
-  /** Default 25 000. */
-  heartbeatIntervalMs?: number
-  heartbeatCallback?: (status: HeartbeatStatus, latency?: number) => void
-  reconnectAfterMs?: (tries: number) => number
-  /**
-   * realtime-js's logger. Gets the tab's own lines, `kind` being the level ('debug' | 'info' | 'warn' |
-   * 'error'): host selection, a lost worker and its recovery, and the in-page engine's lines. An engine in
-   * a worker logs to that worker's console instead (a function cannot be called across the port).
-   */
-  logger?: (kind: string, message: string, data?: unknown) => void
-  logLevel?: 'info' | 'warn' | 'error'
-  /** @deprecated realtime-js's old spelling of logLevel. */
-  log_level?: 'info' | 'warn' | 'error'
-  /** Default '2.0.0'. */
-  vsn?: '1.0.0' | '2.0.0'
-  accessToken?: () => Promise<string | null>
-  fetch?: typeof fetch
-  /** Default 2 × heartbeatIntervalMs. */
-  disconnectOnEmptyChannelsAfterMs?: number
-  /** A WebSocket-like constructor, for Node (`ws`) or tests; forces the in-page host. */
-  transport?: WebSocketLikeConstructor
-  /** Where the engine runs. Default 'auto': a SharedWorker where the browser has one, else a Worker, else this page. */
-  host?: 'auto' | HostKind
-  /** Overrides the engine's worker script. */
-  workerUrl?: string | URL
-  /** realtime-js's heartbeat-worker switches; accepted and ignored (the whole engine is in a worker already). */
-  worker?: boolean
-}
-
-const RECONNECT_SAMPLES = 20
-
-/** realtime-js's `logger(kind, message, data)` as the engine's Logger: the level is the kind. */
-function levels(log: (kind: string, message: string, data?: unknown) => void): Logger {
-  return {
-    debug: (message, data) => log('debug', message, data),
-    info: (message, data) => log('info', message, data),
-    warn: (message, data) => log('warn', message, data),
-    error: (message, data) => log('error', message, data),
-  }
-}
 
 export class RealtimeClient {
   readonly endPoint: string
@@ -235,17 +190,7 @@ export class RealtimeClient {
 
   #ready(): Promise<HostLink> {
     this.#attached ??= (async () => {
-      const config: EngineConfig = {
-        endPoint: this.endPoint,
-        params: this.params,
-        vsn: this.vsn,
-        timeout: this.timeout,
-        heartbeatIntervalMs: this.heartbeatIntervalMs,
-        disconnectOnEmptyChannelsAfterMs:
-          this.#options.disconnectOnEmptyChannelsAfterMs ?? 2 * this.heartbeatIntervalMs,
-      }
-      const reconnect = this.#options.reconnectAfterMs
-      if (reconnect) config.reconnectDelaysMs = Array.from({ length: RECONNECT_SAMPLES }, (_, i) => reconnect(i + 1))
+      const config = engineConfig(this, this.#options)
       // every call awaits this: one made before the attach finished runs on the link that attached
       const onEvents = (events: EngineEvent[]) => this.#onEvents(events)
       const link = await attachHost(this.#hosts, this.#hostOptions, config, onEvents, (kind) => (this.#host = kind))
