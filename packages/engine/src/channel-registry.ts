@@ -82,8 +82,8 @@ export class ChannelRegistry implements ChannelHost {
     for (const channel of this.#channels.values()) channel.ready()
   }
 
-  socketDown(): void {
-    for (const channel of this.#channels.values()) channel.socketDown()
+  socketDown(code?: number): void {
+    for (const channel of this.#channels.values()) channel.socketDown(code)
   }
 
   pushToken(token: string): void {
@@ -113,6 +113,10 @@ export class ChannelRegistry implements ChannelHost {
 
   token(): string | null {
     return this.#auth.token
+  }
+
+  settledToken(): Promise<string | null> {
+    return this.#auth.settled()
   }
 
   send(message: Message): boolean {
