@@ -86,6 +86,11 @@ export class ChannelRegistry implements ChannelHost {
     for (const channel of this.#channels.values()) channel.socketDown(code)
   }
 
+  /** The token's identity may have changed: every joined channel pushes the stored items of the new one. */
+  replayDurable(): void {
+    for (const channel of this.#channels.values()) channel.replayDurable()
+  }
+
   pushToken(token: string): void {
     for (const channel of this.#channels.values()) channel.pushToken(token)
   }

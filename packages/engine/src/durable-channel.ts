@@ -86,6 +86,7 @@ export class DurableChannel {
     const identity = await this.#host.settledIdentity()
     const outcome = await this.#store.add(this.#host.topic, id, payload, options.ttlMs, identity)
     if (outcome === 'acknowledged already') return 'ok'
+    if (outcome === 'failed already') return 'error'
     this.#senders.set(id, sender)
     const result = options.awaitAck ? this.#wait(id, sender, options.timeoutMs) : Promise.resolve<PushResult>('ok')
     this.replay()

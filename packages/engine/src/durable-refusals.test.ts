@@ -50,6 +50,10 @@ describe('durable sends the server refuses', () => {
     }
     expect(failures(a.events)).toEqual([reported])
     expect(failures(b.events)).toEqual([reported])
+    // the same send again (a tab whose worker died mid-command repeats it): error, no push
+    expect(await a.session.send('s', msg(1), 10_000, { durable: true, id: 'big' })).toBe('error')
+    await h.settle()
+    expect(pushes(socket)).toHaveLength(1)
     socket.serverClose(1006) // a rejoin pushes nothing
     h.clock.advance(100)
     const again = await h.join()
@@ -163,6 +167,20 @@ describe('durable items belong to an identity', () => {
     await a.session.setAuth(x) // X is back: its item goes out under its token
     await h.settle()
     expect(pushes(socket).map((m) => m.payload)).toEqual([msg(2), msg(1)])
+  })
+
+  test('stored anonymously while a user is signed in elsewhere: goes out once signed out (no token)', async () => {
+    const h = durableHarness()
+    const anonymous = h.store('another-engine')
+    await anonymous.add(TOPIC, 'anon-1', msg(7), 60_000, 'anon')
+    const e = h.engine()
+    const a = h.tab(e, 'a', { broadcast: { ack: false } })
+    await a.session.setAuth(jwt({ role: 'authenticated', sub: 'user-x' }))
+    const socket = await h.join()
+    expect(pushes(socket)).toEqual([])
+    await a.session.setAuth(null)
+    await h.settle()
+    expect(pushes(socket).map((m) => m.payload)).toEqual([msg(7)])
   })
 
   test('items stored without an identity (before this version) are dropped, not sent', async () => {

@@ -69,7 +69,7 @@ export interface DurableStoreOptions {
   limit: number
 }
 
-export type AddOutcome = 'added' | 'stored already' | 'acknowledged already'
+export type AddOutcome = 'added' | 'stored already' | 'acknowledged already' | 'failed already'
 
 export class DurableStore {
   readonly #o: DurableStoreOptions
@@ -106,7 +106,8 @@ export class DurableStore {
     let outcome = 'added' as AddOutcome | 'full'
     await this.#update(topic, now, (items) => {
       const existing = items.find((item) => item.id === id)
-      if (existing) outcome = isLive(existing) ? 'stored already' : 'acknowledged already'
+      if (existing)
+        outcome = isLive(existing) ? 'stored already' : existing.failed ? 'failed already' : 'acknowledged already'
       else if (items.filter(isLive).length >= this.#o.limit) outcome = 'full'
       else items.push({ id, topic, payload, createdAt: now, expiresAt: now + ttlMs, identity })
       return items

@@ -122,6 +122,7 @@ export class Engine {
     this.#tabs = new TabRegistry({ clock, timeoutMs, queueLimit, randomId, channels, socket, auth, gate })
     auth.onChange((token) => {
       if (typeof token === 'string') channels.pushToken(token)
+      else channels.replayDurable() // signed out: the anon items of the joined channels may go out
     })
   }
 

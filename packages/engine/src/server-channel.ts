@@ -189,6 +189,11 @@ export class ServerChannel {
     this.#durable?.replay()
   }
 
+  /** The token's identity may have changed: stored items of the new one may go out. */
+  replayDurable(): void {
+    this.#durable?.replay()
+  }
+
   /** A frame from the server for this topic. */
   receive(message: Message): void {
     this.#router.receive(message)
