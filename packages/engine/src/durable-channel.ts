@@ -187,7 +187,7 @@ export class DurableChannel {
         }
         // no answer: kept for another try (at once when still joined, else at the next join),
         // unless that was its last strike (no answer while the socket stayed up, or 1009 closes)
-        const silent = sent && lost === null
+        const silent = result === 'timed out' && sent && lost === null
         void this.#store.release(entry, silent).then((outcome) => {
           if (outcome === 'failed') {
             const reason =

@@ -126,6 +126,20 @@ describe('durable sends the server refuses', () => {
     ])
   })
 
+  test('a push cut short by the last unsubscribe is no strike', async () => {
+    const h = durableHarness()
+    const e = h.engine()
+    const a = h.tab(e, 'a', { broadcast: { ack: false } })
+    const socket = await h.join()
+    await a.session.send('s', msg(1), 10_000, { durable: true })
+    await h.settle()
+    expect(pushes(socket)).toHaveLength(1)
+    a.session.unsubscribe('s')
+    await h.settle()
+    expect(await h.stored()).toMatchObject([{ payload: msg(1) }])
+    expect((await h.stored())[0]!.strikes).toBeUndefined()
+  })
+
   test('a socket lost for another reason (1006) is no strike: the item waits for an answer as before', async () => {
     const h = durableHarness()
     const e = h.engine({ reconnectAfterMs: () => 100 })
