@@ -186,6 +186,15 @@ export class RealtimeClient {
     return (await this.#ready()).inspect()
   }
 
+  /**
+   * Deletes every durable send stored by this origin (every user, every project) that has not gone
+   * out yet — e.g. at sign-out — and resolves with how many there were. A push already sent still
+   * gets its answer. Not in realtime-js.
+   */
+  async clearDurable(): Promise<number> {
+    return (await this.#ready()).clearDurable()
+  }
+
   // ── internals ─────────────────────────────────────────────────────────────────
 
   #ready(): Promise<HostLink> {

@@ -82,8 +82,13 @@ export class ChannelRegistry implements ChannelHost {
     for (const channel of this.#channels.values()) channel.ready()
   }
 
-  socketDown(): void {
-    for (const channel of this.#channels.values()) channel.socketDown()
+  socketDown(code?: number): void {
+    for (const channel of this.#channels.values()) channel.socketDown(code)
+  }
+
+  /** The token's identity may have changed: every joined channel pushes the stored items of the new one. */
+  replayDurable(): void {
+    for (const channel of this.#channels.values()) channel.replayDurable()
   }
 
   pushToken(token: string): void {
@@ -113,6 +118,10 @@ export class ChannelRegistry implements ChannelHost {
 
   token(): string | null {
     return this.#auth.token
+  }
+
+  settledToken(): Promise<string | null> {
+    return this.#auth.settled()
   }
 
   send(message: Message): boolean {

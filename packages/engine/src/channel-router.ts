@@ -47,7 +47,7 @@ const reply: Route = ({ channel, outbox, postgres, presence, subscriptions }, { 
     case 'leave':
       return channel.dispatch({ type: 'leave-ok', ref })
     case undefined:
-      outbox.reply(ref, status)
+      outbox.reply(ref, status, payload.response)
   }
 }
 

@@ -9,11 +9,23 @@
 // every subscription when it comes from storage (its sender is gone).
 // The sender's promise: with `ack`, the server's answer to the push, or 'timed out' after
 // `timeoutMs` (the item stays stored and still goes out); without `ack`, 'ok' once stored.
+// A refusal never loops: an error reply deletes the item at once; a 1009 close while its push
+// waited, or no answer while the socket stayed up, is a strike (durable.ts), and at MAX_STRIKES
+// the item is deleted as failed. A failed item is reported to every subscription of the topic
+// (`failed`: a `system` event) and its waiting sender resolves 'error'.
+// Items are stored under the identity of the engine's token (once settled) and taken only
+// under the same identity.
 
 import type { Clock, TimerId } from './clock.ts'
 import type { DurableEntry, DurableStore } from './durable.ts'
 import type { Logger } from './logger.ts'
-import type { PushResult } from './outbox.ts'
+import type { OutboxPush, PushResult } from './outbox.ts'
+
+/** What a durable push tells its channel, besides its result. */
+export type DurablePushHooks = Required<Pick<OutboxPush, 'onReply' | 'onSent' | 'onLost'>>
+
+/** The close code of a frame too large for the server (RFC 6455). */
+const MESSAGE_TOO_BIG = 1009
 
 export interface DurableChannelHost {
   topic: string
@@ -23,10 +35,16 @@ export interface DurableChannelHost {
   joined(): boolean
   /** Free places in the channel's outbox. */
   room(): number
-  /** Queues a broadcast push (sent once joined); `onReply` runs when the server answers it. */
-  push(payload: Record<string, unknown>, onReply: () => void): Promise<PushResult>
+  /** Queues a broadcast push (sent once joined); `hooks.onReply` runs when the server answers it. */
+  push(payload: Record<string, unknown>, hooks: DurablePushHooks): Promise<PushResult>
   /** The server accepted it: echo to the local subscriptions (`sender`: the sending subscription's key, if known). */
   delivered(payload: Record<string, unknown>, sender: string | undefined): void
+  /** It failed for good (deleted): tell the topic's subscriptions. */
+  failed(id: string, reason: string): void
+  /** The identity of the engine's token now (jwt.ts tokenIdentity). */
+  identity(): string
+  /** The identity of the engine's token once no token request is in flight. */
+  settledIdentity(): Promise<string>
 }
 
 /** A lease covers the push's timeout plus this much. */
@@ -65,8 +83,10 @@ export class DurableChannel {
     payload: Record<string, unknown>,
     options: { timeoutMs: number; ttlMs: number; awaitAck: boolean },
   ): Promise<PushResult> {
-    const outcome = await this.#store.add(this.#host.topic, id, payload, options.ttlMs)
+    const identity = await this.#host.settledIdentity()
+    const outcome = await this.#store.add(this.#host.topic, id, payload, options.ttlMs, identity)
     if (outcome === 'acknowledged already') return 'ok'
+    if (outcome === 'failed already') return 'error'
     this.#senders.set(id, sender)
     const result = options.awaitAck ? this.#wait(id, sender, options.timeoutMs) : Promise.resolve<PushResult>('ok')
     this.replay()
@@ -115,6 +135,7 @@ export class DurableChannel {
       this.#host.topic,
       room,
       this.#host.timeoutMs + LEASE_MARGIN_MS,
+      this.#host.identity(),
     )
     this.#more = more
     for (const entry of entries) this.#push(entry)
@@ -136,9 +157,21 @@ export class DurableChannel {
       return
     }
     let answered = false
-    const pushed = this.#host.push(entry.payload, () => {
-      answered = true
-      void this.#store.acknowledged(entry) // deleted the moment the answer arrives: the one window left is this write
+    let refusal: string | undefined
+    let sent = false
+    let lost: number | undefined | null = null
+    const pushed = this.#host.push(entry.payload, {
+      onReply: (status, response) => {
+        answered = true
+        if (status !== 'ok') refusal = refusalReason(response, status)
+        // deleted the moment the answer arrives: the one window left is this write
+        void this.#store.acknowledged(entry, refusal)
+      },
+      onSent: () => (sent = true),
+      onLost: (code) => {
+        lost = code
+        if (code === MESSAGE_TOO_BIG) void this.#store.strike(entry) // counted at once: a reload does not reset it
+      },
     })
     pushed.then(
       (result) => {
@@ -147,12 +180,26 @@ export class DurableChannel {
         if (answered) {
           this.#senders.delete(entry.id)
           if (result === 'ok') this.#host.delivered(entry.payload, sender)
+          else this.#failed(entry, refusal ?? 'refused')
           if (waiter) this.#settle(entry.id, waiter, result)
           if (this.#more) this.replay()
           return
         }
-        // no answer: kept for another try (at once when still joined, else at the next join)
-        void this.#store.release(entry).then(() => this.replay())
+        // no answer: kept for another try (at once when still joined, else at the next join),
+        // unless that was its last strike (no answer while the socket stayed up, or 1009 closes)
+        const silent = result === 'timed out' && sent && lost === null
+        void this.#store.release(entry, silent).then((outcome) => {
+          if (outcome === 'failed') {
+            const reason =
+              lost === MESSAGE_TOO_BIG
+                ? 'the server closed the socket 1009 (frame too large)'
+                : 'no answer from the server'
+            this.#senders.delete(entry.id)
+            this.#failed(entry, reason)
+            if (waiter) this.#settle(entry.id, waiter, 'error')
+          }
+          this.replay()
+        })
       },
       (error: unknown) => {
         // the outbox is full: kept for later
@@ -161,4 +208,19 @@ export class DurableChannel {
       },
     )
   }
+
+  #failed(entry: DurableEntry, reason: string): void {
+    this.#host.logger.warn(`durable outbox: ${entry.id} on ${entry.topic} failed and was deleted: ${reason}`)
+    this.#host.failed(entry.id, reason)
+  }
+}
+
+/** The reason of an error reply: `payload_size_exceeded` (a bare string), `{ reason }`, or the status. */
+function refusalReason(response: unknown, status: string): string {
+  if (typeof response === 'string' && response !== '') return response
+  if (typeof response === 'object' && response !== null) {
+    const values = Object.values(response).map(String).join(', ')
+    if (values !== '') return values
+  }
+  return status
 }

@@ -58,8 +58,8 @@ describe('durable sends across engines', () => {
   test('an entry leased to an engine that died without releasing it goes out when the lease ends', async () => {
     const h = durableHarness()
     const ghost = h.store('ghost')
-    await ghost.add(TOPIC, 'm-1', msg(1), 60_000)
-    await ghost.take(TOPIC, 10, 5000) // pushed by a page that was then closed: its lease stays
+    await ghost.add(TOPIC, 'm-1', msg(1), 60_000, 'anon')
+    await ghost.take(TOPIC, 10, 5000, 'anon') // pushed by a page that was then closed: its lease stays
     h.tab(h.engine())
     const socket = await h.join()
     expect(pushes(socket)).toEqual([])

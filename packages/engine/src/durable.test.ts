@@ -23,7 +23,7 @@ describe('durable sends', () => {
     expect(await h.stored()).toEqual([])
     expect(b.broadcasts()).toEqual([msg(1)])
     expect(a.broadcasts()).toEqual([]) // no `self`
-    expect(e.inspect().durable).toEqual({ inFlight: 0 })
+    expect(e.inspect().durable).toEqual({ inFlight: 0, storage: 'memory' })
   })
 
   test('a send before the join is stored and goes out after it, in creation order', async () => {
@@ -74,7 +74,7 @@ describe('durable sends', () => {
     h.clock.advance(100)
     const second = await h.join() // rejoined while the first push still waits for its deadline
     expect(pushes(second)).toEqual([])
-    expect(e.inspect().durable).toEqual({ inFlight: 1 })
+    expect(e.inspect().durable).toEqual({ inFlight: 1, storage: 'memory' })
     h.clock.advance(10_000) // its deadline: released, and pushed again on the joined channel
     await h.settle()
     expect(sent.value).toBe('timed out')

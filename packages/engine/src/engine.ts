@@ -101,7 +101,7 @@ export class Engine {
         demand: () => this.#channels.size + this.#tabs.wanting,
         opening: () => gate.settle(auth.refresh()),
         opened: () => gate.settle(auth.settled()),
-        gone: () => this.#channels.socketDown(),
+        gone: (code) => this.#channels.socketDown(code),
         route: (message) => this.#channels.route(message),
         tell: (event) => this.#tabs.tell(event),
       },
@@ -122,6 +122,7 @@ export class Engine {
     this.#tabs = new TabRegistry({ clock, timeoutMs, queueLimit, randomId, channels, socket, auth, gate })
     auth.onChange((token) => {
       if (typeof token === 'string') channels.pushToken(token)
+      else channels.replayDurable() // signed out: the anon items of the joined channels may go out
     })
   }
 
@@ -136,6 +137,15 @@ export class Engine {
 
   get connection(): ConnectionState {
     return this.#socket.state
+  }
+
+  /**
+   * Deletes every durable item stored in this engine's storage — every project (namespace) and
+   * every identity of the origin — and resolves with how many were waiting; 0 without storage.
+   * A push already on the wire still gets its answer. @throws when the storage cannot list its keys
+   */
+  clearDurable(): Promise<number> {
+    return this.#durable ? this.#durable.clearAll() : Promise.resolve(0)
   }
 
   /** A tab arrives. `sink` receives its events in batches; see SessionQueue for `ack`. */
@@ -180,7 +190,7 @@ export class Engine {
       sessions: this.#tabs.snapshot(),
       channels: this.#channels.snapshot(),
       counters: { ...this.counters },
-      durable: this.#durable ? { inFlight: this.#durable.inFlight } : null,
+      durable: this.#durable ? { inFlight: this.#durable.inFlight, storage: this.#durable.storageKind } : null,
     }
   }
 }

@@ -73,3 +73,11 @@ export function refreshDelay(lifeLeftMs: number, refreshBeforeExpMs: number): nu
   if (!(lifeLeftMs >= MIN_LIFE_FOR_TIMER_MS)) return undefined
   return Math.floor(Math.max(lifeLeftMs - refreshBeforeExpMs, lifeLeftMs / 2))
 }
+
+/** Who a token speaks for, read without verifying: `<role>:<sub>`, or `anon` without a token or a `sub`. */
+export function tokenIdentity(token: string | null | undefined): string {
+  const claims = typeof token === 'string' ? jwtClaims(token) : undefined
+  const sub = claims?.sub
+  if (typeof sub !== 'string' || sub === '') return 'anon'
+  return `${typeof claims?.role === 'string' ? claims.role : ''}:${sub}`
+}

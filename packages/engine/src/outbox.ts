@@ -21,7 +21,8 @@
 //   outbox deletes its stored copy right there, durable.ts).
 // - socketDown(): the channel calls it when the socket closes. Pushes sent but not answered forget
 //   their refs (a new socket never answers an old ref, and refs may repeat) and resolve
-//   'timed out' at their deadline, as in realtime-js. Queued pushes are untouched.
+//   'timed out' at their deadline, as in realtime-js (`onLost(code)` tells each first). Queued pushes
+//   are untouched.
 // - clear(result): resolves every queued and waiting push with `result` (e.g. 'error' when the
 //   channel is removed) and empties the outbox. The outbox stays usable.
 // - size: pushes queued (not sent yet); waiting: pushes sent, awaiting a reply. For inspect().
@@ -50,8 +51,12 @@ export interface OutboxPush {
   payload: unknown
   timeoutMs: number
   awaitReply: boolean
-  /** Runs when the server answers this push (any status), before its promise settles. */
-  onReply?: (status: string) => void
+  /** Runs when the server answers this push (any status, its `response`), before its promise settles. */
+  onReply?: (status: string, response: unknown) => void
+  /** Runs when the push went out on the socket. */
+  onSent?: () => void
+  /** Runs when the socket closed (with `code`) while this push, sent, waited for its answer. */
+  onLost?: (code: number | undefined) => void
 }
 
 export interface OutboxOptions {
@@ -138,6 +143,7 @@ export class Outbox {
           continue
         }
         entry.ref = ref
+        entry.push.onSent?.()
         this.#sent.add(entry)
         this.#byRef.set(ref, entry)
       }
@@ -146,11 +152,11 @@ export class Outbox {
     }
   }
 
-  reply(ref: string, status: string): boolean {
+  reply(ref: string, status: string, response?: unknown): boolean {
     const entry = this.#byRef.get(ref)
     if (!entry) return false
     try {
-      entry.push.onReply?.(status)
+      entry.push.onReply?.(status, response)
     } catch {
       // the hook's failure is its own: the push still settles
     }
@@ -158,9 +164,17 @@ export class Outbox {
     return true
   }
 
-  /** The socket closed: replies to refs already sent can no longer arrive. */
-  socketDown(): void {
-    for (const entry of this.#sent) entry.ref = null
+  /** The socket closed (with `code`, if known): replies to refs already sent can no longer arrive. */
+  socketDown(code?: number): void {
+    for (const entry of this.#sent) {
+      if (entry.ref === null) continue
+      entry.ref = null
+      try {
+        entry.push.onLost?.(code)
+      } catch {
+        // the hook's failure is its own
+      }
+    }
     this.#byRef.clear()
   }
 

@@ -29,6 +29,7 @@ function setup(over: Partial<ChannelHost> = {}) {
     mayJoin: () => up.socket,
     send: (message) => up.socket && sent.push(message) > 0,
     token: () => null,
+    settledToken: () => Promise.resolve(null),
     refreshToken: () => {},
     changed: () => {},
     ...over,

@@ -19,6 +19,7 @@ import type { SubscriptionSpec } from './join-union.ts'
 import { Outbox, type PushResult } from './outbox.ts'
 import { DurableChannel } from './durable-channel.ts'
 import type { DurableStore } from './durable.ts'
+import { tokenIdentity } from './jwt.ts'
 import { PostgresRouting } from './postgres-routing.ts'
 import { type SessionHandle, subscriptionKey, SubscriptionSet } from './subscriptions.ts'
 
@@ -29,6 +30,8 @@ export interface ChannelHost extends ChannelSocket {
   /** The durable outbox, when the engine has storage. */
   readonly durable: DurableStore | undefined
   token(): string | null
+  /** The token once no token request is in flight. */
+  settledToken(): Promise<string | null>
   /** Asks the token providers again; the host signals `ready` to channels once settled. */
   refreshToken(): void
   /** The channel's state or subscriptions changed (the registry drops a closed, empty channel). */
@@ -79,13 +82,17 @@ export class ServerChannel {
         timeoutMs: host.timeoutMs,
         joined: () => channel.state.name === 'joined',
         room: () => outbox.room,
-        push: (payload, onReply) => {
+        push: (payload, hooks) => {
           const timeoutMs = host.timeoutMs
-          const acked = outbox.enqueue({ event: 'broadcast', payload, timeoutMs, awaitReply: true, onReply })
+          const acked = outbox.enqueue({ event: 'broadcast', payload, timeoutMs, awaitReply: true, ...hooks })
           this.#flushOutbox()
           return acked
         },
         delivered: (payload, sender) => subscriptions.echo(payload, subscriptions.get(sender)),
+        failed: (id, reason) =>
+          subscriptions.toAll((sub) => ({ type: 'system', sub, payload: durableFailed(topic, id, reason) })),
+        identity: () => tokenIdentity(host.token()),
+        settledIdentity: () => host.settledToken().then(tokenIdentity),
       })
   }
 
@@ -170,14 +177,21 @@ export class ServerChannel {
     this.#machine.dispatch({ type: 'ready' })
   }
 
-  socketDown(): void {
+  /** The socket closed (`code`: its close code, when known). */
+  socketDown(code?: number): void {
     this.#machine.dispatch({ type: 'socket-down' })
-    this.#outbox.socketDown()
+    this.#outbox.socketDown(code)
   }
 
-  /** Pushes a new access token to the server channel, if joined. */
+  /** Pushes a new access token to the server channel, if joined; the stored items of its identity may go out. */
   pushToken(token: string): void {
     this.#machine.push('access_token', { access_token: token })
+    this.#durable?.replay()
+  }
+
+  /** The token's identity may have changed: stored items of the new one may go out. */
+  replayDurable(): void {
+    this.#durable?.replay()
   }
 
   /** A frame from the server for this topic. */
@@ -225,4 +239,13 @@ const resubscribed = (topic: string) => ({
   status: 'ok',
   message: 'resubscribed',
   channel: subTopic(topic),
+})
+
+/** The `system` event of a durable send that failed for good (README "Durable sends"). */
+const durableFailed = (topic: string, id: string, reason: string) => ({
+  extension: 'system',
+  status: 'error',
+  message: `durable send failed: ${reason}`,
+  channel: subTopic(topic),
+  durable: { id, reason },
 })

@@ -53,7 +53,8 @@ export interface SocketHost {
   opening(): void
   /** The socket is open (connected), or no longer connected. */
   opened(): void
-  gone(): void
+  /** The socket is gone; `code`: its close code when the server (or network) closed it. */
+  gone(code: number | undefined): void
   /** A frame for a topic other than `phoenix`; false when no channel has its topic. */
   route(message: Message): boolean
   /** An event for every tab: the connection's state, the heartbeat's. */
@@ -70,6 +71,8 @@ export class SocketDriver {
   #generation = 0
   /** The HTTP status of a refused upgrade, read from the current socket's error event. */
   #refusal: number | undefined
+  /** The close code of the socket that just closed, for `gone`. */
+  #closeCode: number | undefined
   #ref = 0
 
   constructor(options: SocketOptions, host: SocketHost) {
@@ -167,6 +170,7 @@ export class SocketDriver {
       if (!current()) return
       this.#socket = undefined
       const refused = this.#refusal
+      this.#closeCode = event?.code ?? 1006
       const closed: ConnectionEvent = { type: 'closed', code: event?.code ?? 1006, reason: event?.reason ?? '' }
       this.dispatch(refused !== undefined ? { type: 'refused', status: refused } : closed)
     }
@@ -192,7 +196,9 @@ export class SocketDriver {
 
   #gone(): void {
     this.heartbeat.dispatch({ type: 'stop' })
-    this.#host.gone()
+    const code = this.#closeCode
+    this.#closeCode = undefined
+    this.#host.gone(code)
   }
 
   #receive(data: unknown): void {

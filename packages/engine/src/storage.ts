@@ -11,10 +11,19 @@ export interface Storage {
   delete(key: string): Promise<void>
   /** Atomically replaces the value under `key` with `fn(current)` (`undefined` deletes it); resolves with the new value. */
   update<T>(key: string, fn: (current: T | undefined) => T | undefined): Promise<T | undefined>
+  /** Every key stored (clearDurable lists the outbox's); optional for older implementations. */
+  keys?(): Promise<string[]>
+  /** Where it keeps its data, for inspect(): IndexedDB (lasts) or memory (lost with the engine). */
+  readonly kind?: 'indexeddb' | 'memory'
 }
 
 export class MemoryStorage implements Storage {
+  readonly kind = 'memory'
   readonly #data = new Map<string, unknown>()
+
+  keys(): Promise<string[]> {
+    return Promise.resolve([...this.#data.keys()])
+  }
 
   get<T>(key: string): Promise<T | undefined> {
     return Promise.resolve(structuredCloneSafe(this.#data.get(key)) as T | undefined)

@@ -4,15 +4,18 @@
 // (the SharedWorker's, dedicated workers', pages'). It holds the per-browser client id and the
 // durable outbox; never tokens, never other users' presence. `update` runs in one readwrite
 // transaction, so engines of several tabs never lose each other's writes. Where IndexedDB is
-// missing (Node, some sandboxes) the engine gets a MemoryStorage: durable within that run only.
+// missing (Node, some sandboxes) the engine gets a MemoryStorage: durable within that run only,
+// which inspect().engine.durable.storage shows ('memory') and the engine warns of once.
+// Reading or writing it when IndexedDB is there but refuses (e.g. a blocked store) rejects the send.
 
-import { createStore, del, get, promisifyRequest, set, type UseStore } from 'idb-keyval'
+import { createStore, del, get, keys, promisifyRequest, set, type UseStore } from 'idb-keyval'
 import { MemoryStorage, type Storage } from '@shared-realtime/engine'
 
 export const IDB_DATABASE = 'shared-realtime'
 export const IDB_STORE = 'kv'
 
 export class IdbStorage implements Storage {
+  readonly kind = 'indexeddb'
   readonly #store: UseStore
 
   constructor(database = IDB_DATABASE, store = IDB_STORE) {
@@ -29,6 +32,10 @@ export class IdbStorage implements Storage {
 
   delete(key: string): Promise<void> {
     return del(key, this.#store)
+  }
+
+  async keys(): Promise<string[]> {
+    return (await keys(this.#store)).filter((key): key is string => typeof key === 'string')
   }
 
   update<T>(key: string, fn: (current: T | undefined) => T | undefined): Promise<T | undefined> {

@@ -20,8 +20,9 @@ export type { SendOptions }
  * Bump on any incompatible change of the commands, their arguments, the replies or the port messages.
  * 2: send() takes SendOptions (durable sends); a worker of version 1 would ignore them.
  * 3: postgres_changes events carry the converted `payload` (realtime-js's shape), not the server's `data`.
+ * 4: clearDurable; a worker of version 3 would refuse it.
  */
-export const TAB_PROTOCOL_VERSION = 3
+export const TAB_PROTOCOL_VERSION = 4
 
 /** The worker's `name`. tab/spawn.ts repeats it as a literal (Vite needs one): keep them equal. */
 export const WORKER_NAME = `shared-realtime-v${TAB_PROTOCOL_VERSION}`
@@ -74,6 +75,8 @@ export const COMMANDS = {
   /** The tab saw the network come back: reconnect now if waiting out a backoff (workers may not get `online`). */
   networkOnline: { args: [] },
   inspect: { args: [], result: returns<WorkerSnapshot>() },
+  /** Deletes the origin's stored durable sends (every identity); answers how many were waiting. */
+  clearDurable: { args: [], result: returns<number>() },
   detach: { args: [] },
   /** detach, sent on pagehide without waiting for the answer. */
   goodbye: { args: [] },

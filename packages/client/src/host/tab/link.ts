@@ -35,6 +35,8 @@ export interface HostLink {
   /** The page saw the network come back (`online`): the engine reconnects now if it is waiting out a backoff. */
   networkOnline(): Promise<void>
   inspect(): Promise<HostSnapshot>
+  /** Deletes the origin's stored durable sends (every identity); resolves with how many were waiting. */
+  clearDurable(): Promise<number>
   /** The tab is leaving: releases everything it holds. */
   detach(): Promise<void>
 }

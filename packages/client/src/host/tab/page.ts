@@ -103,6 +103,10 @@ export class PageLink implements HostLink {
     return Promise.resolve()
   }
 
+  clearDurable(): Promise<number> {
+    return later(() => this.#engine?.clearDurable() ?? 0)
+  }
+
   inspect(): Promise<HostSnapshot> {
     return Promise.resolve({ host: 'page', instance: 'page', engine: this.#engine?.inspect() })
   }

@@ -130,6 +130,10 @@ export class WorkerLink implements HostLink {
     return this.#answered('inspect', [])
   }
 
+  clearDurable(): Promise<number> {
+    return this.#answered('clearDurable', [])
+  }
+
   detach(): Promise<void> {
     return this.#supervisor.detach()
   }

@@ -153,6 +153,7 @@ export class WorkerHost {
       sendHeartbeat: () => tab().engine.sendHeartbeat(),
       networkOnline: () => tab().engine.networkOnline(),
       inspect: () => this.#inspect(mine),
+      clearDurable: () => tab().engine.clearDurable(),
       detach: () => mine && this.#detach(mine, 'detach'),
       goodbye: () => mine && this.#detach(mine, 'goodbye'),
       ping: tab,
