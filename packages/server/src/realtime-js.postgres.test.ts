@@ -1,6 +1,6 @@
 // postgres_changes through @supabase/realtime-js, on the embedded PGlite and on a real
 // PostgreSQL (Debian's, started for this file; if it cannot start, this file fails).
-import type { RealtimeClient } from '@supabase/realtime-js'
+import type { RealtimeChannel, RealtimeClient } from '@supabase/realtime-js'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import { startServer, type RunningServer } from './server.ts'
 import { startPostgres, type PostgresCluster } from './test-support/postgres.ts'
@@ -45,6 +45,14 @@ describe.each(['pglite', 'postgres'] as const)('on %s', (kind) => {
     return c
   }
   const sql = async (text: string) => expect((await admin(server, '/admin/sql', { sql: text })).status).toBe(200)
+  // SUBSCRIBED comes with the join reply; the bindings are resolved against the database after it, and
+  // only from "Subscribed to PostgreSQL" on are changes delivered (a row written in between is not)
+  const subscribeToPostgres = async (ch: RealtimeChannel) => {
+    const system = collector<{ status: string; message: string }>()
+    ch.on('system', {}, (p) => system.push(p as never))
+    expect(await subscribe(ch)).toEqual({ status: 'SUBSCRIBED' })
+    expect(await system.count(1)).toMatchObject([{ status: 'ok', message: 'Subscribed to PostgreSQL' }])
+  }
 
   test('INSERT, UPDATE and DELETE reach a subscription filtered on list_id, with converted cells', async () => {
     const changes = collector<Change>()
@@ -53,7 +61,7 @@ describe.each(['pglite', 'postgres'] as const)('on %s', (kind) => {
       .on('postgres_changes', { event: '*', schema: 'public', table: 'todos', filter: 'list_id=eq.1' }, (p) =>
         changes.push(p as never),
       )
-    expect(await subscribe(ch)).toEqual({ status: 'SUBSCRIBED' })
+    await subscribeToPostgres(ch)
     await sql("insert into todos (list_id, title) values (2, 'other list'), (1, 'milk')")
     await sql("update todos set done = true where title = 'milk'")
     await sql("delete from todos where title = 'milk'")
@@ -73,7 +81,7 @@ describe.each(['pglite', 'postgres'] as const)('on %s', (kind) => {
       .channel('mixed')
       .on('postgres_changes', { event: 'INSERT', schema: 'public', table: 'todos' }, (p) => inserts.push(p as never))
       .on('postgres_changes', { event: '*', schema: 'public', table: 'notes' }, (p) => notes.push(p as never))
-    expect(await subscribe(ch)).toEqual({ status: 'SUBSCRIBED' })
+    await subscribeToPostgres(ch)
     await sql("insert into notes (body) values ('n1')")
     await sql("insert into todos (list_id, title) values (3, 't3')")
     expect((await notes.count(1)).map((p) => [p.table, p.eventType])).toEqual([['notes', 'INSERT']])
