@@ -98,9 +98,13 @@ export class ChannelRegistry implements ChannelHost {
     return true
   }
 
-  /** The socket is connected and the token settled: every channel may join. */
+  /** The socket is connected and the token settled: the channels waiting to join do, as far as the join budget goes. */
   ready(): void {
-    for (const channel of this.#channels.values()) channel.ready()
+    for (const channel of this.#channels.values()) {
+      if (!channel.waitsToJoin) continue
+      if (!this.guard.mayJoin()) return // the rest wait in joining; joinsRefilled brings us back
+      channel.ready()
+    }
   }
 
   socketDown(): void {

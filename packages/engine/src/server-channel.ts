@@ -183,6 +183,12 @@ export class ServerChannel implements SendWaiter {
     this.#presence.untrack(sessionId)
   }
 
+  /** Whether the channel waits for `ready` to send its join (joining without a join sent, or errored with no retry timer). */
+  get waitsToJoin(): boolean {
+    const s = this.#machine.state
+    return (s.name === 'joining' && s.joinRef === null) || (s.name === 'errored' && s.retryAt === null)
+  }
+
   /** The socket is open and the token settled: a join that waits goes out. */
   ready(): void {
     this.#machine.dispatch({ type: 'ready' })
