@@ -244,3 +244,28 @@ describe('sends are held under the server’s event rate', () => {
     ])
   })
 })
+
+describe('presence calls stay under the server’s 5 per 30 s per channel, whatever the tabs do', () => {
+  test('three tabs tracking or untracking every 100 ms for two minutes: at most 5 presence frames in any 30 s', async () => {
+    const e = engine({ heartbeatIntervalMs: 3_600_000 }) // the scripted server does not answer heartbeats
+    const tabs = ['a', 'b', 'c'].map((id) => tab(e, id))
+    const presence = { config: { presence: { key: 'me' } }, postgres: [], presence: true }
+    for (const t of tabs) t.session.subscribe('p', TOPIC, presence)
+    await settle()
+    const socket = FakeSocket.last
+    socket.open()
+    await settle()
+    socket.acceptJoin(TOPIC)
+    const start = clock.now()
+    const times: number[] = []
+    for (let i = 0; i < 1200; i++) {
+      const t = tabs[i % 3]!
+      if (i % 7 === 6) t.session.untrack('p')
+      else t.session.track('p', { i })
+      for (let n = socket.of('presence').length - times.length; n > 0; n--) times.push(clock.now() - start)
+      clock.advance(100)
+    }
+    expect(times.length).toBeGreaterThanOrEqual(20) // one every 6 s over 120 s
+    for (let k = 5; k < times.length; k++) expect(times[k]! - times[k - 5]!).toBeGreaterThanOrEqual(30_000)
+  })
+})

@@ -17,7 +17,7 @@ afterEach(async () => {
   for (const server of servers.splice(0)) await server.close()
 })
 
-async function server(limits: ServerOptions['limits'] = {}): Promise<RunningServer> {
+async function startOne(limits: ServerOptions['limits'] = {}): Promise<RunningServer> {
   const s = await startServer({ port: 0, log: 'silent', limits })
   servers.push(s)
   return s
@@ -47,7 +47,7 @@ const subscribed = (t: TestTab) => t.of('status').filter((e) => e.status === 'SU
 
 describe('the socket’s guards against the dev server, limits on', () => {
   test('150 subscribes at once end SUBSCRIBED on one socket, never closed for the join rate (unguarded: 1001)', async () => {
-    const s = await server({ maxChannelsPerClient: 200 }) // the join rate stays Supabase's 100/s
+    const s = await startOne({ maxChannelsPerClient: 200 }) // the join rate stays Supabase's 100/s
     const guarded = newEngine(s, { maxChannels: 200 })
     const a = openTab(guarded, 'a')
     const started = Date.now()
@@ -68,7 +68,7 @@ describe('the socket’s guards against the dev server, limits on', () => {
   }, 20_000)
 
   test('101 channels: the 101st fails typed at once, the other 100 are SUBSCRIBED and work', async () => {
-    const s = await server()
+    const s = await startOne()
     const e = newEngine(s)
     const a = openTab(e, 'a')
     const b = openTab(e, 'b')
@@ -85,7 +85,7 @@ describe('the socket’s guards against the dev server, limits on', () => {
   }, 20_000)
 
   test('a 3.5 MB broadcast, durable send or track is refused for its tab; the socket stays open', async () => {
-    const s = await server()
+    const s = await startOne()
     const e = newEngine(s, { storage: new MemoryStorage() })
     const a = openTab(e, 'a')
     const b = openTab(e, 'b')
@@ -107,7 +107,7 @@ describe('the socket’s guards against the dev server, limits on', () => {
   }, 20_000)
 
   test('700 sends in a second all arrive, paced under the event rate; no channel is shut', async () => {
-    const s = await server()
+    const s = await startOne()
     const e = newEngine(s, { outboxLimit: 1000 })
     const a = openTab(e, 'a')
     const b = openTab(e, 'b')
