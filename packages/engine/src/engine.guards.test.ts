@@ -212,6 +212,25 @@ describe('sends are held under the server’s event rate', () => {
     expect(sent.every((r) => r.value === 'ok')).toBe(true)
   })
 
+  test('over the budget and the outbox bound, a send is refused with OutboxFullError, for its tab only', async () => {
+    const e = engine({ outboxLimit: 20, sendBurst: 5 })
+    const a = tab(e, 'a')
+    a.session.subscribe('s', TOPIC, spec({ broadcast: { ack: true } }))
+    await settle()
+    FakeSocket.last.open()
+    await settle()
+    FakeSocket.last.acceptJoin(TOPIC)
+    const sent = Array.from({ length: 30 }, (_, n) =>
+      results(a.session.send('s', { type: 'broadcast', event: 'e', payload: { n } }, 60_000)),
+    )
+    await settle()
+    expect(FakeSocket.last.of('broadcast')).toHaveLength(5) // the burst; 20 queued, 5 refused
+    expect(sent.slice(25).map((r) => (r.error as Error).name)).toEqual(Array(5).fill('OutboxFullError'))
+    expect(sent.slice(0, 25).every((r) => r.error === undefined)).toBe(true)
+    clock.advance(400)
+    expect(FakeSocket.last.of('broadcast')).toHaveLength(25)
+  })
+
   test('a flood on one topic does not starve another: waiting topics are served in turn', async () => {
     const e = engine({ outboxLimit: 200, sendBurst: 1 })
     const flood = tab(e, 'flood')
