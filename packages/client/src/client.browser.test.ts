@@ -68,6 +68,23 @@ describe.each(HOSTS)('host %s', (host) => {
     await expect(refused).rejects.toMatchObject({ name: 'RealtimeError', kind, retryable: false })
   })
 
+  test('a payload over the size limit rejects with payload-too-large for its sender; the channel goes on', async () => {
+    const topic = uniqueTopic('big')
+    const [a, b] = [client(), client()]
+    const atB = collector<unknown>()
+    const chA = a.channel(topic, { config: { broadcast: { ack: true } } })
+    const chB = b.channel(topic).on('broadcast', { event: 'small' }, (p) => atB.push(p))
+    expect(await subscribed(chA)).toEqual({ status: 'SUBSCRIBED' })
+    expect(await subscribed(chB)).toEqual({ status: 'SUBSCRIBED' })
+    const huge = { blob: 'x'.repeat(3_500_000) }
+    const refused = chA.send({ type: 'broadcast', event: 'big', payload: huge })
+    await expect(refused).rejects.toBeInstanceOf(RealtimeError)
+    await expect(refused).rejects.toMatchObject({ kind: 'payload-too-large', retryable: false })
+    await expect(chA.track(huge)).rejects.toMatchObject({ kind: 'payload-too-large' })
+    expect(await chA.send({ type: 'broadcast', event: 'small', payload: { n: 1 } })).toBe('ok')
+    expect(await atB.count(1)).toEqual([{ type: 'broadcast', event: 'small', payload: { n: 1 } }])
+  })
+
   test('presence: sync, join and leave between two clients', async () => {
     const topic = uniqueTopic('pres')
     const [a, b] = [client({}, 'alice'), client({}, 'bob')] // two browsers: presence is one entry per browser

@@ -1,7 +1,8 @@
 // RealtimeError across the port: what the worker sends as data is rebuilt in the tab with
 // its kind, message and retryable; anything else becomes the fallback kind.
 import { describe, expect, test } from 'vitest'
-import { asRealtimeError, RealtimeError } from './errors.ts'
+import { OutboxFullError, PayloadTooLargeError } from '@shared-realtime/engine'
+import { asRealtimeError, engineRefusalKind, RealtimeError } from './errors.ts'
 
 describe('asRealtimeError', () => {
   test("rebuilds a worker's error data with its kind and the kind's retryable", () => {
@@ -27,6 +28,20 @@ describe('asRealtimeError', () => {
     expect(text).toMatchObject({ kind: 'host-unavailable', message: 'boom', retryable: true })
     const same = new RealtimeError('outbox-full', 'full')
     expect(asRealtimeError(same)).toBe(same)
+  })
+
+  test("the engine's refusals keep their kind (the in-page engine throws them; the worker replies with the kind)", () => {
+    const tooLarge = new PayloadTooLargeError('realtime:room', 'a broadcast', 3_500_040, 3_000_000)
+    expect(engineRefusalKind(tooLarge)).toBe('payload-too-large')
+    expect(engineRefusalKind(new OutboxFullError('realtime:room', 100))).toBe('outbox-full')
+    expect(engineRefusalKind(new TypeError('x'))).toBeUndefined()
+    expect(asRealtimeError(tooLarge)).toMatchObject({
+      kind: 'payload-too-large',
+      retryable: false,
+      message: expect.stringContaining('is 3500040 bytes once encoded, over the limit of 3000000'),
+    })
+    const data = { name: 'RealtimeError', kind: 'payload-too-large', message: 'm' }
+    expect(asRealtimeError(data, 'command-failed')).toMatchObject({ kind: 'payload-too-large' })
   })
 })
 

@@ -17,6 +17,11 @@ export const HOST_ERROR_KINDS = [
   'not-attached',
   /** A push could not be queued: the channel's outbox is full. */
   'outbox-full',
+  /**
+   * A broadcast or presence payload over the engine's payload limit (EngineOptions.maxPayloadBytes,
+   * under the server's): refused before it was sent or stored; the message names its size and the limit.
+   */
+  'payload-too-large',
   /** The engine refused the command (the message says why). */
   'command-failed',
   /** The worker did not answer within the deadline; the link recovers on its own. */
@@ -34,6 +39,8 @@ export type EngineErrorKind =
   | 'server-error'
   | `closed:${ShutdownKind}`
   | 'subscription-conflict'
+  /** One topic more than the socket may join (EngineOptions.maxChannels, the server's max_channels_per_client). */
+  | 'too-many-channels'
   | 'connect-refused'
   | 'heartbeat-timeout'
   | 'transport-error'
@@ -85,6 +92,18 @@ export class RealtimeError extends Error {
 
 const HOST_KINDS: ReadonlySet<unknown> = new Set(HOST_ERROR_KINDS)
 
+/** The engine's refusals, by their class's name (the engine throws them; a command reply carries the kind). */
+const ENGINE_REFUSALS: Readonly<Record<string, HostErrorKind>> = {
+  OutboxFullError: 'outbox-full',
+  PayloadTooLargeError: 'payload-too-large',
+}
+
+/** The kind of an error the engine threw to refuse a command, if it is one of its refusals. */
+export function engineRefusalKind(error: unknown): HostErrorKind | undefined {
+  const name = error instanceof Error ? error.name : undefined
+  return name !== undefined && Object.hasOwn(ENGINE_REFUSALS, name) ? ENGINE_REFUSALS[name] : undefined
+}
+
 /**
  * Any thrown value as a RealtimeError: itself; one rebuilt from what a worker sent (a reply's
  * error data, or Comlink's rebuilt Error, named 'RealtimeError' with a host kind); else an
@@ -97,5 +116,5 @@ export function asRealtimeError(error: unknown, fallback: RealtimeErrorKind = 'e
     return new RealtimeError(e.kind as HostErrorKind, String(e.message), undefined, { cause: error })
   }
   const message = error instanceof Error ? error.message : String(error)
-  return new RealtimeError(fallback, message, undefined, { cause: error })
+  return new RealtimeError(engineRefusalKind(error) ?? fallback, message, undefined, { cause: error })
 }

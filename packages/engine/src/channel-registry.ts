@@ -3,12 +3,17 @@
 // tells the socket (the deferred disconnect counts channels). The registry is every channel's host:
 // it sends on the socket, hands out refs, says whether a join may go out (socket connected and
 // token gate settled) and what the token is, and asks for a new token through the gate.
+// It owns the socket's guards (guards.ts): a join goes out only with a token of the join budget (a
+// channel without one waits in `joining`, and every channel gets `ready` again when tokens are
+// back); every phx_join sent spends one; a new topic past the channel limit is refused.
 
 import type { AuthTokenManager } from './auth-token.ts'
 import type { Clock } from './clock.ts'
 import type { DurableStore } from './durable.ts'
 import type { Logger } from './logger.ts'
-import type { Message } from '@shared-realtime/protocol'
+import type { Message, Serializer } from '@shared-realtime/protocol'
+import type { ErrorData } from './events.ts'
+import { type GuardLimits, SocketGuard } from './guards.ts'
 import { type ChannelHost, ServerChannel } from './server-channel.ts'
 import type { SocketDriver } from './socket-driver.ts'
 import type { TokenGate } from './token-gate.ts'
@@ -22,6 +27,8 @@ export interface ChannelRegistryOptions {
   readonly socket: SocketDriver
   readonly auth: AuthTokenManager
   readonly gate: TokenGate
+  readonly limits: GuardLimits
+  readonly serializer: Serializer
 }
 
 export class ChannelRegistry implements ChannelHost {
@@ -30,6 +37,7 @@ export class ChannelRegistry implements ChannelHost {
   readonly timeoutMs: number
   readonly outboxLimit: number
   readonly durable: DurableStore | undefined
+  readonly guard: SocketGuard
   readonly #socket: SocketDriver
   readonly #auth: AuthTokenManager
   readonly #gate: TokenGate
@@ -44,6 +52,14 @@ export class ChannelRegistry implements ChannelHost {
     this.#socket = options.socket
     this.#auth = options.auth
     this.#gate = options.gate
+    this.guard = new SocketGuard({
+      clock: options.clock,
+      limits: options.limits,
+      serializer: options.serializer,
+      joinsRefilled: () => {
+        if (this.#socket.connected && this.#gate.state.name === 'settled') this.ready()
+      },
+    })
   }
 
   get size(): number {
@@ -52,6 +68,11 @@ export class ChannelRegistry implements ChannelHost {
 
   get(topic: string): ServerChannel | undefined {
     return this.#channels.get(topic)
+  }
+
+  /** Why a subscription to `topic` cannot have a channel (the socket's channel limit), else undefined. */
+  refusal(topic: string): ErrorData | undefined {
+    return this.#channels.has(topic) ? undefined : this.guard.channelRefusal(topic, this.#channels.size)
   }
 
   /** The channel of `topic`, created if there is none. */
@@ -77,9 +98,13 @@ export class ChannelRegistry implements ChannelHost {
     return true
   }
 
-  /** The socket is connected and the token settled: every channel may join. */
+  /** The socket is connected and the token settled: the channels waiting to join do, as far as the join budget goes. */
   ready(): void {
-    for (const channel of this.#channels.values()) channel.ready()
+    for (const channel of this.#channels.values()) {
+      if (!channel.waitsToJoin) continue
+      if (!this.guard.mayJoin()) return // the rest wait in joining; joinsRefilled brings us back
+      channel.ready()
+    }
   }
 
   socketDown(code?: number): void {
@@ -99,6 +124,7 @@ export class ChannelRegistry implements ChannelHost {
   dispose(): void {
     for (const channel of this.#channels.values()) channel.dispose()
     this.#channels.clear()
+    this.guard.dispose()
   }
 
   snapshot() {
@@ -111,9 +137,9 @@ export class ChannelRegistry implements ChannelHost {
     return this.#socket.nextRef()
   }
 
-  /** A join may go out: the socket is connected and no token request is in flight. */
+  /** A join may go out: the socket is connected, no token request is in flight, and the join budget has a token. */
   mayJoin(): boolean {
-    return this.#socket.connected && this.#gate.state.name === 'settled'
+    return this.#socket.connected && this.#gate.state.name === 'settled' && this.guard.mayJoin()
   }
 
   token(): string | null {
@@ -125,7 +151,9 @@ export class ChannelRegistry implements ChannelHost {
   }
 
   send(message: Message): boolean {
-    return this.#socket.send(message)
+    const sent = this.#socket.send(message)
+    if (sent && message.event === 'phx_join') this.guard.joined()
+    return sent
   }
 
   refreshToken(): void {

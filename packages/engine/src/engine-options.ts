@@ -40,6 +40,37 @@ export interface EngineOptions {
   durableLimit?: number
   /** Random ids (client id, durable sends, this engine's leases). Default crypto.randomUUID. */
   randomId?: () => string
+
+  // ── the socket's guards (guards.ts, DESIGN.md rule 14): every tab shares the socket, so it stays
+  // under the server's limits (PROTOCOL.md §3.7); Infinity turns a guard off. ──
+  /**
+   * Largest encoded frame of a broadcast or presence track, in bytes; a larger one is refused
+   * before it is sent or stored (PayloadTooLargeError, `payload-too-large`). Default 3 000 000: the
+   * server's max_payload_size_in_kb (3000), smaller than its WebSocket frame limit (5 000 000, close 1009).
+   */
+  maxPayloadBytes?: number
+  /**
+   * Joins sent per second, at most (phx_join frames of every channel, rejoins included); the others
+   * wait in `joining`, their join timeout not started. Default 50: half the server's
+   * max_joins_per_second (100 per project; over it the server closes the socket with 1001).
+   */
+  joinsPerSecond?: number
+  /** Joins that may go out at once before `joinsPerSecond` applies. Default 10. */
+  joinBurst?: number
+  /**
+   * Broadcasts sent per second on the socket, at most; the others stay queued in their channel's
+   * outbox (`outboxLimit`), served channel by channel as the budget refills. Default 50: half the
+   * server's max_events_per_second (100 per project, deliveries included; over it the server shuts
+   * every channel the message reaches).
+   */
+  sendsPerSecond?: number
+  /** Broadcasts that may go out at once before `sendsPerSecond` applies. Default 50. */
+  sendBurst?: number
+  /**
+   * Channels (topics) on the socket, at most; a subscription to one more gets CHANNEL_ERROR
+   * `too-many-channels`, not retried. Default 100: the server's max_channels_per_client.
+   */
+  maxChannels?: number
 }
 
 export interface EngineCounters {

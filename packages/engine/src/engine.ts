@@ -21,6 +21,7 @@ import { loadClientId } from './client-id.ts'
 import { type Clock, realClock } from './clock.ts'
 import { DEFAULT_DURABLE_LIMIT, defaultRandomId, DurableStore } from './durable.ts'
 import type { EngineCounters, EngineOptions } from './engine-options.ts'
+import { guardLimits } from './guards.ts'
 import { type Logger, silentLogger } from './logger.ts'
 import type { ConnectionState } from './machines/connection.ts'
 import type { Session } from './session.ts'
@@ -64,6 +65,8 @@ export class Engine {
     const logger: Logger = options.logger ?? silentLogger
     const randomId = options.randomId ?? defaultRandomId
     const timeoutMs = this.options.timeout
+    const limits = guardLimits(options)
+    const serializer = createSerializer(vsn)
 
     const storage = options.storage
     this.#durable =
@@ -87,7 +90,7 @@ export class Engine {
       {
         url: this.url,
         transport: options.transport,
-        serializer: createSerializer(vsn),
+        serializer,
         clock,
         logger,
         random: options.random ?? Math.random,
@@ -117,6 +120,8 @@ export class Engine {
       socket,
       auth,
       gate,
+      limits,
+      serializer,
     }))
     const queueLimit = options.sessionQueueLimit ?? 10_000
     this.#tabs = new TabRegistry({ clock, timeoutMs, queueLimit, randomId, channels, socket, auth, gate })
@@ -189,6 +194,7 @@ export class Engine {
       token: { present: this.#auth.token !== null, settling: this.#gate.state.name === 'settling' },
       sessions: this.#tabs.snapshot(),
       channels: this.#channels.snapshot(),
+      guards: this.#channels.guard.snapshot(),
       counters: { ...this.counters },
       durable: this.#durable ? { inFlight: this.#durable.inFlight, storage: this.#durable.storageKind } : null,
     }

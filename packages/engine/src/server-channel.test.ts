@@ -2,10 +2,11 @@
 // the inbound router's table, the echo rule, presence following the machine's joined/left
 // effects, and the outbox deciding when it is full.
 
-import type { Message } from '@shared-realtime/protocol'
+import { createSerializer, type Message } from '@shared-realtime/protocol'
 import { describe, expect, test } from 'vitest'
 import type { EngineEvent } from './events.ts'
 import type { SubscriptionSpec } from './join-union.ts'
+import { DEFAULT_GUARD_LIMITS, SocketGuard } from './guards.ts'
 import { TestLogSink } from './logger.ts'
 import { OutboxFullError } from './outbox.ts'
 import { type ChannelHost, ServerChannel } from './server-channel.ts'
@@ -25,6 +26,12 @@ function setup(over: Partial<ChannelHost> = {}) {
     timeoutMs: 10_000,
     outboxLimit: 100,
     durable: undefined,
+    guard: new SocketGuard({
+      clock,
+      limits: { ...DEFAULT_GUARD_LIMITS, sendsPerSecond: Infinity },
+      serializer: createSerializer('2.0.0'),
+      joinsRefilled: () => {},
+    }),
     nextRef: () => String(++lastRef),
     mayJoin: () => up.socket,
     send: (message) => up.socket && sent.push(message) > 0,

@@ -13,6 +13,7 @@ import { subTopic, type Message } from '@shared-realtime/protocol'
 import { ChannelDriver, type ChannelSocket } from './channel-driver.ts'
 import { ChannelPresence } from './channel-presence.ts'
 import { ChannelRouter } from './channel-router.ts'
+import type { SendWaiter, SocketGuard } from './guards.ts'
 import type { Logger } from './logger.ts'
 import type { ChannelState } from './machines/channel.ts'
 import type { SubscriptionSpec } from './join-union.ts'
@@ -29,6 +30,8 @@ export interface ChannelHost extends ChannelSocket {
   readonly outboxLimit: number
   /** The durable outbox, when the engine has storage. */
   readonly durable: DurableStore | undefined
+  /** The socket's guards: payload size, send budget (guards.ts). */
+  readonly guard: SocketGuard
   token(): string | null
   /** The token once no token request is in flight. */
   settledToken(): Promise<string | null>
@@ -44,7 +47,7 @@ export interface DurableSend {
   ttlMs: number
 }
 
-export class ServerChannel {
+export class ServerChannel implements SendWaiter {
   readonly topic: string
   readonly #outbox: Outbox
   readonly #host: ChannelHost
@@ -85,7 +88,7 @@ export class ServerChannel {
         push: (payload, hooks) => {
           const timeoutMs = host.timeoutMs
           const acked = outbox.enqueue({ event: 'broadcast', payload, timeoutMs, awaitReply: true, ...hooks })
-          this.#flushOutbox()
+          this.flushOutbox()
           return acked
         },
         delivered: (payload, sender) => subscriptions.echo(payload, subscriptions.get(sender)),
@@ -146,6 +149,15 @@ export class ServerChannel {
     timeoutMs: number,
     durable?: DurableSend,
   ): Promise<PushResult> {
+    try {
+      // refused before it is stored or queued: the server would close the socket (1009) or drop it
+      this.#host.guard.checkSize(
+        { join_ref: '0', ref: '0', topic: this.topic, event: 'broadcast', payload },
+        'a broadcast',
+      )
+    } catch (error) {
+      return Promise.reject(error)
+    }
     const key = subscriptionKey(session.id, subId)
     const sender = this.#subs.get(key)
     const awaitAck = sender?.spec.config.broadcast?.ack === true
@@ -159,17 +171,29 @@ export class ServerChannel {
       (result) => result === 'ok' && this.#subs.echo(payload, sender),
       () => {},
     )
-    this.#flushOutbox()
+    this.flushOutbox()
     // without ack the caller gets 'ok' at once, as from realtime-js; a full outbox still rejects
     return awaitAck || full ? acked : Promise.resolve('ok')
   }
 
+  /** @throws {PayloadTooLargeError} when the presence call would be over the payload limit */
   track(sessionId: string, payload: Record<string, unknown>): void {
+    const call = { type: 'presence', event: 'track', payload }
+    this.#host.guard.checkSize(
+      { join_ref: '0', ref: '0', topic: this.topic, event: 'presence', payload: call },
+      'a presence track',
+    )
     this.#presence.track(sessionId, payload)
   }
 
   untrack(sessionId: string): void {
     this.#presence.untrack(sessionId)
+  }
+
+  /** Whether the channel waits for `ready` to send its join (joining without a join sent, or errored with no retry timer). */
+  get waitsToJoin(): boolean {
+    const s = this.#machine.state
+    return (s.name === 'joining' && s.joinRef === null) || (s.name === 'errored' && s.retryAt === null)
   }
 
   /** The socket is open and the token settled: a join that waits goes out. */
@@ -205,17 +229,25 @@ export class ServerChannel {
     this.#presence.dispose()
     this.#durable?.dispose()
     this.#outbox.clear('error')
+    this.#host.guard.forget(this)
   }
 
   #joined(): void {
-    this.#flushOutbox()
+    this.flushOutbox()
     this.#durable?.replay()
     this.#presence.joined()
   }
 
-  #flushOutbox(): void {
-    if (this.#machine.state.name === 'joined')
-      this.#outbox.flush((event, payload) => this.#machine.push(event, payload))
+  /** Sends the queued pushes while joined, as far as the socket's send budget goes (guards.ts). */
+  flushOutbox(): void {
+    if (this.#machine.state.name !== 'joined') return
+    const guard = this.#host.guard
+    this.#outbox.flush((event, payload) => {
+      if (!guard.maySend(this)) return null
+      const ref = this.#machine.push(event, payload)
+      if (ref !== null) guard.sent(this)
+      return ref
+    })
   }
 
   /** Plain data for inspect(). */

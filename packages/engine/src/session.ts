@@ -5,7 +5,7 @@
 import type { ServerChannel } from './server-channel.ts'
 import type { SessionHandle } from './subscriptions.ts'
 import { DEFAULT_DURABLE_TTL_MS, MAX_DURABLE_TTL_MS } from './durable.ts'
-import type { EngineEvent } from './events.ts'
+import type { EngineEvent, ErrorData } from './events.ts'
 import type { SubscriptionSpec } from './join-union.ts'
 import type { PushResult } from './outbox.ts'
 import type { SessionQueue } from './session-queue.ts'
@@ -15,6 +15,8 @@ import type { TokenProvider } from './auth-token.ts'
 export interface SessionEngine {
   channelFor(topic: string): ServerChannel
   existingChannel(topic: string): ServerChannel | undefined
+  /** Why `topic` cannot have a channel (the socket's channel limit, guards.ts), else undefined. */
+  channelRefusal(topic: string): ErrorData | undefined
   setAuth(token: string | null): Promise<void>
   addProvider(sessionId: string, provider: TokenProvider): void
   removeProvider(sessionId: string): void
@@ -109,6 +111,11 @@ export class Session implements SessionHandle {
   subscribe(subId: string, topic: string, spec: SubscriptionSpec): void {
     if (this.#detached) return
     if (this.#subs.has(subId)) throw new Error(`subscription "${subId}" already exists in session "${this.id}"`)
+    const over = this.#engine.channelRefusal(topic)
+    if (over) {
+      this.emit({ type: 'status', sub: subId, status: 'CHANNEL_ERROR', error: over })
+      return
+    }
     const channel = this.#engine.channelFor(topic)
     const refusal = channel.subscribe(this, subId, spec)
     if (refusal) {
@@ -150,7 +157,10 @@ export class Session implements SessionHandle {
     return channel.broadcast(this, subId, payload, timeoutMs, durable)
   }
 
-  /** @throws {TypeError} when the payload is not a plain object that JSON can carry */
+  /**
+   * @throws {TypeError} when the payload is not a plain object that JSON can carry
+   * @throws {PayloadTooLargeError} when it is over EngineOptions.maxPayloadBytes once encoded
+   */
   track(subId: string, payload: Record<string, unknown>): void {
     if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
       throw new TypeError(

@@ -8,7 +8,7 @@
 import type { AuthTokenManager, TokenProvider } from './auth-token.ts'
 import type { ChannelRegistry } from './channel-registry.ts'
 import type { Clock } from './clock.ts'
-import type { EngineEvent } from './events.ts'
+import type { EngineEvent, ErrorData } from './events.ts'
 import type { ServerChannel } from './server-channel.ts'
 import { Session, type SessionEngine } from './session.ts'
 import { type Sink, SessionQueue } from './session-queue.ts'
@@ -85,6 +85,10 @@ export class TabRegistry implements SessionEngine {
 
   existingChannel(topic: string): ServerChannel | undefined {
     return this.#options.channels.get(topic)
+  }
+
+  channelRefusal(topic: string): ErrorData | undefined {
+    return this.#options.channels.refusal(topic)
   }
 
   setAuth(token: string | null): Promise<void> {

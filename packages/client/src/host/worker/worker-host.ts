@@ -12,7 +12,6 @@ import {
   type Engine,
   type EngineEvent,
   type Logger,
-  OutboxFullError,
   type Session,
   silentLogger,
   type Storage,
@@ -20,7 +19,7 @@ import {
 } from '@shared-realtime/engine'
 import { EngineRegistry } from '../engines.ts'
 import { guardEndpoint } from './guard.ts'
-import { RealtimeError, type RealtimeErrorData } from '../../errors.ts'
+import { engineRefusalKind, RealtimeError, type RealtimeErrorData } from '../../errors.ts'
 import {
   type Args,
   type Command,
@@ -72,7 +71,7 @@ function errorData(error: unknown): RealtimeErrorData {
   if (error instanceof RealtimeError) return error.toData()
   const message = error instanceof Error ? error.message : String(error)
   // arguments are checked before the engine sees them: anything else it throws is its refusal (or a bug)
-  const kind = error instanceof OutboxFullError ? 'outbox-full' : 'command-failed'
+  const kind = engineRefusalKind(error) ?? 'command-failed'
   return { name: 'RealtimeError', kind, message }
 }
 
