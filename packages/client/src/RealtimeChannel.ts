@@ -34,6 +34,8 @@ export interface ChannelOwner {
   rest(timeoutMs?: number): RestContext
   timeout: number
   removed(channel: RealtimeChannel): void
+  /** subscribe() wants the socket: a client closed by its disconnect() reads the engine's connection again. */
+  subscribing(): void
 }
 
 let nextSub = 1
@@ -103,6 +105,7 @@ export class RealtimeChannel {
     void timeout
     this.#callback = callback
     this.state = 'joining'
+    this.#owner.subscribing()
     const postgres = (this.bindings.postgres_changes ?? []).map((b) => b.postgres!).filter(Boolean)
     const spec = { config: this.params.config ?? {}, postgres, presence: (this.bindings.presence ?? []).length > 0 }
     void this.#owner

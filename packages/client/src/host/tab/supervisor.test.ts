@@ -167,7 +167,7 @@ describe('a worker that restarts with a new instance id', () => {
     const rest = () => {
       throw new Error('no REST here')
     }
-    const owner = { link: async () => link, rest, timeout: 10_000, removed: () => {} }
+    const owner = { link: async () => link, rest, timeout: 10_000, removed: () => {}, subscribing: () => {} }
     const channel = new RealtimeChannel('realtime:room', { config: {} }, owner)
     const heard: unknown[] = []
     channel.on('system', {}, (payload) => heard.push(payload))
