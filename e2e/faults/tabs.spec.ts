@@ -9,7 +9,7 @@ import { admin, watch } from '../realtime.ts'
 interface Snap {
   engine?: {
     channels?: Array<{ topic: string }>
-    sessions?: Array<{ id: string; queueDepth: number; dropped: number }>
+    sessions?: Array<{ id?: string; queueDepth: number; dropped: number }>
   }
 }
 const snapshot = (page: Page) => page.evaluate(() => window.lab.inspect()) as Promise<Snap>

@@ -19,7 +19,8 @@ interface EngineSnap {
   clientId?: string | null
   heartbeat?: { state: string; lastRttMs?: number | null; recentRttMs?: number[] }
   token?: { present: boolean }
-  sessions?: Array<{ id: string; subscriptions: number; queueDepth: number; dropped: number }>
+  /** Every session of the engine; only this tab's has its id. */
+  sessions?: Array<{ id?: string; subscriptions: number; queueDepth: number; dropped: number }>
   channels?: ChannelSnap[]
   counters?: Record<string, number>
   durable?: { inFlight: number } | null
@@ -30,7 +31,9 @@ interface Snap {
   name?: string
   protocol?: number
   engine?: unknown
-  tabs?: Array<{ id: string; subscriptions: number }>
+  /** This tab (the worker hosts); other tabs show only as tabCount. */
+  tab?: { id: string; subscriptions: number } | null
+  tabCount?: number
 }
 
 export interface Inspector {
@@ -88,7 +91,7 @@ export function mountInspector(
     sockets.textContent = `sockets: ${open}`
     sockets.dataset.count = String(open)
     const sessions = engine.sessions ?? []
-    const tabs = snap.tabs?.length ?? sessions.length
+    const tabs = snap.tabCount ?? sessions.length
     onTabs(tabs)
     const queued = sessions.reduce((n, s) => n + s.queueDepth, 0)
     const dropped = sessions.reduce((n, s) => n + s.dropped, 0)

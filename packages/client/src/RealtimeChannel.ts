@@ -11,7 +11,7 @@
 //   once and state 'failed'; realtime-js retries forever.
 // - onStatusChange(cb) and the `statusChanges` async iterable.
 
-import type { EngineEvent, PushResult } from '@shared-realtime/engine'
+import { type EngineEvent, type PushResult, realClock } from '@shared-realtime/engine'
 import type { BroadcastPayload, ChannelConfig, RealtimePresenceState } from '@shared-realtime/protocol'
 import { addBinding, type Bindings, deliver, safeCall } from './channel-bindings.ts'
 import type { REALTIME_SUBSCRIBE_STATES, RealtimeChannelState } from './constants.ts'
@@ -34,6 +34,8 @@ export interface ChannelOwner {
   rest(timeoutMs?: number): RestContext
   timeout: number
   removed(channel: RealtimeChannel): void
+  /** subscribe() wants the socket: a client closed by its disconnect() reads the engine's connection again. */
+  subscribing(): void
 }
 
 let nextSub = 1
@@ -103,6 +105,7 @@ export class RealtimeChannel {
     void timeout
     this.#callback = callback
     this.state = 'joining'
+    this.#owner.subscribing()
     const postgres = (this.bindings.postgres_changes ?? []).map((b) => b.postgres!).filter(Boolean)
     const spec = { config: this.params.config ?? {}, postgres, presence: (this.bindings.presence ?? []).length > 0 }
     void this.#owner
@@ -200,9 +203,10 @@ export class RealtimeChannel {
     if (this.state === 'closed') return 'ok'
     this.state = 'leaving'
     const closed = new Promise<'ok' | 'timed out'>((resolve) => {
-      const timer = setTimeout(() => resolve('timed out'), timeout)
+      // the real clock: a `timeout` over 2^31−1 ms would fire at once on the platform's setTimeout
+      const timer = realClock.setTimeout(() => resolve('timed out'), timeout)
       this.#closing.push(() => {
-        clearTimeout(timer)
+        realClock.clearTimeout(timer)
         resolve('ok')
       })
     })

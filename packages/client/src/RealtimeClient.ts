@@ -16,6 +16,8 @@ import { StatusStream } from './status-stream.ts'
 export type { HeartbeatStatus, RealtimeClientOptions } from './client-options.ts'
 export type ConnectionStatus = Extract<EngineEvent, { type: 'connection' }>
 
+const DISCONNECTED: ConnectionStatus = { type: 'connection', state: 'disconnected' }
+
 export class RealtimeClient {
   readonly endPoint: string
   readonly params: Record<string, string>
@@ -34,7 +36,12 @@ export class RealtimeClient {
   /** The host attached to, or the one being tried. */
   #host: HostKind
   #attached: Promise<HostLink> | undefined
-  #connection: ConnectionStatus = { type: 'connection', state: 'disconnected' }
+  /** The connection as this client reads it: the engine's, or closed after its disconnect() (`#closed`). */
+  #connection: ConnectionStatus = DISCONNECTED
+  /** The shared socket's state, as the engine last told it. */
+  #engineConnection: ConnectionStatus = DISCONNECTED
+  /** This client called disconnect() (or removeAllChannels()) and has not called connect() or subscribed since. */
+  #closed = false
   #heartbeatCallback: ((status: HeartbeatStatus, latency?: number) => void) | undefined
   readonly #status = new StatusStream<ConnectionStatus>()
   readonly #bySub = new Map<string, RealtimeChannel>()
@@ -90,10 +97,19 @@ export class RealtimeClient {
   }
 
   connect(): void {
+    this.#reopen()
     void this.#ready().then((link) => link.connect())
   }
 
+  /**
+   * Resolves when this client reads closed (`isConnected()` false, `connectionState()` 'closed') and, when no
+   * other client of its engine (tab, or client of this page) has channels or called connect(), once the shared
+   * socket has closed. Otherwise the socket stays open for them; this client reads closed all the same until its
+   * next connect() or subscribe(). Its own channels stay in getChannels(), as in realtime-js.
+   */
   async disconnect(_code?: number, _reason?: string): Promise<'ok' | 'timeout'> {
+    this.#closed = true
+    this.#show(DISCONNECTED)
     const link = await this.#ready()
     await link.disconnect()
     return 'ok'
@@ -108,6 +124,7 @@ export class RealtimeClient {
       rest: (timeoutMs) => this.#rest(timeoutMs),
       timeout: this.timeout,
       removed: (channel) => this.#removed(channel),
+      subscribing: () => this.#reopen(),
     }
     const channel = new RealtimeChannel(full, params, owner)
     this.channels.push(channel)
@@ -128,6 +145,10 @@ export class RealtimeClient {
     return result
   }
 
+  /**
+   * Unsubscribes every channel, then disconnect(): when it resolves, this client reads closed and has no channel
+   * (but those whose leave failed), and the socket has closed unless other clients of its engine still need it.
+   */
   async removeAllChannels(): Promise<Array<'ok' | 'timed out' | 'error'>> {
     const results = await Promise.all(this.channels.map((channel) => this.removeChannel(channel)))
     await this.disconnect()
@@ -226,6 +247,21 @@ export class RealtimeClient {
     }
   }
 
+  /** The connection this client reads is the engine's again (connect(), a subscribe after a disconnect()). */
+  #reopen(): void {
+    if (!this.#closed) return
+    this.#closed = false
+    this.#show(this.#engineConnection)
+  }
+
+  /** What this client reads, told to its status listeners when it changes. */
+  #show(status: ConnectionStatus): void {
+    if (status === this.#connection || (status.state === 'disconnected' && this.#connection.state === 'disconnected'))
+      return
+    this.#connection = status
+    this.#status.push(status)
+  }
+
   #removed(channel: RealtimeChannel): void {
     this.channels = this.channels.filter((c) => c !== channel)
     this.#bySub.delete(channel.subId)
@@ -234,10 +270,14 @@ export class RealtimeClient {
   #onEvents(events: EngineEvent[]): void {
     for (const event of events) {
       if (event.type === 'connection') {
-        this.#connection = event
-        this.#status.push(event)
+        this.#engineConnection = event
+        if (!this.#closed) {
+          this.#connection = event
+          this.#status.push(event)
+        }
       } else if (event.type === 'heartbeat') {
-        if (event.status !== 'disconnected') this.#heartbeatCallback?.(event.status, event.rttMs)
+        // a closed client hears no heartbeat of the socket other clients keep open
+        if (event.status !== 'disconnected' && !this.#closed) this.#heartbeatCallback?.(event.status, event.rttMs)
       } else if (event.type === 'gap') {
         for (const channel of this.channels)
           channel.receive({

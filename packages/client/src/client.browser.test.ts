@@ -178,6 +178,35 @@ describe.each(HOSTS)('host %s', (host) => {
     expect(states.items.at(-1)).toBe('disconnected')
   })
 
+  test("removeAllChannels(): this client reads closed at once, the other client of its engine keeps receiving; the last one's closes the socket", async () => {
+    const sockets = async () => ((await commands.realtimeAdmin('/admin/stats')).body as { sockets: number }).sockets
+    const topic = uniqueTopic('rm-all')
+    const [a, b] = [client({}, 'rm-all'), client({}, 'rm-all')] // one engine (one socket), but for 'worker'
+    const atB = collector<unknown>()
+    const chA = a.channel(topic, { config: { broadcast: { ack: true } } })
+    expect(await subscribed(chA)).toEqual({ status: 'SUBSCRIBED' })
+    expect(await subscribed(b.channel(topic).on('broadcast', { event: 'msg' }, (p) => atB.push(p)))).toEqual({
+      status: 'SUBSCRIBED',
+    })
+    const sender = client({}, 'rm-all-sender')
+    const out = sender.channel(topic, { config: { broadcast: { ack: true } } })
+    expect(await subscribed(out)).toEqual({ status: 'SUBSCRIBED' })
+    expect(await a.removeAllChannels()).toEqual(['ok'])
+    expect([a.isConnected(), a.connectionState(), a.getChannels(), b.isConnected()]).toEqual([
+      false,
+      'closed',
+      [],
+      true,
+    ])
+    expect(await out.send({ type: 'broadcast', event: 'msg', payload: { n: 1 } })).toBe('ok')
+    expect(await atB.count(1)).toEqual([{ type: 'broadcast', event: 'msg', payload: { n: 1 } }])
+    await sender.removeAllChannels()
+    const before = await sockets()
+    expect(await b.removeAllChannels()).toEqual(['ok'])
+    // the socket b used has closed when the call returns: the server counts one socket less at once
+    expect([b.isConnected(), b.connectionState(), await sockets()]).toEqual([false, 'closed', before - 1])
+  })
+
   test('heartbeatCallback gets each heartbeat with its round-trip time', async () => {
     const beats = collector<{ status: string; latency?: number }>()
     const c = client({

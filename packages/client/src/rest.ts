@@ -2,6 +2,8 @@
 // The REST side of a channel (REALTIME-JS.md §2.8): httpSend, and the implicit fallback of
 // send() on a channel that was never subscribed. URLs and headers as realtime-js builds them.
 
+import { realClock } from '@shared-realtime/engine'
+
 export interface RestContext {
   /** http(s)://…/realtime/v1/api/broadcast (no query). */
   endpoint: string
@@ -19,11 +21,12 @@ function headers(ctx: RestContext, contentType: string): Record<string, string> 
 
 async function withTimeout<T>(ctx: RestContext, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController()
-  const timer = setTimeout(() => controller.abort(), ctx.timeoutMs)
+  // the real clock: a `timeout` over 2^31−1 ms would abort at once on the platform's setTimeout
+  const timer = realClock.setTimeout(() => controller.abort(), ctx.timeoutMs)
   try {
     return await run(controller.signal)
   } finally {
-    clearTimeout(timer)
+    realClock.clearTimeout(timer)
   }
 }
 

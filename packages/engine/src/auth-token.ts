@@ -82,7 +82,7 @@ export class AuthTokenManager {
       transition: transitionAuth,
       context: () => ({ now: this.#clock.now(), call: ++this.#calls, refreshBeforeExpMs }),
       perform: (effect) => this.#perform(effect),
-      timers: { clock: this.#clock, fired: () => ({ type: 'refresh' }) },
+      timers: { clock: this.#clock, fired: () => ({ type: 'refresh-due' }) },
       drained: (state) => {
         if (state.name !== 'asking') this.#release(state.token)
       },

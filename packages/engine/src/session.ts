@@ -22,8 +22,10 @@ export interface SessionEngine {
   removeProvider(sessionId: string): void
   /** A subscription needs the socket. */
   ensureConnected(): void
-  /** realtime-js's connect() / disconnect() from this tab. */
+  /** realtime-js's connect() from this tab; `false`: the tab went away. */
   wantConnection(sessionId: string, want: boolean): void
+  /** realtime-js's disconnect() from this tab: resolves once the socket has closed when it closes. */
+  disconnect(sessionId: string): Promise<void>
   detached(session: Session): void
   /** The default send() timeout. */
   readonly timeoutMs: number
@@ -195,8 +197,14 @@ export class Session implements SessionHandle {
     this.#engine.wantConnection(this.id, true)
   }
 
-  disconnect(): void {
-    this.#engine.wantConnection(this.id, false)
+  /**
+   * realtime-js's disconnect(): this tab no longer wants the socket. When no other tab has subscriptions or wants
+   * it, the socket closes now (this tab's own channels get CHANNEL_ERROR and rejoin after its next connect()) and
+   * the promise resolves once it has closed; otherwise it stays open for them and the promise resolves at once.
+   */
+  disconnect(): Promise<void> {
+    if (this.#detached) return Promise.resolve()
+    return this.#engine.disconnect(this.id)
   }
 
   /** The tab is gone: everything it held is released. */

@@ -28,6 +28,9 @@ import { refusedStatus, type SocketLike, type WebSocketLikeConstructor } from '.
 /** The socket's own topic: heartbeats and their replies. */
 const PHOENIX = 'phoenix'
 
+/** How long `closing()` waits for a closed socket's close event (under the tab's 5 s command deadline). */
+export const CLOSE_WAIT_MS = 2000
+
 export interface SocketOptions {
   readonly url: string
   readonly transport: WebSocketLikeConstructor
@@ -74,6 +77,8 @@ export class SocketDriver {
   /** The close code of the socket that just closed, for `gone`. */
   #closeCode: number | undefined
   #ref = 0
+  /** The socket this driver closed last, until its close event (or CLOSE_WAIT_MS): what `closing()` waits for. */
+  #closing: Promise<void> | undefined
 
   constructor(options: SocketOptions, host: SocketHost) {
     this.#options = options
@@ -119,6 +124,14 @@ export class SocketDriver {
 
   dispatch(event: ConnectionEvent): void {
     this.#machine.dispatch(event)
+  }
+
+  /**
+   * Resolves once the socket this driver closed last has closed (its close event: the server has it too), or
+   * after CLOSE_WAIT_MS; at once when no close is under way.
+   */
+  closing(): Promise<void> {
+    return this.#closing ?? Promise.resolve()
   }
 
   /** The `connection` event for the current state. */
@@ -182,6 +195,19 @@ export class SocketDriver {
     this.#socket = undefined
     this.#generation++
     if (!socket) return
+    const { clock } = this.#options
+    const closing: Promise<void> = new Promise((resolve) => {
+      const timer = clock.setTimeout(resolve, CLOSE_WAIT_MS)
+      // the socket is no longer the current one: its handlers are dropped, this one only says it is gone
+      socket.onclose = () => {
+        clock.clearTimeout(timer)
+        resolve()
+      }
+    })
+    this.#closing = closing
+    void closing.then(() => {
+      if (this.#closing === closing) this.#closing = undefined
+    })
     try {
       socket.close(code, reason)
     } catch (error) {

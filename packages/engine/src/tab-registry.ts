@@ -1,7 +1,9 @@
 // The tab sessions attached to the engine, by tab id, and the tabs that asked for the socket with
 // connect() (`wanting`). An explicit connect() keeps the socket up without channels (no deferred
-// disconnect) until that tab calls disconnect() or goes away; a tab's disconnect() closes the
-// socket only when no tab has channels or wants it: other tabs are never cut off by one tab.
+// disconnect) until that tab calls disconnect() or goes away. A tab's disconnect() closes the
+// socket at once, and resolves once it has closed, when no other tab has subscriptions or wants
+// it: other tabs are never cut off by one tab (the calling tab's own channels, and channels still
+// leaving, do not keep it). A tab that goes away leaves the deferred disconnect to close it.
 // The registry is every Session's engine: what a tab does reaches the channels, the socket and
 // the token through it.
 
@@ -108,6 +110,25 @@ export class TabRegistry implements SessionEngine {
 
   ensureConnected(): void {
     this.#options.socket.dispatch({ type: 'connect' })
+  }
+
+  disconnect(sessionId: string): Promise<void> {
+    const { socket } = this.#options
+    const had = this.#wanting.size
+    this.#wanting.delete(sessionId)
+    // the calling tab's own channels do not keep the socket (they get CHANNEL_ERROR, as on realtime-js's
+    // disconnect, and rejoin on its next connect()); a channel still leaving does not either
+    const othersNeedIt = this.#wanting.size > 0 || this.#subscribedElsewhere(sessionId)
+    if (!othersNeedIt) socket.dispatch({ type: 'disconnect' })
+    else if (had !== this.#wanting.size) socket.dispatch({ type: 'channels' })
+    return othersNeedIt ? Promise.resolve() : socket.closing()
+  }
+
+  /** Whether a session other than `sessionId` has a subscription. */
+  #subscribedElsewhere(sessionId: string): boolean {
+    for (const session of this.#sessions.values())
+      if (session.id !== sessionId && session.subscriptions.size > 0) return true
+    return false
   }
 
   wantConnection(sessionId: string, want: boolean): void {

@@ -23,7 +23,7 @@ describe('COMMANDS', () => {
 
   // oxlint-disable-next-line vitest/expect-expect -- type assertions: the typecheck fails them
   test('derives each command’s arguments and answer', () => {
-    expectTypeOf<Args<'attach'>>().toEqualTypeOf<[string, EngineConfig, MessagePort, string, number]>()
+    expectTypeOf<Args<'attach'>>().toEqualTypeOf<[EngineConfig, MessagePort, string, number]>()
     expectTypeOf<Args<'subscribe'>>().toEqualTypeOf<[string, string, SubscriptionSpec]>()
     // send's options may be left out: its check takes undefined
     expectTypeOf<Args<'send'>>().toEqualTypeOf<[string, Record<string, unknown>, number, (SendOptions | undefined)?]>()

@@ -20,7 +20,9 @@ export type { SendOptions }
  * Bump on any incompatible change of the commands, their arguments, the replies or the port messages.
  * 2: send() takes SendOptions (durable sends); a worker of version 1 would ignore them.
  * 3: postgres_changes events carry the converted `payload` (realtime-js's shape), not the server's `data`.
- * 4: clearDurable; a worker of version 3 would refuse it.
+ * 4: the worker names the tab (attach takes no tabId and answers it); inspect shows this tab and only counts of
+ *    the others.
+ *    And clearDurable; a worker of version 3 would refuse it.
  */
 export const TAB_PROTOCOL_VERSION = 4
 
@@ -61,7 +63,7 @@ const returns = <T>(): T => undefined as T
  * tab's links (tab/link.ts, tab/worker-link.ts, tab/page.ts) if the API above uses it.
  */
 export const COMMANDS = {
-  attach: { args: ['tabId', 'config', 'eventsPort', 'lockName', 'protocol'], result: returns<AttachInfo>() },
+  attach: { args: ['config', 'eventsPort', 'lockName', 'protocol'], result: returns<AttachInfo>() },
   subscribe: { args: ['subId', 'topic', 'spec'], remembered: true },
   unsubscribe: { args: ['subId'], remembered: true },
   send: { args: ['subId', 'broadcast', 'timeoutMs', 'sendOptions'], result: returns<PushResult>() },
@@ -124,9 +126,15 @@ export interface AttachInfo {
   instance: string
   protocol: number
   host: 'shared-worker' | 'worker'
+  /**
+   * This tab's id, given by the worker and bound to the port that attached: every command on that port acts
+   * for this tab and no other, and no other port can claim it (DESIGN.md rule 13).
+   */
+  tabId: string
 }
 
 export interface TabSummary {
+  /** The worker's id of this tab (AttachInfo.tabId). */
   id: string
   subscriptions: number
   /** Whether the worker watches the tab's lock (false: only a goodbye or detach ends it). */
@@ -141,8 +149,10 @@ export interface WorkerSnapshot {
   engine: unknown
   name: string
   protocol: number
-  /** Every tab attached to this worker, whichever engine it uses. */
-  tabs: TabSummary[]
+  /** This tab (null when the port has not attached). Other tabs show only as counts: never their ids. */
+  tab: TabSummary | null
+  /** How many tabs are attached to this worker, this one included, whichever engine they use. */
+  tabCount: number
 }
 
 /** worker → tab, on the events port: one batch of the tab's session, in order. */

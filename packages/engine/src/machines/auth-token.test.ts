@@ -77,6 +77,7 @@ const TIMED_OUT: Failed = { kind: 'failed', why: 'timed out' }
 const EVENTS: { [T in AuthEvent['type']]: Extract<AuthEvent, { type: T }> } = {
   'set-auth': { type: 'set-auth', token: 'manual' },
   refresh: { type: 'refresh' },
+  'refresh-due': { type: 'refresh-due' },
   'add-provider': { type: 'add-provider', id: 'tab-3', provider: one },
   'remove-provider': { type: 'remove-provider', id: 'tab-1' },
   answer: { type: 'answer', call: 1, answer: { kind: 'token', token: 'new' } },
@@ -87,8 +88,12 @@ describe('transitionAuth: no-ops', () => {
   const rows: Array<[string, AuthState, AuthEvent[]]> = [
     ['disposed', disposed(), [...Object.values(EVENTS), setAuth(null)]],
     ['idle', idle(), [EVENTS.answer, { type: 'remove-provider', id: 'tab-9' }]],
-    ['manual', manual(), [EVENTS.refresh, EVENTS.answer, setAuth('manual')]],
-    ['asking(1)', asking(), [token(0, 'stale'), failed(2, TIMED_OUT), { type: 'remove-provider', id: 'tab-9' }]],
+    ['manual', manual(), [EVENTS.refresh, EVENTS['refresh-due'], EVENTS.answer, setAuth('manual')]],
+    [
+      'asking(1)',
+      asking(),
+      [token(0, 'stale'), failed(2, TIMED_OUT), { type: 'remove-provider', id: 'tab-9' }, EVENTS['refresh-due']],
+    ],
   ]
   test.each(rows)('%s ignores what does not apply to it', (_, state, events) => {
     for (const event of events) expect(transitionAuth(state, event, ctx())).toEqual([state, []])
@@ -112,6 +117,25 @@ describe('transitionAuth: idle', () => {
       idle(expiring(3600), []),
       EVENTS.refresh,
       [idle(expiring(3600), []), [CANCEL, start(3_540_000)]],
+    ],
+    [
+      'refresh-due, 60 s left: asks the newest provider',
+      idle(expiring(60)),
+      EVENTS['refresh-due'],
+      [asking({ token: expiring(60), call: 9 }), [CANCEL, ask(9, P2)]],
+    ],
+    [
+      'refresh-due, half of a short life left (20 s): asks',
+      idle(expiring(20)),
+      EVENTS['refresh-due'],
+      [asking({ token: expiring(20), call: 9 }), [CANCEL, ask(9, P2)]],
+    ],
+    ['refresh-due, not a JWT: asks', idle(), EVENTS['refresh-due'], [asking({ call: 9 }), [CANCEL, ask(9, P2)]]],
+    [
+      'refresh-due early (an hour left): asks nothing, re-arms for the time left',
+      idle(expiring(3600)),
+      EVENTS['refresh-due'],
+      [idle(expiring(3600)), [start(3_540_000)]],
     ],
     ['add-provider: the newest', idle(), EVENTS['add-provider'], [idle('old', [P1, P2, P3]), []]],
     [
@@ -264,7 +288,7 @@ function driven(from: AuthState = idle('old', [P1])) {
     transition: transitionAuth,
     context: () => ({ now: clock.now(), call: ++calls, refreshBeforeExpMs: 60_000 }),
     perform: (effect) => effects.push(effect),
-    timers: { clock, fired: () => ({ type: 'refresh' }) },
+    timers: { clock, fired: () => ({ type: 'refresh-due' }) },
   })
   const answer = (value: string | null | Failed) => {
     const state = driver.state

@@ -20,12 +20,15 @@
 // ────────── ────────────────────────────── ─────────────────────────────────────── ──────────────────────────────
 // idle       set-auth t                     manual(t)                               ✕refresh, N
 //            set-auth null                  ASK, or idle(null) with no provider     ✕refresh, then ASK's / N
-//            refresh (a call or the timer)  ASK, or idle(token) with no provider    ✕refresh, then ASK's / ▶refresh
+//            refresh (a call)               ASK, or idle(token) with no provider    ✕refresh, then ASK's / ▶refresh
+//            refresh-due (the timer), due   as refresh                              as refresh
+//            refresh-due, early             idle: nothing asked                     ▶refresh (the time left)
 //            add-provider, remove-provider  idle, providers updated                 —
 //            answer                         no-op: no call in flight
 //            dispose                        disposed                                ✕refresh
 // asking(c)  set-auth t                     manual(t)                               stop(c), N
 //            set-auth null, refresh         as from idle: a new request supersedes  stop(c), then as from idle
+//            refresh-due                    no-op (the timer does not run while asking)
 //            add-provider                   asking, providers updated               — (this request does not ask it)
 //            remove-provider id             asking, providers updated               stop(c) if id is the one asked:
 //                                                                                     its answer, failed 'stopped',
@@ -37,7 +40,7 @@
 //            dispose                        disposed                                stop(c)
 // manual(t)  set-auth t'                    manual(t'); the same t: no-op           N
 //            set-auth null                  ASK, or idle(null) with no provider     ASK's / N
-//            refresh, answer                no-op: a manual token asks nothing
+//            refresh, refresh-due, answer   no-op: a manual token asks nothing
 //            add-provider, remove-provider  manual, providers updated               —
 //            dispose                        disposed                                —
 // disposed   every event                    no-op (TERMINAL_AUTH_STATES)
@@ -46,6 +49,8 @@
 // ask(ctx.call, newest); the token is kept until an answer. set-auth '' is set-auth null (realtime-js).
 // N = notify(token) when the token changes. ✕refresh / ▶refresh = cancel / start the refresh timer; it
 // starts only when the token is a JWT with `exp` and refreshDelay gives a delay (≥ 2 s of life left).
+// The timer is due when the token's life left is at most refreshBeforeExpMs (+ 1 s): a timer that
+// fires earlier (a clock that caps delays over 2^31−1 ms, clock.ts) re-arms instead of asking.
 // A provider is "still registered" when neither removed nor replaced (added again under its id) since
 // the request began. Not in the table: settled() and the promises of setAuth(null)/refresh() resolve
 // when the machine is at rest outside `asking` (auth-token.ts, the driver's `drained`).
@@ -71,6 +76,8 @@ export type AuthState =
 export type AuthEvent =
   | { type: 'set-auth'; token: string | null }
   | { type: 'refresh' }
+  /** The refresh timer fired: asks only when the token is due (a clock may call back early). */
+  | { type: 'refresh-due' }
   | { type: 'add-provider'; id: string; provider: TokenProvider }
   | { type: 'remove-provider'; id: string }
   | { type: 'answer'; call: number; answer: ProviderAnswer }
@@ -123,6 +130,10 @@ function fromIdle(s: Idle, event: AuthEvent, ctx: AuthContext): AuthResult {
       return after([CANCEL], event.token ? manual(s, event.token) : ask(s, null, ctx))
     case 'refresh':
       return after([CANCEL], ask(s, s.token, ctx))
+    case 'refresh-due': {
+      const early = notDue(s.token, ctx)
+      return early === undefined ? after([CANCEL], ask(s, s.token, ctx)) : [s, [early]]
+    }
     case 'add-provider':
     case 'remove-provider':
       return withProviders(s, event)
@@ -140,6 +151,8 @@ function fromAsking(s: Asking, event: AuthEvent, ctx: AuthContext): AuthResult {
       return after([stop], event.token ? manual(s, event.token) : ask(s, null, ctx))
     case 'refresh':
       return after([stop], ask(s, s.token, ctx))
+    case 'refresh-due':
+      return [s, []]
     case 'add-provider':
       return withProviders(s, event)
     case 'remove-provider': {
@@ -160,6 +173,7 @@ function fromManual(s: Manual, event: AuthEvent, ctx: AuthContext): AuthResult {
       if (event.token === s.token) return [s, []]
       return event.token ? manual(s, event.token) : ask(s, null, ctx)
     case 'refresh':
+    case 'refresh-due':
     case 'answer':
       return [s, []]
     case 'add-provider':
@@ -174,6 +188,7 @@ function fromDisposed(s: TerminalAuthState, event: AuthEvent): AuthResult {
   switch (event.type) {
     case 'set-auth':
     case 'refresh':
+    case 'refresh-due':
     case 'add-provider':
     case 'remove-provider':
     case 'answer':
@@ -229,11 +244,33 @@ function failure(id: string, answer: FailedAnswer): AuthEffect {
 
 /** Idle with `token`: notify if it changed, then arm the refresh timer when its JWT says when. */
 function settle(s: Live, token: string | null, ctx: AuthContext, effects: AuthEffect[]): AuthResult {
-  const exp = token === null ? undefined : jwtExp(token)
-  const ms = exp === undefined ? undefined : refreshDelay(exp * 1000 - ctx.now, ctx.refreshBeforeExpMs)
+  const ms = refreshIn(token, ctx)
   const timer: AuthEffect[] = ms === undefined ? [] : [{ type: 'start-timer', timer: 'refresh', ms }]
   return [{ name: 'idle', token, providers: s.providers }, [...effects, ...notify(s.token, token), ...timer]]
 }
+
+/** The refresh timer's delay for `token` now (jwt.ts refreshDelay); undefined: no timer. */
+function refreshIn(token: string | null, ctx: AuthContext): number | undefined {
+  const exp = token === null ? undefined : jwtExp(token)
+  return exp === undefined ? undefined : refreshDelay(exp * 1000 - ctx.now, ctx.refreshBeforeExpMs)
+}
+
+/**
+ * The refresh timer fired: the token is due when its life left is at most refreshBeforeExpMs (+ 1 s
+ * of slack), which is where a timer armed by settle() fires (refreshBeforeExpMs before `exp`, or at
+ * half the life left when that is sooner, which is then under refreshBeforeExpMs). Fired earlier (a
+ * clock that caps long delays and calls back early): the timer armed again for the time left, and
+ * no provider asked. Undefined when due.
+ */
+function notDue(token: string | null, ctx: AuthContext): AuthEffect | undefined {
+  const exp = token === null ? undefined : jwtExp(token)
+  if (exp === undefined || exp * 1000 - ctx.now <= ctx.refreshBeforeExpMs + DUE_SLACK_MS) return undefined
+  const ms = refreshIn(token, ctx)
+  return ms === undefined ? undefined : { type: 'start-timer', timer: 'refresh', ms }
+}
+
+/** A refresh timer that fires this close to its deadline counts as due. */
+const DUE_SLACK_MS = 1000
 
 type ProviderEvent = Extract<AuthEvent, { type: 'add-provider' | 'remove-provider' }>
 

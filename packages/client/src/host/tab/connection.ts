@@ -81,7 +81,6 @@ export class Connection {
 
 export interface OpenOptions {
   spawn: Spawner
-  tabId: string
   lockName: string
   config: EngineConfig
   deadlineMs: number
@@ -101,7 +100,6 @@ export async function openConnection(options: OpenOptions): Promise<Connection> 
     // every command already returns a Promise of plain data, so Remote<TabApi> is TabApi (minus its union split)
     const remote = wrap<TabApi>(spawn.endpoint)
     const attached = remote.attach(
-      options.tabId,
       options.config,
       transfer(channel.port2, [channel.port2]),
       lock.name,

@@ -84,13 +84,21 @@ class FakeWorker {
     const reply = (value: object) => port.postMessage({ id: message.id, type: 'RAW', value: { instance, ...value } })
     if (name === 'attach') {
       this.#attached.add(port)
-      this.#events = message.argumentList[2]?.value as MessagePort
+      this.#events = message.argumentList[1]?.value as MessagePort
       return reply({ ok: true, value: { instance: this.instance, protocol: TAB_PROTOCOL_VERSION, host: 'worker' } })
     }
     if (!this.#attached.has(port)) {
       return reply({ ok: false, error: { name: 'RealtimeError', kind: 'not-attached', message: 'attach first' } })
     }
-    const snapshot = { host: 'worker', instance, engine: null, name: '', protocol: TAB_PROTOCOL_VERSION, tabs: [] }
+    const snapshot = {
+      host: 'worker',
+      instance,
+      engine: null,
+      name: '',
+      protocol: TAB_PROTOCOL_VERSION,
+      tab: null,
+      tabCount: 0,
+    }
     reply({ ok: true, value: name === 'inspect' ? snapshot : null })
   }
 }
@@ -159,7 +167,7 @@ describe('a worker that restarts with a new instance id', () => {
     const rest = () => {
       throw new Error('no REST here')
     }
-    const owner = { link: async () => link, rest, timeout: 10_000, removed: () => {} }
+    const owner = { link: async () => link, rest, timeout: 10_000, removed: () => {}, subscribing: () => {} }
     const channel = new RealtimeChannel('realtime:room', { config: {} }, owner)
     const heard: unknown[] = []
     channel.on('system', {}, (payload) => heard.push(payload))
@@ -176,7 +184,8 @@ describe('a worker that restarts with a new instance id', () => {
     await link.connect()
 
     expect(worker.spawns).toBe(2)
-    expect(worker.names('w2')).toEqual(['connect', 'attach', 'subscribe', 'track', 'connect'])
+    // the old connection's goodbye (its record, if the worker still had it, goes), then the new attach
+    expect(worker.names('w2')).toEqual(['connect', 'goodbye', 'attach', 'subscribe', 'track', 'connect'])
     expect(heard).toEqual([{ extension: 'system', status: 'ok', message: 'resubscribed', channel: 'room' }])
     expect((await link.inspect()).instance).toBe('w2')
   })
@@ -188,7 +197,11 @@ describe('a worker that restarts with a new instance id', () => {
     worker.restart('w2')
     worker.emit([{ type: 'heartbeat', status: 'ok', rttMs: 3 }], 'w2')
     await until(() => supervisor.state.name === 'live' && connection() !== first, 'live on the new instance')
-    expect([first.closed, connection().instance, worker.names('w2')]).toEqual([true, 'w2', ['attach', 'subscribe']])
+    expect([first.closed, connection().instance, worker.names('w2')]).toEqual([
+      true,
+      'w2',
+      ['goodbye', 'attach', 'subscribe'],
+    ])
     expect(events).toEqual([resubscribed('s1', 'room')])
   })
 })
@@ -207,7 +220,7 @@ describe('recovery', () => {
     expect(supervisor.state.name).toBe('waiting')
     clock.advance(1)
     await until(() => supervisor.state.name === 'live', 'live after the retry')
-    expect([worker.spawns, worker.names('w2')]).toEqual([3, ['attach', 'subscribe']])
+    expect([worker.spawns, worker.names('w2')]).toEqual([3, ['goodbye', 'attach', 'subscribe']])
     expect(events).toEqual([resubscribed('s1', 'room')])
     // the app's logger option hears it (RealtimeClient's `logger`)
     expect(log.lines.map(({ level, message }) => [level, message])).toEqual([
@@ -243,7 +256,7 @@ describe('recovery', () => {
     await until(() => supervisor.state.name === 'live' && connection() !== first, 'live on a new connection')
     // the ping reached the old worker only; the new connection is probed in its turn
     expect([first.closed, worker.spawns, clock.pending()]).toEqual([true, 2, [100]])
-    expect(worker.names()).toEqual(['attach', 'ping', 'attach'])
+    expect(worker.names()).toEqual(['attach', 'ping', 'goodbye', 'attach'])
   })
 
   test('detach during a recovery rejects the waiting commands and stops the retries', async () => {

@@ -48,7 +48,8 @@ type Waiter = { resolve: (connection: Connection) => void; reject: (error: unkno
 type State = SupervisorState<Connection>
 
 export class Supervisor {
-  readonly #tabId = randomId()
+  /** Names this tab's locks (the worker gives the tab its id at each attach). */
+  readonly #lockId = randomId()
   readonly #options: SupervisorOptions
   readonly #clock: Clock
   readonly #log: Logger
@@ -127,6 +128,9 @@ export class Supervisor {
       case 'open':
         return this.#open(effect.id, effect.replay)
       case 'close':
+        // the worker names the tab anew at each attach, so the tab's record on this connection is not replaced by
+        // the next one: the goodbye detaches it where no lock tells the worker (no Web Locks), fire and forget
+        void effect.connection.remote.goodbye().catch(noop)
         return effect.connection.close()
       case 'leave': {
         // a dead worker never answers; closing the connection releases our lock, which detaches us too
@@ -193,11 +197,10 @@ export class Supervisor {
     const config = this.#config
     const opening = async (): Promise<Connection> => {
       if (!config) throw notAttached()
-      const lockName = `shared-realtime-tab:${this.#tabId}:${id}`
+      const lockName = `shared-realtime-tab:${this.#lockId}:${id}`
       const onMessage = (connection: Connection, data: unknown) => this.#onMessage(connection, data)
       const connection = await openConnection({
         spawn,
-        tabId: this.#tabId,
         lockName,
         config,
         deadlineMs: attachMs,

@@ -84,7 +84,7 @@ describe('shared-worker', () => {
       const [ia, ib] = inspected
       expect(ia.instance).toBe(ib.instance)
       expect(ia).toMatchObject({ host: 'shared-worker', name: WORKER_NAME })
-      expect(ia.tabs.length).toBeGreaterThanOrEqual(2)
+      expect(ia.tabCount).toBeGreaterThanOrEqual(2)
       expect(a.log.events.some(broadcastTo('a1'))).toBe(false) // no self
     },
   )
@@ -103,7 +103,7 @@ describe('shared-worker', () => {
       await expect(watcher.link.inspect()).rejects.toMatchObject({ kind: 'not-attached' })
       // a tab opened meanwhile sees the worker let go of both (lock released, goodbye)
       const probe = await attached('shared-worker', config)
-      const tabs = async () => (await probe.link.inspect()).tabs.length
+      const tabs = async () => (await probe.link.inspect()).tabCount
       await expect.poll(tabs).toBe(1)
       dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }))
       await a.log.waitFor(resubscribed('s'), 'the resubscribed event', from)
@@ -143,7 +143,7 @@ describe('worker', () => {
       await log.waitFor(subscribed('s'), 'SUBSCRIBED on the new worker', from)
       const second = await link.inspect()
       expect(second.instance).not.toBe(first)
-      expect(second.tabs).toHaveLength(1)
+      expect(second.tabCount).toBe(1)
       expect(spawns).toHaveLength(2)
       expect(await link.send('s', { type: 'broadcast', event: 'after', payload: {} }, 5000)).toBe('ok')
     },

@@ -68,7 +68,6 @@ function record(arg: string, value: unknown): Record<string, unknown> {
   return value
 }
 
-export const checkTabId = (value: unknown): string => str('tabId', value, 128)
 export const checkSubId = (value: unknown): string => str('subId', value, 256)
 export const checkTopic = (value: unknown): string => str('topic', value, 1024)
 /** '' means "no lock": the tab's death is then seen only through its goodbye. */
@@ -237,7 +236,6 @@ export function checkPort(value: unknown): MessagePort {
  * in TabApi. `earlier` holds the command's arguments before this one, checked (spec needs the topic).
  */
 export const ARGS = {
-  tabId: checkTabId,
   config: checkConfig,
   eventsPort: checkPort,
   lockName: checkLockName,

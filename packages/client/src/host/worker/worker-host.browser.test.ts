@@ -48,7 +48,7 @@ async function tab(name: string, options: { ack?: boolean; lock?: boolean } = {}
   // a tab with a lock leaves as a dead tab does (the worker then closes its port: no detach answer)
   cleanups.push(lockName ? () => Promise.resolve(releaseLock()) : () => api.detach())
   const attach = (config = testConfig('api')) =>
-    api.attach(name, config, Comlink.transfer(events.port2, [events.port2]), lockName, TAB_PROTOCOL_VERSION)
+    api.attach(config, Comlink.transfer(events.port2, [events.port2]), lockName, TAB_PROTOCOL_VERSION)
   return { api, log, instances, attach, ackPort: events.port1, releaseLock }
 }
 
@@ -57,17 +57,23 @@ const transferred = () => {
   return Comlink.transfer(port2, [port2])
 }
 
-const tabIds = () =>
+/** How many tabs the worker has attached, as a port that never attached sees it. */
+const tabCount = () =>
   host
     .api()
     .inspect()
-    .then((r) => value(r).tabs.map((t) => t.id))
+    .then((r) => value(r).tabCount)
 
 describe('attach', () => {
   test('answers with the worker instance, and events arrive on the port as { instance, events }', async () => {
     const a = await tab('attach-a')
     const info = value(await a.attach())
-    expect(info).toEqual({ instance: host.instance, protocol: TAB_PROTOCOL_VERSION, host: 'shared-worker' })
+    expect(info).toEqual({
+      instance: host.instance,
+      protocol: TAB_PROTOCOL_VERSION,
+      host: 'shared-worker',
+      tabId: expect.stringMatching(/^tab-\d+-/),
+    })
     expect(value(await a.api.subscribe('s1', 'realtime:api-attach', broadcastSpec))).toBeNull()
     await a.log.waitFor(subscribed('s1'), 'SUBSCRIBED')
     expect([...a.instances]).toEqual([host.instance])
@@ -75,7 +81,7 @@ describe('attach', () => {
 
   test('refuses another protocol version with protocol-mismatch', async () => {
     const a = await tab('attach-v')
-    const reply = await a.api.attach('attach-v', testConfig('api'), transferred(), '', 99)
+    const reply = await a.api.attach(testConfig('api'), transferred(), '', 99)
     expect(reply).toMatchObject({
       instance: host.instance,
       ok: false,
@@ -131,7 +137,7 @@ describe('malformed calls', () => {
       [a.api.track('sa', [] as never), 'payload must be a plain object'],
       [a.api.setAuth(42 as never), 'token must be'],
       [
-        a.api.attach('bad-a', { ...config, vsn: '3.0.0' } as never, transferred(), '', TAB_PROTOCOL_VERSION),
+        a.api.attach({ ...config, vsn: '3.0.0' } as never, transferred(), '', TAB_PROTOCOL_VERSION),
         'config.vsn must be',
       ],
     ]
@@ -163,12 +169,12 @@ describe('malformed calls', () => {
 describe('acks', () => {
   test('events stay queued for the tab until it acknowledges them', async () => {
     const a = await tab('ack-a', { ack: false })
-    value(await a.attach())
+    const { tabId } = value(await a.attach())
     value(await a.api.subscribe('s', 'realtime:api-ack', broadcastSpec))
     await a.log.waitFor(subscribed('s'), 'SUBSCRIBED')
     const depth = async () =>
-      (value(await a.api.inspect()).engine as { sessions: Array<{ id: string; queueDepth: number }> }).sessions.find(
-        (s) => s.id === 'ack-a',
+      (value(await a.api.inspect()).engine as { sessions: Array<{ id?: string; queueDepth: number }> }).sessions.find(
+        (s) => s.id === tabId,
       )?.queueDepth
     expect(await depth()).toBe(a.log.events.length)
     ack(a.ackPort, a.log.events.length)
@@ -179,13 +185,80 @@ describe('acks', () => {
 describe('liveness', () => {
   test('a tab whose lock is released (the tab died) is detached; goodbye detaches too', async () => {
     const [a, b] = [await tab('live-a', { lock: true }), await tab('live-b')]
+    const before = await tabCount()
     value(await a.attach())
     value(await b.attach())
-    expect(await tabIds()).toEqual(expect.arrayContaining(['live-a', 'live-b']))
+    expect(await tabCount()).toBe(before + 2)
     a.releaseLock()
-    await expect.poll(tabIds).not.toContain('live-a')
+    await expect.poll(tabCount).toBe(before + 1)
     value(await b.api.goodbye())
-    expect(await tabIds()).not.toContain('live-b')
+    expect(await tabCount()).toBe(before)
+  })
+})
+
+describe('tab identity (DESIGN.md rule 13): the worker names each tab and binds it to its port', () => {
+  test("a port that claims another tab's id can neither evict it nor act for it", async () => {
+    const config = testConfig('api-identity')
+    const [a, b] = [await tab('id-a'), await tab('id-b')]
+    const { tabId } = value(await a.attach(config))
+    value(await a.api.subscribe('s', 'realtime:api-identity', broadcastSpec))
+    await a.log.waitFor(subscribed('s'), 'SUBSCRIBED at a')
+    // an attach naming a's id (the shape of protocol 3) is refused: the id is no argument any more
+    const { port2 } = new MessageChannel()
+    const claim = (b.api.attach as unknown as (...args: unknown[]) => Promise<Reply<unknown>>)(
+      tabId,
+      config,
+      Comlink.transfer(port2, [port2]),
+      '',
+      TAB_PROTOCOL_VERSION,
+    )
+    expect(await claim).toMatchObject({ ok: false, error: { kind: 'protocol-mismatch' } })
+    // attached, b gets an id of its own; its commands act for b only, whatever subId or id they name
+    const own = value(await b.attach(config)).tabId
+    expect(own).not.toBe(tabId)
+    value(await b.api.unsubscribe('s'))
+    value(await b.api.untrack('s'))
+    expect(await b.api.send('s', { type: 'broadcast', event: 'e', payload: {} }, 1000)).toMatchObject({
+      ok: false,
+      error: { kind: 'command-failed' },
+    })
+    value(await b.api.detach())
+    // a is still attached, still subscribed, and still sends
+    const mine = value(await a.api.inspect())
+    expect(mine.tab).toEqual({ id: tabId, subscriptions: 1, watched: false })
+    expect(value(await a.api.send('s', { type: 'broadcast', event: 'still', payload: {} }, 5000))).toBe('ok')
+    expect(a.log.events.filter((e) => e.type === 'status' && e.status !== 'SUBSCRIBED')).toEqual([])
+  })
+
+  test("inspect() shows this tab's own session and only counts of the others: no other tab's id", async () => {
+    const config = testConfig('api-inspect')
+    const [a, b] = [await tab('ins-a'), await tab('ins-b')]
+    const idA = value(await a.attach(config)).tabId
+    const idB = value(await b.attach(config)).tabId
+    value(await a.api.subscribe('s', 'realtime:api-inspect', broadcastSpec))
+    value(await b.api.subscribe('s', 'realtime:api-inspect', broadcastSpec))
+    await b.log.waitFor(subscribed('s'), 'SUBSCRIBED at b')
+    const seen = value(await b.api.inspect())
+    const engine = seen.engine as {
+      sessions: Array<{ id?: string; subscriptions: number }>
+      channels: Array<{ topic: string; sessions: Array<string | null> }>
+    }
+    expect({
+      tab: seen.tab,
+      tabCount: seen.tabCount >= 2,
+      sessions: engine.sessions.filter((s) => s.subscriptions > 0),
+      channel: engine.channels.find((c) => c.topic === 'realtime:api-inspect')?.sessions,
+      leaksA: JSON.stringify(seen).includes(idA),
+    }).toEqual({
+      tab: { id: idB, subscriptions: 1, watched: false },
+      tabCount: true,
+      sessions: [
+        { subscriptions: 1, queueDepth: 0, dropped: 0 },
+        { id: idB, subscriptions: 1, queueDepth: 0, dropped: 0 },
+      ],
+      channel: [null, idB], // in subscription order: a's, then b's
+      leaksA: false,
+    })
   })
 })
 

@@ -38,7 +38,7 @@ function value<T>(reply: Reply<T>): T {
 }
 
 /** A tab as a worker link drives it: a Comlink remote on one port, events (acknowledged) on another. */
-async function goodTab(host: WorkerHost, id: string) {
+async function goodTab(host: WorkerHost) {
   const commands = new MessageChannel()
   host.expose(commands.port1 as never)
   const api = Comlink.wrap(commands.port2 as never) as unknown as TabApi
@@ -52,7 +52,6 @@ async function goodTab(host: WorkerHost, id: string) {
   events.port1.start()
   value(
     await api.attach(
-      id,
       config(),
       Comlink.transfer(events.port2, [events.port2 as never]) as never,
       '',
@@ -142,8 +141,8 @@ describe('hostile messages on a tab port', () => {
     const numRuns = runs(4, 40)
     const perRun = 100
     const host = new WorkerHost({ kind: 'shared-worker', transport: WebSocket as never })
-    const a = await goodTab(host, 'good-a')
-    const b = await goodTab(host, 'good-b')
+    const a = await goodTab(host)
+    const b = await goodTab(host)
     value(
       await a.api.subscribe('s', 'realtime:port-faults', {
         config: { broadcast: { ack: true } },
@@ -213,7 +212,7 @@ describe('hostile messages on a tab port', () => {
               released = true
           }
           // a hostile tab: attached, then wrong arguments through Comlink, junk on its events port
-          const hostile = await goodTab(host, `hostile-${counts.raw}`)
+          const hostile = await goodTab(host)
           const replies = await Promise.all(
             calls.map(([name, args]) => (hostile.api[name] as (...a: unknown[]) => Promise<Reply<unknown>>)(...args)),
           )
@@ -278,8 +277,8 @@ describe('hostile messages on a tab port', () => {
 
   test('a tab whose token provider answers something that is no token does not break the other tabs', async () => {
     const host = new WorkerHost({ kind: 'shared-worker', transport: WebSocket as never })
-    const a = await goodTab(host, 'good-a')
-    const b = await goodTab(host, 'good-b')
+    const a = await goodTab(host)
+    const b = await goodTab(host)
     value(
       await a.api.subscribe('s', 'realtime:port-provider', {
         config: { broadcast: { ack: true } },
@@ -293,7 +292,7 @@ describe('hostile messages on a tab port', () => {
       () => subscribed(a.log) && subscribed(b.log),
       () => JSON.stringify([a.log, b.log]),
     )
-    const hostile = await goodTab(host, 'hostile-provider')
+    const hostile = await goodTab(host)
     let asked = 0
     value(await hostile.api.setTokenProvider(Comlink.proxy(async () => (asked++, 'not a token')) as never))
     await waitFor(

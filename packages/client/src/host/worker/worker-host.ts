@@ -19,6 +19,7 @@ import {
 } from '@shared-realtime/engine'
 import { EngineRegistry } from '../engines.ts'
 import { guardEndpoint } from './guard.ts'
+import { withoutOtherTabs } from './snapshot.ts'
 import { engineRefusalKind, RealtimeError, type RealtimeErrorData } from '../../errors.ts'
 import {
   type Args,
@@ -97,6 +98,7 @@ export class WorkerHost {
   readonly #locks: LocksLike | undefined
   readonly #log: Logger
   readonly #tabs = new Map<string, TabRecord>()
+  #attaches = 0
   /** Resolves once this worker holds its own lock (tabs wait on it to learn of its death); attach waits for it. */
   readonly #holdsLock: Promise<void>
 
@@ -133,12 +135,13 @@ export class WorkerHost {
       throw new RealtimeError('not-attached', `this tab is not attached to worker ${this.instance}: attach first`)
     }
     return this.#surface({
-      attach: async (tabId, config, eventsPort, lockName) => {
+      attach: async (config, eventsPort, lockName) => {
         await this.#holdsLock
-        const record = this.#attach(tabId, config, eventsPort, lockName, closePort)
-        if (mine && mine !== record) this.#detach(mine, 'the port attached again')
+        // the same port again: its previous tab goes. The id is the worker's, and only this port knows it.
+        if (mine) this.#detach(mine, 'the port attached again')
+        const record = this.#attach(config, eventsPort, lockName, closePort)
         mine = record
-        return { instance: this.instance, protocol: TAB_PROTOCOL_VERSION, host: this.kind }
+        return { instance: this.instance, protocol: TAB_PROTOCOL_VERSION, host: this.kind, tabId: record.tabId }
       },
       subscribe: (subId, topic, spec) => tab().session.subscribe(subId, topic, spec),
       unsubscribe: (subId) => tab().session.unsubscribe(subId),
@@ -194,16 +197,11 @@ export class WorkerHost {
     }
   }
 
-  #attach(
-    tabId: string,
-    config: EngineConfig,
-    events: MessagePort,
-    lockName: string,
-    closePort: () => void,
-  ): TabRecord {
-    // the same tab again (it recovered from a timeout, or came back from the bfcache): the old record goes
-    const previous = this.#tabs.get(tabId)
-    if (previous) this.#detach(previous, 'attached again')
+  #attach(config: EngineConfig, events: MessagePort, lockName: string, closePort: () => void): TabRecord {
+    // a fresh id per attach, never one a tab chose: no port can claim (and so evict, or act for) another's tab.
+    // A tab that reattaches on a new port (after a timeout, or back from the bfcache) gets a new id; its old
+    // record goes when its lock is released or its goodbye arrives on the old port.
+    const tabId = `tab-${++this.#attaches}-${randomId().slice(0, 8)}`
     const engine = this.#registry.engineFor(config)
     const watched = lockName !== '' && this.#locks !== undefined
     const record: TabRecord = {
@@ -279,6 +277,7 @@ export class WorkerHost {
     record.provider = null
   }
 
+  /** This tab's view: its own session by id; the other tabs only as counts (their ids never leave the worker). */
   #inspect(mine: TabRecord | undefined): WorkerSnapshot {
     const attached = mine && this.#tabs.get(mine.tabId) === mine ? mine : undefined
     return {
@@ -286,12 +285,11 @@ export class WorkerHost {
       instance: this.instance,
       name: this.#name,
       protocol: TAB_PROTOCOL_VERSION,
-      engine: attached?.engine.inspect(),
-      tabs: [...this.#tabs.values()].map((t) => ({
-        id: t.tabId,
-        subscriptions: t.session.subscriptions.size,
-        watched: t.watched,
-      })),
+      engine: attached && withoutOtherTabs(attached.engine.inspect(), attached.tabId),
+      tab: attached
+        ? { id: attached.tabId, subscriptions: attached.session.subscriptions.size, watched: attached.watched }
+        : null,
+      tabCount: this.#tabs.size,
     }
   }
 }
