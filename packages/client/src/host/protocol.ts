@@ -153,6 +153,11 @@ export interface WorkerSnapshot {
   tab: TabSummary | null
   /** How many tabs are attached to this worker, this one included, whichever engine they use. */
   tabCount: number
+  /**
+   * @deprecated Read `tab` and `tabCount`. Kept for readers of protocol 3's list: one entry per attached tab, this
+   * tab's with its id, every other one with `id: null` (their ids never leave the worker).
+   */
+  tabs: Array<Omit<TabSummary, 'id'> & { id: string | null }>
 }
 
 /** worker → tab, on the events port: one batch of the tab's session, in order. */

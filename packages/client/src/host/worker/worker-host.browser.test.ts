@@ -249,6 +249,8 @@ describe('tab identity (DESIGN.md rule 13): the worker names each tab and binds 
       sessions: engine.sessions.filter((s) => s.subscriptions > 0),
       channel: engine.channels.find((c) => c.topic === 'realtime:api-inspect')?.sessions,
       leaksA: JSON.stringify(seen).includes(idA),
+      // the deprecated list keeps one entry per tab, only this tab's with an id
+      tabs: [seen.tabs.length === seen.tabCount, seen.tabs.filter((t) => t.id !== null)],
     }).toEqual({
       tab: { id: idB, subscriptions: 1, watched: false },
       tabCount: true,
@@ -258,6 +260,7 @@ describe('tab identity (DESIGN.md rule 13): the worker names each tab and binds 
       ],
       channel: [null, idB], // in subscription order: a's, then b's
       leaksA: false,
+      tabs: [true, [{ id: idB, subscriptions: 1, watched: false }]],
     })
   })
 })

@@ -290,6 +290,11 @@ export class WorkerHost {
         ? { id: attached.tabId, subscriptions: attached.session.subscriptions.size, watched: attached.watched }
         : null,
       tabCount: this.#tabs.size,
+      tabs: [...this.#tabs.values()].map((r) => ({
+        id: r === attached ? r.tabId : null,
+        subscriptions: r.session.subscriptions.size,
+        watched: r.watched,
+      })),
     }
   }
 }
