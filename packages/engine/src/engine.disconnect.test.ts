@@ -4,11 +4,11 @@
 // for them and the promise resolves at once. Engine, TestClock and a scripted socket.
 
 import { beforeEach, describe, expect, test } from 'vitest'
-import { Engine } from './engine.ts'
-import type { EngineEvent } from './events.ts'
+import type { Engine } from './engine.ts'
 import { CLOSE_WAIT_MS } from './socket-driver.ts'
 import { TestClock } from './test-clock.ts'
 import { FakeSocket } from '@shared-realtime/test-support/fake-socket'
+import { recordedTab, scriptedEngine, settle as settleClock, statusesOf } from './test-support/scripted.ts'
 
 let clock: TestClock
 beforeEach(() => {
@@ -18,30 +18,14 @@ beforeEach(() => {
 
 const spec = { config: {}, postgres: [], presence: false }
 
-function engine(): Engine {
-  return new Engine({
-    endPoint: 'ws://realtime.test/realtime/v1',
-    params: { apikey: 'anon' },
-    transport: FakeSocket,
-    clock,
-    random: () => 0.5,
-    disconnectOnEmptyChannelsAfterMs: 50_000,
-  })
-}
+const engine = (): Engine => scriptedEngine(clock, { disconnectOnEmptyChannelsAfterMs: 50_000 })
 
 function tab(e: Engine, id: string) {
-  const events: EngineEvent[] = []
-  const session = e.attach(id, (batch) => {
-    events.push(...batch)
-    session.ack(batch.length)
-  })
-  return { session, statuses: () => events.flatMap((ev) => (ev.type === 'status' ? [ev.status] : [])) }
+  const { session, events } = recordedTab(e, id)
+  return { session, statuses: () => statusesOf(events) }
 }
 
-async function settle(): Promise<void> {
-  for (let i = 0; i < 50; i++) await Promise.resolve()
-  clock.flush()
-}
+const settle = (): Promise<void> => settleClock(clock)
 
 /** A promise's state after the microtasks ran. */
 async function state(promise: Promise<unknown>): Promise<'pending' | 'resolved'> {

@@ -3,11 +3,11 @@
 
 import { beforeEach, describe, expect, test } from 'vitest'
 import { FakeSocket } from '@shared-realtime/test-support/fake-socket'
-import { Engine, type EngineOptions } from './engine.ts'
-import type { EngineEvent } from './events.ts'
+import type { Engine, EngineOptions } from './engine.ts'
 import { PayloadTooLargeError } from './guards.ts'
 import { TestClock } from './test-clock.ts'
 import { answer, durableHarness, results, TOPIC } from './test-support/durable.ts'
+import { recordedTab, scriptedEngine, settle as settleClock } from './test-support/scripted.ts'
 
 let clock: TestClock
 beforeEach(() => {
@@ -15,31 +15,15 @@ beforeEach(() => {
   FakeSocket.reset()
 })
 
-function engine(options: Partial<EngineOptions> = {}): Engine {
-  return new Engine({
-    endPoint: 'ws://realtime.test/realtime/v1',
-    params: { apikey: 'anon' },
-    transport: FakeSocket,
-    clock,
-    random: () => 0.5,
-    ...options,
-  })
-}
+const engine = (options: Partial<EngineOptions> = {}): Engine => scriptedEngine(clock, options)
 
 function tab(e: Engine, id = 'tab') {
-  const events: EngineEvent[] = []
-  const session = e.attach(id, (batch) => {
-    events.push(...batch)
-    session.ack(batch.length)
-  })
+  const { session, events } = recordedTab(e, id)
   const statuses = () => events.flatMap((ev) => (ev.type === 'status' ? [`${ev.sub} ${ev.status}`] : []))
   return { session, events, statuses }
 }
 
-async function settle(): Promise<void> {
-  for (let i = 0; i < 50; i++) await Promise.resolve()
-  clock.flush()
-}
+const settle = (): Promise<void> => settleClock(clock)
 
 const spec = (config: Record<string, unknown> = {}) => ({ config, postgres: [], presence: false })
 const topics = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `realtime:t${from + i}`)

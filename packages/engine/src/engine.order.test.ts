@@ -10,6 +10,7 @@ import { Engine } from './engine.ts'
 import type { EngineEvent } from './events.ts'
 import { TestClock } from './test-clock.ts'
 import { FakeSocket } from '@shared-realtime/test-support/fake-socket'
+import { settle as settleClock } from './test-support/scripted.ts'
 
 let clock: TestClock
 beforeEach(() => {
@@ -17,10 +18,7 @@ beforeEach(() => {
   FakeSocket.reset()
 })
 
-async function settle(): Promise<void> {
-  for (let i = 0; i < 50; i++) await Promise.resolve()
-  clock.flush()
-}
+const settle = (): Promise<void> => settleClock(clock)
 
 const system = (payload: object) => {
   const p = payload as { status?: unknown; message?: unknown }

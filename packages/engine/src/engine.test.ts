@@ -6,6 +6,7 @@ import { Engine, type EngineOptions } from './engine.ts'
 import { TestClock } from './test-clock.ts'
 import type { EngineEvent } from './events.ts'
 import { FakeSocket } from '@shared-realtime/test-support/fake-socket'
+import { recordedTab, scriptedEngine, settle as settleClock, statusesOf } from './test-support/scripted.ts'
 
 let clock: TestClock
 beforeEach(() => {
@@ -13,31 +14,15 @@ beforeEach(() => {
   FakeSocket.reset()
 })
 
-function engine(options: Partial<EngineOptions> = {}): Engine {
-  return new Engine({
-    endPoint: 'ws://realtime.test/realtime/v1',
-    params: { apikey: 'anon' },
-    transport: FakeSocket,
-    clock,
-    random: () => 0.5,
-    ...options,
-  })
-}
+const engine = (options: Partial<EngineOptions> = {}): Engine => scriptedEngine(clock, options)
 
 function tab(e: Engine, id = 'tab') {
-  const events: EngineEvent[] = []
-  const session = e.attach(id, (batch) => {
-    events.push(...batch)
-    session.ack(batch.length)
-  })
-  return { session, events, statuses: () => events.flatMap((ev) => (ev.type === 'status' ? [ev.status] : [])) }
+  const { session, events } = recordedTab(e, id)
+  return { session, events, statuses: () => statusesOf(events) }
 }
 
 /** Lets promise continuations run (token requests), then fires timers due now. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 50; i++) await Promise.resolve()
-  clock.flush()
-}
+const settle = (): Promise<void> => settleClock(clock)
 
 const spec = { config: {}, postgres: [], presence: false }
 
