@@ -4,73 +4,11 @@
 // origin's items before they go out; inspect() says the storage is IndexedDB. The receiver is
 // a bare WebSocket (another browser), so what it gets came from the server.
 
-import { createStore, get } from 'idb-keyval'
-import { afterEach, describe, expect, inject, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { commands } from 'vitest/browser'
-import { buildJoinPayload } from '@shared-realtime/protocol'
-import type { DurableEntry } from '@shared-realtime/engine'
-import { IDB_DATABASE, IDB_STORE } from './host/idb-storage.ts'
-import { RealtimeClient, type RealtimeChannel } from './index.ts'
-import { collector } from '@shared-realtime/test-support/collector'
+import { durableScene, faults, HOSTS, message, stored, subscribed, uniqueTopic } from './test-support/durable.ts'
 
-const HOSTS = ['shared-worker', 'worker', 'page'] as const
-const { url, anon } = inject('realtime')
-
-let topics = 0
-const uniqueTopic = (name: string) => `${name}-${Date.now().toString(36)}-${topics++}`
-const message = (n: number) => ({ type: 'broadcast', event: 'msg', payload: { n } })
-
-/** Another browser: a bare socket joined to `topic`, recording the broadcasts the server sends it. */
-async function receiver(topic: string) {
-  const ws = new WebSocket(`${url}/websocket?apikey=${anon}&vsn=1.0.0`)
-  const got = collector<unknown>()
-  const joined = new Promise<unknown>((resolve) => {
-    ws.addEventListener('message', (event: MessageEvent<string>) => {
-      const frame = JSON.parse(event.data) as { event: string; ref: string | null; payload: { status?: string } }
-      if (frame.event === 'phx_reply' && frame.ref === '1') resolve(frame.payload.status)
-      if (frame.event === 'broadcast') got.push(frame.payload)
-    })
-  })
-  await new Promise((resolve, reject) => {
-    ws.addEventListener('open', resolve)
-    ws.addEventListener('error', reject)
-  })
-  const full = `realtime:${topic}`
-  const payload = buildJoinPayload({ topic: full, config: {} })
-  ws.send(JSON.stringify({ topic: full, event: 'phx_join', payload, ref: '1', join_ref: '1' }))
-  expect(await joined).toBe('ok')
-  sockets.push(ws)
-  return got
-}
-
-/** The live durable items of a topic, read from IndexedDB as an engine would. */
-async function stored(topic: string): Promise<DurableEntry[]> {
-  const items = await get<Array<DurableEntry | { done: true }>>(
-    JSON.stringify(['outbox', url, `realtime:${topic}`]),
-    createStore(IDB_DATABASE, IDB_STORE),
-  )
-  return (items ?? []).filter((item): item is DurableEntry => !('done' in item))
-}
-
-function subscribed(channel: RealtimeChannel): Promise<string> {
-  return new Promise((resolve) => channel.subscribe((status) => status !== 'CLOSED' && resolve(status)))
-}
-
-const faults = (body: Record<string, unknown>) => commands.realtimeAdmin('/admin/faults', body)
-const sockets: WebSocket[] = []
-const clients: RealtimeClient[] = []
-afterEach(async () => {
-  await faults({ reset: true })
-  for (const c of clients.splice(0)) await c.removeAllChannels().catch(() => {})
-  for (const ws of sockets.splice(0)) ws.close()
-})
-
-let testId = 0
-const client = (host: (typeof HOSTS)[number], name: string) => {
-  const c = new RealtimeClient(url, { params: { apikey: anon, test: `identity-${host}-${testId++}-${name}` }, host })
-  clients.push(c)
-  return c
-}
+const { client, receiver } = durableScene('identity')
 
 describe.each(HOSTS)('host %s', (host) => {
   test('stored while X is signed in: not sent under Y, kept, and sent once X is back', async () => {
