@@ -55,8 +55,21 @@ const lab = {
       .on('system', {}, (payload) => events.push({ topic, kind: 'system', payload }))
     channels.set(topic, channel)
     return new Promise((resolve) =>
-      channel.subscribe((status) => (events.push({ topic, kind: 'status', payload: status }), resolve(status))),
+      channel.subscribe((status, error) => {
+        events.push({ topic, kind: 'status', payload: status })
+        // a typed error (RealtimeError) as data: which kind the tab was told
+        if (error)
+          events.push({ topic, kind: 'status-error', payload: { status, kind: (error as { kind?: string }).kind } })
+        resolve(status)
+      }),
     )
+  },
+  /** Removes the channel of `topic` (and its count). */
+  async unsubscribe(topic: string): Promise<string | undefined> {
+    const channel = channels.get(topic)
+    channels.delete(topic)
+    counters.delete(topic)
+    return channel ? await client.removeChannel(channel) : undefined
   },
   send(topic: string, event: string, payload: unknown, options: { durable?: boolean } = {}): Promise<unknown> {
     return channels.get(topic)!.send({ type: 'broadcast', event, payload }, options)
