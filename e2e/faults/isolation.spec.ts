@@ -82,43 +82,20 @@ test('a misbehaving tab harms no other tab of its SharedWorker, and the shared s
   // (1) 150 subscribes at once: joins paced under the server's join rate (no 1001 close); the union of
   // channels stays at 100 (the stream's topic is one of them), the rest refused with too-many-channels
   const burst = await phase('join-burst', 'a tab subscribes to 150 topics at once', () =>
-    bad.evaluate(
-      async (topics) => {
-        const statuses = await Promise.all(topics.map((t) => window.lab.subscribe(t)))
-        const kinds = window.lab.events
-          .filter((e) => e.kind === 'status-error')
-          .map((e) => (e.payload as { kind: string }).kind)
-        await Promise.all(topics.map((t) => window.lab.unsubscribe(t)))
-        window.lab.events.length = 0
-        return {
-          subscribed: statuses.filter((s) => s === 'SUBSCRIBED').length,
-          channelError: statuses.filter((s) => s === 'CHANNEL_ERROR').length,
-          errorKinds: [...new Set(kinds)],
-        }
-      },
+    subscribeMany(
+      bad,
       Array.from({ length: 150 }, (_, i) => topicName(`iso-burst-${i}`)),
+      'at once',
     ),
   )
   expect(burst).toEqual({ subscribed: 99, channelError: 51, errorKinds: ['too-many-channels'] })
 
   // (2) 101 channels, one after another: the 100th and 101st topics of the socket fail, the others stay
   const many = await phase('channel-limit', 'a tab subscribes to 101 topics, one after another', () =>
-    bad.evaluate(
-      async (topics) => {
-        const statuses: string[] = []
-        for (const t of topics) statuses.push(await window.lab.subscribe(t))
-        const kinds = window.lab.events
-          .filter((e) => e.kind === 'status-error')
-          .map((e) => (e.payload as { kind: string }).kind)
-        await Promise.all(topics.map((t) => window.lab.unsubscribe(t)))
-        window.lab.events.length = 0
-        return {
-          subscribed: statuses.filter((s) => s === 'SUBSCRIBED').length,
-          channelError: statuses.filter((s) => s === 'CHANNEL_ERROR').length,
-          errorKinds: [...new Set(kinds)],
-        }
-      },
+    subscribeMany(
+      bad,
       Array.from({ length: 101 }, (_, i) => topicName(`iso-many-${i}`)),
+      'in turn',
     ),
   )
   expect(many).toEqual({ subscribed: 99, channelError: 2, errorKinds: ['too-many-channels'] })
@@ -200,3 +177,28 @@ test('a misbehaving tab harms no other tab of its SharedWorker, and the shared s
   expect(seen).toEqual({ tabCount: 3, otherIds: 0, leaked: 0 })
   expect(await bad.evaluate(() => window.lab.errors)).toEqual([])
 })
+
+/**
+ * The tab subscribes to `topics` (all at once, or each after the previous one answered), counts the
+ * answers and the kinds of the channel errors, then unsubscribes from them all and forgets its events.
+ */
+function subscribeMany(tab: Page, topics: string[], order: 'at once' | 'in turn') {
+  return tab.evaluate(
+    async ([topics, order]) => {
+      const statuses: string[] = []
+      if (order === 'at once') statuses.push(...(await Promise.all(topics.map((t) => window.lab.subscribe(t)))))
+      else for (const t of topics) statuses.push(await window.lab.subscribe(t))
+      const kinds = window.lab.events
+        .filter((e) => e.kind === 'status-error')
+        .map((e) => (e.payload as { kind: string }).kind)
+      await Promise.all(topics.map((t) => window.lab.unsubscribe(t)))
+      window.lab.events.length = 0
+      return {
+        subscribed: statuses.filter((s) => s === 'SUBSCRIBED').length,
+        channelError: statuses.filter((s) => s === 'CHANNEL_ERROR').length,
+        errorKinds: [...new Set(kinds)],
+      }
+    },
+    [topics, order] as const,
+  )
+}
