@@ -184,14 +184,14 @@ test('a misbehaving tab harms no other tab of its SharedWorker, and the shared s
  */
 function subscribeMany(tab: Page, topics: string[], order: 'at once' | 'in turn') {
   return tab.evaluate(
-    async ([topics, order]) => {
+    async ([names, how]) => {
       const statuses: string[] = []
-      if (order === 'at once') statuses.push(...(await Promise.all(topics.map((t) => window.lab.subscribe(t)))))
-      else for (const t of topics) statuses.push(await window.lab.subscribe(t))
+      if (how === 'at once') statuses.push(...(await Promise.all(names.map((t) => window.lab.subscribe(t)))))
+      else for (const t of names) statuses.push(await window.lab.subscribe(t))
       const kinds = window.lab.events
         .filter((e) => e.kind === 'status-error')
         .map((e) => (e.payload as { kind: string }).kind)
-      await Promise.all(topics.map((t) => window.lab.unsubscribe(t)))
+      await Promise.all(names.map((t) => window.lab.unsubscribe(t)))
       window.lab.events.length = 0
       return {
         subscribed: statuses.filter((s) => s === 'SUBSCRIBED').length,
