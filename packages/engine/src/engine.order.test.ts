@@ -110,6 +110,18 @@ test('a whole scene: frames sent and events delivered, in order', async () => {
   const a = tab('A')
   const b = tab('B')
   const todos = { event: '*', schema: 'public', table: 'todos' } as const
+  /** The backoff runs out, the next socket opens, and the channel rejoins with server binding id `id`. */
+  const reconnect = async (id: number) => {
+    clock.advance(1000)
+    await settle()
+    seen = 0
+    FakeSocket.last.open()
+    await settle()
+    frames()
+    reply(lastSent('phx_join'), 'ok', { postgres_changes: [{ id, ...todos }] })
+    await settle()
+    frames()
+  }
   const config = { presence: { key: 'me' }, broadcast: { ack: true } }
   a.subscribe('a1', TOPIC, { config, postgres: [], presence: true })
   await settle()
@@ -168,15 +180,7 @@ test('a whole scene: frames sent and events delivered, in order', async () => {
   await settle()
   FakeSocket.last.serverClose(1006)
   await settle()
-  clock.advance(1000)
-  await settle()
-  seen = 0
-  FakeSocket.last.open()
-  await settle()
-  frames()
-  reply(lastSent('phx_join'), 'ok', { postgres_changes: [{ id: 78, ...todos }] })
-  await settle()
-  frames()
+  await reconnect(78)
 
   log.push('-- A tracks twice within the rate window')
   a.track('a1', { n: 3 })
@@ -194,15 +198,7 @@ test('a whole scene: frames sent and events delivered, in order', async () => {
   clock.advance(10_000)
   await settle()
   log.push(`sockets closed with ${closes()}`)
-  clock.advance(1000)
-  await settle()
-  seen = 0
-  FakeSocket.last.open()
-  await settle()
-  frames()
-  reply(lastSent('phx_join'), 'ok', { postgres_changes: [{ id: 79, ...todos }] })
-  await settle()
-  frames()
+  await reconnect(79)
 
   log.push('-- A leaves, then B goes away')
   a.unsubscribe('a1')
