@@ -22,6 +22,11 @@ export const HOST_ERROR_KINDS = [
    * under the server's): refused before it was sent or stored; the message names its size and the limit.
    */
   'payload-too-large',
+  /**
+   * A token for another user than the engine's (setAuth): never used on that socket. The client moves to its new
+   * identity's engine on its own; this reaches only a tab that sends such a token to an engine directly.
+   */
+  'identity-mismatch',
   /** The engine refused the command (the message says why). */
   'command-failed',
   /** The worker did not answer within the deadline; the link recovers on its own. */
@@ -39,6 +44,11 @@ export type EngineErrorKind =
   | 'server-error'
   | `closed:${ShutdownKind}`
   | 'subscription-conflict'
+  /**
+   * The channel is already joined by this user, in this browser, with another presence key: one channel has one
+   * presence key (give every tab and client of a user the same key, or none).
+   */
+  | 'presence-key-conflict'
   /** One topic more than the socket may join (EngineOptions.maxChannels, the server's max_channels_per_client). */
   | 'too-many-channels'
   | 'connect-refused'
@@ -96,6 +106,7 @@ const HOST_KINDS: ReadonlySet<unknown> = new Set(HOST_ERROR_KINDS)
 const ENGINE_REFUSALS: Readonly<Record<string, HostErrorKind>> = {
   OutboxFullError: 'outbox-full',
   PayloadTooLargeError: 'payload-too-large',
+  IdentityMismatchError: 'identity-mismatch',
 }
 
 /** The kind of an error the engine threw to refuse a command, if it is one of its refusals. */

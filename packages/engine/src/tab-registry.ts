@@ -11,6 +11,7 @@ import type { AuthTokenManager, TokenProvider } from './auth-token.ts'
 import type { ChannelRegistry } from './channel-registry.ts'
 import type { Clock } from './clock.ts'
 import type { EngineEvent, ErrorData } from './events.ts'
+import { checkIdentity, sameIdentity } from './identity.ts'
 import type { ServerChannel } from './server-channel.ts'
 import { Session, type SessionEngine } from './session.ts'
 import { type Sink, SessionQueue } from './session-queue.ts'
@@ -27,6 +28,8 @@ export interface TabRegistryOptions {
   readonly socket: SocketDriver
   readonly auth: AuthTokenManager
   readonly gate: TokenGate
+  /** The identity every token must speak for (identity.ts); undefined: any. */
+  readonly identity?: string | undefined
 }
 
 export class TabRegistry implements SessionEngine {
@@ -93,13 +96,15 @@ export class TabRegistry implements SessionEngine {
     return this.#options.channels.refusal(topic)
   }
 
+  /** @throws {IdentityMismatchError} when `token` speaks for another identity than the engine's */
   setAuth(token: string | null): Promise<void> {
+    if (token) checkIdentity(this.#options.identity, token)
     return this.#options.auth.setAuth(token)
   }
 
   addProvider(sessionId: string, provider: TokenProvider): void {
     const { auth, gate } = this.#options
-    auth.addProvider(sessionId, provider)
+    auth.addProvider(sessionId, sameIdentity(this.#options.identity, provider))
     // the latest auth action of any tab wins: a new provider replaces a manual token and is asked now
     gate.settle(auth.setAuth(null))
   }
