@@ -23,8 +23,10 @@ export type { SendOptions }
  * 4: the worker names the tab (attach takes no tabId and answers it); inspect shows this tab and only counts of
  *    the others.
  *    And clearDurable; a worker of version 3 would refuse it.
+ * 5: the config carries the client's `identity` (engines are shared within one identity only; a worker of version 4
+ *    would share one engine between users), and inspect answers `engineCount`.
  */
-export const TAB_PROTOCOL_VERSION = 4
+export const TAB_PROTOCOL_VERSION = 5
 
 /** The worker's `name`. tab/spawn.ts repeats it as a literal (Vite needs one): keep them equal. */
 export const WORKER_NAME = `shared-realtime-v${TAB_PROTOCOL_VERSION}`
