@@ -3,7 +3,7 @@
 // SharedWorker (or a dedicated Worker, or this page: `host`). What it adds, documented in
 // the README: `host`, `workerUrl`, `onStatusChange` / `statusChanges`, `inspect()`.
 
-import { type EngineEvent, realClock, tokenIdentity } from '@shared-realtime/engine'
+import { type EngineEvent, guardLimits, realClock, tokenIdentity } from '@shared-realtime/engine'
 import { engineConfig, type HeartbeatStatus, levels, type RealtimeClientOptions } from './client-options.ts'
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_TIMEOUT } from './constants.ts'
 import { RealtimeError } from './errors.ts'
@@ -67,6 +67,7 @@ export class RealtimeClient {
     if (!apikey) throw new Error('API key is required to connect to Realtime')
     const vsn = options.vsn ?? '2.0.0'
     if (vsn !== '1.0.0' && vsn !== '2.0.0') throw new Error(`Unsupported serializer version: ${String(vsn)}`)
+    if (options.guards !== undefined) guardLimits(options.guards, 'RealtimeClientOptions.guards') // throws RangeError
     this.#options = options
     this.endPoint = endPoint.replace(/\/+$/, '')
     this.params = Object.fromEntries(Object.entries(options.params ?? {}).map(([k, v]) => [k, String(v)]))

@@ -3,7 +3,7 @@
 // them for its engine: the EngineConfig that every tab sharing the engine sends, and the Logger over
 // realtime-js's `logger(kind, message, data)`.
 
-import type { Logger, WebSocketLikeConstructor } from '@shared-realtime/engine'
+import type { GuardLimits, Logger, WebSocketLikeConstructor } from '@shared-realtime/engine'
 import type { EngineConfig } from './host/protocol.ts'
 import type { HostKind } from './host/tab/link.ts'
 
@@ -39,6 +39,13 @@ export interface RealtimeClientOptions {
   workerUrl?: string | URL
   /** realtime-js's heartbeat-worker switches; accepted and ignored (the whole engine is in a worker already). */
   worker?: boolean
+  /**
+   * The shared socket's guards, which keep it under the server's limits whatever the tabs do (not in realtime-js):
+   * `maxPayloadBytes` (3 000 000), `joinsPerSecond` (50) and `joinBurst` (10), `sendsPerSecond` (50) and `sendBurst`
+   * (50), `maxChannels` (100). Each is a number ≥ 1 (the counts whole), or Infinity to turn it off. Lower them for
+   * a project with lower limits (a self-hosted server, a smaller plan). Clients with other guards get another engine.
+   */
+  guards?: Partial<GuardLimits>
 }
 
 /** How many of `reconnectAfterMs`'s delays are sampled for the engine (the last one repeats). */
@@ -73,6 +80,7 @@ export function engineConfig(
     heartbeatIntervalMs: client.heartbeatIntervalMs,
     disconnectOnEmptyChannelsAfterMs: options.disconnectOnEmptyChannelsAfterMs ?? 2 * client.heartbeatIntervalMs,
   }
+  if (options.guards) config.guards = { ...options.guards }
   const reconnect = options.reconnectAfterMs
   if (reconnect) config.reconnectDelaysMs = Array.from({ length: RECONNECT_SAMPLES }, (_, i) => reconnect(i + 1))
   return config

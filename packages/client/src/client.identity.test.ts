@@ -156,3 +156,18 @@ test('an accessToken callback that now answers for another user moves the client
   expect(asked - askedBefore).toBeLessThanOrEqual(2)
   await app.removeAllChannels()
 })
+
+test('guards: a client option, checked at construction, part of the engine key, and applied to its socket', async () => {
+  expect(() => client('guards', { guards: { maxChannels: 0 } })).toThrow(
+    'RealtimeClientOptions.guards.maxChannels must be an integer ≥ 1 (or Infinity), got 0',
+  )
+  const before = await sockets()
+  const small = client('guards', { guards: { maxChannels: 1 } })
+  const other = client('guards') // the defaults: not the same engine
+  const stamp = Date.now()
+  expect(await subscribed(small.channel(`g1-${stamp}`))).toBe('SUBSCRIBED')
+  expect(await subscribed(small.channel(`g2-${stamp}`))).toMatch(/^CHANNEL_ERROR: .*1 channel/)
+  expect(await subscribed(other.channel(`g2-${stamp}`))).toBe('SUBSCRIBED')
+  expect(await sockets()).toBe(before + 2)
+  await Promise.all([small.removeAllChannels(), other.removeAllChannels()])
+})

@@ -233,7 +233,8 @@ export class SocketGuard {
 }
 
 /** The guard limits of `options`, defaults filled in. @throws {RangeError} naming a bad option */
-export function guardLimits(options: Partial<GuardLimits>): GuardLimits {
+/** `options` over the defaults. @throws {RangeError} naming `${where}.<key>` for a value that is no limit */
+export function guardLimits(options: Partial<GuardLimits>, where = 'EngineOptions'): GuardLimits {
   const limits = { ...DEFAULT_GUARD_LIMITS }
   for (const key of Object.keys(DEFAULT_GUARD_LIMITS) as (keyof GuardLimits)[]) {
     const value = options[key]
@@ -241,7 +242,7 @@ export function guardLimits(options: Partial<GuardLimits>): GuardLimits {
     const whole = key === 'joinsPerSecond' || key === 'sendsPerSecond' || Number.isInteger(value)
     if (typeof value !== 'number' || !(value >= 1) || (!whole && value !== Number.POSITIVE_INFINITY))
       throw new RangeError(
-        `EngineOptions.${key} must be ${key.endsWith('PerSecond') ? 'a number' : 'an integer'} ≥ 1 (or Infinity), got ${String(value)}`,
+        `${where}.${key} must be ${key.endsWith('PerSecond') ? 'a number' : 'an integer'} ≥ 1 (or Infinity), got ${String(value)}`,
       )
     limits[key] = value
   }

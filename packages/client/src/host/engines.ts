@@ -36,6 +36,9 @@ export function configKey(config: EngineConfig): string {
     config.heartbeatIntervalMs,
     config.disconnectOnEmptyChannelsAfterMs,
     config.reconnectDelaysMs ?? null,
+    Object.entries(config.guards ?? {})
+      .toSorted(([a], [b]) => (a < b ? -1 : 1))
+      .map(([k, v]) => [k, String(v)]),
   ])
 }
 
@@ -89,6 +92,7 @@ export class EngineRegistry {
       heartbeatIntervalMs: config.heartbeatIntervalMs,
       disconnectOnEmptyChannelsAfterMs: config.disconnectOnEmptyChannelsAfterMs,
       identity: config.identity ?? ANON,
+      ...config.guards,
       ...(delays && delays.length > 0
         ? { reconnectAfterMs: (tries: number) => delays[Math.min(tries, delays.length) - 1] ?? 1000 }
         : {}),

@@ -9,7 +9,7 @@
 // - Errors cross as data ({name, kind, message}: errors.ts); the tab rebuilds a RealtimeError.
 // The version is in the worker's name: a tab of another build gets its own worker.
 
-import type { EngineEvent, PushResult, SendOptions } from '@shared-realtime/engine'
+import type { EngineEvent, GuardLimits, PushResult, SendOptions } from '@shared-realtime/engine'
 import { isRecord } from '@shared-realtime/protocol'
 import type { RealtimeErrorData } from '../errors.ts'
 import type { ARGS } from './worker/validate.ts'
@@ -52,6 +52,8 @@ export interface EngineConfig {
    * engine takes no token of another identity; the client moves to another engine when its identity changes.
    */
   identity?: string
+  /** The socket's guards (RealtimeClientOptions.guards); each left out is the engine's default. */
+  guards?: Partial<GuardLimits>
 }
 
 /** The tab's token provider; it crosses as a callback the worker calls (with the engine's deadline). */

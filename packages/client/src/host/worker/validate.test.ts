@@ -1,6 +1,6 @@
 // Argument checks at the worker's port (the rest are exercised by worker-host.browser.test.ts).
 import { describe, expect, test } from 'vitest'
-import { checkToken } from './validate.ts'
+import { checkConfig, checkToken } from './validate.ts'
 
 describe('checkToken', () => {
   test('accepts a JWT, an sb_ API key, empty and null', () => {
@@ -20,5 +20,38 @@ describe('checkToken', () => {
       )
     }
     expect(() => checkToken(42)).toThrow(/token must be a string/)
+  })
+})
+
+describe('checkConfig', () => {
+  const config = {
+    endPoint: 'ws://realtime.test/realtime/v1',
+    params: { apikey: 'anon' },
+    vsn: '2.0.0',
+    timeout: 10_000,
+    heartbeatIntervalMs: 25_000,
+    disconnectOnEmptyChannelsAfterMs: 0,
+  }
+
+  test('takes an identity and guards (Infinity turns one off)', () => {
+    const guards = { maxChannels: 5, sendsPerSecond: 2.5, joinBurst: Number.POSITIVE_INFINITY }
+    expect(checkConfig({ ...config, identity: 'authenticated:u1', guards })).toEqual({
+      ...config,
+      identity: 'authenticated:u1',
+      guards,
+    })
+  })
+
+  test.each([
+    [{ identity: 42 }, /config.identity must be a string/],
+    [{ identity: '' }, /config.identity must be a string of 1 to 1024 characters/],
+    [{ guards: [] }, /config.guards must be/],
+    [{ guards: { maxSockets: 2 } }, /config.guards.maxSockets must be one of maxPayloadBytes, .*maxChannels/],
+    [{ guards: { maxChannels: 0 } }, /config.guards.maxChannels must be a number ≥ 1 or Infinity, got 0/],
+    [{ guards: { maxChannels: 2.5 } }, /config.guards.maxChannels must be an integer ≥ 1/],
+  ])('refuses %j with a bad-request naming it', (extra, message) => {
+    expect(() => checkConfig({ ...config, ...extra })).toThrow(
+      expect.objectContaining({ kind: 'bad-request', message: expect.stringMatching(message) }),
+    )
   })
 })

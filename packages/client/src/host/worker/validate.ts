@@ -7,7 +7,13 @@
 // break the join).
 
 import { buildJoinPayload, type ChannelConfig, type PostgresChangesBinding } from '@shared-realtime/protocol'
-import { MAX_DURABLE_TTL_MS, type SubscriptionSpec } from '@shared-realtime/engine'
+import {
+  DEFAULT_GUARD_LIMITS,
+  type GuardLimits,
+  guardLimits,
+  MAX_DURABLE_TTL_MS,
+  type SubscriptionSpec,
+} from '@shared-realtime/engine'
 import { RealtimeError } from '../../errors.ts'
 import {
   type Args,
@@ -119,7 +125,26 @@ export function checkConfig(value: unknown): EngineConfig {
     config.reconnectDelaysMs = delays.map((d: unknown, i) => num(`config.reconnectDelaysMs[${i}]`, d, 0))
   }
   if (c.identity !== undefined) config.identity = str('config.identity', c.identity, 1024)
+  if (c.guards !== undefined) config.guards = checkGuards(c.guards)
   return config
+}
+
+/** The socket's guards: known keys only, each a number ≥ 1 or Infinity (the engine checks wholeness itself). */
+function checkGuards(value: unknown): Partial<GuardLimits> {
+  const g = record('config.guards', value)
+  const guards: Partial<GuardLimits> = {}
+  for (const [key, v] of Object.entries(g)) {
+    if (!Object.hasOwn(DEFAULT_GUARD_LIMITS, key))
+      throw badRequest(`config.guards.${key}`, `one of ${Object.keys(DEFAULT_GUARD_LIMITS).join(', ')}`, key)
+    if (typeof v !== 'number' || !(v >= 1)) throw badRequest(`config.guards.${key}`, 'a number ≥ 1 or Infinity', v)
+    guards[key as keyof GuardLimits] = v
+  }
+  try {
+    guardLimits(guards, 'config.guards')
+  } catch (error) {
+    throw new RealtimeError('bad-request', error instanceof Error ? error.message : String(error))
+  }
+  return guards
 }
 
 const POSTGRES_EVENTS: ReadonlySet<unknown> = new Set(['*', 'INSERT', 'UPDATE', 'DELETE'])
