@@ -32,3 +32,11 @@ export type {
 } from '@shared-realtime/protocol'
 export type { HostKind, HostSnapshot } from './host/tab/link.ts'
 export type { WebSocketLikeConstructor } from '@shared-realtime/engine'
+export { WebSocketFactory } from './compat.ts'
+export type {
+  RealtimeBroadcastPersist,
+  RealtimeChannelSendResponse,
+  RealtimePostgresChangesFilter,
+  RealtimeRemoveChannelResponse,
+  WebSocketLike,
+} from './compat.ts'
