@@ -47,7 +47,7 @@ test('WebSocketFactory: the runtime WebSocket, or an error that says what to do'
   const global = globalThis as { WebSocket?: unknown }
   const saved = global.WebSocket
   try {
-    global.WebSocket = class FakeWebSocket {}
+    global.WebSocket = function FakeWebSocket() {}
     expect(WebSocketFactory.isWebSocketSupported()).toBe(true)
     expect(WebSocketFactory.getWebSocketConstructor()).toBe(global.WebSocket)
     delete global.WebSocket
