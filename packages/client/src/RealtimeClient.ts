@@ -244,13 +244,20 @@ export class RealtimeClient {
   async #askProvider(
     provider: () => Promise<string | null>,
   ): Promise<{ ok: true; token: string | null } | { ok: false }> {
+    let timer: ReturnType<typeof realClock.setTimeout> | undefined
+    const late = new Promise<never>((_, reject) => {
+      timer = realClock.setTimeout(() => reject(new Error('accessToken did not answer')), this.timeout)
+    })
     try {
-      const token = (await provider()) || null
+      // a callback that never answers must not hold the attach (and every call after it): the engine asks it again
+      const token = (await Promise.race([provider(), late])) || null
       this.accessTokenValue = token
       this.#prefetched = { token, at: Date.now() }
       return { ok: true, token }
     } catch {
       return { ok: false } // the engine asks again and logs it, as realtime-js falls back to the cached token
+    } finally {
+      if (timer !== undefined) realClock.clearTimeout(timer)
     }
   }
 

@@ -171,3 +171,12 @@ test('guards: a client option, checked at construction, part of the engine key, 
   expect(await sockets()).toBe(before + 2)
   await Promise.all([small.removeAllChannels(), other.removeAllChannels()])
 })
+
+test('an accessToken callback that fails leaves the client anon: it attaches and joins with the anon key', async () => {
+  const app = client('failing-callback', {
+    accessToken: () => Promise.reject(new Error('auth server down')),
+  })
+  expect(await subscribed(app.channel(`failing-${Date.now()}`))).toBe('SUBSCRIBED')
+  expect(await identityOf(app)).toBe('anon')
+  await app.removeAllChannels()
+})
