@@ -12,6 +12,7 @@
 // - onStatusChange(cb) and the `statusChanges` async iterable.
 
 import { type EngineEvent, type PushResult, realClock } from '@shared-realtime/engine'
+import type { RealtimeBroadcastPersist } from './compat.ts'
 import type { BroadcastPayload, ChannelConfig, RealtimePresenceState } from '@shared-realtime/protocol'
 import { addBinding, type Bindings, deliver, safeCall } from './channel-bindings.ts'
 import type { REALTIME_SUBSCRIBE_STATES, RealtimeChannelState } from './constants.ts'
@@ -36,6 +37,10 @@ export interface ChannelOwner {
   removed(channel: RealtimeChannel): void
   /** subscribe() wants the socket: a client closed by its disconnect() reads the engine's connection again. */
   subscribing(): void
+  /** The client's serializer version. */
+  vsn: '1.0.0' | '2.0.0'
+  /** An error the API reports without throwing: to the client's logger, else console.error (as realtime-js). */
+  logError(message: string): void
 }
 
 let nextSub = 1
@@ -155,12 +160,28 @@ export class RealtimeChannel {
         `send(): only { type: 'broadcast', event: <string>, payload } and presence are supported, got type ${JSON.stringify(args.type)}`,
       )
     }
+    // broadcast persistence (realtime-js 2.119): private channels over vsn 2.0.0 only, and never over the REST fallback
+    if (args.persist && (!this.private || this.#owner.vsn === '1.0.0')) {
+      this.#owner.logError(
+        this.private
+          ? 'Realtime send() cannot store a message with protocol 1.0.0. Use httpSend() or connect with vsn 2.0.0.'
+          : 'Realtime send() cannot store a message on a public channel.',
+      )
+      return 'error'
+    }
     if (opts.durable === true && this.state === 'closed' && !this.joinedOnce) {
       throw new TypeError(
         `send(): a durable send needs a subscribed channel (call subscribe() on "${this.subTopic}" first; REST cannot keep it)`,
       )
     }
     if (this.state === 'closed' && !this.joinedOnce) {
+      if (args.persist) {
+        this.#owner.logError(
+          'Realtime send() fell back to REST and cannot store this message. The batch endpoint does not support ' +
+            'persistence. Use httpSend() or send after the channel is connected and subscribed.',
+        )
+        return 'error'
+      }
       const ctx = this.#owner.rest(timeout)
       const event = args.event
       // the REST code is a chunk of its own, loaded on first use (few apps send unsubscribed);
@@ -178,9 +199,15 @@ export class RealtimeChannel {
     return link.send(this.subId, { type: 'broadcast', ...rest }, timeout, durable)
   }
 
-  httpSend(event: string, payload: unknown, opts: { timeout?: number } = {}): Promise<{ success: true }> {
+  httpSend(
+    event: string,
+    payload: unknown,
+    opts: { timeout?: number; persist?: RealtimeBroadcastPersist } = {},
+  ): Promise<{ success: true }> {
     const ctx = this.#owner.rest(opts.timeout)
-    return import('./rest.ts').then((rest) => rest.httpSend(ctx, this.subTopic, event, payload, this.private))
+    return import('./rest.ts').then((rest) =>
+      rest.httpSend(ctx, this.subTopic, event, payload, this.private, opts.persist),
+    )
   }
 
   async track(payload: Record<string, unknown>, _opts: Record<string, unknown> = {}): Promise<PushResult> {

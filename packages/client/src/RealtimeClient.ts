@@ -141,6 +141,8 @@ export class RealtimeClient {
       timeout: this.timeout,
       removed: (channel) => this.#removed(channel),
       subscribing: () => this.#reopen(),
+      vsn: this.vsn,
+      logError: (message) => (this.#options.logger ? this.#options.logger('channel', message) : console.error(message)),
     }
     const channel = new RealtimeChannel(full, params, owner)
     this.channels.push(channel)

@@ -37,10 +37,19 @@ export async function httpSend(
   event: string,
   payload: unknown,
   isPrivate: boolean,
+  persist?: boolean | { ttl?: number },
 ): Promise<{ success: true }> {
   if (payload === undefined || payload === null) throw new TypeError('httpSend: a payload is required')
+  if (persist && !isPrivate) throw new Error('Realtime httpSend() cannot store a message on a public channel.')
   const binary = payload instanceof ArrayBuffer || ArrayBuffer.isView(payload)
-  const url = `${ctx.endpoint}/${encodeURIComponent(subTopic)}/events/${encodeURIComponent(event)}${isPrivate ? '?private=true' : ''}`
+  const query = new URLSearchParams()
+  if (isPrivate) query.set('private', 'true')
+  // broadcast persistence (realtime-js 2.119): `persist=true`, or `persist[ttl]=<seconds>`
+  const ttl = typeof persist === 'object' ? persist.ttl : undefined
+  if (persist && ttl === undefined) query.set('persist', 'true')
+  else if (persist) query.set('persist[ttl]', String(ttl))
+  const search = query.size > 0 ? `?${query}` : ''
+  const url = `${ctx.endpoint}/${encodeURIComponent(subTopic)}/events/${encodeURIComponent(event)}${search}`
   const response = await withTimeout(ctx, (signal) =>
     ctx.fetch(url, {
       method: 'POST',

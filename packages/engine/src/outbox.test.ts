@@ -211,6 +211,25 @@ describe('reply', () => {
     expect({ results, waiting: outbox.waiting }).toEqual({ results: { a: 'ok', b: 'error', c: 'error' }, waiting: 0 })
   })
 
+  test("a refused push sent with persist ends with the server's error text (realtime-js 2.119); others with 'error'", async () => {
+    const { outbox, send } = setup()
+    const stored = (extra: Record<string, unknown>) =>
+      push('broadcast', { payload: { event: 'e', payload: {}, ...extra } })
+    const results = track({
+      persisted: outbox.enqueue(stored({ persist: true })),
+      ttl: outbox.enqueue(stored({ persist: { ttl: 60 } })),
+      plain: outbox.enqueue(stored({})),
+      noText: outbox.enqueue(stored({ persist: true })),
+    })
+    outbox.flush(send)
+    outbox.reply('1', 'error', { error: 'storage full' })
+    outbox.reply('2', 'error', { error: 'ttl over the maximum' })
+    outbox.reply('3', 'error', { error: 'ignored without persist' })
+    outbox.reply('4', 'error', 'payload_size_exceeded')
+    await microtasks()
+    expect(results).toEqual({ persisted: 'storage full', ttl: 'ttl over the maximum', plain: 'error', noText: 'error' })
+  })
+
   test('returns false for a ref it does not know, and for a ref already answered', () => {
     const { outbox, send } = setup()
     void outbox.enqueue(push('a'))

@@ -29,7 +29,11 @@
 
 import type { Clock, TimerId } from './clock.ts'
 
-export type PushResult = 'ok' | 'timed out' | 'error'
+/**
+ * How a push ends. A broadcast sent with `persist` that the server refuses ends with the server's `error` text
+ * instead of 'error', as in realtime-js 2.119 (its RealtimeChannelSendResponse keeps the string open).
+ */
+export type PushResult = 'ok' | 'timed out' | 'error' | (string & {})
 
 export const DEFAULT_OUTBOX_LIMIT = 100
 
@@ -160,7 +164,7 @@ export class Outbox {
     } catch {
       // the hook's failure is its own: the push still settles
     }
-    this.#settle(entry, status === 'ok' ? 'ok' : 'error')
+    this.#settle(entry, status === 'ok' ? 'ok' : (persistedRefusal(entry.push.payload, response) ?? 'error'))
     return true
   }
 
@@ -191,4 +195,11 @@ export class Outbox {
     entry.ref = null
     entry.resolve(result)
   }
+}
+
+/** The server's reason for refusing a broadcast pushed with `persist`, when it gave one as text. */
+function persistedRefusal(payload: unknown, response: unknown): string | undefined {
+  const persist = typeof payload === 'object' && payload !== null && (payload as { persist?: unknown }).persist
+  const error = typeof response === 'object' && response !== null && (response as { error?: unknown }).error
+  return persist && typeof error === 'string' ? error : undefined
 }

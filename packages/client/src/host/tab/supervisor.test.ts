@@ -167,7 +167,15 @@ describe('a worker that restarts with a new instance id', () => {
     const rest = () => {
       throw new Error('no REST here')
     }
-    const owner = { link: async () => link, rest, timeout: 10_000, removed: () => {}, subscribing: () => {} }
+    const owner = {
+      link: async () => link,
+      rest,
+      timeout: 10_000,
+      removed: () => {},
+      subscribing: () => {},
+      vsn: '2.0.0' as const,
+      logError: () => {},
+    }
     const channel = new RealtimeChannel('realtime:room', { config: {} }, owner)
     const heard: unknown[] = []
     channel.on('system', {}, (payload) => heard.push(payload))
