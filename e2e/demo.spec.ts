@@ -143,6 +143,25 @@ test('a guest stays the same person across reloads; signing out and in again is 
   expect(await me.getAttribute('data-user')).not.toBe(id)
 })
 
+test('reloading every tab while the socket is up: each banner is hidden within a second, not "Connecting…"', async ({
+  page,
+  context,
+}) => {
+  await signIn(page, 'Hedy')
+  const tabs = [page, ...(await moreTabs(context, 2))]
+  await expect(page.getByTestId('inspector')).toContainText(/tabs attached\s*3/)
+  for (const tab of tabs) {
+    await tab.reload() // the other tabs keep the worker, and its socket, up
+    await expect(tab.getByTestId('me')).toContainText('Hedy')
+    // mounted with the client's state: the socket's, learnt when the tab attached to the running worker
+    const banner = tab.getByTestId('banner')
+    await expect(banner).toBeAttached()
+    await expect(banner).toHaveAttribute('data-state', 'connected', { timeout: 1000 })
+    await expect(banner).toBeHidden({ timeout: 1000 })
+  }
+  expect((await admin<Stats>('/admin/stats')).sockets).toBe(1)
+})
+
 test('a narrow window: one column, nothing wider than the screen, everything reachable', async ({ page, shots }) => {
   await page.setViewportSize({ width: 390, height: 844 })
   await signIn(page, 'Katherine')

@@ -100,6 +100,39 @@ test('reloading the only tab works again', async ({ context }) => {
   expect(await subscribe(tab, topic)).toBe('SUBSCRIBED')
 })
 
+test('a reloaded tab learns the state of the running engine at once: the socket, its channel and the presence', async ({
+  context,
+}) => {
+  const [a, b] = (await openTabs(context, 2)) as [Page, Page]
+  const topic = topicName('reload-state')
+  for (const tab of [a, b]) expect(await subscribe(tab, topic, { key: 'user-1' })).toBe('SUBSCRIBED')
+  await a.evaluate(([t]) => window.lab.track(t!, { from: 'a' }), [topic])
+  await expect.poll(() => b.evaluate(([t]) => Object.keys(window.lab.presence(t!) ?? {}), [topic])).toEqual(['user-1'])
+
+  await b.reload() // tab a keeps the worker, its socket and the channel
+  await expect(b.locator('#status')).toHaveText('ready (host shared-worker)')
+  const seen = await b.evaluate(
+    async ([t]) => {
+      const { client } = window.lab
+      await client.setAuth() // no command: the first answer is the attach's
+      const read = { connected: client.isConnected(), state: client.connectionState() }
+      const heard: string[] = []
+      client.onStatusChange((status) => heard.push(status.state))
+      const status = await window.lab.subscribe(t!, { key: 'user-1' })
+      // read in the SUBSCRIBED callback's task: the presence state came in the same delivery
+      return { read, heard, status, presence: Object.keys(window.lab.presence(t!) ?? {}) }
+    },
+    [topic],
+  )
+  expect(seen).toEqual({
+    read: { connected: true, state: 'open' },
+    heard: ['connected'],
+    status: 'SUBSCRIBED',
+    presence: ['user-1'],
+  })
+  expect((await stats()).sockets).toBe(1)
+})
+
 test('when the SharedWorker is killed, the tabs recover with resubscribed', async ({ context }) => {
   const tabs = await openTabs(context, 2)
   const topic = topicName('killed')

@@ -35,6 +35,8 @@ export function mountBanner(root: HTMLElement, client: RealtimeClient): void {
     el.textContent = text
   }
 
+  // called at once with the current state: the banner is mounted after sign-in, when the client has long learnt it
+  // (a reloaded tab attaches to a worker whose socket is up: it must not say "Connecting…" until the next change)
   client.onStatusChange((next) => {
     status = next
     retryAt = Date.now() + (next.retryInMs ?? 0)

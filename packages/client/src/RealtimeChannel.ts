@@ -56,7 +56,11 @@ export class RealtimeChannel {
   readonly subId = `c${nextSub++}`
   readonly #owner: ChannelOwner
   #callback: SubscribeCallback | undefined
-  readonly #status = new StatusStream<{ status: REALTIME_SUBSCRIBE_STATES; error?: RealtimeError }>()
+  /** The last status this channel heard: a new status listener starts with it. */
+  #lastStatus: { status: REALTIME_SUBSCRIBE_STATES; error?: RealtimeError } | undefined
+  readonly #status = new StatusStream<{ status: REALTIME_SUBSCRIBE_STATES; error?: RealtimeError }>(
+    () => this.#lastStatus,
+  )
   #closing: Array<() => void> = []
 
   constructor(topic: string, params: RealtimeChannelOptions, owner: ChannelOwner) {
@@ -85,12 +89,15 @@ export class RealtimeChannel {
     return this.#owner.timeout
   }
 
-  /** Status changes of this channel (SUBSCRIBED, CHANNEL_ERROR, …); returns an unsubscribe function. */
+  /**
+   * This channel's status (SUBSCRIBED, CHANNEL_ERROR, …): the last one during this call if it has had one, then each
+   * new one; returns an unsubscribe function.
+   */
   onStatusChange(callback: (status: REALTIME_SUBSCRIBE_STATES, error?: RealtimeError) => void): () => void {
     return this.#status.listen(({ status, error }) => callback(status, error))
   }
 
-  /** The same, as an async iterable: `for await (const { status } of channel.statusChanges)`. */
+  /** The same, as an async iterable (the last status first): `for await (const { status } of channel.statusChanges)`. */
   get statusChanges(): AsyncIterable<{ status: REALTIME_SUBSCRIBE_STATES; error?: RealtimeError }> {
     return this.#status
   }
@@ -284,7 +291,8 @@ export class RealtimeChannel {
         break
     }
     if (this.#callback) safeCall(this.#callback as (s: never, e?: never) => void, event.status as never, error as never)
-    this.#status.push(error ? { status: event.status, error } : { status: event.status })
+    this.#lastStatus = error ? { status: event.status, error } : { status: event.status }
+    this.#status.push(this.#lastStatus)
   }
 }
 

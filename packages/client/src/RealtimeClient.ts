@@ -3,7 +3,7 @@
 // SharedWorker (or a dedicated Worker, or this page: `host`). What it adds, documented in
 // the README: `host`, `workerUrl`, `onStatusChange` / `statusChanges`, `inspect()`.
 
-import { type EngineEvent, guardLimits, realClock, tokenIdentity } from '@shared-realtime/engine'
+import { type EngineEvent, guardLimits, realClock, type TimerId, tokenIdentity } from '@shared-realtime/engine'
 import { engineConfig, type HeartbeatStatus, levels, type RealtimeClientOptions } from './client-options.ts'
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_TIMEOUT } from './constants.ts'
 import { RealtimeError } from './errors.ts'
@@ -46,8 +46,15 @@ export class RealtimeClient {
   #engineConnection: ConnectionStatus = DISCONNECTED
   /** This client called disconnect() (or removeAllChannels()) and has not called connect() or subscribed since. */
   #closed = false
+  /** When the engine last told its state (performance.now()): a wait for a retry counts from there. */
+  #engineAt = 0
+  /** This client knows what it reads: the engine has told it, or it closed itself (disconnect()). */
+  #known = false
+  /** Resolves with the engine's first `connection` event (every attach starts with one: its current state). */
+  readonly #firstStatus: Promise<void>
+  #statusArrived: () => void = () => {}
   #heartbeatCallback: ((status: HeartbeatStatus, latency?: number) => void) | undefined
-  readonly #status = new StatusStream<ConnectionStatus>()
+  readonly #status = new StatusStream<ConnectionStatus>(() => this.#current())
   readonly #bySub = new Map<string, RealtimeChannel>()
   readonly #fetch: typeof fetch
   /**
@@ -87,6 +94,7 @@ export class RealtimeClient {
       ...(options.logger ? { logger: levels(options.logger) } : {}),
     }
     this.#hosts = hostCandidates(options.host ?? 'auto', this.#hostOptions)
+    this.#firstStatus = new Promise((resolve) => (this.#statusArrived = resolve))
     this.#host = this.#hosts[0] as HostKind
     // Attach to the host now, in the background: no socket opens until a channel is subscribed
     // or connect() is called, but a tab's first subscribe then costs one message instead of a
@@ -290,11 +298,17 @@ export class RealtimeClient {
     this.#heartbeatCallback = callback
   }
 
-  /** The connection's state changes (with attempt, retryInMs and error when reconnecting); returns an unsubscribe function. */
+  /**
+   * The connection's state (with attempt, retryInMs and error when reconnecting), then its changes; returns an
+   * unsubscribe function. The callback hears the current state during this call once the client knows it (from
+   * the engine's first answer, or its own disconnect()): a tab that attaches to a running engine (a reload, a new
+   * tab) learns the shared socket's state whenever it registers. Before that, it hears the first state that arrives.
+   */
   onStatusChange(callback: (status: ConnectionStatus) => void): () => void {
     return this.#status.listen(callback)
   }
 
+  /** The same as an async iterable: the current state first (once known), then each change. */
   get statusChanges(): AsyncIterable<ConnectionStatus> {
     return this.#status
   }
@@ -329,6 +343,7 @@ export class RealtimeClient {
       // every call awaits this: one made before the attach finished runs on the link that attached
       const onEvents = (events: EngineEvent[]) => this.#onEvents(events)
       const link = await attachHost(this.#hosts, this.#hostOptions, config, onEvents, (kind) => (this.#host = kind))
+      await this.#statusKnown()
       if (provider) await link.setTokenProvider(() => this.#provide(link, provider))
       return link
     })()
@@ -371,10 +386,35 @@ export class RealtimeClient {
 
   /** What this client reads, told to its status listeners when it changes. */
   #show(status: ConnectionStatus): void {
-    if (status === this.#connection || (status.state === 'disconnected' && this.#connection.state === 'disconnected'))
-      return
+    const same =
+      status === this.#connection || (status.state === 'disconnected' && this.#connection.state === 'disconnected')
+    if (same && this.#known) return
+    this.#known = true
     this.#connection = status
     this.#status.push(status)
+  }
+
+  /**
+   * What a new status listener starts with: what this client reads, once it knows it (undefined before). A wait
+   * for a retry is told as what is left of it.
+   */
+  #current(): ConnectionStatus | undefined {
+    if (!this.#known) return undefined
+    const status = this.#connection
+    if (status.retryInMs === undefined || status !== this.#engineConnection) return status
+    return { ...status, retryInMs: Math.max(0, Math.round(status.retryInMs - (now() - this.#engineAt))) }
+  }
+
+  /**
+   * Resolves once the engine has told this client its connection state, so isConnected() and connectionState() are
+   * right from the first answer of any call. Every attach starts with that event, but it comes on the events port,
+   * not with the attach's answer; a host that never sends it (a worker lost at once) costs at most `timeout`.
+   */
+  async #statusKnown(): Promise<void> {
+    let timer: TimerId | undefined
+    const late = new Promise<void>((resolve) => (timer = realClock.setTimeout(resolve, this.timeout)))
+    await Promise.race([this.#firstStatus, late])
+    if (timer !== undefined) realClock.clearTimeout(timer)
   }
 
   #removed(channel: RealtimeChannel): void {
@@ -386,8 +426,11 @@ export class RealtimeClient {
     for (const event of events) {
       if (event.type === 'connection') {
         this.#engineConnection = event
+        this.#engineAt = now()
+        this.#statusArrived()
         if (!this.#closed) {
           this.#connection = event
+          this.#known = true
           this.#status.push(event)
         }
       } else if (event.type === 'heartbeat') {
@@ -412,5 +455,7 @@ export class RealtimeClient {
     }
   }
 }
+
+const now = (): number => globalThis.performance?.now() ?? Date.now()
 
 export { RealtimeError }
