@@ -41,6 +41,8 @@ export interface ChannelOwner {
   vsn: '1.0.0' | '2.0.0'
   /** An error the API reports without throwing: to the client's logger, else console.error (as realtime-js). */
   logError(message: string): void
+  /** A line for the client's logger only (realtime-js's socket.log): nothing without one. */
+  log(kind: string, message: string, data?: unknown): void
 }
 
 let nextSub = 1
@@ -143,7 +145,8 @@ export class RealtimeChannel {
     if ((kind === 'presence' || kind === 'postgres_changes') && (this.state === 'joining' || this.state === 'joined')) {
       throw new Error(`cannot add \`${kind}\` callbacks for ${this.topic} after \`subscribe()\`.`)
     }
-    addBinding(this.bindings, kind, filter, callback)
+    if (!addBinding(this.bindings, kind, filter, callback))
+      this.#owner.log('error', `duplicate \`postgres_changes\` binding for ${this.topic} ignored`, filter)
     return this
   }
 

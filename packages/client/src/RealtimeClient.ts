@@ -151,6 +151,7 @@ export class RealtimeClient {
       subscribing: () => this.#reopen(),
       vsn: this.vsn,
       logError: (message) => (this.#options.logger ? this.#options.logger('channel', message) : console.error(message)),
+      log: (kind, message, data) => this.#options.logger?.(kind, message, data),
     }
     const channel = new RealtimeChannel(full, params, owner)
     this.channels.push(channel)

@@ -5,6 +5,7 @@
 
 import type { EngineEvent } from '@shared-realtime/engine'
 import {
+  isSamePostgresChangesBinding,
   normalizePostgresChangesBinding,
   type PostgresChangesBinding,
   type RealtimePresenceEvent,
@@ -22,15 +23,26 @@ export interface Binding {
 /** The bindings of one channel, by lower-case type (realtime-js's `channel.bindings`). */
 export type Bindings = Record<string, Binding[]>
 
+/**
+ * Adds a listener; false when it is a postgres_changes binding identical to one the channel has (realtime-js 2.112:
+ * the server collapses identical filters, so a duplicate would desync the lists; it is ignored, callback and all).
+ */
 export function addBinding(
   bindings: Bindings,
   kind: string,
   filter: Record<string, unknown>,
   callback: (payload: never) => void,
-): void {
+): boolean {
   const binding: Binding = { type: kind, filter, callback: callback as (payload: unknown) => void }
-  if (kind === 'postgres_changes') binding.postgres = normalizePostgresChangesBinding(filter as never)
+  if (kind === 'postgres_changes') {
+    const postgres = normalizePostgresChangesBinding(filter as never)
+    const same = (other: Binding) =>
+      other.postgres !== undefined && isSamePostgresChangesBinding(other.postgres, postgres)
+    if ((bindings[kind] ?? []).some(same)) return false
+    binding.postgres = postgres
+  }
   ;(bindings[kind] ??= []).push(binding)
+  return true
 }
 
 /** Calls the bindings `event` is for; presence events go through `presence`, which keeps the state. */

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import * as realtimeJs from '@supabase/realtime-js'
 import { expect, test } from 'vitest'
+import { WebSocket } from 'ws'
 import * as ours from './index.ts'
 import { WebSocketFactory } from './index.ts'
 
@@ -57,4 +58,30 @@ test('WebSocketFactory: the runtime WebSocket, or an error that says what to do'
     if (saved === undefined) delete global.WebSocket
     else global.WebSocket = saved
   }
+})
+
+test('a duplicate postgres_changes binding is ignored and logged, as realtime-js 2.112 does (side by side)', () => {
+  const filter = { event: 'INSERT', schema: 'public', table: 'todos', filter: 'list_id=eq.1' }
+  const run = (make: (logger: (kind: string, message: string) => void) => { channel(topic: string): unknown }) => {
+    const lines: string[] = []
+    const client = make((kind, message) => lines.push(`${kind}: ${message}`))
+    const channel = client.channel('dup') as {
+      on(type: string, filter: object, callback: () => void): unknown
+      bindings: Record<string, unknown[]>
+    }
+    channel.on('postgres_changes', filter, () => {})
+    channel.on('postgres_changes', { ...filter }, () => {}) // the same: ignored
+    channel.on('postgres_changes', { ...filter, event: 'UPDATE' }, () => {}) // another event: kept
+    return { bindings: channel.bindings.postgres_changes?.length, lines: lines.filter((l) => l.includes('duplicate')) }
+  }
+  // no socket is opened: a channel's bindings are built before any subscribe
+  const options = (logger: (kind: string, message: string) => void) => ({
+    params: { apikey: 'anon' },
+    logger,
+    transport: WebSocket as never,
+  })
+  const theirs = run((logger) => new realtimeJs.RealtimeClient('ws://127.0.0.1:9/realtime/v1', options(logger)))
+  const mine = run((logger) => new ours.RealtimeClient('ws://127.0.0.1:9/realtime/v1', options(logger)))
+  expect(mine).toEqual(theirs)
+  expect(mine).toEqual({ bindings: 2, lines: ['error: duplicate `postgres_changes` binding for realtime:dup ignored'] })
 })

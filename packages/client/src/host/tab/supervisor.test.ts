@@ -175,6 +175,7 @@ describe('a worker that restarts with a new instance id', () => {
       subscribing: () => {},
       vsn: '2.0.0' as const,
       logError: () => {},
+      log: () => {},
     }
     const channel = new RealtimeChannel('realtime:room', { config: {} }, owner)
     const heard: unknown[] = []
