@@ -35,6 +35,8 @@ export interface ChannelSocket {
 export interface ChannelWiring {
   /** The payload of the join about to be sent. */
   joinPayload(): JoinPayload
+  /** The timeout of the join about to be sent, when it is not the socket's (postgres_changes_options.wait). */
+  joinTimeoutMs?(): number
   status(status: SubscribeStatus, error: ErrorData | undefined): void
   joined(): void
   left(): void
@@ -60,6 +62,7 @@ export class ChannelDriver {
         ref: socket.nextRef(),
         ready: socket.mayJoin(),
         timeoutMs: socket.timeoutMs,
+        ...(wiring.joinTimeoutMs ? { joinTimeoutMs: wiring.joinTimeoutMs() } : {}),
       }),
       timers: { clock: socket.clock, fired: channelTimerEvent },
       perform: (effect, next) => {

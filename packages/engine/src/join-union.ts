@@ -9,6 +9,8 @@
 //   listens to presence.
 // - postgres_changes: every subscription's bindings, deduplicated; each subscription keeps
 //   the index of each of its bindings in the union, to route changes by server id.
+// - postgres_changes_options: `wait` if any asks it, the longest `timeout` (joinTimeoutOf: the join
+//   timeout it implies).
 // - private / replay / replication_ready: the first subscription's (a later one that
 //   disagrees on `private` is refused: one topic is one channel on a socket).
 
@@ -54,10 +56,39 @@ export function joinUnion(topic: string, specs: readonly SubscriptionSpec[], tok
     presence: { key: specs.find((s) => s.config.presence?.key)?.config.presence?.key ?? '', enabled: presenceEnabled },
     private: first.private === true,
   }
+  const waits = postgresWaitOptions(specs)
+  if (waits) config.postgres_changes_options = waits
   if (first.broadcast?.replay) config.broadcast!.replay = first.broadcast.replay
   if (first.broadcast?.replication_ready !== undefined)
     config.broadcast!.replication_ready = first.broadcast.replication_ready
   const payload = buildJoinPayload({ topic, config, postgresChanges: postgres, accessToken: token })
   const { access_token: _token, ...rest } = payload
   return { payload, key: JSON.stringify(rest), postgres, indexes }
+}
+
+/** realtime-js's wait for a postgres_changes subscription when the join asks for none (2.113). */
+export const DEFAULT_POSTGRES_CHANGES_WAIT_MS = 15_000
+
+/**
+ * The union of the subscriptions' `postgres_changes_options` (realtime-js 2.113): `wait` if any asks the server to
+ * hold the join reply until its postgres_changes subscription is up, with the longest `timeout` given.
+ */
+function postgresWaitOptions(specs: readonly SubscriptionSpec[]): { wait?: boolean; timeout?: number } | undefined {
+  const given = specs.flatMap((s) => (s.config.postgres_changes_options ? [s.config.postgres_changes_options] : []))
+  if (given.length === 0) return undefined
+  const options: { wait?: boolean; timeout?: number } = {}
+  if (given.some((o) => o.wait !== undefined)) options.wait = given.some((o) => o.wait === true)
+  const timeouts = given.flatMap((o) => (typeof o.timeout === 'number' ? [o.timeout] : []))
+  if (timeouts.length > 0) options.timeout = Math.max(...timeouts)
+  return options
+}
+
+/**
+ * The join's timeout (realtime-js 2.113): a join that waits for its postgres_changes subscription gets
+ * max(timeout, wait timeout + 10 s); any other, `timeoutMs`.
+ */
+export function joinTimeoutOf(union: JoinUnion, timeoutMs: number): number {
+  const options = union.payload.config.postgres_changes_options
+  if (!options?.wait || union.postgres.length === 0) return timeoutMs
+  return Math.max(timeoutMs, (options.timeout ?? DEFAULT_POSTGRES_CHANGES_WAIT_MS) + 10_000)
 }

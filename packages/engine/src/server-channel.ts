@@ -17,7 +17,7 @@ import type { ErrorData } from './events.ts'
 import type { SendWaiter, SocketGuard } from './guards.ts'
 import type { Logger } from './logger.ts'
 import type { ChannelState } from './machines/channel.ts'
-import type { SubscriptionSpec } from './join-union.ts'
+import { joinTimeoutOf, type SubscriptionSpec } from './join-union.ts'
 import { Outbox, type PushResult } from './outbox.ts'
 import { DurableChannel } from './durable-channel.ts'
 import type { DurableStore } from './durable.ts'
@@ -66,6 +66,7 @@ export class ServerChannel implements SendWaiter {
     const subscriptions = (this.#subs = new SubscriptionSet(topic))
     const channel = (this.#machine = new ChannelDriver(topic, host, {
       joinPayload: () => subscriptions.joinPayload(host.token()),
+      joinTimeoutMs: () => joinTimeoutOf(subscriptions.union, host.timeoutMs),
       status: (status, error) =>
         subscriptions.toAll((sub) => ({ type: 'status', sub, status, ...(error && { error }) })),
       joined: () => this.#joined(),

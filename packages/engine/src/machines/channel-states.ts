@@ -218,7 +218,7 @@ function sendJoin(
 ): ChannelResult {
   return [
     { name: 'joining', attempt, joinRef: ctx.ref, joinedBefore, tokenRetried },
-    [...before, { type: 'send-join', joinRef: ctx.ref }, start('join-timeout', ctx.timeoutMs)],
+    [...before, { type: 'send-join', joinRef: ctx.ref }, start('join-timeout', ctx.joinTimeoutMs ?? ctx.timeoutMs)],
   ]
 }
 

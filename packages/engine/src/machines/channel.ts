@@ -47,7 +47,7 @@
 //                   unsubscribe               closed                             ✕retry if at ≠ null, emit CLOSED
 // Every other pair, and a ref or joinRef that is not the current one: explicit no-op, [state, []].
 // Terminal (TERMINAL_CHANNEL_STATES): closed and failed; nothing happens in them until a subscribe.
-// J = send-join(ctx.ref), ▶join-timeout(ctx.timeoutMs). L = send-leave(jr, ctx.ref), ▶leave-timeout(ctx.timeoutMs).
+// J = send-join(ctx.ref), ▶join-timeout(ctx.joinTimeoutMs ?? ctx.timeoutMs). L = send-leave(jr, ctx.ref), ▶leave-timeout(ctx.timeoutMs).
 // `joined` / `left`: the channel enters / leaves joined (every transition out of joined starts with `left`);
 // the presence of this browser on the channel (channel-presence.ts) follows these two effects alone.
 // ▶t / ✕t = start-timer / cancel-timer t. step(n) = rejoinDelay(n, 'normal'): 1, 2, 5, 10, 10… s. ctx.ref
@@ -138,6 +138,11 @@ export interface ChannelContext {
   ready: boolean
   /** Join and leave reply timeout (realtime-js `timeout`, 10 s). */
   timeoutMs: number
+  /**
+   * The join's own timeout when longer than `timeoutMs`: realtime-js 2.113's rule for a join that asks the server to
+   * wait for its postgres_changes subscription (`postgres_changes_options.wait`). Default `timeoutMs`.
+   */
+  joinTimeoutMs?: number
 }
 
 export const initialChannelState: ChannelState = { name: 'closed' }
