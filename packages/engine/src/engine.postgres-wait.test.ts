@@ -32,13 +32,14 @@ async function joinTimeout(...specs: SubscriptionSpec[]) {
   await settle(clock)
   FakeSocket.last.open()
   await settle(clock)
-  const join = FakeSocket.last.of('phx_join')[0]
+  const [join] = FakeSocket.last.of('phx_join')
+  if (!join) throw new Error('no join was sent')
   let waited = 0
   while (!statusesOf(tabs[0]!.events).includes('TIMED_OUT') && waited < 60_000) {
     clock.advance(1000)
     waited += 1000
   }
-  return { options: (join?.payload as { config: Record<string, unknown> }).config.postgres_changes_options, waited }
+  return { options: (join.payload as { config: Record<string, unknown> }).config.postgres_changes_options, waited }
 }
 
 test('without options: no postgres_changes_options in the join, the client timeout', async () => {
