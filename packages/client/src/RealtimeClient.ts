@@ -155,12 +155,21 @@ export class RealtimeClient {
     return results
   }
 
-  /** Sets the token for every channel of this browser (the latest setAuth of any tab wins). */
+  /**
+   * Sets the token for every channel of this browser (the latest setAuth of any tab wins). A token the
+   * server refuses rejects with a RealtimeError of kind `token-refused`; the token before it stays in use.
+   */
   async setAuth(token: string | null = null): Promise<void> {
     const link = await this.#ready()
     if (token !== null) {
+      const previous = this.accessTokenValue
       this.accessTokenValue = token
-      await link.setAuth(token)
+      try {
+        await link.setAuth(token)
+      } catch (error) {
+        if (this.accessTokenValue === token) this.accessTokenValue = previous
+        throw error
+      }
     } else if (this.accessToken) {
       await link.setAuth(null)
     }

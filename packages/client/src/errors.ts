@@ -22,6 +22,11 @@ export const HOST_ERROR_KINDS = [
    * under the server's): refused before it was sent or stored; the message names its size and the limit.
    */
   'payload-too-large',
+  /**
+   * setAuth(token): the server refused the token (bad signature, malformed, expired); the token in use
+   * before stays in use for every channel, and only the caller hears of it.
+   */
+  'token-refused',
   /** The engine refused the command (the message says why). */
   'command-failed',
   /** The worker did not answer within the deadline; the link recovers on its own. */
@@ -96,6 +101,7 @@ const HOST_KINDS: ReadonlySet<unknown> = new Set(HOST_ERROR_KINDS)
 const ENGINE_REFUSALS: Readonly<Record<string, HostErrorKind>> = {
   OutboxFullError: 'outbox-full',
   PayloadTooLargeError: 'payload-too-large',
+  TokenRefusedError: 'token-refused',
 }
 
 /** The kind of an error the engine threw to refuse a command, if it is one of its refusals. */
