@@ -76,15 +76,12 @@ export class ChannelRegistry implements ChannelHost {
       },
     })
     this.#tokenRefused = options.tokenRefused
-    const registry = this
     this.#probe = new TokenProbe({
       clock: options.clock,
       timeoutMs: options.timeoutMs,
       randomId: options.randomId,
       socket: {
-        get connected() {
-          return registry.#socket.connected
-        },
+        connected: () => this.#socket.connected,
         nextRef: () => this.nextRef(),
         send: (message) => this.send(message),
         mayJoin: () => this.guard.mayJoin(),

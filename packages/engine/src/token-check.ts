@@ -46,7 +46,7 @@ export type ProbeOutcome = { kind: 'ok' } | { kind: 'refused'; reason: string } 
 
 /** What a probe needs from the socket (the channel registry provides it). */
 export interface ProbeSocket {
-  readonly connected: boolean
+  connected(): boolean
   nextRef(): string
   /** Sends on the socket (a phx_join spends a token of the join budget); false when it is not open. */
   send(message: Message): boolean
@@ -140,7 +140,7 @@ export class TokenProbe {
 
   #attempt(token: string, resolve: (outcome: ProbeOutcome) => void): void {
     const { clock, randomId, socket, timeoutMs } = this.#options
-    if (!socket.connected) return resolve(inconclusive('the socket is not connected'))
+    if (!socket.connected()) return resolve(inconclusive('the socket is not connected'))
     if (!socket.mayJoin()) {
       this.#waiting.push({ token, resolve })
       return
