@@ -222,6 +222,33 @@ describe('setAuth probes a new token while channels are joined', () => {
   })
 })
 
+test('a later setAuth that is refused does not stop an earlier one, still probing, from applying', async () => {
+  const { a, b, socket } = await joinedPair()
+  const first = outcomeOf(a.session.setAuth('token-a'))
+  await settle()
+  const second = outcomeOf(b.session.setAuth('forged-token'))
+  await settle()
+  const [joinA, joinB] = probes(socket)
+  const refusal = { status: 'error', response: { reason: 'JwtSignatureError: Failed to validate JWT signature' } }
+  socket.message({ ...joinB!, event: 'phx_reply', payload: refusal })
+  socket.message({ ...joinA!, event: 'phx_reply', payload: { status: 'ok', response: {} } })
+  await settle()
+  expect(first.value).toBe('resolved')
+  expect(second.value).toBeInstanceOf(TokenRefusedError)
+  expect(tokenPushes(socket)).toEqual([`${ROOM} token-a`])
+})
+
+test('a setAuth(null) made while a token is probed wins over it', async () => {
+  const { a, b, socket } = await joinedPair()
+  const first = outcomeOf(a.session.setAuth('token-a'))
+  await settle()
+  await b.session.setAuth(null)
+  answerProbe(socket)
+  await settle()
+  expect(first.value).toBe('resolved')
+  expect(tokenPushes(socket)).toEqual([])
+})
+
 describe('a token refused on the joined channels anyway is rolled back', () => {
   /** The server's answer to a bad access_token push on `topic`: a system error, then phx_close (PROTOCOL.md §3.3). */
   function shutDown(socket: FakeSocket, topic: string, message: string): void {

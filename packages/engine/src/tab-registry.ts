@@ -45,8 +45,10 @@ export class TabRegistry implements SessionEngine {
   readonly #options: TabRegistryOptions
   readonly #sessions = new Map<string, Session>()
   readonly #wanting = new Set<string>()
-  /** Bumped by every auth action of any tab: a probe's result applies only if none came after it. */
+  /** Numbers every auth action of any tab, in the order they came. */
   #authActions = 0
+  /** The number of the last auth action applied: a probed token applies only if no later action was applied first. */
+  #applied = 0
   /** A token a tab set that no accepted join has proven yet, and who set it. */
   #unproven: { token: string; sessionId: string } | undefined
 
@@ -112,6 +114,7 @@ export class TabRegistry implements SessionEngine {
     const { auth, channels } = this.#options
     const action = ++this.#authActions
     if (!token) {
+      this.#applied = action
       this.#unproven = undefined
       return auth.setAuth(null)
     }
@@ -120,9 +123,10 @@ export class TabRegistry implements SessionEngine {
       const outcome = await channels.probeToken(token)
       if (outcome.kind === 'refused') throw new TokenRefusedError(outcome.reason)
       if (outcome.kind === 'inconclusive') this.#options.logger.warn(`setAuth: token not checked (${outcome.why})`)
-      if (action !== this.#authActions) return // a later auth action of some tab won meanwhile
+      if (this.#applied > action) return // a later auth action of some tab was applied meanwhile: it wins
       proven = outcome.kind === 'ok'
     }
+    this.#applied = action
     this.#unproven = proven ? undefined : { token, sessionId }
     return auth.setAuth(token)
   }
@@ -139,7 +143,6 @@ export class TabRegistry implements SessionEngine {
     const lastGood = channels.lastGood
     if (!auth.hasProviders && lastGood === undefined) return false
     this.#unproven = undefined
-    this.#authActions++
     gate.settle(auth.setAuth(auth.hasProviders || lastGood === undefined ? null : lastGood))
     const message =
       'the server refused the token set with setAuth(); every channel is back on the last good token: set a valid token'
@@ -154,7 +157,7 @@ export class TabRegistry implements SessionEngine {
 
   addProvider(sessionId: string, provider: TokenProvider): void {
     const { auth, gate } = this.#options
-    this.#authActions++
+    this.#applied = ++this.#authActions
     this.#unproven = undefined
     auth.addProvider(sessionId, provider)
     // the latest auth action of any tab wins: a new provider replaces a manual token and is asked now
