@@ -165,11 +165,9 @@ export class ChannelRegistry implements ChannelHost {
     return false
   }
 
-  /** Tries `token` with a throwaway join (token-check.ts); an accepted one becomes the last good token. */
-  async probeToken(token: string): Promise<ProbeOutcome> {
-    const outcome = await this.#probe.probe(token)
-    if (outcome.kind === 'ok') this.#lastGood = token
-    return outcome
+  /** Tries `token` with a throwaway join (token-check.ts); never rejects. */
+  probeToken(token: string): Promise<ProbeOutcome> {
+    return this.#probe.probe(token)
   }
 
   /** The engine is going away. */

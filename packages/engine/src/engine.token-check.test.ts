@@ -298,6 +298,23 @@ describe('a token refused on the joined channels anyway is rolled back', () => {
     ])
   })
 
+  test('a token the probe accepted is the last good one: a later refused token rolls back to it', async () => {
+    const { a, socket } = await joinedPair({ timeout: 1000 })
+    const second = outcomeOf(a.session.setAuth('second-token'))
+    await settle()
+    answerProbe(socket)
+    await settle()
+    expect(second.value).toBe('resolved')
+    const forged = outcomeOf(a.session.setAuth('forged-token'))
+    await settle()
+    clock.advance(1000) // unanswered: applied unchecked
+    await settle()
+    expect(forged.value).toBe('resolved')
+    shutDown(socket, ROOM, ':signature_error')
+    await settle()
+    expect(accessTokenOf(socket.of('phx_join').findLast((m) => m.topic === ROOM))).toBe('second-token')
+  })
+
   test('a join refused for a token set while the socket was down: rolled back, the channel joins', async () => {
     const { a, b, socket } = await joinedPair()
     socket.serverClose(1006)

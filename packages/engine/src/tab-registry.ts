@@ -125,6 +125,7 @@ export class TabRegistry implements SessionEngine {
       if (outcome.kind === 'inconclusive') this.#options.logger.warn(`setAuth: token not checked (${outcome.why})`)
       if (this.#applied > action) return // a later auth action of some tab was applied meanwhile: it wins
       proven = outcome.kind === 'ok'
+      if (proven) channels.accepted(token) // the server accepted a join with it: the last good token now
     }
     this.#applied = action
     this.#unproven = proven ? undefined : { token, sessionId }
