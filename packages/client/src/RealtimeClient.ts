@@ -3,10 +3,11 @@
 // SharedWorker (or a dedicated Worker, or this page: `host`). What it adds, documented in
 // the README: `host`, `workerUrl`, `onStatusChange` / `statusChanges`, `inspect()`.
 
-import type { EngineEvent } from '@shared-realtime/engine'
+import { type EngineEvent, realClock, tokenIdentity } from '@shared-realtime/engine'
 import { engineConfig, type HeartbeatStatus, levels, type RealtimeClientOptions } from './client-options.ts'
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_TIMEOUT } from './constants.ts'
 import { RealtimeError } from './errors.ts'
+import type { EngineConfig } from './host/protocol.ts'
 import type { HostKind, HostLink, HostSnapshot } from './host/tab/link.ts'
 import { attachHost, hostCandidates, type HostLinkOptions } from './host/tab/select.ts'
 import { type ChannelOwner, RealtimeChannel, type RealtimeChannelOptions } from './RealtimeChannel.ts'
@@ -17,6 +18,9 @@ export type { HeartbeatStatus, RealtimeClientOptions } from './client-options.ts
 export type ConnectionStatus = Extract<EngineEvent, { type: 'connection' }>
 
 const DISCONNECTED: ConnectionStatus = { type: 'connection', state: 'disconnected' }
+
+/** How long the accessToken callback's answer, asked by the client, stands in for the engine's next ask. */
+const PREFETCH_FRESH_MS = 5000
 
 export class RealtimeClient {
   readonly endPoint: string
@@ -46,6 +50,17 @@ export class RealtimeClient {
   readonly #status = new StatusStream<ConnectionStatus>()
   readonly #bySub = new Map<string, RealtimeChannel>()
   readonly #fetch: typeof fetch
+  /**
+   * Who this client's token speaks for (`<role>:<sub>`, or `anon`): part of its engine's key, so clients of different
+   * users never share a socket. A token of another identity moves the client to that identity's engine (decision 61).
+   */
+  #identity = 'anon'
+  /** The config this client is attached with (its identity included). */
+  #config: EngineConfig | undefined
+  /** The accessToken callback's latest answer, asked by this client itself; the engine's next ask takes it. */
+  #prefetched: { token: string | null; at: number } | undefined
+  /** setAuth calls and identity moves, one at a time. */
+  #auth: Promise<unknown> = Promise.resolve()
 
   constructor(endPoint: string, options: RealtimeClientOptions = {}) {
     const apikey = options.params?.apikey
@@ -156,22 +171,86 @@ export class RealtimeClient {
   }
 
   /**
-   * Sets the token for every channel of this browser (the latest setAuth of any tab wins). A token the
-   * server refuses rejects with a RealtimeError of kind `token-refused`; the token before it stays in use.
+   * Sets the token of this client's engine: of every client and tab of the same user (identity), the latest
+   * setAuth wins. A token of another user (sign-in, sign-out, `sub` changed) moves this client to that user's
+   * engine, its channels with it; the engine it leaves keeps its token for the others (decision 61).
+   * A token the server refuses rejects with a RealtimeError of kind `token-refused`; the token before it stays.
    */
-  async setAuth(token: string | null = null): Promise<void> {
+  setAuth(token: string | null = null): Promise<void> {
+    const run = this.#auth.then(() => this.#setAuth(token))
+    this.#auth = run.catch(() => undefined)
+    return run
+  }
+
+  async #setAuth(token: string | null): Promise<void> {
     const link = await this.#ready()
     if (token !== null) {
       const previous = this.accessTokenValue
       this.accessTokenValue = token
       try {
-        await link.setAuth(token)
+        const who = tokenIdentity(token)
+        if (who !== this.#identity) await this.#moveTo(link, who, token)
+        else await link.setAuth(token)
       } catch (error) {
-        if (this.accessTokenValue === token) this.accessTokenValue = previous
+        this.accessTokenValue = previous
         throw error
       }
     } else if (this.accessToken) {
-      await link.setAuth(null)
+      // who the callback speaks for now decides the engine; the engine's own ask then takes this answer
+      const answer = await this.#askProvider(this.accessToken)
+      const who = answer.ok ? tokenIdentity(answer.token) : this.#identity
+      if (who !== this.#identity) await this.#moveTo(link, who, null)
+      else await link.setAuth(null)
+    }
+  }
+
+  /**
+   * Moves this client, its channels and presence with it, to the engine of identity `who`. Resolves once its joined
+   * channels have joined again there (or failed, or `timeout` passed): the app's next send goes on a joined channel.
+   */
+  async #moveTo(link: HostLink, who: string, token: string | null): Promise<void> {
+    const from = this.#identity
+    this.#identity = who
+    const config: EngineConfig = { ...(this.#config ?? engineConfig(this, this.#options)), identity: who }
+    this.#config = config
+    const moving = this.channels.filter((channel) => channel.state === 'joined')
+    for (const channel of moving) channel.state = 'joining' // rejoining, on the new identity's socket
+    try {
+      await link.rebind(config, token)
+    } catch (error) {
+      this.#identity = from
+      for (const channel of moving) if (channel.state === 'joining') channel.state = 'joined'
+      throw error
+    }
+    await Promise.all(moving.map((channel) => this.#rejoined(channel)))
+  }
+
+  /** Resolves when `channel` is no longer joining (its join's outcome came), or after the client's `timeout`. */
+  #rejoined(channel: RealtimeChannel): Promise<void> {
+    return new Promise((resolve) => {
+      let off: (() => void) | undefined
+      const timer = realClock.setTimeout(() => done(), this.timeout)
+      const done = () => {
+        realClock.clearTimeout(timer)
+        off?.()
+        resolve()
+      }
+      off = channel.onStatusChange(() => channel.state !== 'joining' && done())
+      if (channel.state !== 'joining') done()
+    })
+  }
+
+  /** Asks the accessToken callback; its answer is kept for the engine's next ask (one call, not two). */
+  async #askProvider(
+    provider: () => Promise<string | null>,
+  ): Promise<{ ok: true; token: string | null } | { ok: false }> {
+    try {
+      const token = (await provider()) || null
+      this.accessTokenValue = token
+      this.#prefetched = { token, at: Date.now() }
+      return { ok: true, token }
+    } catch {
+      return { ok: false } // the engine asks again and logs it, as realtime-js falls back to the cached token
     }
   }
 
@@ -229,21 +308,39 @@ export class RealtimeClient {
 
   #ready(): Promise<HostLink> {
     this.#attached ??= (async () => {
-      const config = engineConfig(this, this.#options)
+      const provider = this.accessToken
+      // the callback's user decides which engine to share: asked once before attaching, and that answer is the one
+      // the engine takes when it asks at once (on setTokenProvider)
+      if (provider) {
+        const answer = await this.#askProvider(provider)
+        if (answer.ok) this.#identity = tokenIdentity(answer.token)
+      }
+      const config: EngineConfig = { ...engineConfig(this, this.#options), identity: this.#identity }
+      this.#config = config
       // every call awaits this: one made before the attach finished runs on the link that attached
       const onEvents = (events: EngineEvent[]) => this.#onEvents(events)
       const link = await attachHost(this.#hosts, this.#hostOptions, config, onEvents, (kind) => (this.#host = kind))
-      if (this.accessToken) {
-        const provider = this.accessToken
-        await link.setTokenProvider(async () => {
-          const token = await provider()
-          this.accessTokenValue = token
-          return token
-        })
-      }
+      if (provider) await link.setTokenProvider(() => this.#provide(link, provider))
       return link
     })()
     return this.#attached
+  }
+
+  /**
+   * The engine asks this client's accessToken callback. An answer for another user moves the client to that user's
+   * engine (this engine refuses it and keeps its token).
+   */
+  async #provide(link: HostLink, provider: () => Promise<string | null>): Promise<string | null> {
+    const prefetched = this.#prefetched
+    this.#prefetched = undefined
+    const token = prefetched && Date.now() - prefetched.at < PREFETCH_FRESH_MS ? prefetched.token : await provider()
+    this.accessTokenValue = token
+    const who = tokenIdentity(token)
+    if (who !== this.#identity) {
+      const move = this.#auth.then(() => (who === this.#identity ? undefined : this.#moveTo(link, who, null)))
+      this.#auth = move.catch(() => undefined)
+    }
+    return token
   }
 
   #rest(timeoutMs = this.timeout): RestContext {

@@ -219,6 +219,52 @@ describe.each(HOSTS)('host %s', (host) => {
     expect(got.find((b) => b.status === 'ok')!.latency).toBeGreaterThanOrEqual(0)
   })
 
+  test('two users in one browser: each client on its own engine, each private join with its own token', async () => {
+    const [a, b] = [client(), client()]
+    await a.setAuth(await commands.realtimeToken({ sub: 'u1' }))
+    await b.setAuth(await commands.realtimeToken({ sub: 'u2' }))
+    expect(await subscribed(a.channel('user:u1', { config: { private: true } }))).toEqual({ status: 'SUBSCRIBED' })
+    expect(await subscribed(b.channel('user:u2', { config: { private: true } }))).toEqual({ status: 'SUBSCRIBED' })
+    // and a's next join still carries u1's token (one socket per user: b's setAuth did not replace it)
+    expect(await subscribed(a.channel('private-room', { config: { private: true } }))).toEqual({ status: 'SUBSCRIBED' })
+    const identity = async (c: RealtimeClient) => ((await c.inspect()).engine as { identity: string }).identity
+    expect([await identity(a), await identity(b)]).toEqual(['authenticated:u1', 'authenticated:u2'])
+  })
+
+  test('sign-in moves the client to its user’s engine: its channel is joined there when setAuth resolves', async () => {
+    const topic = uniqueTopic('move')
+    const [app, sender] = [client(), client({}, 'sender')]
+    const got = collector<unknown>()
+    const system = collector<string>()
+    const ch = app
+      .channel(topic)
+      .on('broadcast', { event: 'msg' }, (m: { payload: unknown }) => got.push(m.payload))
+      .on('system', {}, (m: { message?: string }) => system.push(String(m.message)))
+    const out = sender.channel(topic, { config: { broadcast: { ack: true } } })
+    expect(await subscribed(ch)).toEqual({ status: 'SUBSCRIBED' })
+    expect(await subscribed(out)).toEqual({ status: 'SUBSCRIBED' })
+    await app.setAuth(await commands.realtimeToken({ sub: 'mover' }))
+    expect(ch.state).toBe('joined')
+    expect(((await app.inspect()).engine as { identity: string }).identity).toBe('authenticated:mover')
+    await system.until((message) => message === 'resubscribed')
+    expect(await out.send({ type: 'broadcast', event: 'msg', payload: { n: 1 } })).toBe('ok')
+    expect(await got.count(1)).toEqual([{ n: 1 }])
+  })
+
+  test('presence keys: a second key on a channel this user has joined is refused with presence-key-conflict', async () => {
+    const topic = uniqueTopic('keys')
+    const [observer, other] = [client(), client()]
+    expect(await subscribed(observer.channel(topic, { config: { presence: { key: 'observer' } } }))).toEqual({
+      status: 'SUBSCRIBED',
+    })
+    const second = other.channel(topic, { config: { presence: { key: 'client-0' } } })
+    const outcome = { ...(await subscribed(second)), removed: await other.removeChannel(second) }
+    // a dedicated worker per client is an engine of its own, so its own channel and key; refused elsewhere, the
+    // channel has nothing to leave: CLOSED at once
+    const refused = { status: 'CHANNEL_ERROR', error: expect.objectContaining({ kind: 'presence-key-conflict' }) }
+    expect(outcome).toEqual(host === 'worker' ? { status: 'SUBSCRIBED', removed: 'ok' } : { ...refused, removed: 'ok' })
+  })
+
   test('inspect shows the host and the shared engine', async () => {
     const c = client()
     await subscribed(c.channel(uniqueTopic('inspect')))

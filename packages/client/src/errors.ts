@@ -27,6 +27,11 @@ export const HOST_ERROR_KINDS = [
    * before stays in use for every channel, and only the caller hears of it.
    */
   'token-refused',
+  /**
+   * A token for another user than the engine's (setAuth): never used on that socket. The client moves to its new
+   * identity's engine on its own; this reaches only a tab that sends such a token to an engine directly.
+   */
+  'identity-mismatch',
   /** The engine refused the command (the message says why). */
   'command-failed',
   /** The worker did not answer within the deadline; the link recovers on its own. */
@@ -44,6 +49,11 @@ export type EngineErrorKind =
   | 'server-error'
   | `closed:${ShutdownKind}`
   | 'subscription-conflict'
+  /**
+   * The channel is already joined by this user, in this browser, with another presence key: one channel has one
+   * presence key (give every tab and client of a user the same key, or none).
+   */
+  | 'presence-key-conflict'
   /** One topic more than the socket may join (EngineOptions.maxChannels, the server's max_channels_per_client). */
   | 'too-many-channels'
   | 'connect-refused'
@@ -102,6 +112,7 @@ const ENGINE_REFUSALS: Readonly<Record<string, HostErrorKind>> = {
   OutboxFullError: 'outbox-full',
   PayloadTooLargeError: 'payload-too-large',
   TokenRefusedError: 'token-refused',
+  IdentityMismatchError: 'identity-mismatch',
 }
 
 /** The kind of an error the engine threw to refuse a command, if it is one of its refusals. */

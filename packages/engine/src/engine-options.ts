@@ -38,6 +38,13 @@ export interface EngineOptions {
   storageKey?: string
   /** Durable sends stored per topic at most (over it: OutboxFullError). Default 1000. */
   durableLimit?: number
+  /**
+   * Who this engine's socket speaks for: a `tokenIdentity()` (`<role>:<sub>`, or `anon`). With it, the engine takes
+   * only tokens of that identity: `setAuth` with another's throws IdentityMismatchError, and a provider's answer of
+   * another identity counts as a failed answer (the next provider is asked; the current token is kept). Hosts key
+   * their engines by it, so clients of different users never share a socket (docs/decisions.md 61). Default: any.
+   */
+  identity?: string
   /** Random ids (client id, durable sends, this engine's leases). Default crypto.randomUUID. */
   randomId?: () => string
 

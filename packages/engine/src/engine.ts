@@ -127,7 +127,9 @@ export class Engine {
       tokenRefused: () => this.#tabs.tokenRefused(),
     }))
     const queueLimit = options.sessionQueueLimit ?? 10_000
-    this.#tabs = new TabRegistry({ clock, logger, timeoutMs, queueLimit, randomId, channels, socket, auth, gate })
+    const identity = options.identity
+    const tabOptions = { clock, logger, timeoutMs, queueLimit, randomId, channels, socket, auth, gate, identity }
+    this.#tabs = new TabRegistry(tabOptions)
     auth.onChange((token) => {
       if (typeof token === 'string') channels.pushToken(token)
       else channels.replayDurable() // signed out: the anon items of the joined channels may go out
@@ -193,6 +195,7 @@ export class Engine {
       connection: this.#socket.status(),
       clientId: this.#clientIdValue ?? null,
       url: this.url.replace(/apikey=[^&]*/, 'apikey=…'),
+      identity: this.options.identity ?? null,
       heartbeat: { state: heartbeat.state, lastRttMs: heartbeat.lastRttMs, recentRttMs: heartbeat.recentRttMs },
       token: { present: this.#auth.token !== null, settling: this.#gate.state.name === 'settling' },
       sessions: this.#tabs.snapshot(),

@@ -4,7 +4,8 @@
 //   other tabs itself, once the server acknowledged it (so a broadcast the server drops,
 //   e.g. without write permission, reaches no tab, as with one socket per tab); a tab that
 //   did not ask for ack gets 'ok' at once, as realtime-js gives it.
-// - presence: the first subscription's key; enabled if any subscription enables it or
+// - presence: the key the subscriptions asked for (subscriptions.ts refuses a second one), '' when
+//   none did; enabled if any subscription enables it or
 //   listens to presence.
 // - postgres_changes: every subscription's bindings, deduplicated; each subscription keeps
 //   the index of each of its bindings in the union, to route changes by server id.
@@ -49,7 +50,8 @@ export function joinUnion(topic: string, specs: readonly SubscriptionSpec[], tok
   const presenceEnabled = specs.some((s) => s.presence || s.config.presence?.enabled === true)
   const config: ChannelConfig = {
     broadcast: { ack: true, self: false },
-    presence: { key: first.presence?.key ?? '', enabled: presenceEnabled },
+    // the key one of them asked for (they agree: subscriptions.ts refuses another), else '' (the server makes one)
+    presence: { key: specs.find((s) => s.config.presence?.key)?.config.presence?.key ?? '', enabled: presenceEnabled },
     private: first.private === true,
   }
   if (first.broadcast?.replay) config.broadcast!.replay = first.broadcast.replay

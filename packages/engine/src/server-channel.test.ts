@@ -179,11 +179,28 @@ describe('ServerChannel', () => {
     ])
   })
 
+  test('presence keys: one per channel; another key is refused with its own kind, no key shares the one asked for', () => {
+    const { channel } = setup()
+    expect(channel.subscribe(tab('a'), 's', spec({ presence: { key: '' } }))).toBeUndefined()
+    expect(channel.subscribe(tab('b'), 's', spec({ presence: { key: 'user-1' } }))).toBeUndefined()
+    expect(channel.subscribe(tab('c'), 's', spec({ presence: { key: 'user-1' } }))).toBeUndefined()
+    expect(channel.subscribe(tab('d'), 's', spec({ presence: { key: 'observer' } }))).toMatchObject({
+      kind: 'presence-key-conflict',
+      retryable: false,
+      message: expect.stringMatching(/presence key "user-1".*"observer" cannot be used here/),
+    })
+    expect(channel.subscribe(tab('e'), 's', spec())).toBeUndefined()
+    expect(channel.snapshot().subscriptions).toBe(4)
+  })
+
   test('refuses a subscription that disagrees on private, and lets the outbox say when it is full', async () => {
     const { channel } = setup({ outboxLimit: 1, mayJoin: () => false })
     const a = tab('a')
     channel.subscribe(a, 's', spec())
-    expect(channel.subscribe(tab('b'), 's', spec({ private: true }))).toMatch(/already subscribed as a public channel/)
+    expect(channel.subscribe(tab('b'), 's', spec({ private: true }))).toMatchObject({
+      kind: 'subscription-conflict',
+      message: expect.stringMatching(/already subscribed as a public channel/),
+    })
     const first = channel.broadcast(a, 's', { type: 'broadcast', event: 'one', payload: {} }, 10_000)
     const second = channel.broadcast(a, 's', { type: 'broadcast', event: 'two', payload: {} }, 10_000)
     expect(await first).toBe('ok') // no ack asked: at once, though queued

@@ -13,6 +13,7 @@ import { subTopic, type Message } from '@shared-realtime/protocol'
 import { ChannelDriver, type ChannelSocket } from './channel-driver.ts'
 import { ChannelPresence } from './channel-presence.ts'
 import { ChannelRouter } from './channel-router.ts'
+import type { ErrorData } from './events.ts'
 import type { SendWaiter, SocketGuard } from './guards.ts'
 import type { Logger } from './logger.ts'
 import type { ChannelState } from './machines/channel.ts'
@@ -111,8 +112,8 @@ export class ServerChannel implements SendWaiter {
     return this.#subs.size
   }
 
-  /** A tab's subscription. Returns an error text instead when it conflicts with the channel's. */
-  subscribe(session: SessionHandle, subId: string, spec: SubscriptionSpec): string | undefined {
+  /** A tab's subscription. Returns the refusal instead when it conflicts with the channel's. */
+  subscribe(session: SessionHandle, subId: string, spec: SubscriptionSpec): ErrorData | undefined {
     const conflict = this.#subs.conflict(spec)
     if (conflict) return conflict
     this.#subs.add(session, subId, spec, this.#host.token())

@@ -122,21 +122,20 @@ export class Session implements SessionHandle {
     const channel = this.#engine.channelFor(topic)
     const refusal = channel.subscribe(this, subId, spec)
     if (refusal) {
-      this.emit({
-        type: 'status',
-        sub: subId,
-        status: 'CHANNEL_ERROR',
-        error: { kind: 'subscription-conflict', message: refusal, retryable: false },
-      })
+      this.emit({ type: 'status', sub: subId, status: 'CHANNEL_ERROR', error: refusal })
       return
     }
     this.#subs.set(subId, topic)
     this.#engine.ensureConnected()
   }
 
+  /** Leaves `subId`; one the engine does not hold (refused at subscribe, or gone) hears CLOSED at once. */
   unsubscribe(subId: string): void {
     const topic = this.#subs.get(subId)
-    if (topic === undefined) return
+    if (topic === undefined) {
+      if (!this.#detached) this.emit({ type: 'status', sub: subId, status: 'CLOSED' })
+      return
+    }
     this.#subs.delete(subId)
     this.#engine.existingChannel(topic)?.unsubscribe(this, subId)
   }

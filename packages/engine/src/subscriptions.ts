@@ -4,7 +4,7 @@
 // acknowledged it, goes to every subscription but the sender's, unless the sender asked for `self`
 // (the echo rule: the server channel joins with `self: false`, so the engine echoes it itself).
 
-import type { EngineEvent } from './events.ts'
+import type { EngineEvent, ErrorData } from './events.ts'
 import { joinUnion, type JoinUnion, type SubscriptionSpec } from './join-union.ts'
 
 /** A tab session as a channel sees it (Session implements it). */
@@ -62,14 +62,30 @@ export class SubscriptionSet {
     return this.#union.key !== this.#joinedKey
   }
 
-  /** Why `spec` cannot share this channel (`private` must agree: one topic is one channel on a socket). */
-  conflict(spec: SubscriptionSpec): string | undefined {
-    if (this.#subs.size === 0 || (spec.config.private === true) === this.isPrivate) return undefined
-    const kind = this.isPrivate ? 'private' : 'public'
-    return (
-      `"${this.#topic}" is already subscribed as a ${kind} channel by another subscription of this browser; ` +
-      'one topic can be only one of the two on a connection'
-    )
+  /**
+   * Why `spec` cannot share this channel: `private` must agree (one topic is one channel on a socket), and so must
+   * the presence keys asked for (one channel has one presence key: a subscription of another key would see its meta
+   * shown under the channel's key; decision 62). A subscription that asks for no key ('') shares the channel's.
+   */
+  conflict(spec: SubscriptionSpec): ErrorData | undefined {
+    if (this.#subs.size === 0) return undefined
+    if ((spec.config.private === true) !== this.isPrivate) {
+      const kind = this.isPrivate ? 'private' : 'public'
+      const message =
+        `"${this.#topic}" is already subscribed as a ${kind} channel by another subscription of this browser; ` +
+        'one topic can be only one of the two on a connection'
+      return { kind: 'subscription-conflict', message, retryable: false }
+    }
+    const asked = spec.config.presence?.key ?? ''
+    const key = this.#union.payload.config.presence.key
+    if (asked !== '' && key !== '' && asked !== key) {
+      const message =
+        `"${this.#topic}" is already subscribed with presence key "${key}" by another subscription of this user in ` +
+        `this browser; one channel has one presence key, so "${asked}" cannot be used here: give every tab and ` +
+        `client of one user the same key (e.g. the user's id), or none`
+      return { kind: 'presence-key-conflict', message, retryable: false }
+    }
+    return undefined
   }
 
   get(key: string | undefined): Subscription | undefined {

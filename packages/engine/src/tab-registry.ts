@@ -19,6 +19,7 @@ import type { AuthTokenManager, TokenProvider } from './auth-token.ts'
 import type { ChannelRegistry } from './channel-registry.ts'
 import type { Clock } from './clock.ts'
 import type { EngineEvent, ErrorData } from './events.ts'
+import { checkIdentity, sameIdentity } from './identity.ts'
 import type { ServerChannel } from './server-channel.ts'
 import { Session, type SessionEngine } from './session.ts'
 import { type Sink, SessionQueue } from './session-queue.ts'
@@ -38,6 +39,8 @@ export interface TabRegistryOptions {
   readonly socket: SocketDriver
   readonly auth: AuthTokenManager
   readonly gate: TokenGate
+  /** The identity every token must speak for (identity.ts); undefined: any. */
+  readonly identity?: string | undefined
 }
 
 export class TabRegistry implements SessionEngine {
@@ -110,7 +113,16 @@ export class TabRegistry implements SessionEngine {
     return this.#options.channels.refusal(topic)
   }
 
-  async setAuth(sessionId: string, token: string | null): Promise<void> {
+  /**
+   * @throws {IdentityMismatchError} when `token` speaks for another identity than the engine's
+   * @throws {TokenRefusedError} (rejects) when the token probe is refused: the token in use stays
+   */
+  setAuth(sessionId: string, token: string | null): Promise<void> {
+    if (token) checkIdentity(this.#options.identity, token)
+    return this.#setAuth(sessionId, token)
+  }
+
+  async #setAuth(sessionId: string, token: string | null): Promise<void> {
     const { auth, channels } = this.#options
     const action = ++this.#authActions
     if (!token) {
@@ -160,7 +172,7 @@ export class TabRegistry implements SessionEngine {
     const { auth, gate } = this.#options
     this.#applied = ++this.#authActions
     this.#unproven = undefined
-    auth.addProvider(sessionId, provider)
+    auth.addProvider(sessionId, sameIdentity(this.#options.identity, provider))
     // the latest auth action of any tab wins: a new provider replaces a manual token and is asked now
     gate.settle(auth.setAuth(null))
   }

@@ -23,5 +23,20 @@ export function collector<T>() {
       }
       return items
     },
+    /** Waits for an item (arrived or to come) for which `test` holds; resolves with it. */
+    async until(test: (item: T) => boolean, timeoutMs = 10_000): Promise<T> {
+      const deadline = Date.now() + timeoutMs
+      for (let seen = 0; ;) {
+        for (; seen < items.length; seen++) if (test(items[seen] as T)) return items[seen] as T
+        if (Date.now() > deadline) throw new Error(`no item matched within ${timeoutMs} ms: ${JSON.stringify(items)}`)
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))
+          waiters.push(() => {
+            clearTimeout(timer)
+            resolve()
+          })
+        })
+      }
+    },
   }
 }

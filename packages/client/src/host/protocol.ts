@@ -23,8 +23,10 @@ export type { SendOptions }
  * 4: the worker names the tab (attach takes no tabId and answers it); inspect shows this tab and only counts of
  *    the others.
  *    And clearDurable; a worker of version 3 would refuse it.
+ * 5: the config carries the client's `identity` (engines are shared within one identity only; a worker of version 4
+ *    would share one engine between users), and inspect answers `engineCount`.
  */
-export const TAB_PROTOCOL_VERSION = 4
+export const TAB_PROTOCOL_VERSION = 5
 
 /** The worker's `name`. tab/spawn.ts repeats it as a literal (Vite needs one): keep them equal. */
 export const WORKER_NAME = `shared-realtime-v${TAB_PROTOCOL_VERSION}`
@@ -32,7 +34,10 @@ export const WORKER_NAME = `shared-realtime-v${TAB_PROTOCOL_VERSION}`
 /** The Web Lock a worker holds for its whole life: a tab granted it knows that worker is gone. */
 export const workerLockName = (instance: string): string => `shared-realtime-worker:${instance}`
 
-/** The engine options a tab sends to its host. Tabs with equal configs share one engine (one socket). */
+/**
+ * The engine options a tab sends to its host. Tabs with equal configs share one engine (one socket): every field
+ * counts, `identity` included (host/engines.ts configKey, docs/decisions.md 61).
+ */
 export interface EngineConfig {
   endPoint: string
   params: Record<string, string>
@@ -42,6 +47,11 @@ export interface EngineConfig {
   disconnectOnEmptyChannelsAfterMs: number
   /** realtime-js's reconnectAfterMs(tries) for tries 1..N, evaluated on the tab; the last repeats. */
   reconnectDelaysMs?: number[]
+  /**
+   * Who the client's token speaks for (the engine's tokenIdentity: `<role>:<sub>`, or `anon`); default `anon`. The
+   * engine takes no token of another identity; the client moves to another engine when its identity changes.
+   */
+  identity?: string
 }
 
 /** The tab's token provider; it crosses as a callback the worker calls (with the engine's deadline). */
@@ -153,6 +163,8 @@ export interface WorkerSnapshot {
   tab: TabSummary | null
   /** How many tabs are attached to this worker, this one included, whichever engine they use. */
   tabCount: number
+  /** How many engines (sockets, open or not) this worker holds: one per config and identity in use. */
+  engineCount: number
   /**
    * @deprecated Read `tab` and `tabCount`. Kept for readers of protocol 3's list: one entry per attached tab, this
    * tab's with its id, every other one with `id: null` (their ids never leave the worker).

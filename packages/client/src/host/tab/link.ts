@@ -37,6 +37,13 @@ export interface HostLink {
   inspect(): Promise<HostSnapshot>
   /** Deletes the origin's stored durable sends (every identity); resolves with how many were waiting. */
   clearDurable(): Promise<number>
+  /**
+   * Moves this tab to the engine of `config` (its client's identity changed: sign-in, sign-out, a token of another
+   * user). What the tab holds there is given to the new engine: its token provider, `token` as its manual token
+   * (null: none), its subscriptions, presence and connect(); every subscription then hears `resubscribed`. The old
+   * engine keeps serving its other tabs.
+   */
+  rebind(config: EngineConfig, token: string | null): Promise<void>
   /** The tab is leaving: releases everything it holds. */
   detach(): Promise<void>
 }

@@ -39,7 +39,7 @@ export function spawnSharedWorker(workerUrl?: string | URL): WorkerSpawn {
     ? new SharedWorker(workerUrl, { type: 'module', name: WORKER_NAME, extendedLifetime: true })
     : new SharedWorker(new URL('../worker/shared-worker-entry.ts', import.meta.url), {
         type: 'module',
-        name: 'shared-realtime-v4',
+        name: 'shared-realtime-v5',
         extendedLifetime: true,
       })
   return { endpoint: worker.port, failed: failure(worker, 'SharedWorker'), dispose: () => worker.port.close() }
@@ -51,7 +51,7 @@ export function spawnDedicatedWorker(workerUrl?: string | URL): WorkerSpawn {
     ? new Worker(workerUrl, { type: 'module', name: WORKER_NAME })
     : new Worker(new URL('../worker/dedicated-worker-entry.ts', import.meta.url), {
         type: 'module',
-        name: 'shared-realtime-v4',
+        name: 'shared-realtime-v5',
       })
   return { endpoint: worker, failed: failure(worker, 'Worker'), dispose: () => worker.terminate() }
 }

@@ -58,6 +58,10 @@ export class Supervisor {
   readonly #waiters = new Set<Waiter>()
   #ids = 0
   #config: EngineConfig | undefined
+  /** The config each connection attached with: a rebind replaces the one attached with another. */
+  readonly #attachedWith = new WeakMap<Connection, EngineConfig>()
+  /** A rebind's `lost` is no lost worker (the log says so). */
+  #rebinding = false
   #onEvents: ((events: EngineEvent[]) => void) | undefined
   #unlisten: (() => void) | undefined
   /** The last detach command on its way (detach() waits for it). */
@@ -87,6 +91,27 @@ export class Supervisor {
     this.#onEvents = onEvents
     this.#driver.dispatch({ type: 'attach' })
     await this.#current()
+  }
+
+  /**
+   * Moves the tab to the engine of `config` (another identity): a new connection attaches with it and is given the
+   * memory (so the tab's provider, token, subscriptions and presence), the old one says goodbye, and every
+   * subscription hears `resubscribed`, as after a recovery. Resolves once the new connection is live.
+   */
+  async rebind(config: EngineConfig): Promise<void> {
+    this.#config = config
+    for (;;) {
+      // hidden (the back/forward cache): page-show reattaches, with this config
+      if (this.#driver.state.name === 'hidden') return
+      const connection = await this.#current()
+      if (this.#attachedWith.get(connection) === config) return
+      this.#rebinding = true
+      try {
+        this.#driver.dispatch({ type: 'lost', connection })
+      } finally {
+        this.#rebinding = false
+      }
+    }
   }
 
   async detach(): Promise<void> {
@@ -178,7 +203,9 @@ export class Supervisor {
 
   /** What the app's logger hears of the link's life. */
   #changed(next: State, previous: State): void {
-    if (previous.name === 'live' && next.name === 'recovering') {
+    if (previous.name === 'live' && next.name === 'recovering' && this.#rebinding) {
+      this.#log.debug('moving to the engine of the new identity')
+    } else if (previous.name === 'live' && next.name === 'recovering') {
       this.#log.warn(`worker ${previous.connection.instance} lost; recovering`)
     } else if (previous.name === 'recovering' && next.name === 'live') {
       this.#log.info(`recovered on worker ${next.connection.instance}`)
@@ -213,6 +240,7 @@ export class Supervisor {
         connection.close()
         throw error
       }
+      this.#attachedWith.set(connection, config)
       return connection
     }
     opening().then(

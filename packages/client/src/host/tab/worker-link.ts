@@ -134,6 +134,12 @@ export class WorkerLink implements HostLink {
     return this.#answered('clearDurable', [])
   }
 
+  rebind(config: EngineConfig, token: string | null): Promise<void> {
+    // the new connection is given the memory: the token first, so the joins there carry it
+    this.#memory.remember({ name: 'setAuth', args: [token] })
+    return this.#supervisor.rebind(config)
+  }
+
   detach(): Promise<void> {
     return this.#supervisor.detach()
   }

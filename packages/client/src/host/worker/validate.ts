@@ -118,6 +118,7 @@ export function checkConfig(value: unknown): EngineConfig {
       throw badRequest('config.reconnectDelaysMs', 'an array of at most 100 delays', delays)
     config.reconnectDelaysMs = delays.map((d: unknown, i) => num(`config.reconnectDelaysMs[${i}]`, d, 0))
   }
+  if (c.identity !== undefined) config.identity = str('config.identity', c.identity, 1024)
   return config
 }
 

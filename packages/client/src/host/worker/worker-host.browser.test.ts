@@ -2,8 +2,9 @@
 // MessageChannel ports, "tabs" talking to it as a worker link would, against the dev server.
 
 import * as Comlink from 'comlink'
-import type { EngineEvent, WebSocketLikeConstructor } from '@shared-realtime/engine'
+import { type EngineEvent, TestClock, type WebSocketLikeConstructor } from '@shared-realtime/engine'
 import { afterEach, describe, expect, test } from 'vitest'
+import { commands } from 'vitest/browser'
 import { WorkerHost } from './worker-host.ts'
 import { type EventsMessage, type Reply, TAB_PROTOCOL_VERSION, type TabApi, WORKER_NAME } from '../protocol.ts'
 import { broadcastSpec, broadcastTo, EventLog, subscribed, testConfig } from '../test-support/realtime.ts'
@@ -277,5 +278,35 @@ describe('setTokenProvider', () => {
     await called
     await a.log.waitFor(subscribed('s'), 'SUBSCRIBED')
     expect(a.log.events.some((e: EngineEvent) => e.type === 'status' && e.status === 'CHANNEL_ERROR')).toBe(false)
+  })
+})
+
+describe('engines by identity (decision 61)', () => {
+  test("tabs of two users get two engines; a tab cannot hand its engine another user's token; an engine no tab uses goes after the grace", async () => {
+    const clock = new TestClock()
+    const own = new WorkerHost({ kind: 'shared-worker', transport, clock })
+    const config = { ...testConfig('identity'), disconnectOnEmptyChannelsAfterMs: 30_000 }
+    const port = () => new MessageChannel().port2
+    const [a, b, c] = [own.api(), own.api(), own.api()]
+    value(await a.attach({ ...config, identity: 'authenticated:u1' }, port(), '', TAB_PROTOCOL_VERSION))
+    value(await b.attach({ ...config, identity: 'authenticated:u2' }, port(), '', TAB_PROTOCOL_VERSION))
+    value(await c.attach({ ...config, identity: 'authenticated:u1' }, port(), '', TAB_PROTOCOL_VERSION))
+    const engineCount = async () => value(await a.inspect()).engineCount
+    expect(await engineCount()).toBe(2)
+    expect((value(await a.inspect()).engine as { identity: string }).identity).toBe('authenticated:u1')
+    value(await a.setAuth(await commands.realtimeToken({ sub: 'u1' })))
+    expect(await a.setAuth(await commands.realtimeToken({ sub: 'u2' }))).toMatchObject({
+      ok: false,
+      error: { kind: 'identity-mismatch', message: expect.stringMatching(/"authenticated:u2" cannot be used/) },
+    })
+    value(await b.detach())
+    clock.advance(29_999)
+    expect(await engineCount()).toBe(2) // a reload within the grace finds its engine
+    clock.advance(1)
+    expect(await engineCount()).toBe(1)
+    value(await a.detach())
+    value(await c.detach())
+    clock.advance(30_000)
+    expect(value(await own.api().inspect()).engineCount).toBe(0)
   })
 })

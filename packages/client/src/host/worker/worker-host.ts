@@ -9,6 +9,7 @@
 
 import * as Comlink from 'comlink'
 import {
+  type Clock,
   type Engine,
   type EngineEvent,
   type Logger,
@@ -55,6 +56,8 @@ export interface WorkerHostOptions {
   logger?: Logger
   /** The engines' client id and durable outbox (the entries pass IndexedDB). Without it, durable sends are refused. */
   storage?: Storage
+  /** Where the release of unused engines waits (tests). Default: the real clock. */
+  clock?: Clock
 }
 
 interface TabRecord {
@@ -107,7 +110,12 @@ export class WorkerHost {
     this.#name = options.name ?? ''
     this.#locks = options.locks
     this.#log = options.logger ?? silentLogger
-    this.#registry = new EngineRegistry(options.transport, options.logger, options.storage)
+    // an engine no tab uses goes when its socket would have closed for want of channels: a tab that reloads within
+    // that time finds its socket (decision 60), a user who signed out everywhere leaves no socket behind (61)
+    this.#registry = new EngineRegistry(options.transport, options.logger, options.storage, {
+      releaseAfterMs: (engine) => engine.options.disconnectOnEmptyChannelsAfterMs,
+      ...(options.clock ? { clock: options.clock } : {}),
+    })
     this.#holdsLock = new Promise<void>((held) => {
       if (!this.#locks) return held()
       const forever = new AbortController().signal
@@ -275,6 +283,12 @@ export class WorkerHost {
     record.events.close()
     release(record.provider)
     record.provider = null
+    this.#registry.release(record.engine)
+  }
+
+  /** How many engines (sockets) this worker holds: one per config and identity in use, or released not yet. */
+  get engineCount(): number {
+    return this.#registry.engines.length
   }
 
   /** This tab's view: its own session by id; the other tabs only as counts (their ids never leave the worker). */
@@ -290,6 +304,7 @@ export class WorkerHost {
         ? { id: attached.tabId, subscriptions: attached.session.subscriptions.size, watched: attached.watched }
         : null,
       tabCount: this.#tabs.size,
+      engineCount: this.#registry.engines.length,
       tabs: [...this.#tabs.values()].map((r) => ({
         id: r === attached ? r.tabId : null,
         subscriptions: r.session.subscriptions.size,
