@@ -1,12 +1,12 @@
 // Isolation (issue #13): one browser context, one SharedWorker, one socket. Two healthy tabs count a
 // steady server broadcast stream (/admin/blast, `{ seq }`) while a third tab misbehaves, one thing after
 // another: 150 subscribes at once, 101 channels, 700 sends at once, a 3.5 MB track and broadcast, a
-// 3.5 MB durable send, reading other tabs' ids. Each time: the bad tab gets its typed error (or is
-// paced), the healthy tabs lose nothing and see the stream in order, the shared socket is never
-// closed (one connect, no CHANNEL_ERROR or system event on the healthy tabs). The dev server runs
-// with Supabase's limits (the e2e run's: 100 channels, 100 joins/s, 100 events/s, 3 000 kB payload).
-// Not here: a forged (well-formed, wrongly signed) token via setAuth; the token rollback it needs
-// is not built yet (issue #13).
+// 3.5 MB durable send, reading other tabs' ids, a forged (well-formed, wrongly signed) token via
+// setAuth. Each time: the bad tab gets its typed error (or is paced), the healthy tabs lose nothing and
+// see the stream in order, the shared socket is never closed (one connect, no CHANNEL_ERROR or system
+// event on the healthy tabs). The dev server runs with Supabase's limits (the e2e run's: 100 channels,
+// 100 joins/s, 100 events/s, 3 000 kB payload).
+import { createHmac } from 'node:crypto'
 import type { Page } from '@playwright/test'
 import { recordFault } from '@shared-realtime/test-support/record'
 import { expect, test } from '../fixtures.ts'
@@ -175,8 +175,41 @@ test('a misbehaving tab harms no other tab of its SharedWorker, and the shared s
   })
   expect(ids.every((id) => typeof id === 'string')).toBe(true)
   expect(seen).toEqual({ tabCount: 3, otherIds: 0, leaked: 0 })
+
+  // (7) a forged token via setAuth (the anon role, as the API key: the same identity, so the same socket):
+  // the engine probes it with a throwaway join before the shared channels get it; the server refuses it,
+  // the bad tab's setAuth rejects with token-refused, and every channel stays on the token it had
+  const forged = forgedJwt({ role: 'anon' })
+  const refused = await phase('forged-token', 'a tab calls setAuth with a forged token (wrong signature)', () =>
+    bad.evaluate(async (token) => {
+      try {
+        await window.lab.client.setAuth(token)
+        return { outcome: 'resolved' }
+      } catch (error) {
+        return { outcome: (error as { kind?: string }).kind, tokenAfter: window.lab.client.accessTokenValue }
+      }
+    }, forged),
+  )
+  expect(refused).toEqual({ outcome: 'token-refused', tokenAfter: null })
+  // the bad tab's own channel was not shut either: no status change, no system event since its SUBSCRIBED
+  const ownEvents = await bad.evaluate((t) => window.lab.events.filter((e) => e.topic === t), own)
+  const disturbances = ownEvents.filter(
+    (e) => e.kind === 'system' || e.kind === 'status-error' || (e.kind === 'status' && e.payload !== 'SUBSCRIBED'),
+  )
+  expect({ disturbances, statuses: ownEvents.filter((e) => e.kind === 'status').length }).toEqual({
+    disturbances: [],
+    statuses: 1,
+  })
   expect(await bad.evaluate(() => window.lab.errors)).toEqual([])
 })
+
+/** A well-formed HS256 JWT signed with a secret that is not the project's (the server refuses its signature). */
+function forgedJwt(claims: Record<string, unknown>): string {
+  const b64url = (data: string | Buffer) => Buffer.from(data).toString('base64url')
+  const body = { ...claims, exp: Math.floor(Date.now() / 1000) + 3600 }
+  const head = `${b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${b64url(JSON.stringify(body))}`
+  return `${head}.${b64url(createHmac('sha256', 'not-the-project-secret-not-the-project-secret').update(head).digest())}`
+}
 
 /**
  * The tab subscribes to `topics` (all at once, or each after the previous one answered), counts the

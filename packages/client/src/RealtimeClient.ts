@@ -186,6 +186,7 @@ export class RealtimeClient {
    * Sets the token of this client's engine: of every client and tab of the same user (identity), the latest
    * setAuth wins. A token of another user (sign-in, sign-out, `sub` changed) moves this client to that user's
    * engine, its channels with it; the engine it leaves keeps its token for the others (decision 61).
+   * A token the server refuses rejects with a RealtimeError of kind `token-refused`; the token before it stays.
    */
   setAuth(token: string | null = null): Promise<void> {
     const run = this.#auth.then(() => this.#setAuth(token))

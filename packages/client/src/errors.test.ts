@@ -1,7 +1,7 @@
 // RealtimeError across the port: what the worker sends as data is rebuilt in the tab with
 // its kind, message and retryable; anything else becomes the fallback kind.
 import { describe, expect, test } from 'vitest'
-import { OutboxFullError, PayloadTooLargeError } from '@shared-realtime/engine'
+import { OutboxFullError, PayloadTooLargeError, TokenRefusedError } from '@shared-realtime/engine'
 import { asRealtimeError, engineRefusalKind, RealtimeError } from './errors.ts'
 
 describe('asRealtimeError', () => {
@@ -34,6 +34,12 @@ describe('asRealtimeError', () => {
     const tooLarge = new PayloadTooLargeError('realtime:room', 'a broadcast', 3_500_040, 3_000_000)
     expect(engineRefusalKind(tooLarge)).toBe('payload-too-large')
     expect(engineRefusalKind(new OutboxFullError('realtime:room', 100))).toBe('outbox-full')
+    const refused = new TokenRefusedError('JwtSignatureError: Failed to validate JWT signature')
+    expect(engineRefusalKind(refused)).toBe('token-refused')
+    expect(asRealtimeError({ name: 'RealtimeError', kind: 'token-refused', message: 'm' })).toMatchObject({
+      kind: 'token-refused',
+      retryable: false,
+    })
     expect(engineRefusalKind(new TypeError('x'))).toBeUndefined()
     expect(asRealtimeError(tooLarge)).toMatchObject({
       kind: 'payload-too-large',

@@ -23,6 +23,11 @@ export const HOST_ERROR_KINDS = [
    */
   'payload-too-large',
   /**
+   * setAuth(token): the server refused the token (bad signature, malformed, expired); the token in use
+   * before stays in use for every channel, and only the caller hears of it.
+   */
+  'token-refused',
+  /**
    * A token for another user than the engine's (setAuth): never used on that socket. The client moves to its new
    * identity's engine on its own; this reaches only a tab that sends such a token to an engine directly.
    */
@@ -106,6 +111,7 @@ const HOST_KINDS: ReadonlySet<unknown> = new Set(HOST_ERROR_KINDS)
 const ENGINE_REFUSALS: Readonly<Record<string, HostErrorKind>> = {
   OutboxFullError: 'outbox-full',
   PayloadTooLargeError: 'payload-too-large',
+  TokenRefusedError: 'token-refused',
   IdentityMismatchError: 'identity-mismatch',
 }
 

@@ -93,6 +93,12 @@ export class AuthTokenManager {
     return this.#driver.state.token
   }
 
+  /** Whether a tab registered a token provider (setAuth(null) would ask it). */
+  get hasProviders(): boolean {
+    const state = this.#driver.state
+    return state.name !== 'disposed' && state.providers.length > 0
+  }
+
   /** True while a provider is being asked (settled() would wait). */
   get settling(): boolean {
     return this.#driver.state.name === 'asking'

@@ -6,6 +6,9 @@
 // It owns the socket's guards (guards.ts): a join goes out only with a token of the join budget (a
 // channel without one waits in `joining`, and every channel gets `ready` again when tokens are
 // back); every phx_join sent spends one; a new topic past the channel limit is refused.
+// It owns the token probe (token-check.ts): the probe's joins go through the same join budget and
+// count as channels, its frames are handed to it (no tab sees them). It remembers the last token a
+// join was accepted with (`lastGood`), and asks `tokenRefused` before refreshing a refused token.
 
 import type { AuthTokenManager } from './auth-token.ts'
 import type { Clock } from './clock.ts'
@@ -17,6 +20,7 @@ import { type GuardLimits, SocketGuard } from './guards.ts'
 import { type ChannelHost, ServerChannel } from './server-channel.ts'
 import type { SocketDriver } from './socket-driver.ts'
 import type { TokenGate } from './token-gate.ts'
+import { type ProbeOutcome, TokenProbe } from './token-check.ts'
 
 export interface ChannelRegistryOptions {
   readonly clock: Clock
@@ -29,6 +33,12 @@ export interface ChannelRegistryOptions {
   readonly gate: TokenGate
   readonly limits: GuardLimits
   readonly serializer: Serializer
+  readonly randomId: () => string
+  /**
+   * A channel's token was refused (a token shutdown, or a join refused for its token): true when the
+   * token was rolled back (tab-registry.ts), else the providers are asked again as before.
+   */
+  readonly tokenRefused: () => boolean
 }
 
 export class ChannelRegistry implements ChannelHost {
@@ -42,6 +52,10 @@ export class ChannelRegistry implements ChannelHost {
   readonly #auth: AuthTokenManager
   readonly #gate: TokenGate
   readonly #channels = new Map<string, ServerChannel>()
+  readonly #probe: TokenProbe
+  readonly #tokenRefused: () => boolean
+  /** The token of the last join the server accepted (null: joined on the API key); undefined before any. */
+  #lastGood: string | null | undefined
 
   constructor(options: ChannelRegistryOptions) {
     this.clock = options.clock
@@ -57,7 +71,20 @@ export class ChannelRegistry implements ChannelHost {
       limits: options.limits,
       serializer: options.serializer,
       joinsRefilled: () => {
+        this.#probe.refilled()
         if (this.#socket.connected && this.#gate.state.name === 'settled') this.ready()
+      },
+    })
+    this.#tokenRefused = options.tokenRefused
+    this.#probe = new TokenProbe({
+      clock: options.clock,
+      timeoutMs: options.timeoutMs,
+      randomId: options.randomId,
+      socket: {
+        connected: () => this.#socket.connected,
+        nextRef: () => this.nextRef(),
+        send: (message) => this.send(message),
+        mayJoin: () => this.guard.mayJoin(),
       },
     })
   }
@@ -72,7 +99,8 @@ export class ChannelRegistry implements ChannelHost {
 
   /** Why a subscription to `topic` cannot have a channel (the socket's channel limit), else undefined. */
   refusal(topic: string): ErrorData | undefined {
-    return this.#channels.has(topic) ? undefined : this.guard.channelRefusal(topic, this.#channels.size)
+    if (this.#channels.has(topic)) return undefined
+    return this.guard.channelRefusal(topic, this.#channels.size + this.#probe.active)
   }
 
   /** The channel of `topic`, created if there is none. */
@@ -89,7 +117,7 @@ export class ChannelRegistry implements ChannelHost {
   /** A frame from the server; false when no channel has its topic. */
   route(message: Message): boolean {
     const channel = this.#channels.get(message.topic)
-    if (!channel) return false
+    if (!channel) return this.#probe.receive(message)
     try {
       channel.receive(message)
     } catch (error) {
@@ -108,6 +136,7 @@ export class ChannelRegistry implements ChannelHost {
   }
 
   socketDown(code?: number): void {
+    this.#probe.socketDown()
     for (const channel of this.#channels.values()) channel.socketDown(code)
   }
 
@@ -120,8 +149,30 @@ export class ChannelRegistry implements ChannelHost {
     for (const channel of this.#channels.values()) channel.pushToken(token)
   }
 
+  /** The token of the last join the server accepted (null: on the API key alone); undefined before any. */
+  get lastGood(): string | null | undefined {
+    return this.#lastGood
+  }
+
+  /**
+   * Whether a new token should be probed before it is pushed: the socket is connected, a channel is
+   * joined (so a refusal would shut channels other tabs use), and the socket has room for one more channel.
+   */
+  shouldProbe(): boolean {
+    if (!this.#socket.connected) return false
+    if (this.#channels.size + this.#probe.active >= this.guard.limits.maxChannels) return false
+    for (const channel of this.#channels.values()) if (channel.state.name === 'joined') return true
+    return false
+  }
+
+  /** Tries `token` with a throwaway join (token-check.ts); never rejects. */
+  probeToken(token: string): Promise<ProbeOutcome> {
+    return this.#probe.probe(token)
+  }
+
   /** The engine is going away. */
   dispose(): void {
+    this.#probe.dispose()
     for (const channel of this.#channels.values()) channel.dispose()
     this.#channels.clear()
     this.guard.dispose()
@@ -129,6 +180,11 @@ export class ChannelRegistry implements ChannelHost {
 
   snapshot() {
     return [...this.#channels.values()].map((c) => c.snapshot())
+  }
+
+  /** The token probes made (token-check.ts), for inspect(). */
+  probeSnapshot() {
+    return { active: this.#probe.active, ...this.#probe.counters }
   }
 
   // ── ChannelHost ─────────────────────────────────────────────────────────────
@@ -157,7 +213,12 @@ export class ChannelRegistry implements ChannelHost {
   }
 
   refreshToken(): void {
+    if (this.#tokenRefused()) return // rolled back: the gate settles on the restored token
     this.#gate.settle(this.#auth.refresh())
+  }
+
+  accepted(token: string | null): void {
+    this.#lastGood = token
   }
 
   changed(channel: ServerChannel): void {

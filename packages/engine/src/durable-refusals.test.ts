@@ -9,6 +9,7 @@ import { DurableStore } from './durable.ts'
 import type { EngineEvent } from './events.ts'
 import { TestLogSink } from './logger.ts'
 import { durableHarness, ENDPOINT, msg, pushes, results, TOPIC } from './test-support/durable.ts'
+import { answerProbe } from './test-support/scripted.ts'
 
 const failures = (events: EngineEvent[]) =>
   events.flatMap((e) =>
@@ -178,7 +179,10 @@ describe('durable items belong to an identity', () => {
     await a.session.setAuth(null)
     await h.settle()
     expect(pushes(socket)).toHaveLength(1)
-    await a.session.setAuth(x) // X is back: its item goes out under its token
+    const back = a.session.setAuth(x) // X is back (its token probed first): its item goes out under its token
+    await h.settle()
+    answerProbe(socket)
+    await back
     await h.settle()
     expect(pushes(socket).map((m) => m.payload)).toEqual([msg(2), msg(1)])
   })

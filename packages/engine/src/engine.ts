@@ -5,6 +5,7 @@
 //   channel-registry.ts  topic → ServerChannel (server-channel.ts), created on demand, dropped when done
 //   tab-registry.ts      the tab sessions (session.ts), and the tabs that asked for the socket
 //   token-gate.ts        joins wait while a token request (auth-token.ts) is in flight
+//   token-check.ts       a tab's new token is probed before the shared channels get it, undone if refused
 // With `storage`, the per-browser client id (client-id.ts) and the durable outbox (durable.ts,
 // durable-channel.ts) live there.
 //
@@ -122,10 +123,13 @@ export class Engine {
       gate,
       limits,
       serializer,
+      randomId,
+      tokenRefused: () => this.#tabs.tokenRefused(),
     }))
     const queueLimit = options.sessionQueueLimit ?? 10_000
     const identity = options.identity
-    this.#tabs = new TabRegistry({ clock, timeoutMs, queueLimit, randomId, channels, socket, auth, gate, identity })
+    const tabOptions = { clock, logger, timeoutMs, queueLimit, randomId, channels, socket, auth, gate, identity }
+    this.#tabs = new TabRegistry(tabOptions)
     auth.onChange((token) => {
       if (typeof token === 'string') channels.pushToken(token)
       else channels.replayDurable() // signed out: the anon items of the joined channels may go out
@@ -197,6 +201,7 @@ export class Engine {
       sessions: this.#tabs.snapshot(),
       channels: this.#channels.snapshot(),
       guards: this.#channels.guard.snapshot(),
+      tokenProbes: this.#channels.probeSnapshot(),
       counters: { ...this.counters },
       durable: this.#durable ? { inFlight: this.#durable.inFlight, storage: this.#durable.storageKind } : null,
     }

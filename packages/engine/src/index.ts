@@ -17,6 +17,7 @@ export { DEFAULT_GUARD_LIMITS, guardLimits, PayloadTooLargeError } from './guard
 export { IdentityMismatchError } from './identity.ts'
 export { tokenIdentity } from './jwt.ts'
 export type { GuardLimits } from './guards.ts'
+export { TokenRefusedError } from './token-check.ts'
 export type { TokenProvider } from './auth-token.ts'
 export type { Clock, TimerId } from './clock.ts'
 export { realClock } from './clock.ts'

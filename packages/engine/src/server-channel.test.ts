@@ -39,6 +39,7 @@ function setup(over: Partial<ChannelHost> = {}) {
     settledToken: () => Promise.resolve(null),
     refreshToken: () => {},
     changed: () => {},
+    accepted: () => {},
     ...over,
   }
   const channel = new ServerChannel(TOPIC, host)

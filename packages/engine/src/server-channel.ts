@@ -40,6 +40,8 @@ export interface ChannelHost extends ChannelSocket {
   refreshToken(): void
   /** The channel's state or subscriptions changed (the registry drops a closed, empty channel). */
   changed(channel: ServerChannel): void
+  /** The server accepted a join that carried `token` (null: none, the API key alone). */
+  accepted(token: string | null): void
 }
 
 /** What a durable broadcast needs besides its payload (Session.send validated it). */
@@ -57,6 +59,8 @@ export class ServerChannel implements SendWaiter {
   readonly #presence: ChannelPresence
   readonly #router: ChannelRouter
   readonly #durable: DurableChannel | undefined
+  /** The token the join in flight (or the accepted one) carried. */
+  #joinToken: string | null = null
 
   constructor(topic: string, host: ChannelHost) {
     const { clock, logger } = host
@@ -65,7 +69,7 @@ export class ServerChannel implements SendWaiter {
     const outbox = (this.#outbox = new Outbox({ topic, clock, limit: host.outboxLimit }))
     const subscriptions = (this.#subs = new SubscriptionSet(topic))
     const channel = (this.#machine = new ChannelDriver(topic, host, {
-      joinPayload: () => subscriptions.joinPayload(host.token()),
+      joinPayload: () => subscriptions.joinPayload((this.#joinToken = host.token())),
       joinTimeoutMs: () => joinTimeoutOf(subscriptions.union, host.timeoutMs),
       status: (status, error) =>
         subscriptions.toAll((sub) => ({ type: 'status', sub, status, ...(error && { error }) })),
@@ -235,6 +239,7 @@ export class ServerChannel implements SendWaiter {
   }
 
   #joined(): void {
+    this.#host.accepted(this.#joinToken)
     this.flushOutbox()
     this.#durable?.replay()
     this.#presence.joined()

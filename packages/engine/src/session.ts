@@ -17,7 +17,8 @@ export interface SessionEngine {
   existingChannel(topic: string): ServerChannel | undefined
   /** Why `topic` cannot have a channel (the socket's channel limit, guards.ts), else undefined. */
   channelRefusal(topic: string): ErrorData | undefined
-  setAuth(token: string | null): Promise<void>
+  /** @throws {TokenRefusedError} (rejects) when the server refuses `token`: the token in use stays */
+  setAuth(sessionId: string, token: string | null): Promise<void>
   addProvider(sessionId: string, provider: TokenProvider): void
   removeProvider(sessionId: string): void
   /** A subscription needs the socket. */
@@ -183,8 +184,12 @@ export class Session implements SessionHandle {
     this.#channelOf(subId)?.untrack(this.id)
   }
 
+  /**
+   * The token for every channel of the engine (the latest auth action of any tab wins).
+   * @throws {TokenRefusedError} (rejects) when the server refuses the token (token-check.ts): the token in use stays
+   */
   setAuth(token: string | null): Promise<void> {
-    return this.#engine.setAuth(token)
+    return this.#engine.setAuth(this.id, token)
   }
 
   setTokenProvider(provider: TokenProvider | null): void {

@@ -6,6 +6,14 @@
 // leaving, do not keep it). A tab that goes away leaves the deferred disconnect to close it.
 // The registry is every Session's engine: what a tab does reaches the channels, the socket and
 // the token through it.
+// A tab's setAuth(token) is checked before the token reaches the shared channels (token-check.ts):
+// while the socket is connected with a channel joined, the token is probed with a throwaway join;
+// refused → that tab's setAuth rejects with TokenRefusedError and the token in use stays; accepted
+// or no answer → applied (pushed to every joined channel). A token applied without proof (not
+// probed, or no answer) is `unproven`: if a channel then reports it refused (a token shutdown after
+// the push, a join refused for it), it is rolled back once to the last good token (the token of the
+// last accepted join; or the providers are asked again when there are any), the channels rejoin,
+// and only the tab that set it hears of it (a `system` error on each of its subscriptions).
 
 import type { AuthTokenManager, TokenProvider } from './auth-token.ts'
 import type { ChannelRegistry } from './channel-registry.ts'
@@ -17,9 +25,12 @@ import { Session, type SessionEngine } from './session.ts'
 import { type Sink, SessionQueue } from './session-queue.ts'
 import type { SocketDriver } from './socket-driver.ts'
 import type { TokenGate } from './token-gate.ts'
+import { TokenRefusedError } from './token-check.ts'
+import type { Logger } from './logger.ts'
 
 export interface TabRegistryOptions {
   readonly clock: Clock
+  readonly logger: Logger
   readonly timeoutMs: number
   /** Unacknowledged events per session before it gets a gap, unless attach() says otherwise. */
   readonly queueLimit: number
@@ -37,6 +48,12 @@ export class TabRegistry implements SessionEngine {
   readonly #options: TabRegistryOptions
   readonly #sessions = new Map<string, Session>()
   readonly #wanting = new Set<string>()
+  /** Numbers every auth action of any tab, in the order they came. */
+  #authActions = 0
+  /** The number of the last auth action applied: a probed token applies only if no later action was applied first. */
+  #applied = 0
+  /** A token a tab set that no accepted join has proven yet, and who set it. */
+  #unproven: { token: string; sessionId: string } | undefined
 
   constructor(options: TabRegistryOptions) {
     this.timeoutMs = options.timeoutMs
@@ -96,14 +113,65 @@ export class TabRegistry implements SessionEngine {
     return this.#options.channels.refusal(topic)
   }
 
-  /** @throws {IdentityMismatchError} when `token` speaks for another identity than the engine's */
-  setAuth(token: string | null): Promise<void> {
+  /**
+   * @throws {IdentityMismatchError} when `token` speaks for another identity than the engine's
+   * @throws {TokenRefusedError} (rejects) when the token probe is refused: the token in use stays
+   */
+  setAuth(sessionId: string, token: string | null): Promise<void> {
     if (token) checkIdentity(this.#options.identity, token)
-    return this.#options.auth.setAuth(token)
+    return this.#setAuth(sessionId, token)
+  }
+
+  async #setAuth(sessionId: string, token: string | null): Promise<void> {
+    const { auth, channels } = this.#options
+    const action = ++this.#authActions
+    if (!token) {
+      this.#applied = action
+      this.#unproven = undefined
+      return auth.setAuth(null)
+    }
+    let proven = token === channels.lastGood
+    if (!proven && token !== auth.token && channels.shouldProbe()) {
+      const outcome = await channels.probeToken(token)
+      if (outcome.kind === 'refused') throw new TokenRefusedError(outcome.reason)
+      if (outcome.kind === 'inconclusive') this.#options.logger.warn(`setAuth: token not checked (${outcome.why})`)
+      if (this.#applied > action) return // a later auth action of some tab was applied meanwhile: it wins
+      proven = outcome.kind === 'ok'
+      if (proven) channels.accepted(token) // the server accepted a join with it: the last good token now
+    }
+    this.#applied = action
+    this.#unproven = proven ? undefined : { token, sessionId }
+    return auth.setAuth(token)
+  }
+
+  /**
+   * A channel's token was refused (channel-registry.ts `tokenRefused`). When the token in use is one a
+   * tab set and no join has proven, and a good token is known (or providers can be asked), rolls back
+   * to it (once per setAuth) and tells that tab; true when it did (the channels then rejoin with it).
+   */
+  tokenRefused(): boolean {
+    const { auth, channels, gate, logger } = this.#options
+    const unproven = this.#unproven
+    if (!unproven || auth.token !== unproven.token || channels.lastGood === unproven.token) return false
+    const lastGood = channels.lastGood
+    if (!auth.hasProviders && lastGood === undefined) return false
+    this.#unproven = undefined
+    gate.settle(auth.setAuth(auth.hasProviders || lastGood === undefined ? null : lastGood))
+    const message =
+      'the server refused the token set with setAuth(); every channel is back on the last good token: set a valid token'
+    logger.warn(`setAuth: ${message}`)
+    const session = this.#sessions.get(unproven.sessionId)
+    for (const [sub, topic] of session?.subscriptions ?? []) {
+      const payload = { extension: 'system', status: 'error', message, channel: topic.replace(/^realtime:/, '') }
+      session?.emit({ type: 'system', sub, payload })
+    }
+    return true
   }
 
   addProvider(sessionId: string, provider: TokenProvider): void {
     const { auth, gate } = this.#options
+    this.#applied = ++this.#authActions
+    this.#unproven = undefined
     auth.addProvider(sessionId, sameIdentity(this.#options.identity, provider))
     // the latest auth action of any tab wins: a new provider replaces a manual token and is asked now
     gate.settle(auth.setAuth(null))

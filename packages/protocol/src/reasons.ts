@@ -90,10 +90,14 @@ export type ShutdownKind =
 
 const SHUTDOWN_PATTERNS: ReadonlyArray<[RegExp, ShutdownKind]> = [
   [/^Token has expired/, 'token-expired'],
+  // an exp that rounds to now: Realtime prints the non-positive `exp - now`
+  [/^-?\d+$/, 'token-expired'],
   [
     /^(The token provided is not a valid JWT|Fields `role` and `exp` are required in JWT|Token expiration time is invalid|Failed to validate JWT signature)/,
     'token-invalid',
   ],
+  // a bad signature or no signer after an access_token push: Realtime prints the error atom with inspect/1
+  [/^:(signature_error|error_generating_signer)$/, 'token-invalid'],
   [/^You (do not have|no longer have) permission/, 'permission-revoked'],
   [
     /^(Too many messages per second|Too many presence messages per second|Client presence rate limit exceeded)/,

@@ -7,6 +7,7 @@ import { Engine, type EngineOptions } from '../engine.ts'
 import type { EngineEvent } from '../events.ts'
 import type { Session } from '../session.ts'
 import type { TestClock } from '../test-clock.ts'
+import { PROBE_TOPIC_PREFIX } from '../token-check.ts'
 
 /** An engine on `clock` and FakeSocket, `random` pinned to 0.5; `options` override the rest. */
 export function scriptedEngine(clock: TestClock, options: Partial<EngineOptions> = {}): Engine {
@@ -38,4 +39,12 @@ export const statusesOf = (events: EngineEvent[]): string[] =>
 export async function settle(clock: TestClock): Promise<void> {
   for (let i = 0; i < 50; i++) await Promise.resolve()
   clock.flush()
+}
+
+/** Replies to the last token probe (token-check.ts) `socket` was sent: ok, or refused with `reason`. */
+export function answerProbe(socket: FakeSocket, reason?: string): void {
+  const join = socket.sent.findLast((m) => m.topic.startsWith(PROBE_TOPIC_PREFIX) && m.event === 'phx_join')
+  if (!join) throw new Error('no token probe was sent')
+  const payload = reason === undefined ? { status: 'ok', response: {} } : { status: 'error', response: { reason } }
+  socket.message({ join_ref: join.join_ref, ref: join.ref, topic: join.topic, event: 'phx_reply', payload })
 }

@@ -35,10 +35,13 @@ export class TabMemory {
       case 'setTokenProvider':
         this.#provider = call.args[0] ? call : undefined
         return keep
-      case 'setAuth':
+      case 'setAuth': {
         // '' and null both mean "ask the providers again": nothing to replay
+        const previous = this.#token
         this.#token = call.args[0] ? call : undefined
-        return keep
+        // refused (a token the server does not accept): the token before it is the one in use, and replayed
+        return () => void (this.#token = previous)
+      }
       case 'subscribe': {
         const subId = call.args[0]
         if (this.#subs.has(subId)) return keep // the worker refuses a duplicate: keep the first
