@@ -297,3 +297,35 @@ describe('the back/forward cache', () => {
     expect(events).toEqual([resubscribed('s1', 'room')])
   })
 })
+
+describe('rebind (another identity, decision 61)', () => {
+  test('attaches anew with the new config and replays; commands still waiting on the old connection are answered', async () => {
+    const { supervisor, events, subscribe, connection, log } = await supervised()
+    await subscribe('s1', 'realtime:room')
+    const first = connection()
+    worker.silent = true // the old connection's answers never come
+    const sending = supervisor.run(
+      'send',
+      (api) => api.send('s1', {}, 1000),
+      5000,
+      (instance) => ({
+        instance,
+        ok: true,
+        value: 'timed out',
+      }),
+    )
+    const remembered = supervisor.run('track', (api) => api.track('s1', {}), 5000)
+    await until(() => worker.calls.at(-1)?.name === 'track', 'the commands posted')
+    worker.silent = false
+    const moved = { ...config, identity: 'authenticated:u1' }
+    await supervisor.rebind(moved)
+    expect(await sending).toEqual({ instance: 'w1', ok: true, value: 'timed out' }) // not run again
+    expect(await remembered).toBeUndefined() // the memory gave the new connection what it holds
+    expect(first.closed).toBe(true)
+    expect(worker.names().slice(-3)).toEqual(['goodbye', 'attach', 'subscribe'])
+    expect(events).toContainEqual(resubscribed('s1', 'room'))
+    expect(log.lines.filter((line) => line.level === 'warn')).toEqual([]) // a move, not a lost worker
+    await supervisor.rebind(moved) // the same config again: nothing to do
+    expect(worker.spawns).toBe(2)
+  })
+})

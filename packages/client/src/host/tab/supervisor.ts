@@ -27,6 +27,8 @@ import {
 } from './supervisor-machine.ts'
 
 const noop = (): void => {}
+/** What a command still waiting hears when a rebind left its connection. */
+const MOVED = Symbol('moved')
 const notAttached = () => new RealtimeError('not-attached', 'the client is not attached to its worker host')
 
 export interface SupervisorOptions {
@@ -62,6 +64,8 @@ export class Supervisor {
   readonly #attachedWith = new WeakMap<Connection, EngineConfig>()
   /** A rebind's `lost` is no lost worker (the log says so). */
   #rebinding = false
+  /** Connections a rebind left: the commands still waiting on them are answered by `run` (see there). */
+  readonly #left = new WeakMap<Connection, { promise: Promise<typeof MOVED>; resolve: () => void }>()
   #onEvents: ((events: EngineEvent[]) => void) | undefined
   #unlisten: (() => void) | undefined
   /** The last detach command on its way (detach() waits for it). */
@@ -107,6 +111,7 @@ export class Supervisor {
       if (this.#attachedWith.get(connection) === config) return
       this.#rebinding = true
       try {
+        this.#leftBehind(connection).resolve()
         this.#driver.dispatch({ type: 'lost', connection })
       } finally {
         this.#rebinding = false
@@ -121,22 +126,47 @@ export class Supervisor {
   }
 
   /** One command on the current connection: its reply, or undefined when the worker was lost and replaced. */
-  async run<T>(what: string, invoke: (api: TabApi) => Promise<Reply<T>>, ms: number): Promise<Reply<T> | undefined> {
+  /**
+   * One command on the current connection: its reply, or undefined when the worker was lost and replaced (the
+   * memory has given the new one what the tab holds; a command not remembered may run again). A command still
+   * waiting when a rebind moves the tab to another engine gets `moved()`'s answer, else undefined: its answer
+   * would come on a connection the tab has closed, and running it again would run it for another identity.
+   */
+  async run<T>(
+    what: string,
+    invoke: (api: TabApi) => Promise<Reply<T>>,
+    ms: number,
+    moved?: (instance: string) => Reply<T>,
+  ): Promise<Reply<T> | undefined> {
     const connection = await withDeadline(this.#current(), ms, what, this.#clock)
-    let reply: Reply<T>
+    let reply: Reply<T> | typeof MOVED
     try {
-      reply = await withDeadline(invoke(connection.remote), ms, what, this.#clock)
+      const answer = Promise.race([invoke(connection.remote), this.#leftBehind(connection).promise])
+      reply = await withDeadline(answer, ms, what, this.#clock)
     } catch (error) {
       const e = asRealtimeError(error, 'command-failed')
       if (e.kind === 'host-timeout') this.#driver.dispatch({ type: 'lost', connection })
       throw e
     }
+    if (reply === MOVED) return moved?.(connection.instance)
     if (reply.instance === connection.instance && (reply.ok || reply.error.kind !== 'not-attached')) return reply
     // a stranger answered (a restarted worker), or the worker forgot this tab: once recovered, the
     // memory has given it what the tab holds
     this.#driver.dispatch({ type: 'lost', connection })
     await this.#current()
     return undefined
+  }
+
+  /** Resolves when a rebind leaves `connection` for another engine's. */
+  #leftBehind(connection: Connection): { promise: Promise<typeof MOVED>; resolve: () => void } {
+    let left = this.#left.get(connection)
+    if (!left) {
+      let resolve!: () => void
+      const promise = new Promise<typeof MOVED>((r) => (resolve = () => r(MOVED)))
+      left = { promise, resolve }
+      this.#left.set(connection, left)
+    }
+    return left
   }
 
   /** The live connection, or the next one; rejects when the tab is detached or in the back/forward cache. */

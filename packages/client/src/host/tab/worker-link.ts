@@ -90,7 +90,10 @@ export class WorkerLink implements HostLink {
   send(subId: string, payload: Record<string, unknown>, timeoutMs: number, options?: SendOptions): Promise<PushResult> {
     // a bad timeout is the worker's to refuse (bad-request), not a reason for a short deadline
     const ms = Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs + this.#commandMs : this.#commandMs
-    return this.#answered('send', [subId, payload, timeoutMs, options], ms)
+    // moved to another identity's engine while it waited: no answer will come, and it must not go out again under
+    // the new identity (a durable one stays stored under its own): 'timed out', realtime-js's "no answer"
+    const moved = (instance: string): Reply<PushResult> => ({ instance, ok: true, value: 'timed out' })
+    return this.#answered('send', [subId, payload, timeoutMs, options], ms, moved)
   }
 
   track(subId: string, payload: Record<string, unknown>): Promise<void> {
@@ -156,9 +159,15 @@ export class WorkerLink implements HostLink {
   }
 
   /** A command with an answer: after a lost worker, it runs once more on the new one. */
-  async #answered<K extends Answered>(name: K, args: Args<K>, ms = this.#commandMs): Promise<Result<K>> {
+  async #answered<K extends Answered>(
+    name: K,
+    args: Args<K>,
+    ms = this.#commandMs,
+    moved?: (instance: string) => Reply<Result<K>>,
+  ): Promise<Result<K>> {
     const run = invoke(name, args)
-    const reply = (await this.#supervisor.run(name, run, ms)) ?? (await this.#supervisor.run(name, run, ms))
+    const reply =
+      (await this.#supervisor.run(name, run, ms, moved)) ?? (await this.#supervisor.run(name, run, ms, moved))
     if (!reply) throw new RealtimeError('host-unavailable', `${name}: the worker was replaced twice`)
     if (!reply.ok) throw asRealtimeError(reply.error, 'command-failed')
     return reply.value
