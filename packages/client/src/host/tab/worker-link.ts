@@ -90,10 +90,7 @@ export class WorkerLink implements HostLink {
   send(subId: string, payload: Record<string, unknown>, timeoutMs: number, options?: SendOptions): Promise<PushResult> {
     // a bad timeout is the worker's to refuse (bad-request), not a reason for a short deadline
     const ms = Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs + this.#commandMs : this.#commandMs
-    // moved to another identity's engine while it waited: no answer will come, and it must not go out again under
-    // the new identity (a durable one stays stored under its own): 'timed out', realtime-js's "no answer"
-    const moved = (instance: string): Reply<PushResult> => ({ instance, ok: true, value: 'timed out' })
-    return this.#answered('send', [subId, payload, timeoutMs, options], ms, moved)
+    return this.#answered('send', [subId, payload, timeoutMs, options], ms, sendMoved)
   }
 
   track(subId: string, payload: Record<string, unknown>): Promise<void> {
@@ -173,6 +170,12 @@ export class WorkerLink implements HostLink {
     return reply.value
   }
 }
+
+/**
+ * A send still waiting when the tab moved to another identity's engine: no answer will come, and it must not go out
+ * again under the new identity (a durable one stays stored under its own): 'timed out', realtime-js's "no answer".
+ */
+const sendMoved = (instance: string): Reply<PushResult> => ({ instance, ok: true, value: 'timed out' })
 
 /** The command `name` with `args`, on whichever worker the Supervisor hands it. */
 function invoke<K extends Command>(name: K, args: Args<K>): (api: TabApi) => Promise<Reply<Result<K>>> {
