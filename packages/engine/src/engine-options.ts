@@ -38,7 +38,8 @@ export interface EngineOptions {
   storageKey?: string
   /** Durable sends stored per topic at most (over it: OutboxFullError). Default 1000. */
   durableLimit?: number
-  /** Random ids (client id, durable sends, this engine's leases). Default crypto.randomUUID. */
+  /** Random ids (client id, durable sends, this engine's leases). Default a UUID v4 from crypto.getRandomValues
+   *  (no secure context needed). */
   randomId?: () => string
 
   // ── the socket's guards (guards.ts, DESIGN.md rule 14): every tab shares the socket, so it stays
