@@ -16,6 +16,7 @@ afterEach(async () => {
   for (const link of links.splice(0)) await link.detach()
   for (const c of clients.splice(0)) await c.removeAllChannels()
   vi.restoreAllMocks()
+  vi.unstubAllGlobals()
 })
 
 let clientCount = 0
@@ -124,6 +125,29 @@ describe('no silent fallback (issue #14)', () => {
           /^shared-realtime: the engine runs on host 'page', not 'worker': the Worker could not attach: .*Cost: the engine runs on the page's main thread/,
         ),
       ])
+    },
+  )
+
+  test(
+    'a browser without SharedWorker (Android Chrome): the dedicated Worker, with a warning that says so',
+    { timeout: 20_000 },
+    async () => {
+      vi.stubGlobal('SharedWorker', undefined)
+      const warnings = consoleWarnings()
+      const c = client()
+      expect(c.host).toBe('pending')
+      const snapshot = await c.inspect()
+      vi.unstubAllGlobals()
+      expect([c.host, snapshot.host]).toEqual(['worker', 'worker'])
+      expect(warnings).toEqual([
+        "shared-realtime: the engine runs on host 'worker', not 'shared-worker': this browser has no SharedWorker. " +
+          'Cost: every tab opens its own socket (3 tabs will hold 3 sockets).',
+      ])
+      expect(snapshot.fallback).toMatchObject({
+        wanted: 'shared-worker',
+        kind: 'worker',
+        reason: 'this browser has no SharedWorker',
+      })
     },
   )
 
