@@ -1,11 +1,12 @@
 // Issue #14: an insecure origin (http:// under a name that is not localhost: a LAN address, an
 // intranet name) has no Web Locks and no crypto.randomUUID, but SharedWorker works there. The
-// browser maps `devbox.test` to 127.0.0.1 and opens the demo's lab page on it: the tabs still
-// share one SharedWorker and one socket, and the worker tells a dead tab by its unanswered pings
+// browser maps `devbox.test` to 127.0.0.1 and opens the demo's lab page (and the demo) on it: the
+// tabs still share one SharedWorker and one socket, and the worker tells a dead tab by its unanswered pings
 // (worker-host.ts LIVENESS: detached 10–20 s after it died) instead of its Web Lock.
 import type { Page } from '@playwright/test'
 import { demoPort } from '../playwright.config.ts'
 import { chromiumLaunchOptions } from '../scripts/chromium.mjs'
+import { message, moreTabs, say, signIn } from './demo.ts'
 import { expect, test } from './fixtures.ts'
 import { eventsOf, openTabs, subscribe, topicName } from './lab.ts'
 import { admin, type Stats } from './realtime.ts'
@@ -79,4 +80,22 @@ test('on http://devbox.test a killed tab is detached by its unanswered pings; a 
   expect(detachedAfter).toBeGreaterThanOrEqual(10_000) // 15 s of silence; it was last heard at most 5 s before
   // the live tab answered every ping meanwhile: still attached, still receiving
   expect((await inspect(live)).tab).not.toBeNull()
+})
+
+test('the demo on http://devbox.test: three tabs, one socket, the inspector says shared-worker, chat goes across', async ({
+  page,
+  context,
+}) => {
+  await signIn(page, 'Lan')
+  const others = await moreTabs(context, 2)
+  const text = `hello over plain http ${Date.now()}` // its id made without crypto.randomUUID
+  await expect(await say(page, text)).toHaveAttribute('data-state', 'sent')
+  for (const other of others) await expect(message(other, text)).toHaveCount(1)
+  for (const tab of [page, ...others]) {
+    await expect(tab.getByTestId('sockets')).toHaveAttribute('data-count', '1')
+    await expect(tab.getByTestId('inspector')).toContainText(/host\s*shared-worker/)
+    await expect(tab.getByTestId('inspector')).toContainText(/tabs attached\s*3/)
+  }
+  expect(await page.evaluate(() => window.isSecureContext)).toBe(false)
+  expect((await stats()).sockets).toBe(1)
 })
