@@ -2,7 +2,9 @@ import { defineConfig } from '@playwright/test'
 import { chromiumLaunchOptions } from './scripts/chromium.mjs'
 
 // One worker: these machines have 2 cores, and e2e tests open several tabs each.
-const port = Number(process.env.E2E_PORT ?? 4179)
+/** The demo's port (its build, served by Vite's preview). */
+export const demoPort = Number(process.env.E2E_PORT ?? 4179)
+const port = demoPort
 /** The dev server of the e2e run (admin on: tests read its stats and inject faults). */
 export const realtimePort = Number(process.env.E2E_REALTIME_PORT ?? 4180)
 

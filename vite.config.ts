@@ -13,8 +13,10 @@ const repoRoot = fileURLToPath(new URL('.', import.meta.url))
 //   browser — *.browser.test.ts, in real Chromium through Playwright (scripts/chromium.mjs)
 export default defineConfig({
   root: fileURLToPath(new URL('./apps/demo', import.meta.url)),
-  server: { host: '127.0.0.1' },
-  preview: { host: '127.0.0.1' },
+  // devbox.test: a name the e2e browser maps to 127.0.0.1, to serve the demo on an insecure origin
+  // (e2e/insecure-origin.spec.ts); Vite refuses Host names it does not know
+  server: { host: '127.0.0.1', allowedHosts: ['devbox.test'] },
+  preview: { host: '127.0.0.1', allowedHosts: ['devbox.test'] },
   test: {
     projects: [
       {

@@ -4,11 +4,14 @@ import { expect } from './fixtures.ts'
 
 export type Host = 'shared-worker' | 'worker' | 'page'
 
-/** Opens `n` lab tabs; `realtime`: a dev server the test started (its HTTP URL), else the run's. */
+/**
+ * Opens `n` lab tabs, each ready once its client attached to `host` ('auto': expects the SharedWorker); `realtime`: a
+ * dev server the test started (its HTTP URL), else the run's.
+ */
 export async function openTabs(
   context: BrowserContext,
   n: number,
-  options: { host?: Host; realtime?: string } = {},
+  options: { host?: Host | 'auto'; realtime?: string } = {},
 ): Promise<Page[]> {
   const host = options.host ?? 'shared-worker'
   const query = `host=${host}${options.realtime ? `&realtime=${encodeURIComponent(options.realtime)}` : ''}`
@@ -16,7 +19,7 @@ export async function openTabs(
   for (let i = 0; i < n; i++) {
     const page = await context.newPage()
     await page.goto(`/lab.html?${query}`)
-    await expect(page.locator('#status')).toHaveText(`ready (host ${host})`)
+    await expect(page.locator('#status')).toHaveText(`ready (host ${host === 'auto' ? 'shared-worker' : host})`)
     pages.push(page)
   }
   return pages

@@ -12,8 +12,16 @@ export const SYSTEM_CHROMIUM = '/usr/bin/chromium'
 /**
  * Every launch resolves only loopback names: Chromium otherwise looks up Google
  * hosts at start, and these machines have no network but the package registries.
+ * `loopbackNames` also resolve to 127.0.0.1: a page served there under such a name is an
+ * insecure origin (no Web Locks, no crypto.randomUUID), as on a LAN address (e2e/insecure-origin.spec.ts).
+ * @param {string[]} [loopbackNames]
  */
-export const HOST_RESOLVER_FLAG = '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1'
+export function hostResolverFlag(loopbackNames = []) {
+  const rules = [...loopbackNames.map((name) => `MAP ${name} 127.0.0.1`), 'MAP * ~NOTFOUND', 'EXCLUDE localhost']
+  return `--host-resolver-rules=${[...rules, 'EXCLUDE 127.0.0.1'].join(' , ')}`
+}
+
+export const HOST_RESOLVER_FLAG = hostResolverFlag()
 
 /** @typedef {{ path: string, source: 'CHROMIUM_PATH' | 'system' | 'playwright' }} ChromiumLocation */
 
@@ -53,12 +61,13 @@ export function findChromium(env = process.env) {
 /**
  * Launch options for Playwright's `chromium.launch()` (and Vitest's browser provider).
  * `executablePath` is left out when Playwright's own browser is the one to use.
- * @param {{ args?: string[] }} [extra]
+ * `loopbackNames`: host names that resolve to 127.0.0.1 besides localhost (hostResolverFlag).
+ * @param {{ args?: string[], loopbackNames?: string[] }} [extra]
  */
 export function chromiumLaunchOptions(extra = {}) {
   const found = findChromium()
   /** @type {{ executablePath?: string, args: string[] }} */
-  const options = { args: [HOST_RESOLVER_FLAG, ...(extra.args ?? [])] }
+  const options = { args: [hostResolverFlag(extra.loopbackNames), ...(extra.args ?? [])] }
   if (found && found.source !== 'playwright') options.executablePath = found.path
   return options
 }

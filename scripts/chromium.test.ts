@@ -30,4 +30,10 @@ describe('chromiumLaunchOptions', () => {
   test('appends extra arguments after the resolver flag', () => {
     expect(chromiumLaunchOptions({ args: ['--mute-audio'] }).args).toEqual([HOST_RESOLVER_FLAG, '--mute-audio'])
   })
+
+  test('maps extra loopback names to 127.0.0.1 in the one resolver flag (a second flag would replace it)', () => {
+    expect(chromiumLaunchOptions({ loopbackNames: ['devbox.test'] }).args).toEqual([
+      '--host-resolver-rules=MAP devbox.test 127.0.0.1 , MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1',
+    ])
+  })
 })

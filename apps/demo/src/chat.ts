@@ -7,6 +7,7 @@
 // messages through REST (idempotent by id) once the server relayed it; messages are
 // deduplicated by id (history, echoes, retries).
 import type { RealtimeChannel } from '@shared-realtime/client'
+import { randomUuid } from '@shared-realtime/protocol'
 import type { Api, ChatMessage, User } from './api.ts'
 import { avatar, errorMessage, formatTime, h } from './dom.ts'
 
@@ -177,7 +178,7 @@ export function mountChat(root: HTMLElement, channel: RealtimeChannel, api: Api,
     if (!text) return
     input.value = ''
     const message: ChatMessage = {
-      id: crypto.randomUUID(),
+      id: randomUuid(), // not crypto.randomUUID: it is missing on an http:// LAN origin
       room,
       user_id: user.id,
       user_name: user.name,

@@ -27,6 +27,8 @@ interface EngineSnap {
 }
 interface Snap {
   host: string
+  /** Why the host is not the one asked for (the client also warned it once in the console). */
+  fallback?: { wanted: string; reason: string }
   instance: string
   name?: string
   protocol?: number
@@ -97,7 +99,7 @@ export function mountInspector(
     const dropped = sessions.reduce((n, s) => n + s.dropped, 0)
     const outbox = (engine.channels ?? []).reduce((n, c) => n + (c.outbox?.queued ?? 0) + (c.outbox?.waiting ?? 0), 0)
     fill(facts, [
-      ['host', snap.host],
+      ['host', snap.fallback ? `${snap.host} (not ${snap.fallback.wanted}: ${snap.fallback.reason})` : snap.host],
       ['worker', snap.instance.slice(0, 8) + (snap.name ? ` (${snap.name})` : '')],
       ['socket', state + (engine.connection?.attempt ? ` #${engine.connection.attempt}` : '')],
       ['heartbeat', engine.heartbeat?.state ?? '–'],

@@ -123,4 +123,7 @@ declare global {
 }
 window.lab = lab
 window.__realtime = client
-document.querySelector('#status')!.textContent = `ready (host ${client.host})`
+// `client.host` is 'pending' until the client has attached: ready once it names the host in use
+void client.inspect().then(() => {
+  document.querySelector('#status')!.textContent = `ready (host ${client.host})`
+})

@@ -8,7 +8,7 @@ import { engineConfig, type HeartbeatStatus, levels, type RealtimeClientOptions 
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_TIMEOUT } from './constants.ts'
 import { RealtimeError } from './errors.ts'
 import type { EngineConfig } from './host/protocol.ts'
-import type { HostKind, HostLink, HostSnapshot } from './host/tab/link.ts'
+import type { HostFallback, HostKind, HostLink, HostSnapshot } from './host/tab/link.ts'
 import { attachHost, hostCandidates, type HostLinkOptions } from './host/tab/select.ts'
 import { type ChannelOwner, RealtimeChannel, type RealtimeChannelOptions } from './RealtimeChannel.ts'
 import type { RestContext } from './rest.ts'
@@ -37,8 +37,10 @@ export class RealtimeClient {
   /** The hosts to try, best first, and how to reach them. */
   readonly #hosts: HostKind[]
   readonly #hostOptions: HostLinkOptions
-  /** The host attached to, or the one being tried. */
-  #host: HostKind
+  /** The host in use: known once attached (or at once when it is the only kind that can run here). */
+  #host: HostKind | 'pending'
+  /** Why the host in use is not the one asked for (inspect() shows it). */
+  #fallback: HostFallback | undefined
   #attached: Promise<HostLink> | undefined
   /** The connection as this client reads it: the engine's, or closed after its disconnect() (`#closed`). */
   #connection: ConnectionStatus = DISCONNECTED
@@ -92,10 +94,15 @@ export class RealtimeClient {
       ...(options.transport ? { transport: options.transport } : {}),
       ...(options.workerUrl ? { workerUrl: options.workerUrl } : {}),
       ...(options.logger ? { logger: levels(options.logger) } : {}),
+      asked: options.host ?? 'auto',
+      attached: (kind, fallback) => {
+        this.#host = kind
+        this.#fallback = fallback
+      },
     }
     this.#hosts = hostCandidates(options.host ?? 'auto', this.#hostOptions)
     this.#firstStatus = new Promise((resolve) => (this.#statusArrived = resolve))
-    this.#host = this.#hosts[0] as HostKind
+    this.#host = this.#hosts.length === 1 ? (this.#hosts[0] as HostKind) : 'pending'
     // Attach to the host now, in the background: no socket opens until a channel is subscribed
     // or connect() is called, but a tab's first subscribe then costs one message instead of a
     // SharedWorker connection and a lock (decision 41). A failure shows at the first call.
@@ -108,8 +115,12 @@ export class RealtimeClient {
     )
   }
 
-  /** Where the engine of this client runs. */
-  get host(): HostKind {
+  /**
+   * Where the engine of this client runs: the host actually in use, 'pending' until the client has attached to
+   * one (known at once when only one kind can run here, e.g. `host: 'page'` or Node). A host other than the one
+   * asked for is warned once and explained in `inspect().fallback`.
+   */
+  get host(): HostKind | 'pending' {
     return this.#host
   }
 
@@ -317,7 +328,8 @@ export class RealtimeClient {
 
   /** A snapshot of the engine this tab shares: host, sockets, channels, tabs, queues, counters. */
   async inspect(): Promise<HostSnapshot> {
-    return (await this.#ready()).inspect()
+    const snapshot = await (await this.#ready()).inspect()
+    return this.#fallback ? { ...snapshot, fallback: this.#fallback } : snapshot
   }
 
   /**
@@ -344,7 +356,7 @@ export class RealtimeClient {
       this.#config = config
       // every call awaits this: one made before the attach finished runs on the link that attached
       const onEvents = (events: EngineEvent[]) => this.#onEvents(events)
-      const link = await attachHost(this.#hosts, this.#hostOptions, config, onEvents, (kind) => (this.#host = kind))
+      const link = await attachHost(this.#hosts, this.#hostOptions, config, onEvents)
       await this.#statusKnown()
       if (provider) await link.setTokenProvider(() => this.#provide(link, provider))
       return link

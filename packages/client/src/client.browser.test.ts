@@ -34,8 +34,11 @@ describe.each(HOSTS)('host %s', (host) => {
     return c
   }
 
-  test('uses the host it was asked for', () => {
-    expect(client().host).toBe(host)
+  test("uses the host it was asked for ('pending' until attached, where another host could be the one in use)", async () => {
+    const c = client()
+    expect(c.host).toBe(host === 'page' ? 'page' : 'pending')
+    expect((await c.inspect()).host).toBe(host)
+    expect(c.host).toBe(host)
   })
 
   test.each(['one browser', 'two browsers'])(

@@ -20,6 +20,7 @@
 // tab whose worker died before answering runs the command again) is not stored twice.
 // Expired items are dropped by whichever update sees them first.
 
+import { randomUuid } from '@shared-realtime/protocol'
 import type { Clock } from './clock.ts'
 import type { Logger } from './logger.ts'
 import { OutboxFullError } from './outbox.ts'
@@ -261,11 +262,5 @@ const done = (id: string, now: number, failed: string | undefined): DoneItem => 
   ...(failed === undefined ? {} : { failed }),
 })
 
-const hex = (n: number): string => Array.from({ length: n }, () => Math.floor(Math.random() * 16).toString(16)).join('')
-
-/** A random id: crypto.randomUUID where the platform has it (browsers, workers, Node ≥ 19), else Math.random. */
-export function defaultRandomId(): string {
-  const crypto = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto
-  if (typeof crypto?.randomUUID === 'function') return crypto.randomUUID()
-  return `${hex(8)}-${hex(4)}-4${hex(3)}-${'89ab'[Math.floor(Math.random() * 4)]}${hex(3)}-${hex(12)}`
-}
+/** A random id (UUID v4) from crypto.getRandomValues: it needs no secure context, where crypto.randomUUID does. */
+export const defaultRandomId = (): string => randomUuid()

@@ -45,7 +45,8 @@ export interface EngineOptions {
    * their engines by it, so clients of different users never share a socket (docs/decisions.md 61). Default: any.
    */
   identity?: string
-  /** Random ids (client id, durable sends, this engine's leases). Default crypto.randomUUID. */
+  /** Random ids (client id, durable sends, this engine's leases). Default a UUID v4 from crypto.getRandomValues
+   *  (no secure context needed). */
   randomId?: () => string
 
   // ── the socket's guards (guards.ts, DESIGN.md rule 14): every tab shares the socket, so it stays

@@ -10,7 +10,7 @@
 // The version is in the worker's name: a tab of another build gets its own worker.
 
 import type { EngineEvent, GuardLimits, PushResult, SendOptions } from '@shared-realtime/engine'
-import { isRecord } from '@shared-realtime/protocol'
+import { isRecord, randomUuid } from '@shared-realtime/protocol'
 import type { RealtimeErrorData } from '../errors.ts'
 import type { ARGS } from './worker/validate.ts'
 
@@ -149,7 +149,7 @@ export interface TabSummary {
   /** The worker's id of this tab (AttachInfo.tabId). */
   id: string
   subscriptions: number
-  /** Whether the worker watches the tab's lock (false: only a goodbye or detach ends it). */
+  /** Whether the worker watches the tab's lock (false: it pings the tab instead; a goodbye or detach also ends it). */
   watched: boolean
 }
 
@@ -180,6 +180,28 @@ export interface EventsMessage {
   events: EngineEvent[]
 }
 
+/**
+ * worker → tab, on the events port: are you alive? Sent only to tabs the worker cannot watch through a Web Lock
+ * (no Web Locks: an insecure origin); the tab answers with a PongMessage. A tab silent for long is detached
+ * (worker-host.ts LIVENESS). A tab of an older build ignores it (it is no EventsMessage), but such a tab never
+ * attached without Web Locks (its own randomUUID failed there), so it is never pinged.
+ */
+export interface PingMessage {
+  instance: string
+  ping: true
+}
+
+/** tab → worker, on the events port: the answer to a PingMessage (any message of the tab counts as alive). */
+export interface PongMessage {
+  pong: true
+}
+
+/** Whether a message from the worker is a ping. */
+export const isPing = (data: unknown): boolean => isRecord(data) && data.ping === true
+
+/** Whether a message from a tab is a pong. */
+export const isPong = (data: unknown): boolean => isRecord(data) && data.pong === true
+
 /** tab → worker, on the events port: the tab's handler ran for `ack` more events. */
 export interface AckMessage {
   ack: number
@@ -198,7 +220,11 @@ export function readEvents(data: unknown): EventsMessage | undefined {
   return { instance: data.instance, events: data.events as EngineEvent[] }
 }
 
-/** A worker's instance id, a tab's id. */
+/**
+ * A worker's instance id, a tab's lock names, a tab's id: from crypto.getRandomValues, which every context has
+ * (crypto.randomUUID exists only in secure contexts: a page on http://<LAN address>/ has none, and a worker that
+ * threw on it at start sent every tab to the in-page host).
+ */
 export function randomId(): string {
-  return globalThis.crypto.randomUUID()
+  return randomUuid()
 }

@@ -1,6 +1,7 @@
 // Runs in the tab. One live connection of a tab to a worker: the tab's Web Lock (liveness,
 // locks.ts), the worker (spawn.ts), the remote for commands (Comlink's protocol, tab-rpc.ts)
-// and the raw MessagePort for events, acknowledged in bulk. Opening one attaches the tab;
+// and the raw MessagePort for events, acknowledged in bulk (and pings answered: a worker that
+// cannot watch the tab's lock pings it there, worker-host.ts LIVENESS). Opening one attaches the tab;
 // closing one lets go of all of it at once and never waits for the worker (which may be
 // dead: the attach runs under a deadline, deadline.ts).
 
@@ -12,7 +13,7 @@ import { withDeadline } from './deadline.ts'
 import { type HeldLock, holdLock } from './locks.ts'
 import { transfer, wrap } from './tab-rpc.ts'
 import { asRealtimeError, RealtimeError } from '../../errors.ts'
-import { type AckMessage, TAB_PROTOCOL_VERSION } from '../protocol.ts'
+import { type AckMessage, isPing, type PongMessage, TAB_PROTOCOL_VERSION } from '../protocol.ts'
 
 /**
  * Acks are coalesced: one message per ACK_BATCH events, or ACK_DELAY_MS after the first event not yet
@@ -68,6 +69,17 @@ export class Connection {
     }
   }
 
+  /** Answers the worker's ping (it pings a tab whose lock it cannot watch: no Web Locks). */
+  pong(): void {
+    if (this.#closed) return
+    try {
+      // oxlint-disable-next-line unicorn/require-post-message-target-origin -- a MessagePort, not a window
+      this.#events.postMessage({ pong: true } satisfies PongMessage)
+    } catch {
+      // the port is gone; recovery will follow from the next command
+    }
+  }
+
   /** Lets go of the worker, the port and the lock (the worker, if alive, then detaches us). */
   close(): void {
     if (this.#closed) return
@@ -110,7 +122,9 @@ export async function openConnection(options: OpenOptions): Promise<Connection> 
     if (!reply.ok) throw asRealtimeError(reply.error, 'command-failed')
     const connection = new Connection(remote, reply.instance, channel.port1, spawn, lock)
     // messages wait in the port until it is started
-    channel.port1.addEventListener('message', (event: MessageEvent) => options.onMessage(connection, event.data))
+    channel.port1.addEventListener('message', (event: MessageEvent) =>
+      isPing(event.data) ? connection.pong() : options.onMessage(connection, event.data),
+    )
     channel.port1.start()
     return connection
   } catch (error) {

@@ -10,11 +10,27 @@ import type { EngineConfig, SendOptions, TokenProviderFn } from '../protocol.ts'
 
 export type HostKind = 'shared-worker' | 'worker' | 'page'
 
+/** Why a client runs on another host than the one asked for ('auto': the SharedWorker), and what it costs. */
+export interface HostFallback {
+  /** The host asked for ('auto': 'shared-worker', where the platform has any worker). */
+  wanted: HostKind
+  /** The host in use. */
+  kind: HostKind
+  /** Why each better host was not used: missing here, or its attach failed (with the error). */
+  reason: string
+  /** What it costs, e.g. "every tab opens its own socket (3 tabs will hold 3 sockets)". */
+  cost: string
+  /** The one warning the client logged. */
+  message: string
+}
+
 export interface HostSnapshot {
   host: HostKind
   /** The worker instance id (changes when a worker restarts); 'page' for the in-page host. */
   instance: string
   engine: unknown
+  /** Set when the client runs on another host than the one asked for (RealtimeClient.inspect()). */
+  fallback?: HostFallback
 }
 
 export interface HostLink {

@@ -6,11 +6,14 @@
 // worker script that does not load, Android Chrome without SharedWorker) gives way to the
 // next, so an app keeps working with the best host available. The in-page host (the engine
 // itself) is a chunk loaded only when a tab tries it.
+// Never silently (decision 67): a link of another kind than the one asked for ('auto': the
+// SharedWorker, where the platform has any worker) is reported once, as a warning naming the
+// reason and the cost, and as the HostFallback `attached` hears (inspect() shows it).
 
 import type { EngineEvent, Logger, WebSocketLikeConstructor } from '@shared-realtime/engine'
 import { asRealtimeError, RealtimeError } from '../../errors.ts'
 import type { EngineConfig } from '../protocol.ts'
-import type { HostKind, HostLink } from './link.ts'
+import type { HostFallback, HostKind, HostLink } from './link.ts'
 import { WorkerLink, type WorkerLinkOptions } from './worker-link.ts'
 
 export type HostOption = 'auto' | HostKind
@@ -20,9 +23,60 @@ export interface HostLinkOptions extends Omit<WorkerLinkOptions, 'spawn' | 'supe
   transport?: WebSocketLikeConstructor
   /** The tab's own log lines (host selection, the worker link's recoveries) and the in-page engine's. */
   logger?: Logger
+  /** The `host` option asked for. Default: the first kind tried. */
+  asked?: HostOption
+  /** Hears the kind that attached and, when it is not the one asked for, why (also warned once). */
+  attached?: (kind: HostKind, fallback: HostFallback | undefined) => void
 }
 
 const ORDER: readonly HostKind[] = ['shared-worker', 'worker', 'page']
+
+const LABEL: Record<HostKind, string> = { 'shared-worker': 'SharedWorker', worker: 'Worker', page: 'page' }
+
+function platformHas(): Record<HostKind, boolean> {
+  const g = globalThis as { SharedWorker?: unknown; Worker?: unknown }
+  return { 'shared-worker': typeof g.SharedWorker === 'function', worker: typeof g.Worker === 'function', page: true }
+}
+
+/** The kind `asked` means here: 'auto' is the SharedWorker wherever the platform has any worker (else the page). */
+export function wantedHost(asked: HostOption): HostKind {
+  if (asked !== 'auto') return asked
+  const has = platformHas()
+  return has['shared-worker'] || has.worker ? 'shared-worker' : 'page'
+}
+
+/** What running on `kind` instead of `wanted` costs, in words. */
+function costOf(kind: HostKind, wanted: HostKind): string {
+  const sockets = wanted === 'shared-worker' ? 'every tab opens its own socket (3 tabs will hold 3 sockets)' : ''
+  const thread =
+    kind === 'page' ? "the engine runs on the page's main thread (its timers throttled in background tabs)" : ''
+  return [sockets, thread].filter(Boolean).join(', and ')
+}
+
+/**
+ * The fallback of a link of `kind` when `asked` wanted another, or undefined. `errors`: why each kind tried before
+ * it failed to attach.
+ */
+export function fallbackOf(
+  asked: HostOption,
+  kind: HostKind,
+  tried: ReadonlyArray<{ kind: HostKind; error: string }>,
+): HostFallback | undefined {
+  const wanted = wantedHost(asked)
+  if (kind === wanted) return undefined
+  const has = platformHas()
+  const reasons = ORDER.slice(ORDER.indexOf(wanted), ORDER.indexOf(kind))
+    .map((skipped) => {
+      if (!has[skipped]) return `this browser has no ${LABEL[skipped]}`
+      const failed = tried.find((t) => t.kind === skipped)
+      return failed ? `the ${LABEL[skipped]} could not attach: ${failed.error}` : undefined
+    })
+    .filter((reason): reason is string => reason !== undefined)
+  const reason = reasons.join('; ')
+  const cost = costOf(kind, wanted)
+  const message = `shared-realtime: the engine runs on host '${kind}', not '${wanted}': ${reason}. Cost: ${cost}.`
+  return { wanted, kind, reason, cost, message }
+}
 
 /**
  * The kinds to try, best first: `host` ('auto': the best) and those after it that this platform has.
@@ -72,6 +126,11 @@ export async function attachHost(
     try {
       link = await makeLink(kind, options)
       await link.attach(config, onEvents)
+      const tried = errors.map((error, j) => ({ kind: kinds[j] as HostKind, error }))
+      const fallback = fallbackOf(options.asked ?? (kinds[0] as HostKind), kind, tried)
+      // one warning per client, where the app's lines go (its logger, else the console)
+      if (fallback) (options.logger ?? console).warn(fallback.message)
+      options.attached?.(kind, fallback)
       return link
     } catch (error) {
       await link?.detach().catch(() => {})

@@ -5,6 +5,9 @@
 // The name literal must equal WORKER_NAME (../protocol.ts); the worker reports its
 // name in inspect() and the tests compare them. `workerUrl` replaces the bundled entry
 // (an app serving a prebuilt worker file).
+// A worker that fails to load says why when the cause is known: Vite 5–7's dev server
+// pre-bundles the package into node_modules/.vite/deps/, where the worker file does not exist
+// (the request 404s); the error names the `optimizeDeps.exclude` fix (VITE_DEPS_HINT).
 
 import type { Endpoint } from 'comlink'
 import { WORKER_NAME } from '../protocol.ts'
@@ -20,13 +23,25 @@ export interface WorkerSpawn {
 
 export type Spawner = () => WorkerSpawn
 
-function failure(target: EventTarget, what: string): Promise<Error> {
+/** Why a worker under Vite's pre-bundled deps does not load, and the fix (both names the package is installed under). */
+export const VITE_DEPS_HINT =
+  "its script is under Vite's pre-bundled dependencies (node_modules/.vite/deps/), where the worker file does not " +
+  'exist (the Vite 5–7 dev server); fix: in vite.config, `optimizeDeps: { exclude: ' +
+  "['@shared-realtime/client'] }` (or `['@supabase/realtime-js']` where supabase-js's realtime-js is aliased to it)"
+
+/** The worker's script URL as this module knows it: `workerUrl`, else this module's own (the bundled entry is beside it). */
+function scriptUrl(workerUrl: string | URL | undefined): string {
+  return String(workerUrl ?? import.meta.url)
+}
+
+function failure(target: EventTarget, what: string, url: string): Promise<Error> {
   return new Promise((resolve) => {
     target.addEventListener(
       'error',
       (event) => {
         const detail = event instanceof ErrorEvent && event.message ? `: ${event.message}` : ''
-        resolve(new Error(`the ${what} failed to start${detail}`))
+        const hint = url.includes('/.vite/deps/') ? ` (${VITE_DEPS_HINT})` : ''
+        resolve(new Error(`the ${what} failed to start${detail}${hint}`))
       },
       { once: true },
     )
@@ -42,7 +57,11 @@ export function spawnSharedWorker(workerUrl?: string | URL): WorkerSpawn {
         name: 'shared-realtime-v5',
         extendedLifetime: true,
       })
-  return { endpoint: worker.port, failed: failure(worker, 'SharedWorker'), dispose: () => worker.port.close() }
+  return {
+    endpoint: worker.port,
+    failed: failure(worker, 'SharedWorker', scriptUrl(workerUrl)),
+    dispose: () => worker.port.close(),
+  }
 }
 
 /** A dedicated Worker of this tab. */
@@ -53,5 +72,9 @@ export function spawnDedicatedWorker(workerUrl?: string | URL): WorkerSpawn {
         type: 'module',
         name: 'shared-realtime-v5',
       })
-  return { endpoint: worker, failed: failure(worker, 'Worker'), dispose: () => worker.terminate() }
+  return {
+    endpoint: worker,
+    failed: failure(worker, 'Worker', scriptUrl(workerUrl)),
+    dispose: () => worker.terminate(),
+  }
 }

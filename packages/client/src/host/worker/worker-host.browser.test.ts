@@ -5,8 +5,15 @@ import * as Comlink from 'comlink'
 import { type EngineEvent, TestClock, type WebSocketLikeConstructor } from '@shared-realtime/engine'
 import { afterEach, describe, expect, test } from 'vitest'
 import { commands } from 'vitest/browser'
-import { WorkerHost } from './worker-host.ts'
-import { type EventsMessage, type Reply, TAB_PROTOCOL_VERSION, type TabApi, WORKER_NAME } from '../protocol.ts'
+import { LIVENESS, WorkerHost } from './worker-host.ts'
+import {
+  type EventsMessage,
+  type PingMessage,
+  type Reply,
+  TAB_PROTOCOL_VERSION,
+  type TabApi,
+  WORKER_NAME,
+} from '../protocol.ts'
 import { broadcastSpec, broadcastTo, EventLog, subscribed, testConfig } from '../test-support/realtime.ts'
 
 const transport = (globalThis as unknown as { WebSocket: WebSocketLikeConstructor }).WebSocket
@@ -32,7 +39,9 @@ async function tab(name: string, options: { ack?: boolean; lock?: boolean } = {}
   const events = new MessageChannel()
   const log = new EventLog()
   const instances = new Set<string>()
-  events.port1.addEventListener('message', ({ data }: MessageEvent<EventsMessage>) => {
+  events.port1.addEventListener('message', ({ data }: MessageEvent<EventsMessage | PingMessage>) => {
+    // a tab without a lock is pinged (LIVENESS): a live one answers
+    if (!('events' in data)) return events.port1.postMessage({ pong: true })
     instances.add(data.instance)
     log.push(data.events)
     if (options.ack !== false) ack(events.port1, data.events.length)
@@ -194,6 +203,72 @@ describe('liveness', () => {
     await expect.poll(tabCount).toBe(before + 1)
     value(await b.api.goodbye())
     expect(await tabCount()).toBe(before)
+  })
+})
+
+describe('liveness without Web Locks (an insecure origin, issue #14): pings on the events port', () => {
+  test('a tab that stops answering is detached 15 s after its last answer; one that answers stays; a watched tab is never pinged', async () => {
+    const clock = new TestClock()
+    const pinged = new WorkerHost({ kind: 'shared-worker', transport, locks: navigator.locks, clock })
+    /** A tab on `pinged`: `answering` says whether it answers pings now; `lock`: a Web Lock the worker watches. */
+    const pingedTab = async (name: string, lock = false) => {
+      const commandPorts = new MessageChannel()
+      pinged.expose(commandPorts.port1)
+      const api = Comlink.wrap(commandPorts.port2) as unknown as TabApi
+      const events = new MessageChannel()
+      const state = { pings: 0, answering: true }
+      events.port1.addEventListener('message', ({ data }: MessageEvent<EventsMessage | PingMessage>) => {
+        if (!('ping' in data)) return
+        expect(data.instance).toBe(pinged.instance)
+        state.pings++
+        if (state.answering) events.port1.postMessage({ pong: true })
+      })
+      events.port1.start()
+      let release = (): void => {}
+      const lockName = lock ? `test-pinged-${name}-${crypto.randomUUID()}` : ''
+      if (lock) {
+        await new Promise<void>(
+          (held) => void navigator.locks.request(lockName, () => new Promise<void>((r) => ((release = r), held()))),
+        )
+      }
+      value(await api.attach(testConfig('pinged'), Comlink.transfer(events.port2, [events.port2]), lockName, TAB_PROTOCOL_VERSION))
+      cleanups.push(async () => (lock ? release() : await api.detach()))
+      return { api, state }
+    }
+    const attached = async () => value(await pinged.api().inspect()).tabCount
+    const [alive, silent, dying, watched] = [
+      await pingedTab('alive'),
+      await pingedTab('silent'),
+      await pingedTab('dying'),
+      await pingedTab('watched', true),
+    ]
+    silent.state.answering = false
+    expect(value(await alive.api.inspect()).tab?.watched).toBe(false)
+    expect(value(await watched.api.inspect()).tab?.watched).toBe(true)
+    /** One ping round: time moves on by LIVENESS.pingMs; the answering tabs' pongs are in before the next. */
+    const round = async () => {
+      const before = alive.state.pings
+      clock.advance(LIVENESS.pingMs)
+      await expect.poll(() => alive.state.pings).toBe(before + 1)
+      // one more round trip to the worker: the pong (posted on receipt of the ping) has had its turn
+      await attached()
+    }
+    await round() // 5 s
+    await round() // 10 s
+    expect(await attached()).toBe(4)
+    await round() // 15 s: `silent` never answered
+    expect(await attached()).toBe(3)
+    expect(await silent.api.connect()).toMatchObject({ ok: false, error: { kind: 'not-attached' } })
+    dying.state.answering = false // its last answer: the 15 s round's pong
+    await round() // 20 s
+    await round() // 25 s
+    expect(await attached()).toBe(3)
+    await round() // 30 s: silent for 15 s
+    expect(await attached()).toBe(2)
+    for (let i = 0; i < 4; i++) await round() // 50 s
+    expect(await attached()).toBe(2)
+    const pings = [alive, silent, dying, watched].map((t) => t.state.pings)
+    expect(pings).toEqual([10, 2, 5, 0])
   })
 })
 

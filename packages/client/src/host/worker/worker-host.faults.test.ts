@@ -45,7 +45,9 @@ async function goodTab(host: WorkerHost) {
   const events = new MessageChannel()
   const log: EngineEvent[] = []
   events.port1.addEventListener('message', (event) => {
-    const data = (event as MessageEvent).data as { events: EngineEvent[] }
+    const data = (event as MessageEvent).data as { events: EngineEvent[]; ping?: true }
+    // a tab without a lock is pinged (worker-host.ts LIVENESS): a live one answers
+    if (data.ping) return events.port1.postMessage({ pong: true })
     log.push(...data.events)
     events.port1.postMessage({ ack: data.events.length })
   })

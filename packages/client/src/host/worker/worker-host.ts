@@ -1,7 +1,8 @@
 // Runs in the worker (a SharedWorker, a dedicated Worker, or in tests the page or Node over a
 // MessageChannel): the worker side of the worker hosts. One WorkerHost per worker holds the
 // engines (by config) and one record per attached tab: its session, its events port and its
-// liveness lock. Each connecting port gets its own command surface (`api()`: the COMMANDS
+// liveness: the tab's Web Lock, or where there are none (an insecure origin) pings on its
+// events port (LIVENESS below). Each connecting port gets its own command surface (`api()`: the COMMANDS
 // table of ../protocol.ts, each with its implementation here), exposed with Comlink behind
 // guard.ts. Every reply carries the worker's instance id; every argument is checked
 // (validate.ts); a throw in one tab's command, sink or port becomes an error reply or a log
@@ -13,6 +14,7 @@ import {
   type Engine,
   type EngineEvent,
   type Logger,
+  realClock,
   type Session,
   silentLogger,
   type Storage,
@@ -28,6 +30,8 @@ import {
   COMMANDS,
   type EngineConfig,
   type EventsMessage,
+  isPong,
+  type PingMessage,
   randomId,
   readAck,
   type Reply,
@@ -40,6 +44,14 @@ import {
 } from '../protocol.ts'
 import * as check from './validate.ts'
 
+/**
+ * How the worker tells a dead tab it cannot watch through a Web Lock (decision 66): every `pingMs` it pings each
+ * such tab on its events port, and detaches a tab it has heard nothing from (no pong, no ack) for `silenceMs`. A
+ * tab that dies is detached 10–20 s later (it was last heard at most `pingMs` before dying; the silence is checked
+ * every `pingMs`). A tab closing normally says goodbye on `pagehide` and goes at once.
+ */
+export const LIVENESS = { pingMs: 5000, silenceMs: 15_000 } as const
+
 /** The part of the Web Locks API the worker uses. */
 export interface LocksLike {
   request(name: string, options: { signal: AbortSignal }, callback: () => unknown): Promise<unknown>
@@ -49,15 +61,17 @@ export interface WorkerHostOptions {
   kind: 'shared-worker' | 'worker'
   /** The worker's WebSocket. */
   transport: WebSocketLikeConstructor
-  /** Web Locks (navigator.locks). Without them a tab's death is seen only through its goodbye. */
+  /** Web Locks (navigator.locks). Without them (or for a tab without them) the worker pings the tab (LIVENESS). */
   locks?: LocksLike | undefined
+  /** The pings to tabs without a lock. Default LIVENESS. */
+  liveness?: { pingMs: number; silenceMs: number }
+  /** Where the pings and the release of unused engines wait. Default the real clock. */
+  clock?: Clock
   /** The worker's `name`, reported by inspect. */
   name?: string
   logger?: Logger
   /** The engines' client id and durable outbox (the entries pass IndexedDB). Without it, durable sends are refused. */
   storage?: Storage
-  /** Where the release of unused engines waits (tests). Default: the real clock. */
-  clock?: Clock
 }
 
 interface TabRecord {
@@ -67,6 +81,8 @@ interface TabRecord {
   readonly events: MessagePort
   readonly lock: AbortController
   readonly watched: boolean
+  /** When the tab was last heard on its events port (an ack, a pong); read for tabs not watched. */
+  heardAt: number
   provider: Comlink.Remote<TokenProviderFn> | null
 }
 
@@ -101,6 +117,10 @@ export class WorkerHost {
   readonly #locks: LocksLike | undefined
   readonly #log: Logger
   readonly #tabs = new Map<string, TabRecord>()
+  readonly #clock: Clock
+  readonly #liveness: { pingMs: number; silenceMs: number }
+  /** The ping round's timer: armed while a tab without a lock is attached. */
+  #pinging: ReturnType<Clock['setTimeout']> | undefined
   #attaches = 0
   /** Resolves once this worker holds its own lock (tabs wait on it to learn of its death); attach waits for it. */
   readonly #holdsLock: Promise<void>
@@ -110,11 +130,13 @@ export class WorkerHost {
     this.#name = options.name ?? ''
     this.#locks = options.locks
     this.#log = options.logger ?? silentLogger
+    this.#clock = options.clock ?? realClock
+    this.#liveness = options.liveness ?? LIVENESS
     // an engine no tab uses goes when its socket would have closed for want of channels: a tab that reloads within
     // that time finds its socket (decision 60), a user who signed out everywhere leaves no socket behind (61)
     this.#registry = new EngineRegistry(options.transport, options.logger, options.storage, {
       releaseAfterMs: (engine) => engine.options.disconnectOnEmptyChannelsAfterMs,
-      ...(options.clock ? { clock: options.clock } : {}),
+      clock: this.#clock,
     })
     this.#holdsLock = new Promise<void>((held) => {
       if (!this.#locks) return held()
@@ -208,7 +230,7 @@ export class WorkerHost {
   #attach(config: EngineConfig, events: MessagePort, lockName: string, closePort: () => void): TabRecord {
     // a fresh id per attach, never one a tab chose: no port can claim (and so evict, or act for) another's tab.
     // A tab that reattaches on a new port (after a timeout, or back from the bfcache) gets a new id; its old
-    // record goes when its lock is released or its goodbye arrives on the old port.
+    // record goes when its lock is released, its goodbye arrives on the old port, or it stops answering pings.
     const tabId = `tab-${++this.#attaches}-${randomId().slice(0, 8)}`
     const engine = this.#registry.engineFor(config)
     const watched = lockName !== '' && this.#locks !== undefined
@@ -219,10 +241,13 @@ export class WorkerHost {
       events,
       lock: new AbortController(),
       watched,
+      heardAt: this.#clock.now(),
       provider: null,
     }
     this.#tabs.set(tabId, record)
     events.addEventListener('message', (event: MessageEvent) => {
+      record.heardAt = this.#clock.now()
+      if (isPong(event.data)) return
       const n = readAck(event.data)
       if (n === undefined) return this.#log.warn(`worker host: tab ${tabId} sent a malformed ack`)
       try {
@@ -239,8 +264,40 @@ export class WorkerHost {
         closePort() // one lock per connection: its port is dead too
       }
       this.#locks?.request(lockName, { signal: record.lock.signal }, gone).catch(() => {})
+    } else if (this.kind === 'shared-worker') {
+      // (a dedicated worker dies with its one tab: nothing to ping)
+      this.#armPings()
     }
     return record
+  }
+
+  #armPings(): void {
+    if (this.#pinging !== undefined) return
+    this.#pinging = this.#clock.setTimeout(() => this.#pingRound(), this.#liveness.pingMs)
+  }
+
+  /** Detaches the unwatched tabs silent for too long and pings the others; re-arms while any is left. */
+  #pingRound(): void {
+    this.#pinging = undefined
+    const now = this.#clock.now()
+    let left = false
+    for (const record of this.#tabs.values()) {
+      if (record.watched) continue
+      if (now - record.heardAt >= this.#liveness.silenceMs) {
+        // its command port stays open: a tab that was only frozen gets not-attached at its next command and
+        // recovers at once (a dead tab's port is left as a goodbye leaves it)
+        this.#detach(record, `no answer for ${now - record.heardAt} ms`)
+        continue
+      }
+      left = true
+      try {
+        // oxlint-disable-next-line unicorn/require-post-message-target-origin -- a MessagePort, not a window
+        record.events.postMessage({ instance: this.instance, ping: true } satisfies PingMessage)
+      } catch (error) {
+        this.#log.error(`worker host: could not ping tab ${record.tabId}`, error)
+      }
+    }
+    if (left) this.#armPings()
   }
 
   #deliver(record: TabRecord, events: EngineEvent[]): void {
