@@ -3,10 +3,9 @@
 // messages (silently skipping unauthorized ones, still 202) and delivers.
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Message } from '@shared-realtime/protocol'
 import type { Context } from './context.ts'
-import { Hub } from './hub.ts'
 import { BodyTooLarge, readBody, sendJson } from './http-util.ts'
+import { publish, type Outgoing } from './publish.ts'
 import { CORS_HEADERS, authorizeRest, decodeJsonBody, parseBatchBroadcast, parseSingleBroadcast } from './rest/index.ts'
 
 const BATCH_PATHS = ['/realtime/v1/api/broadcast', '/api/broadcast']
@@ -16,37 +15,12 @@ export function isRestPath(pathname: string): boolean {
   return BATCH_PATHS.includes(pathname) || SINGLE.test(pathname)
 }
 
-interface Outgoing {
-  topic: string
-  event: string
-  payload: unknown
-  private: boolean
-  id?: string
-  binary: boolean
-}
-
 async function deliver(ctx: Context, claims: Record<string, unknown>, item: Outgoing): Promise<void> {
   if (item.private) {
     const permissions = await ctx.authorize(item.topic, claims)
     if (!permissions.broadcast.write) return // skipped silently (§4.1)
   }
-  const hubKey = Hub.key(item.private ? 'private' : 'public', `realtime:${item.topic}`)
-  let id = item.id
-  if (item.private)
-    id = ctx.messages.store(hubKey, {
-      event: item.event,
-      payload: item.payload,
-      binary: item.binary,
-      ...(id ? { id } : {}),
-    }).id
-  const payload: Record<string, unknown> = { event: item.event, payload: item.payload, type: 'broadcast' }
-  if (id !== undefined) payload.meta = { id }
-  const message: Message = { join_ref: null, ref: null, topic: `realtime:${item.topic}`, event: 'broadcast', payload }
-  const delivered = ctx.hub.deliver(hubKey, message, {
-    binary: item.binary,
-    accept: (s) => s.permissions.broadcast.read && !s.alreadyReplayed(id),
-  })
-  ctx.eventRate.add(1 + delivered)
+  publish(ctx, item)
 }
 
 export async function handleRest(ctx: Context, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {

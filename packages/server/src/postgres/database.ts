@@ -14,6 +14,7 @@
 // (= commit order, and statement order within a transaction) and each row is emitted once to
 // every listener. A listener that throws is logged and does not stop the others.
 import { openPGlite, openPostgres, type Driver } from './drivers.ts'
+import { authorizeByRls } from './authorize.ts'
 import { resolveSubscription } from './resolve.ts'
 import { CHECK_SQL } from './sql-check.ts'
 import {
@@ -26,7 +27,8 @@ import {
   LOCK_SQL,
   SCHEMA,
 } from './sql-capture.ts'
-import type { Database, Log, OpenDatabaseOptions, RowChange } from './types.ts'
+import { AUTH_SQL, REALTIME_SQL, ROLES_SQL } from './sql-supabase.ts'
+import type { Database, DatabaseMessage, Log, OpenDatabaseOptions, RowChange } from './types.ts'
 
 const BATCH = 500
 
@@ -61,24 +63,55 @@ async function install(driver: Driver, log: Log): Promise<boolean> {
   }
   const noSync = await attempt(driver, `select ${SCHEMA}.sync_triggers()`)
   if (noSync) log('warn', `could not sync capture triggers: ${message(noSync)}`)
+  // Supabase's roles, auth helpers and realtime schema: each part on its own, a failure only warns
+  for (const [part, sql] of [
+    ['the roles anon, authenticated and service_role', ROLES_SQL],
+    ['schema auth', AUTH_SQL],
+    ['schema realtime', REALTIME_SQL],
+  ] as const) {
+    const partFailed = await attempt(driver, ['begin;', LOCK_SQL, sql, 'commit;'].join('\n'))
+    if (partFailed) log('warn', `could not install ${part} (Supabase's SQL surface): ${message(partFailed)}`)
+  }
   return autoSync
+}
+
+type Queued = (RowChange & { kind?: undefined }) | (DatabaseMessage & { kind: 'message' })
+
+function toMessage(queued: DatabaseMessage & { kind: 'message' }): DatabaseMessage {
+  const { id, topic, event, private: isPrivate, payload, binary } = queued
+  return typeof binary === 'string'
+    ? { id, topic, event, private: isPrivate, payload: null, binary: new Uint8Array(Buffer.from(binary, 'base64')) }
+    : { id, topic, event, private: isPrivate, payload }
 }
 
 function startFeed(driver: Driver, log: Log) {
   const listeners = new Set<(change: RowChange) => void>()
+  const messageListeners = new Set<(message: DatabaseMessage) => void>()
   const pending: string[] = []
   let running = false
   const state = { closed: false }
   let loop: Promise<void> = Promise.resolve()
 
   const emit = (id: string, text: string) => {
-    let change: RowChange
+    let queued: Queued
     try {
-      change = JSON.parse(text) as RowChange
+      queued = JSON.parse(text) as Queued
     } catch (error) {
       log('error', `change ${id} is not JSON: ${message(error)}`)
       return
     }
+    if (queued.kind === 'message') {
+      const sent = toMessage(queued)
+      for (const listener of messageListeners) {
+        try {
+          listener(sent)
+        } catch (error) {
+          log('error', `a message listener threw: ${message(error)}`)
+        }
+      }
+      return
+    }
+    const change: RowChange = queued
     for (const listener of listeners) {
       try {
         listener(change)
@@ -114,6 +147,7 @@ function startFeed(driver: Driver, log: Log) {
 
   return {
     listeners,
+    messageListeners,
     notify(id: string) {
       if (state.closed || !/^\d+$/.test(id)) return
       pending.push(id)
@@ -124,6 +158,7 @@ function startFeed(driver: Driver, log: Log) {
     async stop() {
       state.closed = true
       listeners.clear()
+      messageListeners.clear()
       await loop
     },
   }
@@ -156,6 +191,13 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
         feed.listeners.delete(listener)
       }
     },
+    onMessage(listener) {
+      feed.messageListeners.add(listener)
+      return () => {
+        feed.messageListeners.delete(listener)
+      }
+    },
+    authorize: (request) => authorizeByRls((fn) => driver.rolledBack(fn), request),
     async syncTriggers() {
       await driver.internal(`select ${SCHEMA}.sync_triggers()`)
     },
