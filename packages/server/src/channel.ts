@@ -15,6 +15,7 @@ import type { Connection } from './connection.ts'
 import type { Claims, Context, Permissions } from './context.ts'
 import { Hub } from './hub.ts'
 import type { JoinConfig } from './join-config.ts'
+import type { StoredMessage } from './message-log.ts'
 import type { PresenceDiff } from './presence.ts'
 
 function payloadBytes(payload: unknown): number {
@@ -88,9 +89,17 @@ export class ChannelSession {
     this.push('presence_state', this.#ctx.presence.state(this.hubKey))
   }
 
-  /** Replays stored broadcasts (private channels), oldest first (§3.1). */
-  replay({ since, limit }: { since: number; limit: number }): void {
-    for (const stored of this.#ctx.messages.since(this.hubKey, since, limit)) {
+  /**
+   * Replays stored broadcasts (private channels), oldest first (§3.1): rows of realtime.messages
+   * (`fromDatabase`, read before the join reply) and the broadcasts kept in memory, the newest `limit`.
+   */
+  replay({ since, limit }: { since: number; limit: number }, fromDatabase: readonly StoredMessage[] = []): void {
+    const seen = new Set<string>()
+    const merged = [...fromDatabase, ...this.#ctx.messages.since(this.hubKey, since, limit)]
+      .filter((m) => !seen.has(m.id) && seen.add(m.id))
+      .toSorted((a, b) => a.insertedAt - b.insertedAt)
+      .slice(-limit)
+    for (const stored of merged) {
       this.#replayed.add(stored.id)
       const payload = {
         type: 'broadcast',

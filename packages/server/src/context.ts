@@ -4,7 +4,7 @@ import type { Logger } from './log.ts'
 import type { ResolvedOptions } from './options.ts'
 import type { PresenceStore } from './presence.ts'
 import type { RateCounter } from './rate.ts'
-import type { MessageLog } from './message-log.ts'
+import type { MessageLog, StoredMessage } from './message-log.ts'
 import type { Faults } from './faults.ts'
 import type { PostgresFeed } from './postgres-feed.ts'
 
@@ -40,6 +40,8 @@ export interface Context {
   now(): number
   verify(token: unknown): Promise<Verified>
   authorize(subTopic: string, claims: Claims): Promise<Permissions>
+  /** Private broadcasts of `subTopic` stored in realtime.messages since `since` (ms), newest `limit`, oldest first. */
+  storedMessages(subTopic: string, since: number, limit: number): Promise<StoredMessage[]>
   /** Sockets with at least one joined channel. */
   activeSockets(): number
 }

@@ -1,7 +1,8 @@
 // Broadcast from the database: rows of realtime.messages (realtime.send, send_binary,
 // broadcast_changes, or a plain insert) reach the topic's subscribers at commit, as Supabase
 // Realtime delivers them from its replication slot: event and payload as written, `meta.id` =
-// the row's id, private rows to private channels only (with broadcast read) and kept for replay,
+// the row's id, private rows to private channels only (with broadcast read; replay reads them
+// back from the table, ctx.storedMessages),
 // bytea payloads as binary (kind-4) frames. Oversized payloads are dropped and logged
 // (Realtime's validate_payload_size).
 
@@ -21,6 +22,7 @@ export function broadcastFromDatabase(ctx: Context, db: Pick<Database, 'onMessag
       event: message.event,
       private: message.private,
       id: message.id,
+      store: false,
       ...(message.binary ? { payload: message.binary, binary: true } : { payload: message.payload, binary: false }),
     })
   })

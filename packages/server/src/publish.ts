@@ -16,13 +16,15 @@ export interface Outgoing {
   private: boolean
   id?: string
   binary: boolean
+  /** Keep a private message for replay in memory (default true; rows of realtime.messages are replayed from there). */
+  store?: boolean
 }
 
 /** Returns how many channels received it. */
 export function publish(ctx: Context, item: Outgoing): number {
   const hubKey = Hub.key(item.private ? 'private' : 'public', `realtime:${item.topic}`)
   let id = item.id
-  if (item.private)
+  if (item.private && item.store !== false)
     id = ctx.messages.store(hubKey, {
       event: item.event,
       payload: item.payload,

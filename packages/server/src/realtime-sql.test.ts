@@ -143,6 +143,9 @@ end
 $$;
 create trigger notes_changes after insert or update or delete on public.notes
   for each row execute function public.notes_changes();
+
+-- written before the server listens: only replay (from the table) can deliver it
+select realtime.send('{"n": 1}'::jsonb, 'old', 'archive');
 `
 
 type Broadcast = { type: string; event: string; payload: Record<string, unknown>; meta?: { id: string } }
@@ -358,6 +361,27 @@ describe.each(['pglite', 'postgres'] as const)('on %s', (kind) => {
       payload: { text: 'stored' },
       meta: { id: live.meta!.id, replayed: true },
     })
+  })
+
+  test('replay reads realtime.messages: private rows written before the server started, oldest first, newest `limit`', async () => {
+    // one transaction each (rows of one transaction share inserted_at, and their order, as on Supabase, is not defined)
+    await sql(`select realtime.send('{"n": 2}'::jsonb, 'old', 'archive')`)
+    await sql(`select realtime.send('{"n": 3}'::jsonb, 'old', 'archive', false)`)
+    const alice = await connect(ALICE)
+    await joinPrivate(alice, 'archive', { broadcast: { replay: { since: 0, limit: 1 } } })
+    const [last] = (await alice.barrier()).map((r) => r.message.payload as Broadcast & { meta: { replayed: boolean } })
+    expect(last).toMatchObject({ event: 'old', payload: { n: 2 }, meta: { replayed: true } })
+    await alice.close()
+    const again = await connect(ALICE)
+    await joinPrivate(again, 'archive', { broadcast: { replay: { since: 0 } } })
+    expect((await again.barrier()).map((r) => (r.message.payload as Broadcast).payload)).toEqual([
+      { n: 1, id: expect.stringMatching(UUID) },
+      { n: 2, id: expect.stringMatching(UUID) },
+    ])
+    // since: a future time replays nothing
+    const later = await connect(ALICE)
+    await joinPrivate(later, 'archive', { broadcast: { replay: { since: Date.now() + 60_000 } } })
+    expect(await later.barrier()).toEqual([])
   })
 
   test('broadcast_changes from a trigger: INSERT and UPDATE on a private topic', async () => {

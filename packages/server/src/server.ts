@@ -79,6 +79,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     now,
     verify: (token) => verifyToken(token, opts.jwtSecret, now() / 1000),
     authorize: createAuthorize(policies, db, log),
+    storedMessages: async (subTopic, since, limit) =>
+      (await db.storedMessages(subTopic, since, limit)).map((m) => ({
+        id: m.id,
+        insertedAt: m.insertedAt,
+        event: m.event,
+        payload: m.binary ?? m.payload,
+        binary: m.binary !== undefined,
+      })),
     activeSockets: () => {
       let n = 0
       for (const c of connections) if (c.channels.size > 0) n++

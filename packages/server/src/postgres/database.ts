@@ -28,7 +28,7 @@ import {
   SCHEMA,
 } from './sql-capture.ts'
 import { AUTH_SQL, REALTIME_SQL, ROLES_SQL } from './sql-supabase.ts'
-import type { Database, DatabaseMessage, Log, OpenDatabaseOptions, RowChange } from './types.ts'
+import type { Database, DatabaseMessage, Log, OpenDatabaseOptions, RowChange, StoredDatabaseMessage } from './types.ts'
 
 const BATCH = 500
 
@@ -75,9 +75,39 @@ async function install(driver: Driver, log: Log): Promise<boolean> {
   return autoSync
 }
 
-type Queued = (RowChange & { kind?: undefined }) | (DatabaseMessage & { kind: 'message' })
+// Realtime's replay query (lib/realtime/messages.ex): private broadcasts of the topic since `since`,
+// newest first, at most `limit`; inserted_at is a timestamp without time zone in the session's zone.
+const STORED_MESSAGES_SQL = `select id::text as id, topic, event, payload, encode(binary_payload, 'base64') as binary,
+  (extract(epoch from (inserted_at at time zone current_setting('TimeZone'))) * 1000)::float8 as inserted_ms
+from realtime.messages
+where topic = $1 and private is true and extension = 'broadcast' and event is not null
+  and inserted_at >= (to_timestamp($2::float8 / 1000) at time zone current_setting('TimeZone'))
+order by inserted_at desc
+limit $3`
 
-function toMessage(queued: DatabaseMessage & { kind: 'message' }): DatabaseMessage {
+type StoredRow = {
+  id: string
+  topic: string
+  event: string
+  payload: unknown
+  binary: string | null
+  inserted_ms: number
+}
+
+/** A row of realtime.messages as the queue trigger writes it (bytea as base64). */
+type QueuedMessage = {
+  kind: 'message'
+  id: string
+  topic: string
+  event: string
+  private: boolean
+  payload: unknown
+  binary?: string | null
+}
+
+type Queued = (RowChange & { kind?: undefined }) | QueuedMessage
+
+function toMessage(queued: QueuedMessage): DatabaseMessage {
   const { id, topic, event, private: isPrivate, payload, binary } = queued
   return typeof binary === 'string'
     ? { id, topic, event, private: isPrivate, payload: null, binary: new Uint8Array(Buffer.from(binary, 'base64')) }
@@ -196,6 +226,13 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
       return () => {
         feed.messageListeners.delete(listener)
       }
+    },
+    async storedMessages(topic, since, limit) {
+      const { rows } = await driver.internal<StoredRow>(STORED_MESSAGES_SQL, [topic, since, limit])
+      return rows.toReversed().map((row): StoredDatabaseMessage => ({
+        ...toMessage({ ...row, kind: 'message', private: true }),
+        insertedAt: Number(row.inserted_ms),
+      }))
     },
     authorize: (request) => authorizeByRls((fn) => driver.rolledBack(fn), request),
     async syncTriggers() {

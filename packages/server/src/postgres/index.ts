@@ -19,6 +19,7 @@ export { MAX_RECORD_BYTES, routeChange, shapeChange } from './shape.ts'
 export type {
   Database,
   DatabaseMessage,
+  StoredDatabaseMessage,
   Filter,
   Log,
   LogLevel,

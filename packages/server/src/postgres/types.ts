@@ -92,6 +92,9 @@ export type DatabaseMessage = {
   binary?: Uint8Array
 }
 
+/** A stored row of `realtime.messages`, with its `inserted_at` in ms since the epoch. */
+export type StoredDatabaseMessage = DatabaseMessage & { insertedAt: number }
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
 export type Log = (level: LogLevel, message: string) => void
 
@@ -124,6 +127,11 @@ export type Database = {
    * `realtime.send`, `send_binary`, `broadcast_changes` or a plain insert), in commit order.
    */
   onMessage(listener: (message: DatabaseMessage) => void): () => void
+  /**
+   * Stored private broadcasts of `topic` (rows of `realtime.messages` with `private` and extension
+   * `broadcast`) inserted at or after `since` (ms since the epoch): the newest `limit`, oldest first.
+   */
+  storedMessages(topic: string, since: number, limit: number): Promise<StoredDatabaseMessage[]>
   /** Evaluates the project's RLS policies on `realtime.messages` for a private channel (./authorize.ts). */
   authorize(request: RlsRequest): Promise<RlsAnswer>
   /** Puts capture triggers on exactly the tables of publication `supabase_realtime` (idempotent). */
