@@ -50,6 +50,8 @@ export class ChannelSession {
   #recheck: ReturnType<typeof setTimeout> | undefined
   #replayed = new Set<string>()
   #live = true
+  /** Presence enabled at join, or by a track since (Realtime's `presence_enabled?` assign). */
+  #presenceOn: boolean
 
   constructor(ctx: Context, connection: Connection, init: SessionInit) {
     this.#ctx = ctx
@@ -62,6 +64,7 @@ export class ChannelSession {
     this.permissions = init.permissions
     this.#claims = init.claims
     this.#token = init.token
+    this.#presenceOn = init.config.presenceEnabled
     this.hubKey = Hub.key(init.config.isPrivate ? 'private' : 'public', init.topic)
     ctx.hub.add(this)
     this.#scheduleRecheck()
@@ -109,6 +112,15 @@ export class ChannelSession {
       }
       this.push('broadcast', payload, stored.binary)
     }
+  }
+
+  /**
+   * Whether presence_diff reaches this channel: on a public channel always; on a private one with
+   * presence.read, once presence is on (enabled at join or by a track). Realtime leaves presence.read
+   * unevaluated for a private channel joined without presence and drops its diffs until a track.
+   */
+  get receivesPresence(): boolean {
+    return !this.config.isPrivate || (this.#presenceOn && this.permissions.presence.read)
   }
 
   /** Whether a live broadcast with this stored id was already replayed to this channel. */
@@ -187,6 +199,7 @@ export class ChannelSession {
       if (payloadBytes(payload.payload) > ctx.options.limits.maxPayloadBytes)
         return this.shutdown('Track message size exceeded')
       diff = ctx.presence.track(this, this.presenceKey, payload.payload)
+      this.#presenceOn = true
     } else {
       diff = ctx.presence.untrack(this)
     }
@@ -196,7 +209,7 @@ export class ChannelSession {
 
   #publishPresence(diff: PresenceDiff): void {
     const message = { join_ref: null, ref: null, topic: this.topic, event: 'presence_diff', payload: diff }
-    this.#ctx.hub.deliver(this.hubKey, message, { accept: (s) => s.permissions.presence.read })
+    this.#ctx.hub.deliver(this.hubKey, message, { accept: (s) => s.receivesPresence })
   }
 
   async #accessToken(payload: unknown): Promise<void> {

@@ -143,6 +143,8 @@ end
 $$;
 create trigger notes_changes after insert or update or delete on public.notes
   for each row execute function public.notes_changes();
+create policy "signed-in users track presence in the lobby" on realtime.messages for insert to authenticated
+  with check (realtime.messages.extension = 'presence' and (select realtime.topic()) = 'lobby');
 
 -- written before the server listens: only replay (from the table) can deliver it
 select realtime.send('{"n": 1}'::jsonb, 'old', 'archive');
@@ -336,6 +338,45 @@ describe.each(['pglite', 'postgres'] as const)('on %s', (kind) => {
       payload: { type: 'presence', event: 'track', payload: { online: true } },
     })
     expect((await alice.next((m) => m.ref === '9')).message.payload).toEqual({ status: 'error', response: {} })
+  })
+
+  test('a presence insert policy allows track; a private channel joined without presence gets no diffs', async () => {
+    const watcher = await connect(ALICE)
+    await joinPrivate(watcher, 'lobby')
+    const alice = await connect(ALICE)
+    await joinPrivate(alice, 'lobby', { presence: { enabled: true, key: 'alice' } })
+    expect((await alice.next((m) => m.event === 'presence_state')).message.payload).toEqual({})
+    alice.send({
+      join_ref: '1',
+      ref: '9',
+      topic: 'realtime:lobby',
+      event: 'presence',
+      payload: { type: 'presence', event: 'track', payload: { online: true } },
+    })
+    expect((await alice.next((m) => m.ref === '9')).message.payload).toEqual({ status: 'ok', response: {} })
+    expect((await alice.next((m) => m.event === 'presence_diff')).message.payload).toMatchObject({
+      joins: { alice: { metas: [{ online: true }] } },
+    })
+    expect(await watcher.barrier()).toEqual([])
+  })
+
+  test('a new access_token is checked against the policies again: another user loses the topic', async () => {
+    const alice = await connect(ALICE)
+    await joinPrivate(alice, 'elsewhere')
+    alice.send({
+      join_ref: '1',
+      ref: '7',
+      topic: 'realtime:elsewhere',
+      event: 'access_token',
+      payload: { access_token: await token(server, { sub: BOB }) },
+    })
+    expect((await alice.next((m) => m.event === 'system')).message.payload).toEqual({
+      channel: 'elsewhere',
+      extension: 'system',
+      status: 'error',
+      message: 'You do not have permissions to read from this Channel topic: elsewhere',
+    })
+    expect((await alice.next((m) => m.event === 'phx_close')).message.topic).toBe('realtime:elsewhere')
   })
 
   test('private realtime.send reaches readers only; a later join replays it with replayed: true', async () => {
