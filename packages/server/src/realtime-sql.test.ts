@@ -262,6 +262,31 @@ describe.each(['pglite', 'postgres'] as const)('on %s', (kind) => {
     expect(message!.meta).toEqual({ id: message!.payload.id })
   })
 
+  test('a realtime-js client with a user token receives a private realtime.send on a topic its policies allow', async () => {
+    const aliceToken = await token(server, { sub: ALICE })
+    const client = realtimeJs(server.url, server.keys.anon)
+    clients.push(client)
+    await client.setAuth(aliceToken)
+    const got = collector<Broadcast>()
+    const channel = client
+      .channel('room-1', { config: { private: true } })
+      .on('broadcast', { event: 'notice' }, (m) => got.push(m as never))
+    expect(await subscribe(channel)).toEqual({ status: 'SUBSCRIBED' })
+    await sql(`select realtime.send($1::jsonb, 'notice', 'room-1')`, [JSON.stringify({ text: 'private' })])
+    const [message] = await got.count(1)
+    expect(message).toMatchObject({ event: 'notice', payload: { text: 'private' }, meta: { id: message!.payload.id } })
+    const refused = client.channel('room-2', { config: { private: true } })
+    // alice is in rooms_users, so the docs policy lets her read any topic; bob (below) is refused
+    expect((await subscribe(refused)).status).toBe('SUBSCRIBED')
+    const bobToken = await token(server, { sub: BOB })
+    const bobClient = realtimeJs(server.url, server.keys.anon)
+    clients.push(bobClient)
+    await bobClient.setAuth(bobToken)
+    const denied = await subscribe(bobClient.channel('room-2', { config: { private: true } }))
+    expect(denied.status).toBe('CHANNEL_ERROR')
+    expect(denied.error?.message).toContain('You do not have permissions to read from this Channel topic: room-2')
+  })
+
   test('a rolled-back send is never delivered; a payload with its own id keeps it', async () => {
     const socket = await connect()
     await socket.join('realtime:undo', { config: {} })
