@@ -11,7 +11,11 @@ import type { Logger } from './log.ts'
 import { allPermissions, type Permissions, type PolicySet } from './policies/index.ts'
 import type { Database } from './postgres/index.ts'
 
-export type Authorize = (subTopic: string, claims: Record<string, unknown>) => Promise<Permissions>
+export type Authorize = (
+  subTopic: string,
+  claims: Record<string, unknown>,
+  headers?: Readonly<Record<string, string>>,
+) => Promise<Permissions>
 
 function union(a: Permissions, b: Permissions): Permissions {
   return {
@@ -21,14 +25,14 @@ function union(a: Permissions, b: Permissions): Permissions {
 }
 
 export function createAuthorize(policies: PolicySet, db: Pick<Database, 'authorize'>, log: Logger): Authorize {
-  return async (subTopic, claims) => {
+  return async (subTopic, claims, headers = {}) => {
     if (claims.role === 'service_role') return allPermissions()
     const [fromFile, fromSql] = await Promise.all([
-      policies.authorize({ topic: subTopic, claims }).catch((error: unknown) => {
+      policies.authorize({ topic: subTopic, claims, headers }).catch((error: unknown) => {
         log.error(`RlsPolicyError on ${subTopic}: ${String(error)}`)
         return undefined
       }),
-      db.authorize({ topic: subTopic, claims }),
+      db.authorize({ topic: subTopic, claims, headers }),
     ])
     let permissions = fromFile ?? {
       broadcast: { read: false, write: false },

@@ -219,7 +219,7 @@ export class ChannelSession {
     if (!this.#live) return
     if (!verified.ok) return this.shutdown(shutdownMessage(verified))
     if (this.config.isPrivate) {
-      const after = await this.#ctx.authorize(this.subTopic, verified.claims)
+      const after = await this.#ctx.authorize(this.subTopic, verified.claims, this.connection.headers)
       if (!this.#live) return
       const refusal = accessTokenRecheck(this.permissions, after, this.subTopic, this.config.presenceEnabled)
       if (refusal) return this.shutdown(refusal)

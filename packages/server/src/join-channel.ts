@@ -60,7 +60,7 @@ export async function joinChannel(ctx: Context, connection: Connection, message:
     if (!verified.ok) return joinFailureReason(verified)
     let permissions: Permissions = allPermissions()
     if (config.isPrivate) {
-      permissions = await ctx.authorize(subTopic, verified.claims)
+      permissions = await ctx.authorize(subTopic, verified.claims, connection.headers)
       if (!canRead(permissions, config.presenceEnabled)) return unauthorizedReason(subTopic)
     }
     if (config.replay === 'invalid') return 'UnableToReplayMessages: Replay params are not valid'

@@ -4,7 +4,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Context } from './context.ts'
-import { BodyTooLarge, readBody, sendJson } from './http-util.ts'
+import { BodyTooLarge, headerMap, readBody, sendJson } from './http-util.ts'
 import { publish, type Outgoing } from './publish.ts'
 import { CORS_HEADERS, authorizeRest, decodeJsonBody, parseBatchBroadcast, parseSingleBroadcast } from './rest/index.ts'
 
@@ -15,9 +15,14 @@ export function isRestPath(pathname: string): boolean {
   return BATCH_PATHS.includes(pathname) || SINGLE.test(pathname)
 }
 
-async function deliver(ctx: Context, claims: Record<string, unknown>, item: Outgoing): Promise<void> {
+async function deliver(
+  ctx: Context,
+  claims: Record<string, unknown>,
+  headers: Record<string, string>,
+  item: Outgoing,
+): Promise<void> {
   if (item.private) {
-    const permissions = await ctx.authorize(item.topic, claims)
+    const permissions = await ctx.authorize(item.topic, claims, headers)
     if (!permissions.broadcast.write) return // skipped silently (§4.1)
   }
   publish(ctx, item)
@@ -58,16 +63,17 @@ export async function handleRest(ctx: Context, req: IncomingMessage, res: Server
   if (ctx.eventRate.rate() > ctx.options.limits.maxEventsPerSecond)
     return reply(429, { message: 'You have exceeded your rate limit' })
   const claims = auth.claims as Record<string, unknown>
+  const headers = headerMap(req.headers)
   if ('messages' in parsed) {
-    for (const m of parsed.messages) await deliver(ctx, claims, { ...m, binary: false })
+    for (const m of parsed.messages) await deliver(ctx, claims, headers, { ...m, binary: false })
     return reply(202, undefined)
   }
   const item: Outgoing =
     parsed.encoding === 'binary'
       ? { topic: parsed.topic, event: parsed.event, private: parsed.private, payload: parsed.bytes, binary: true }
       : { topic: parsed.topic, event: parsed.event, private: parsed.private, payload: parsed.payload, binary: false }
-  if (item.private && !(await ctx.authorize(item.topic, claims)).broadcast.write)
+  if (item.private && !(await ctx.authorize(item.topic, claims, headers)).broadcast.write)
     return reply(403, { message: 'Unauthorized' })
-  await deliver(ctx, claims, item)
+  await deliver(ctx, claims, headers, item)
   return reply(202, undefined)
 }
