@@ -143,6 +143,10 @@ end
 $$;
 create trigger notes_changes after insert or update or delete on public.notes
   for each row execute function public.notes_changes();
+-- a policy that fails (division by zero) on one topic only
+create policy "broken on one topic" on realtime.messages for select to authenticated
+  using (1 / (case when realtime.messages.topic = 'broken' then 0 else 1 end) = 2);
+
 -- request.headers: a header of the WebSocket upgrade or the REST request
 create policy "the kiosk header reads the kiosk topic" on realtime.messages for select to anon
   using ((select realtime.topic()) = 'kiosk'
@@ -368,6 +372,15 @@ describe.each(['pglite', 'postgres'] as const)('on %s', (kind) => {
       payload: { type: 'presence', event: 'track', payload: { online: true } },
     })
     expect((await alice.next((m) => m.ref === '9')).message.payload).toEqual({ status: 'error', response: {} })
+  })
+
+  test('a policy that fails denies the join (RlsPolicyError), even where another policy grants', async () => {
+    const alice = await connect(ALICE)
+    expect((await joinPrivate(alice, 'broken')).payload).toEqual({
+      status: 'error',
+      response: { reason: 'Unauthorized: You do not have permissions to read from this Channel topic: broken' },
+    })
+    expect((await joinPrivate(alice, 'not-broken')).payload).toMatchObject({ status: 'ok' })
   })
 
   test("policies read request.headers: the upgrade request's headers at join", async () => {
