@@ -15,6 +15,7 @@ import type { Connection } from './connection.ts'
 import type { Claims, Context, Permissions } from './context.ts'
 import { Hub } from './hub.ts'
 import type { JoinConfig } from './join-config.ts'
+import type { StoredMessage } from './message-log.ts'
 import type { PresenceDiff } from './presence.ts'
 
 function payloadBytes(payload: unknown): number {
@@ -49,6 +50,8 @@ export class ChannelSession {
   #recheck: ReturnType<typeof setTimeout> | undefined
   #replayed = new Set<string>()
   #live = true
+  /** Presence enabled at join, or by a track since (Realtime's `presence_enabled?` assign). */
+  #presenceOn: boolean
 
   constructor(ctx: Context, connection: Connection, init: SessionInit) {
     this.#ctx = ctx
@@ -61,6 +64,7 @@ export class ChannelSession {
     this.permissions = init.permissions
     this.#claims = init.claims
     this.#token = init.token
+    this.#presenceOn = init.config.presenceEnabled
     this.hubKey = Hub.key(init.config.isPrivate ? 'private' : 'public', init.topic)
     ctx.hub.add(this)
     this.#scheduleRecheck()
@@ -88,9 +92,17 @@ export class ChannelSession {
     this.push('presence_state', this.#ctx.presence.state(this.hubKey))
   }
 
-  /** Replays stored broadcasts (private channels), oldest first (§3.1). */
-  replay({ since, limit }: { since: number; limit: number }): void {
-    for (const stored of this.#ctx.messages.since(this.hubKey, since, limit)) {
+  /**
+   * Replays stored broadcasts (private channels), oldest first (§3.1): rows of realtime.messages
+   * (`fromDatabase`, read before the join reply) and the broadcasts kept in memory, the newest `limit`.
+   */
+  replay({ since, limit }: { since: number; limit: number }, fromDatabase: readonly StoredMessage[] = []): void {
+    const seen = new Set<string>()
+    const merged = [...fromDatabase, ...this.#ctx.messages.since(this.hubKey, since, limit)]
+      .filter((m) => !seen.has(m.id) && seen.add(m.id))
+      .toSorted((a, b) => a.insertedAt - b.insertedAt)
+      .slice(-limit)
+    for (const stored of merged) {
       this.#replayed.add(stored.id)
       const payload = {
         type: 'broadcast',
@@ -100,6 +112,15 @@ export class ChannelSession {
       }
       this.push('broadcast', payload, stored.binary)
     }
+  }
+
+  /**
+   * Whether presence_diff reaches this channel: on a public channel always; on a private one with
+   * presence.read, once presence is on (enabled at join or by a track). Realtime leaves presence.read
+   * unevaluated for a private channel joined without presence and drops its diffs until a track.
+   */
+  get receivesPresence(): boolean {
+    return !this.config.isPrivate || (this.#presenceOn && this.permissions.presence.read)
   }
 
   /** Whether a live broadcast with this stored id was already replayed to this channel. */
@@ -178,6 +199,7 @@ export class ChannelSession {
       if (payloadBytes(payload.payload) > ctx.options.limits.maxPayloadBytes)
         return this.shutdown('Track message size exceeded')
       diff = ctx.presence.track(this, this.presenceKey, payload.payload)
+      this.#presenceOn = true
     } else {
       diff = ctx.presence.untrack(this)
     }
@@ -187,7 +209,7 @@ export class ChannelSession {
 
   #publishPresence(diff: PresenceDiff): void {
     const message = { join_ref: null, ref: null, topic: this.topic, event: 'presence_diff', payload: diff }
-    this.#ctx.hub.deliver(this.hubKey, message, { accept: (s) => s.permissions.presence.read })
+    this.#ctx.hub.deliver(this.hubKey, message, { accept: (s) => s.receivesPresence })
   }
 
   async #accessToken(payload: unknown): Promise<void> {
@@ -197,7 +219,7 @@ export class ChannelSession {
     if (!this.#live) return
     if (!verified.ok) return this.shutdown(shutdownMessage(verified))
     if (this.config.isPrivate) {
-      const after = await this.#ctx.authorize(this.subTopic, verified.claims)
+      const after = await this.#ctx.authorize(this.subTopic, verified.claims, this.connection.headers)
       if (!this.#live) return
       const refusal = accessTokenRecheck(this.permissions, after, this.subTopic, this.config.presenceEnabled)
       if (refusal) return this.shutdown(refusal)

@@ -11,7 +11,7 @@ const HELP = `shared-realtime-server — a Supabase-Realtime-compatible dev serv
   --data <dir>          keep the embedded database in this directory (default: in memory)
   --database-url <url>  use this PostgreSQL instead of the embedded one (env DATABASE_URL)
   --sql <file>          SQL to run at start (schema, seed)
-  --policies <file>     who may use which private channel (.json or .mjs; see POLICIES.md)
+  --policies <file>     who may use which private channel, on top of RLS on realtime.messages (.json or .mjs; see POLICIES.md)
   --admin               enable /admin/* (stats, sql, faults, restart) for the service_role key
   --demo                enable the demo app's /demo/* routes and its tables (dev only)
   --private-only        refuse public channels

@@ -23,6 +23,8 @@ export class Connection {
   /** The token the socket connected with (apikey), and its claims. */
   readonly token: string
   readonly claims: Claims
+  /** The upgrade request's headers (what policies read as `request.headers`). */
+  readonly headers: Readonly<Record<string, string>>
   readonly #ctx: Context
   readonly #ws: WebSocket
   readonly #serializer: Serializer
@@ -30,8 +32,16 @@ export class Connection {
   #idleTimer: ReturnType<typeof setTimeout> | undefined
   #closed = false
 
-  constructor(ctx: Context, ws: WebSocket, vsn: Vsn, token: string, claims: Claims) {
+  constructor(
+    ctx: Context,
+    ws: WebSocket,
+    vsn: Vsn,
+    token: string,
+    claims: Claims,
+    headers: Readonly<Record<string, string>> = {},
+  ) {
     this.#ctx = ctx
+    this.headers = headers
     this.#ws = ws
     this.vsn = vsn
     this.token = token

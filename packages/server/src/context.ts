@@ -4,7 +4,7 @@ import type { Logger } from './log.ts'
 import type { ResolvedOptions } from './options.ts'
 import type { PresenceStore } from './presence.ts'
 import type { RateCounter } from './rate.ts'
-import type { MessageLog } from './message-log.ts'
+import type { MessageLog, StoredMessage } from './message-log.ts'
 import type { Faults } from './faults.ts'
 import type { PostgresFeed } from './postgres-feed.ts'
 
@@ -39,7 +39,10 @@ export interface Context {
   /** Milliseconds since the epoch. */
   now(): number
   verify(token: unknown): Promise<Verified>
-  authorize(subTopic: string, claims: Claims): Promise<Permissions>
+  /** `headers`: the request's (upgrade or REST), what policies read as `request.headers`. */
+  authorize(subTopic: string, claims: Claims, headers?: Readonly<Record<string, string>>): Promise<Permissions>
+  /** Private broadcasts of `subTopic` stored in realtime.messages since `since` (ms), newest `limit`, oldest first. */
+  storedMessages(subTopic: string, since: number, limit: number): Promise<StoredMessage[]>
   /** Sockets with at least one joined channel. */
   activeSockets(): number
 }

@@ -1,5 +1,5 @@
 // Small HTTP helpers: JSON responses, bounded request bodies, raw upgrade refusals.
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 
 export class BodyTooLarge extends Error {}
@@ -64,4 +64,13 @@ export function refuseUpgrade(socket: Duplex, status: number, body?: unknown): v
 export function bearer(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization
   return header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : undefined
+}
+
+/** Request headers as one string per name (repeated headers joined with ", "), for `request.headers` in policies. */
+export function headerMap(headers: IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value
+  }
+  return out
 }

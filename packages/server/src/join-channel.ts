@@ -15,6 +15,7 @@ import type { Connection } from './connection.ts'
 import type { Context } from './context.ts'
 import { allPermissions, canRead, type Permissions, unauthorizedReason } from './policies/index.ts'
 import { readJoinConfig } from './join-config.ts'
+import type { StoredMessage } from './message-log.ts'
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
@@ -42,7 +43,7 @@ export async function joinChannel(ctx: Context, connection: Connection, message:
   const { limits } = options
   const config = readJoinConfig(message.payload)
   const reason = await (async (): Promise<
-    string | { claims: Record<string, unknown>; token: string; permissions: Permissions }
+    string | { claims: Record<string, unknown>; token: string; permissions: Permissions; stored: StoredMessage[] }
   > => {
     if (subTopic === '') return 'TopicNameRequired: You must provide a topic name'
     if (faults.joins.delayMs > 0) await sleep(faults.joins.delayMs)
@@ -59,12 +60,21 @@ export async function joinChannel(ctx: Context, connection: Connection, message:
     if (!verified.ok) return joinFailureReason(verified)
     let permissions: Permissions = allPermissions()
     if (config.isPrivate) {
-      permissions = await ctx.authorize(subTopic, verified.claims)
+      permissions = await ctx.authorize(subTopic, verified.claims, connection.headers)
       if (!canRead(permissions, config.presenceEnabled)) return unauthorizedReason(subTopic)
     }
     if (config.replay === 'invalid') return 'UnableToReplayMessages: Replay params are not valid'
     if (config.replay && !config.isPrivate) return 'UnableToReplayMessages: Replay is not allowed for public channels'
-    return { claims: verified.claims, token, permissions }
+    let stored: StoredMessage[] = []
+    if (config.replay && permissions.broadcast.read) {
+      try {
+        stored = await ctx.storedMessages(subTopic, config.replay.since, config.replay.limit)
+      } catch (error) {
+        ctx.log.error(`UnableToReplayMessages on ${subTopic}: ${String(error)}`)
+        return 'UnableToReplayMessages: Realtime was unable to replay messages'
+      }
+    }
+    return { claims: verified.claims, token, permissions, stored }
   })()
 
   if (typeof reason === 'string') {
@@ -75,12 +85,13 @@ export async function joinChannel(ctx: Context, connection: Connection, message:
   }
   if (connection.closed) return
 
+  const { stored, ...granted } = reason
   const session = new ChannelSession(ctx, connection, {
     topic,
     joinRef,
     config,
     presenceKey: config.presenceKey || randomUUID(),
-    ...reason,
+    ...granted,
   })
   connection.channels.set(topic, session)
   const pg = ctx.postgres.prepare(config.postgresChanges)
@@ -88,7 +99,8 @@ export async function joinChannel(ctx: Context, connection: Connection, message:
   closePrevious()
   ctx.log.info(`socket ${connection.id}: joined ${topic}${config.isPrivate ? ' (private)' : ''}`)
 
-  if (config.replay && config.replay !== 'invalid' && session.permissions.broadcast.read) session.replay(config.replay)
+  if (config.replay && config.replay !== 'invalid' && session.permissions.broadcast.read)
+    session.replay(config.replay, stored)
   if (pg.reply.length > 0) {
     const error = await ctx.postgres.activate(session, pg)
     if (error) session.pushSystem('postgres_changes', 'error', error)

@@ -50,7 +50,10 @@ export interface ServerOptions {
   demo?: boolean
   /** SQL run once at start (schema, seed): the text itself, or `{ file }`. */
   sql?: string | { file: string }
-  /** Authorization of private channels: a policy file path, or a PolicySet. Default: deny all but service_role. */
+  /**
+   * Authorization of private channels, added to what RLS policies on realtime.messages grant: a policy file path,
+   * or a PolicySet. Default: none (without SQL policies, private channels are denied to all but service_role).
+   */
   policies?: string | unknown
   /** An external PostgreSQL (postgres://…). Default: an embedded PGlite. */
   databaseUrl?: string

@@ -3,10 +3,9 @@
 // messages (silently skipping unauthorized ones, still 202) and delivers.
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Message } from '@shared-realtime/protocol'
 import type { Context } from './context.ts'
-import { Hub } from './hub.ts'
-import { BodyTooLarge, readBody, sendJson } from './http-util.ts'
+import { BodyTooLarge, headerMap, readBody, sendJson } from './http-util.ts'
+import { publish, type Outgoing } from './publish.ts'
 import { CORS_HEADERS, authorizeRest, decodeJsonBody, parseBatchBroadcast, parseSingleBroadcast } from './rest/index.ts'
 
 const BATCH_PATHS = ['/realtime/v1/api/broadcast', '/api/broadcast']
@@ -16,37 +15,17 @@ export function isRestPath(pathname: string): boolean {
   return BATCH_PATHS.includes(pathname) || SINGLE.test(pathname)
 }
 
-interface Outgoing {
-  topic: string
-  event: string
-  payload: unknown
-  private: boolean
-  id?: string
-  binary: boolean
-}
-
-async function deliver(ctx: Context, claims: Record<string, unknown>, item: Outgoing): Promise<void> {
+async function deliver(
+  ctx: Context,
+  claims: Record<string, unknown>,
+  headers: Record<string, string>,
+  item: Outgoing,
+): Promise<void> {
   if (item.private) {
-    const permissions = await ctx.authorize(item.topic, claims)
+    const permissions = await ctx.authorize(item.topic, claims, headers)
     if (!permissions.broadcast.write) return // skipped silently (§4.1)
   }
-  const hubKey = Hub.key(item.private ? 'private' : 'public', `realtime:${item.topic}`)
-  let id = item.id
-  if (item.private)
-    id = ctx.messages.store(hubKey, {
-      event: item.event,
-      payload: item.payload,
-      binary: item.binary,
-      ...(id ? { id } : {}),
-    }).id
-  const payload: Record<string, unknown> = { event: item.event, payload: item.payload, type: 'broadcast' }
-  if (id !== undefined) payload.meta = { id }
-  const message: Message = { join_ref: null, ref: null, topic: `realtime:${item.topic}`, event: 'broadcast', payload }
-  const delivered = ctx.hub.deliver(hubKey, message, {
-    binary: item.binary,
-    accept: (s) => s.permissions.broadcast.read && !s.alreadyReplayed(id),
-  })
-  ctx.eventRate.add(1 + delivered)
+  publish(ctx, item)
 }
 
 export async function handleRest(ctx: Context, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -84,16 +63,17 @@ export async function handleRest(ctx: Context, req: IncomingMessage, res: Server
   if (ctx.eventRate.rate() > ctx.options.limits.maxEventsPerSecond)
     return reply(429, { message: 'You have exceeded your rate limit' })
   const claims = auth.claims as Record<string, unknown>
+  const headers = headerMap(req.headers)
   if ('messages' in parsed) {
-    for (const m of parsed.messages) await deliver(ctx, claims, { ...m, binary: false })
+    for (const m of parsed.messages) await deliver(ctx, claims, headers, { ...m, binary: false })
     return reply(202, undefined)
   }
   const item: Outgoing =
     parsed.encoding === 'binary'
       ? { topic: parsed.topic, event: parsed.event, private: parsed.private, payload: parsed.bytes, binary: true }
       : { topic: parsed.topic, event: parsed.event, private: parsed.private, payload: parsed.payload, binary: false }
-  if (item.private && !(await ctx.authorize(item.topic, claims)).broadcast.write)
+  if (item.private && !(await ctx.authorize(item.topic, claims, headers)).broadcast.write)
     return reply(403, { message: 'Unauthorized' })
-  await deliver(ctx, claims, item)
+  await deliver(ctx, claims, headers, item)
   return reply(202, undefined)
 }

@@ -6,9 +6,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer } from 'ws'
 import { handleAdmin } from './admin.ts'
+import { createAuthorize } from './authorization.ts'
 import { DEFAULT_JWT_SECRET, mintKeys, verifyToken } from './auth/index.ts'
 import type { Connection } from './connection.ts'
 import type { Context } from './context.ts'
+import { broadcastFromDatabase } from './database-broadcast.ts'
 import { DEMO_SQL, handleDemo } from './demo/index.ts'
 import { Faults } from './faults.ts'
 import { sendJson } from './http-util.ts'
@@ -16,7 +18,7 @@ import { Hub } from './hub.ts'
 import { createLogger } from './log.ts'
 import { MessageLog } from './message-log.ts'
 import { resolveOptions, type ServerOptions } from './options.ts'
-import { loadPolicies, noPermissions, type PolicySet } from './policies/index.ts'
+import { loadPolicies, type PolicySet } from './policies/index.ts'
 import { openDatabase } from './postgres/index.ts'
 import { PostgresFeed } from './postgres-feed.ts'
 import { PresenceStore } from './presence.ts'
@@ -48,7 +50,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const db = await openDatabase({
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
-    log: (level: string, message: string) => (level === 'error' ? log.error(message) : log.debug(message)),
+    log: (level: string, message: string) =>
+      level === 'error' ? log.error(message) : level === 'warn' ? log.warn(message) : log.debug(message),
   })
   if (options.sql !== undefined) {
     const sql = typeof options.sql === 'string' ? options.sql : await readFile(options.sql.file, 'utf8')
@@ -75,20 +78,23 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     postgres: new PostgresFeed(db, log),
     now,
     verify: (token) => verifyToken(token, opts.jwtSecret, now() / 1000),
-    authorize: async (subTopic, claims) => {
-      try {
-        return await policies.authorize({ topic: subTopic, claims })
-      } catch (error) {
-        log.error(`RlsPolicyError on ${subTopic}: ${String(error)}`)
-        return noPermissions()
-      }
-    },
+    authorize: createAuthorize(policies, db, log),
+    storedMessages: async (subTopic, since, limit) =>
+      (await db.storedMessages(subTopic, since, limit)).map((m) => ({
+        id: m.id,
+        insertedAt: m.insertedAt,
+        event: m.event,
+        payload: m.binary ?? m.payload,
+        binary: m.binary !== undefined,
+      })),
     activeSockets: () => {
       let n = 0
       for (const c of connections) if (c.channels.size > 0) n++
       return n
     },
   }
+
+  const stopDatabaseBroadcast = broadcastFromDatabase(ctx, db)
 
   let accepting = true
   const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxFrameBytes, perMessageDeflate: false })
@@ -174,6 +180,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         wss.close()
         http.closeAllConnections()
         await new Promise<void>((resolve) => http.close(() => resolve()))
+        stopDatabaseBroadcast()
         ctx.postgres.close()
         await db.close()
       })()),

@@ -11,7 +11,7 @@ import type { WebSocketServer } from 'ws'
 import { connectFailure } from './auth/index.ts'
 import { Connection } from './connection.ts'
 import type { Context } from './context.ts'
-import { refuseUpgrade } from './http-util.ts'
+import { headerMap, refuseUpgrade } from './http-util.ts'
 
 export const SOCKET_PATHS = ['/realtime/v1/websocket', '/socket/websocket']
 
@@ -56,7 +56,7 @@ export async function handleUpgrade(
     return refuse({ status: 429, body: { error: 'Too many connected users' } })
   }
   wss.handleUpgrade(req, socket, head, (ws) => {
-    const connection = new Connection(ctx, ws, vsn, token, verified.claims)
+    const connection = new Connection(ctx, ws, vsn, token, verified.claims, headerMap(req.headers))
     deps.connections.add(connection)
     ctx.stats.sockets++
     ws.on('close', () => deps.connections.delete(connection))

@@ -1,5 +1,6 @@
-// A PolicySet answers "what may these claims do on this topic?" for private channels, standing in
-// for RLS on realtime.messages (PROTOCOL.md §3.4). service_role bypasses it, as it bypasses RLS.
+// A PolicySet answers "what may these claims do on this topic?" for private channels, a shortcut
+// next to RLS on realtime.messages (PROTOCOL.md §3.4; its grants are added to the SQL policies',
+// ../authorization.ts). service_role bypasses it, as it bypasses RLS.
 import { PolicyError } from './errors.ts'
 import {
   allPermissions,

@@ -14,6 +14,7 @@
 // (= commit order, and statement order within a transaction) and each row is emitted once to
 // every listener. A listener that throws is logged and does not stop the others.
 import { openPGlite, openPostgres, type Driver } from './drivers.ts'
+import { authorizeByRls } from './authorize.ts'
 import { resolveSubscription } from './resolve.ts'
 import { CHECK_SQL } from './sql-check.ts'
 import {
@@ -26,7 +27,8 @@ import {
   LOCK_SQL,
   SCHEMA,
 } from './sql-capture.ts'
-import type { Database, Log, OpenDatabaseOptions, RowChange } from './types.ts'
+import { AUTH_SQL, REALTIME_SQL, ROLES_SQL } from './sql-supabase.ts'
+import type { Database, DatabaseMessage, Log, OpenDatabaseOptions, RowChange, StoredDatabaseMessage } from './types.ts'
 
 const BATCH = 500
 
@@ -61,24 +63,85 @@ async function install(driver: Driver, log: Log): Promise<boolean> {
   }
   const noSync = await attempt(driver, `select ${SCHEMA}.sync_triggers()`)
   if (noSync) log('warn', `could not sync capture triggers: ${message(noSync)}`)
+  // Supabase's roles, auth helpers and realtime schema: each part on its own, a failure only warns
+  for (const [part, sql] of [
+    ['the roles anon, authenticated and service_role', ROLES_SQL],
+    ['schema auth', AUTH_SQL],
+    ['schema realtime', REALTIME_SQL],
+  ] as const) {
+    const partFailed = await attempt(driver, ['begin;', LOCK_SQL, sql, 'commit;'].join('\n'))
+    if (partFailed) log('warn', `could not install ${part} (Supabase's SQL surface): ${message(partFailed)}`)
+  }
   return autoSync
+}
+
+// Realtime's replay query (lib/realtime/messages.ex): private broadcasts of the topic since `since`,
+// newest first, at most `limit`; inserted_at is a timestamp without time zone in the session's zone.
+const STORED_MESSAGES_SQL = `select id::text as id, topic, event, payload, encode(binary_payload, 'base64') as binary,
+  (extract(epoch from (inserted_at at time zone current_setting('TimeZone'))) * 1000)::float8 as inserted_ms
+from realtime.messages
+where topic = $1 and private is true and extension = 'broadcast' and event is not null
+  and inserted_at >= (to_timestamp($2::float8 / 1000) at time zone current_setting('TimeZone'))
+order by inserted_at desc
+limit $3`
+
+type StoredRow = {
+  id: string
+  topic: string
+  event: string
+  payload: unknown
+  binary: string | null
+  inserted_ms: number
+}
+
+/** A row of realtime.messages as the queue trigger writes it (bytea as base64). */
+type QueuedMessage = {
+  kind: 'message'
+  id: string
+  topic: string
+  event: string
+  private: boolean
+  payload: unknown
+  binary?: string | null
+}
+
+type Queued = (RowChange & { kind?: undefined }) | QueuedMessage
+
+function toMessage(queued: QueuedMessage): DatabaseMessage {
+  const { id, topic, event, private: isPrivate, payload, binary } = queued
+  return typeof binary === 'string'
+    ? { id, topic, event, private: isPrivate, payload: null, binary: new Uint8Array(Buffer.from(binary, 'base64')) }
+    : { id, topic, event, private: isPrivate, payload }
 }
 
 function startFeed(driver: Driver, log: Log) {
   const listeners = new Set<(change: RowChange) => void>()
+  const messageListeners = new Set<(message: DatabaseMessage) => void>()
   const pending: string[] = []
   let running = false
   const state = { closed: false }
   let loop: Promise<void> = Promise.resolve()
 
   const emit = (id: string, text: string) => {
-    let change: RowChange
+    let queued: Queued
     try {
-      change = JSON.parse(text) as RowChange
+      queued = JSON.parse(text) as Queued
     } catch (error) {
       log('error', `change ${id} is not JSON: ${message(error)}`)
       return
     }
+    if (queued.kind === 'message') {
+      const sent = toMessage(queued)
+      for (const listener of messageListeners) {
+        try {
+          listener(sent)
+        } catch (error) {
+          log('error', `a message listener threw: ${message(error)}`)
+        }
+      }
+      return
+    }
+    const change: RowChange = queued
     for (const listener of listeners) {
       try {
         listener(change)
@@ -114,6 +177,7 @@ function startFeed(driver: Driver, log: Log) {
 
   return {
     listeners,
+    messageListeners,
     notify(id: string) {
       if (state.closed || !/^\d+$/.test(id)) return
       pending.push(id)
@@ -124,6 +188,7 @@ function startFeed(driver: Driver, log: Log) {
     async stop() {
       state.closed = true
       listeners.clear()
+      messageListeners.clear()
       await loop
     },
   }
@@ -156,6 +221,20 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
         feed.listeners.delete(listener)
       }
     },
+    onMessage(listener) {
+      feed.messageListeners.add(listener)
+      return () => {
+        feed.messageListeners.delete(listener)
+      }
+    },
+    async storedMessages(topic, since, limit) {
+      const { rows } = await driver.internal<StoredRow>(STORED_MESSAGES_SQL, [topic, since, limit])
+      return rows.toReversed().map((row): StoredDatabaseMessage => ({
+        ...toMessage({ ...row, kind: 'message', private: true }),
+        insertedAt: Number(row.inserted_ms),
+      }))
+    },
+    authorize: (request) => authorizeByRls((fn) => driver.rolledBack(fn), request),
     async syncTriggers() {
       await driver.internal(`select ${SCHEMA}.sync_triggers()`)
     },

@@ -15,8 +15,16 @@ export type Driver = {
   internal<T>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>>
   internalExec(sql: string): Promise<void>
   listen(channel: string, onPayload: (payload: string) => void): Promise<void>
+  /**
+   * Runs `fn` in a transaction of its own that is always rolled back (the authorization probes).
+   * Nothing else runs on that session meanwhile (PGlite: an exclusive transaction; PostgreSQL: a
+   * third connection, one transaction at a time).
+   */
+  rolledBack<T>(fn: (query: QueryFn) => Promise<T>): Promise<T>
   close(): Promise<void>
 }
+
+export type QueryFn = <T>(sql: string, params?: readonly unknown[]) => Promise<QueryResult<T>>
 
 function int8(text: string): number | bigint {
   const value = BigInt(text)
@@ -51,6 +59,17 @@ export async function openPGlite(dataDir: string | undefined, log: Log): Promise
     async listen(channel, onPayload) {
       await db.listen(channel, onPayload)
     },
+    rolledBack: (fn) =>
+      db.transaction(async (tx) => {
+        try {
+          return await fn(async <T>(sql: string, params?: readonly unknown[]) => {
+            const result = await tx.query<T>(sql, params ? [...params] : undefined, { onNotice })
+            return { rows: result.rows }
+          })
+        } finally {
+          if (!tx.closed) await tx.rollback()
+        }
+      }),
     close: () => db.close(),
   }
 }
@@ -89,6 +108,20 @@ export async function openPostgres(databaseUrl: string, log: Log): Promise<Drive
       const result = await client.query(sql, params ? [...params] : undefined)
       return { rows: result.rows as T[] }
     }
+  // the authorization probes' connection: opened on first use, one transaction at a time
+  let probe: Promise<InstanceType<typeof pg.Client>> | undefined
+  let probeQueue: Promise<unknown> = Promise.resolve()
+  const openProbe = async () => {
+    const client = new pg.Client({
+      connectionString: databaseUrl,
+      types: { getTypeParser },
+      application_name: 'realtime_dev_authorization',
+    })
+    client.on('error', (error) => log('error', `postgres authorization connection: ${error.message}`))
+    client.on('notice', relayNotice(log))
+    await client.connect()
+    return client
+  }
   return {
     kind: 'postgres',
     query: run(user),
@@ -105,8 +138,29 @@ export async function openPostgres(databaseUrl: string, log: Log): Promise<Drive
       })
       await listener.query(`listen ${channel}`)
     },
+    rolledBack<T>(fn: (query: QueryFn) => Promise<T>): Promise<T> {
+      const task = probeQueue.then(async () => {
+        probe ??= openProbe()
+        let client: InstanceType<typeof pg.Client>
+        try {
+          client = await probe
+        } catch (error) {
+          probe = undefined
+          throw error
+        }
+        await client.query('begin')
+        try {
+          return await fn(run(client))
+        } finally {
+          await client.query('rollback').catch(() => undefined)
+        }
+      })
+      probeQueue = task.catch(() => undefined)
+      return task
+    },
     async close() {
-      await Promise.allSettled([user.end(), listener.end()])
+      const opened = probe?.then((client) => client.end()).catch(() => undefined)
+      await Promise.allSettled([user.end(), listener.end(), opened])
     },
   }
 }

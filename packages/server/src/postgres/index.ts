@@ -18,6 +18,8 @@ export { matchChange } from './match.ts'
 export { MAX_RECORD_BYTES, routeChange, shapeChange } from './shape.ts'
 export type {
   Database,
+  DatabaseMessage,
+  StoredDatabaseMessage,
   Filter,
   Log,
   LogLevel,
@@ -28,6 +30,9 @@ export type {
   PostgresChangesPayload,
   QueryResult,
   ResolveResult,
+  RlsAnswer,
+  RlsPermissions,
+  RlsRequest,
   RowChange,
   ServerChangesData,
   Subscription,

@@ -10,6 +10,9 @@ import type {
   RealtimePostgresChangesFilterOperator,
 } from '@shared-realtime/protocol'
 
+import type { RlsAnswer, RlsRequest } from './authorize.ts'
+
+export type { RlsAnswer, RlsPermissions, RlsRequest } from './authorize.ts'
 export type { PostgresChangesColumn, PostgresChangesData, PostgresChangesEventType, PostgresChangesRecord }
 
 /** One committed row change of a table in publication `supabase_realtime`. */
@@ -79,6 +82,19 @@ export type PostgresChangesPayload = { data: ServerChangesData; ids: number[] }
 /** A channel's subscription with its id (the `id` of the join reply's `postgres_changes` entry). */
 export type PostgresChangesBinding = { id: number; subscription: Subscription }
 
+/** A row of `realtime.messages` to broadcast: `payload` (jsonb) or `binary` (bytea). */
+export type DatabaseMessage = {
+  id: string
+  topic: string
+  event: string
+  private: boolean
+  payload: unknown
+  binary?: Uint8Array
+}
+
+/** A stored row of `realtime.messages`, with its `inserted_at` in ms since the epoch. */
+export type StoredDatabaseMessage = DatabaseMessage & { insertedAt: number }
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
 export type Log = (level: LogLevel, message: string) => void
 
@@ -106,6 +122,18 @@ export type Database = {
   exec(sql: string): Promise<void>
   /** Committed changes, one call per row, in commit order. Returns the unsubscribe function. */
   onChange(listener: (change: RowChange) => void): () => void
+  /**
+   * Committed rows of `realtime.messages` that have an event and a payload (written by
+   * `realtime.send`, `send_binary`, `broadcast_changes` or a plain insert), in commit order.
+   */
+  onMessage(listener: (message: DatabaseMessage) => void): () => void
+  /**
+   * Stored private broadcasts of `topic` (rows of `realtime.messages` with `private` and extension
+   * `broadcast`) inserted at or after `since` (ms since the epoch): the newest `limit`, oldest first.
+   */
+  storedMessages(topic: string, since: number, limit: number): Promise<StoredDatabaseMessage[]>
+  /** Evaluates the project's RLS policies on `realtime.messages` for a private channel (./authorize.ts). */
+  authorize(request: RlsRequest): Promise<RlsAnswer>
   /** Puts capture triggers on exactly the tables of publication `supabase_realtime` (idempotent). */
   syncTriggers(): Promise<void>
   /**

@@ -46,11 +46,17 @@ export class RawClient {
     )
   }
 
-  static connect(baseUrl: string, apikey: string | undefined, vsn: Vsn = '2.0.0', extra = ''): Promise<RawClient> {
+  static connect(
+    baseUrl: string,
+    apikey: string | undefined,
+    vsn: Vsn = '2.0.0',
+    extra = '',
+    headers: Record<string, string> = {},
+  ): Promise<RawClient> {
     const query = [apikey === undefined ? '' : `apikey=${encodeURIComponent(apikey)}`, `vsn=${vsn}`, extra]
       .filter(Boolean)
       .join('&')
-    const ws = new WebSocket(`${baseUrl}/websocket?${query}`)
+    const ws = new WebSocket(`${baseUrl}/websocket?${query}`, { headers })
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(new RawClient(ws, vsn)))
       ws.once('unexpected-response', (_req, res) => {

@@ -231,7 +231,14 @@ describe('liveness without Web Locks (an insecure origin, issue #14): pings on t
           (held) => void navigator.locks.request(lockName, () => new Promise<void>((r) => ((release = r), held()))),
         )
       }
-      value(await api.attach(testConfig('pinged'), Comlink.transfer(events.port2, [events.port2]), lockName, TAB_PROTOCOL_VERSION))
+      value(
+        await api.attach(
+          testConfig('pinged'),
+          Comlink.transfer(events.port2, [events.port2]),
+          lockName,
+          TAB_PROTOCOL_VERSION,
+        ),
+      )
       cleanups.push(async () => (lock ? release() : await api.detach()))
       return { api, state }
     }
