@@ -2,7 +2,7 @@
 // steady server broadcast stream (/admin/blast, `{ seq }`) while a third tab misbehaves, one thing after
 // another: 150 subscribes at once, 101 channels, 700 sends at once, a 3.5 MB track and broadcast, a
 // 3.5 MB durable send, reading other tabs' ids, a forged (well-formed, wrongly signed) token via
-// setAuth. Each time: the bad tab gets its typed error (or is paced), the healthy tabs lose nothing and
+// setAuth, signing in as another user (the bad tab moves to that user's socket). Each time: the bad tab gets its typed error (or is paced), the healthy tabs lose nothing and
 // see the stream in order, the shared socket is never closed (one connect, no CHANNEL_ERROR or system
 // event on the healthy tabs). The dev server runs with Supabase's limits (the e2e run's: 100 channels,
 // 100 joins/s, 100 events/s, 3 000 kB payload).
@@ -201,14 +201,38 @@ test('a misbehaving tab harms no other tab of its SharedWorker, and the shared s
     statuses: 1,
   })
   expect(await bad.evaluate(() => window.lab.errors)).toEqual([])
+
+  // (8) another user signs in in the bad tab (a valid token, another `sub`): the bad tab moves to that user's engine
+  // and socket with its channel (decision 61); the healthy tabs' socket keeps its token and is never closed
+  const mallory = signedJwt({ role: 'authenticated', sub: 'mallory' })
+  const moved = await phase('another-user', "a tab signs in as another user (setAuth with another sub's token)", () =>
+    bad.evaluate(async ([token, topic]) => {
+      await window.lab.client.setAuth(token)
+      const snap = (await window.lab.inspect()) as { engine?: { identity?: string }; engineCount?: number }
+      const channel = window.lab.client.getChannels().find((c) => c.topic === `realtime:${topic}`)
+      return { identity: snap.engine?.identity, engineCount: snap.engineCount, ownChannel: channel?.state }
+    }, [mallory, own] as const),
+  )
+  expect(moved).toEqual({ identity: 'authenticated:mallory', engineCount: 2, ownChannel: 'joined' })
+  const healthyEngine = (await healthy[0].evaluate(() => window.lab.inspect())) as { engine?: { identity?: string } }
+  expect(healthyEngine.engine?.identity).toBe('anon')
 })
+
+/** An HS256 JWT signed with the dev server's default secret (the e2e run's): a real user's token. */
+function signedJwt(claims: Record<string, unknown>): string {
+  return jwtWith('super-secret-jwt-token-with-at-least-32-characters-long', claims)
+}
 
 /** A well-formed HS256 JWT signed with a secret that is not the project's (the server refuses its signature). */
 function forgedJwt(claims: Record<string, unknown>): string {
+  return jwtWith('not-the-project-secret-not-the-project-secret', claims)
+}
+
+function jwtWith(secret: string, claims: Record<string, unknown>): string {
   const b64url = (data: string | Buffer) => Buffer.from(data).toString('base64url')
   const body = { ...claims, exp: Math.floor(Date.now() / 1000) + 3600 }
   const head = `${b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${b64url(JSON.stringify(body))}`
-  return `${head}.${b64url(createHmac('sha256', 'not-the-project-secret-not-the-project-secret').update(head).digest())}`
+  return `${head}.${b64url(createHmac('sha256', secret).update(head).digest())}`
 }
 
 /**
