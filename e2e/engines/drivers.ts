@@ -95,7 +95,9 @@ async function launchPuppeteer(name: 'chromium' | 'firefox'): Promise<Engine> {
             await session.send('Target.closeTarget', { targetId: worker.targetId })
             await session.detach()
           }
-        : undefined, // WebDriver BiDi has no command that ends a worker
+        : // WebDriver BiDi has no command that ends a worker: Firefox ESR 153 lists the worker's realm
+          // (script.getRealms, type shared-worker) but answers script.evaluate in it with "no such frame"
+          undefined,
     reset: async () => {
       await context.close()
       context = await browser.createBrowserContext()
@@ -254,7 +256,9 @@ async function launchWebKit(): Promise<Engine> {
           },
         }
       },
-      killSharedWorker: undefined, // W3C WebDriver classic has no handle on workers
+      // W3C WebDriver classic has no handle on workers; killing the WebKitWebProcess that starts with the
+      // first tab ends the WebDriver session as a page crash
+      killSharedWorker: undefined,
       // WebKit ends a SharedWorker with its last tab: closing the tabs is enough
       reset: async () => {
         const handles = await serial(() => call<string[]>('GET', `${session}/window/handles`))
