@@ -53,15 +53,15 @@ describe.each(selected)('%s', (name) => {
   let engine: Engine
   const open: Tab[] = []
 
-  /** Opens `n` lab tabs on the SharedWorker host, each ready. */
-  async function openTabs(n: number): Promise<Tab[]> {
+  /** Opens `n` lab tabs asking for `host` (the SharedWorker host unless told), each ready. */
+  async function openTabs(n: number, host: 'shared-worker' | 'auto' = 'shared-worker'): Promise<Tab[]> {
     const tabs: Tab[] = []
     for (let i = 0; i < n; i++) {
-      const tab = await engine.open(`${demoUrl}lab.html?host=shared-worker`)
+      const tab = await engine.open(`${demoUrl}lab.html?host=${host}`)
       open.push(tab)
       await expect
         .poll(() => tab.evaluate<string>(`document.querySelector('#status').textContent`), { timeout: 15_000 })
-        .toBe('ready (host shared-worker)')
+        .toMatch(host === 'auto' ? /^ready / : /^ready \(host shared-worker\)$/)
       tabs.push(tab)
     }
     return tabs
@@ -105,6 +105,14 @@ describe.each(selected)('%s', (name) => {
     expect(new Set(hosts.map((h) => h.instance)).size, 'one worker instance for every tab').toBe(1)
     const s = await stats()
     expect({ sockets: s.sockets, channels: s.channels }).toEqual({ sockets: 1, channels: 1 })
+  })
+
+  it('the default host (auto) picks the shared worker: two tabs, one socket', async () => {
+    const tabs = await openTabs(2, 'auto')
+    const topic = topicName('auto')
+    for (const tab of tabs) expect(await subscribe(tab, topic)).toBe('SUBSCRIBED')
+    for (const tab of tabs) expect(await hostOf(tab)).toMatchObject({ inspected: 'shared-worker' })
+    expect((await stats()).sockets).toBe(1)
   })
 
   it('a broadcast from tab 1 reaches tabs 2 and 3, and not tab 1 without self', async () => {
