@@ -10,6 +10,8 @@ export const realtimePort = Number(process.env.E2E_REALTIME_PORT ?? 4180)
 
 export default defineConfig({
   testDir: 'e2e',
+  // e2e/engines is the cross-engine suite, run by Vitest (project `engines`)
+  testIgnore: 'engines/**',
   fullyParallel: false,
   workers: 1,
   forbidOnly: Boolean(process.env.CI),

@@ -11,6 +11,7 @@ const repoRoot = fileURLToPath(new URL('.', import.meta.url))
 //   node    — *.test.ts everywhere except *.browser.test.ts and *.faults.test.ts
 //   faults  — *.faults.test.ts: faults and load against the real dev server (RELIABILITY.md)
 //   browser — *.browser.test.ts, in real Chromium through Playwright (scripts/chromium.mjs)
+//   engines — e2e/engines/*.engines.test.ts: multi-tab scenarios in Chromium, Firefox and WebKit
 export default defineConfig({
   root: fileURLToPath(new URL('./apps/demo', import.meta.url)),
   // devbox.test: a name the e2e browser maps to 127.0.0.1, to serve the demo on an insecure origin
@@ -55,6 +56,19 @@ export default defineConfig({
           },
           // the browser suites share one dev server and assert on its stats: one file at a time
           fileParallelism: false,
+        },
+      },
+      {
+        // the multi-tab scenarios in three engines (e2e/engines/drivers.ts); ENGINES=firefox,webkit for a subset
+        test: {
+          name: 'engines',
+          root: repoRoot,
+          environment: 'node',
+          include: ['e2e/engines/**/*.engines.test.ts'],
+          globalSetup: ['e2e/engines/server.ts'],
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
         },
       },
     ],

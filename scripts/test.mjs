@@ -5,9 +5,10 @@
 // non-zero if anything failed.
 //
 //   npm test                     everything
-//   npm test -- --only unit,e2e  a subset (steps: typecheck lint unit faults browser e2e)
+//   npm test -- --only unit,e2e  a subset (steps: typecheck lint unit faults browser e2e engines)
 import { mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
+import { ensureBrowsers } from './ensure-browsers.mjs'
 import { ensureChromium } from './ensure-chromium.mjs'
 import { ensurePostgres } from './ensure-postgres.mjs'
 import { closingLine, playwright, run, vitest } from './runners.mjs'
@@ -32,6 +33,8 @@ const steps = {
   faults: () => vitest(reportDir, 'faults'),
   browser: () => vitest(reportDir, 'browser'),
   e2e: () => playwright(reportDir),
+  // the multi-tab scenarios in Chromium, Firefox and WebKit (e2e/engines, issue #14)
+  engines: () => vitest(reportDir, 'engines'),
 }
 
 const onlyArg = process.argv.indexOf('--only')
@@ -47,10 +50,18 @@ for (const name of selected) {
 const results = []
 let browserReady = true
 try {
-  if (selected.includes('browser') || selected.includes('e2e')) browserReady = ensureChromium()
+  if (selected.some((name) => ['browser', 'e2e', 'engines'].includes(name))) browserReady = ensureChromium()
 } catch (error) {
   console.error(`ensure-chromium: ${error instanceof Error ? error.message : String(error)}`)
   browserReady = false
+}
+// Firefox and WebKit (Debian's firefox-esr, webkit2gtk-driver, xvfb) for the engines step
+let enginesReady = true
+try {
+  if (selected.includes('engines')) enginesReady = ensureBrowsers()
+} catch (error) {
+  console.error(`ensure-browsers: ${error instanceof Error ? error.message : String(error)}`)
+  enginesReady = false
 }
 // The unit step runs even without PostgreSQL: only the suites that start a cluster need it, and
 // they fail with the reason (packages/server/src/test-support/postgres.ts) while the rest still count.
@@ -60,8 +71,8 @@ try {
   console.error(`ensure-postgres: ${error instanceof Error ? error.message : String(error)}`)
 }
 for (const name of selected) {
-  const needsBrowser = name === 'browser' || name === 'e2e'
-  if (needsBrowser && !browserReady) {
+  const needsBrowser = name === 'browser' || name === 'e2e' || name === 'engines'
+  if ((needsBrowser && !browserReady) || (name === 'engines' && !enginesReady)) {
     results.push([name, { passed: 0, failed: 1, skipped: 0 }])
     continue
   }

@@ -206,12 +206,15 @@ test('a misbehaving tab harms no other tab of its SharedWorker, and the shared s
   // and socket with its channel (decision 61); the healthy tabs' socket keeps its token and is never closed
   const mallory = signedJwt({ role: 'authenticated', sub: 'mallory' })
   const moved = await phase('another-user', "a tab signs in as another user (setAuth with another sub's token)", () =>
-    bad.evaluate(async ([token, topic]) => {
-      await window.lab.client.setAuth(token)
-      const snap = (await window.lab.inspect()) as { engine?: { identity?: string }; engineCount?: number }
-      const channel = window.lab.client.getChannels().find((c) => c.topic === `realtime:${topic}`)
-      return { identity: snap.engine?.identity, engineCount: snap.engineCount, ownChannel: channel?.state }
-    }, [mallory, own] as const),
+    bad.evaluate(
+      async ([token, topic]) => {
+        await window.lab.client.setAuth(token)
+        const snap = (await window.lab.inspect()) as { engine?: { identity?: string }; engineCount?: number }
+        const channel = window.lab.client.getChannels().find((c) => c.topic === `realtime:${topic}`)
+        return { identity: snap.engine?.identity, engineCount: snap.engineCount, ownChannel: channel?.state }
+      },
+      [mallory, own] as const,
+    ),
   )
   expect(moved).toEqual({ identity: 'authenticated:mallory', engineCount: 2, ownChannel: 'joined' })
   const healthyEngine = (await healthy[0].evaluate(() => window.lab.inspect())) as { engine?: { identity?: string } }
