@@ -27,6 +27,9 @@ export default defineConfig({
           environment: 'node',
           include: ['packages/*/src/**/*.test.ts', 'scripts/**/*.test.ts'],
           exclude: ['**/node_modules/**', '**/*.browser.test.ts', '**/*.faults.test.ts'],
+          // many files start a dev server (an embedded Postgres) before their tests: ~1.5 s on an idle machine,
+          // 5-9 s measured with the cores busy; a hook that truly hangs still fails
+          hookTimeout: 60_000,
         },
       },
       {
