@@ -4,36 +4,23 @@
 // `system` event; the socket then stays up (no loop of reconnects).
 
 import { startServer, type RunningServer } from '@shared-realtime/server'
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
-import { WebSocket } from 'ws'
-import { Engine, MemoryStorage } from './index.ts'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { type Engine, MemoryStorage } from './index.ts'
 import { isStatus, openTab } from './test-support/tabs.ts'
 import type { EngineEvent } from './events.ts'
+import { liveEngines } from './test-support/live.ts'
 
 let server: RunningServer
-const engines: Engine[] = []
 
 beforeAll(async () => {
   // small limits, so that the engine's own size checks (defaults from Supabase's) do not refuse first
   server = await startServer({ port: 0, log: 'silent', maxFrameBytes: 20_000, limits: { maxPayloadBytes: 5_000 } })
 })
 afterAll(() => server.close())
-afterEach(() => {
-  for (const engine of engines.splice(0)) engine.dispose()
-})
 
-function newEngine(storage: MemoryStorage): Engine {
-  const e = new Engine({
-    endPoint: server.url,
-    params: { apikey: server.keys.anon },
-    transport: WebSocket as never,
-    storage,
-    timeout: 1000,
-    reconnectAfterMs: () => 50,
-  })
-  engines.push(e)
-  return e
-}
+const onServer = liveEngines()
+const newEngine = (storage: MemoryStorage): Engine =>
+  onServer(server, { storage, timeout: 1000, reconnectAfterMs: () => 50 })
 
 const isFailure = (e: EngineEvent) =>
   e.type === 'system' && String((e.payload as { message?: unknown }).message).startsWith('durable send failed')

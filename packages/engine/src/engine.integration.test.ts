@@ -2,13 +2,12 @@
 // socket"): several tab sessions share one socket and one server channel per topic.
 
 import { startServer, type RunningServer } from '@shared-realtime/server'
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
-import { WebSocket } from 'ws'
-import { Engine, type EngineOptions } from './index.ts'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { type Engine, type EngineOptions } from './index.ts'
 import { isStatus, openTab } from './test-support/tabs.ts'
+import { liveEngines } from './test-support/live.ts'
 
 let server: RunningServer
-const engines: Engine[] = []
 
 beforeAll(async () => {
   server = await startServer({
@@ -20,20 +19,9 @@ beforeAll(async () => {
   })
 }, 60_000) // booting the embedded database takes 5-10 s while the node project runs on 2 cores
 afterAll(() => server?.close())
-afterEach(() => {
-  for (const engine of engines.splice(0)) engine.dispose()
-})
 
-function newEngine(options: Partial<EngineOptions> = {}): Engine {
-  const e = new Engine({
-    endPoint: server.url,
-    params: { apikey: server.keys.anon },
-    transport: WebSocket as never,
-    ...options,
-  })
-  engines.push(e)
-  return e
-}
+const onServer = liveEngines()
+const newEngine = (options: Partial<EngineOptions> = {}): Engine => onServer(server, options)
 
 async function stats(): Promise<{ sockets: number; channels: number; topics: number; framesIn: number }> {
   const res = await fetch(`${server.httpUrl}/admin/stats`, {

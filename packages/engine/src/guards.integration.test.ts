@@ -5,15 +5,13 @@
 
 import { startServer, type RunningServer, type ServerOptions } from '@shared-realtime/server'
 import { afterEach, describe, expect, test } from 'vitest'
-import { WebSocket } from 'ws'
-import { Engine, type EngineOptions, MemoryStorage, PayloadTooLargeError } from './index.ts'
+import { MemoryStorage, PayloadTooLargeError } from './index.ts'
 import type { EngineEvent } from './events.ts'
 import { isStatus, openTab, type TestTab } from './test-support/tabs.ts'
+import { liveEngines } from './test-support/live.ts'
 
 const servers: RunningServer[] = []
-const engines: Engine[] = []
 afterEach(async () => {
-  for (const engine of engines.splice(0)) engine.dispose()
   for (const server of servers.splice(0)) await server.close()
 })
 
@@ -23,11 +21,7 @@ async function startOne(limits: ServerOptions['limits'] = {}): Promise<RunningSe
   return s
 }
 
-function newEngine(s: RunningServer, options: Partial<EngineOptions> = {}): Engine {
-  const e = new Engine({ endPoint: s.url, params: { apikey: s.keys.anon }, transport: WebSocket as never, ...options })
-  engines.push(e)
-  return e
-}
+const newEngine = liveEngines()
 
 const spec = (config: Record<string, unknown> = {}) => ({ config, postgres: [], presence: false }) as never
 const topics = (n: number) => Array.from({ length: n }, (_, i) => `realtime:g${i}`)

@@ -5,31 +5,19 @@
 
 import { startServer, type RunningServer } from '@shared-realtime/server'
 import { signJwt } from '@shared-realtime/test-support/faults'
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
-import { WebSocket } from 'ws'
-import { Engine, type EngineOptions, TokenRefusedError } from './index.ts'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { type Engine, type EngineOptions, TokenRefusedError } from './index.ts'
 import { isStatus, openTab, type TestTab } from './test-support/tabs.ts'
+import { liveEngines } from './test-support/live.ts'
 
 let server: RunningServer
-const engines: Engine[] = []
 beforeAll(async () => {
   server = await startServer({ port: 0, log: 'silent' })
 })
 afterAll(() => server.close())
-afterEach(() => {
-  for (const engine of engines.splice(0)) engine.dispose()
-})
 
-function newEngine(options: Partial<EngineOptions> = {}): Engine {
-  const e = new Engine({
-    endPoint: server.url,
-    params: { apikey: server.keys.anon },
-    transport: WebSocket as never,
-    ...options,
-  })
-  engines.push(e)
-  return e
-}
+const onServer = liveEngines()
+const newEngine = (options: Partial<EngineOptions> = {}): Engine => onServer(server, options)
 
 const spec = () => ({ config: { broadcast: { ack: true } }, postgres: [], presence: false }) as never
 const good = () => signJwt(server.jwtSecret, { sub: 'user-1' })
