@@ -128,6 +128,24 @@ test('a guest id without its secret signs nobody in (403): Mallory cannot be Ali
   }
 })
 
+test('a browser that kept an id but no secret (before secrets) signs in by itself as a new guest of that name', async ({
+  page,
+}) => {
+  const old = randomUUID()
+  await page.goto('/')
+  await expect(page.getByTestId('name-input')).toBeVisible()
+  await page.evaluate(([key, value]) => localStorage.setItem(key, value), [
+    GUEST_KEY,
+    JSON.stringify({ name: 'Ada', id: old }),
+  ] as const)
+  await page.reload()
+  await expect(page.getByTestId('me')).toHaveText('Ada') // no form, no 403: the id was not sent
+  const kept = await keptGuest(page)
+  expect(kept).toEqual({ name: 'Ada', id: expect.stringMatching(/^[0-9a-f-]{36}$/), secret: expect.any(String) })
+  expect(kept.id).not.toBe(old)
+  await expect(page.getByTestId('presence-user').filter({ hasText: '(you' })).toHaveAttribute('data-user', kept.id)
+})
+
 test("a broadcast claiming Alice's id is shown as received, and her tab does not store it", async ({ page }) => {
   await signIn(page, 'Alice')
   const alice = await keptGuest(page)
