@@ -1,5 +1,5 @@
 // The dev server's demo REST routes (base: VITE_REALTIME_HTTP_URL). The token lives only in
-// memory here: it is never written to any storage.
+// memory here: it is never written to any storage (the guest's secret is, by auth.ts).
 import { httpUrl } from './config.ts'
 
 export interface User {
@@ -52,9 +52,15 @@ async function request<T>(method: string, path: string, token: string | null, bo
   return (await response.json()) as T
 }
 
-/** A token for guest `name`; `id` (kept by this browser) makes it the same guest as before. */
-export async function signInGuest(name: string, id?: string): Promise<{ token: string; user: User }> {
-  return request('POST', '/demo/guest', null, id === undefined ? { name } : { name, id })
+/**
+ * A token for guest `name`, and the guest's secret; `guest` (the id and secret this browser kept) makes it the same
+ * guest as before (403 when the secret is not that id's).
+ */
+export async function signInGuest(
+  name: string,
+  guest?: { id: string; secret: string },
+): Promise<{ token: string; secret: string; user: User }> {
+  return request('POST', '/demo/guest', null, guest === undefined ? { name } : { name, ...guest })
 }
 
 /** The REST routes that need the guest's token. */

@@ -4,12 +4,16 @@
 // back, is still delivered once. Its state: 'sending' (in flight) → 'sent' (acknowledged, or
 // its echo came back) | 'queued' (no answer yet: stored, goes out when connected) |
 // 'failed' (refused by the server: Retry). The sender's tabs also store each of their
-// messages through REST (idempotent by id) once the server relayed it; messages are
-// deduplicated by id (history, echoes, retries).
+// messages through REST (idempotent by id) once the server relayed it: only messages this
+// browser wrote (WrittenMessages), with the text written here, whatever a broadcast claims
+// (decision 72). Messages are deduplicated by id (history, echoes, retries); fields of
+// broadcasts from other users are type-checked (peer.ts).
 import type { RealtimeChannel } from '@shared-realtime/client'
 import { randomUuid } from '@shared-realtime/protocol'
 import type { Api, ChatMessage, User } from './api.ts'
 import { avatar, errorMessage, formatTime, h } from './dom.ts'
+import { drop, MAX_TEXT, peerUser, safeId, safeTime } from './peer.ts'
+import { WrittenMessages } from './written.ts'
 
 type MessageState = 'sending' | 'queued' | 'sent' | 'failed' | 'received'
 
@@ -23,6 +27,8 @@ const STATE_LABEL: Record<Exclude<MessageState, 'received'>, string> = {
 interface Entry {
   message: ChatMessage
   state: MessageState
+  /** Written by this guest: by this browser, or stored under this guest's token (history). */
+  own: boolean
   el: HTMLElement
 }
 
@@ -33,16 +39,22 @@ interface WireMessage {
   created_at?: string
 }
 
-function isWireMessage(value: unknown): value is WireMessage {
-  const v = value as Partial<WireMessage> | null
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    typeof v.id === 'string' &&
-    typeof v.text === 'string' &&
-    typeof v.user === 'object' &&
-    v.user !== null
-  )
+/** A broadcast message, type-checked (it may come from anyone), or null (dropped and counted). */
+function wireMessage(value: unknown): WireMessage | null {
+  if (typeof value !== 'object' || value === null) return reject('not an object')
+  const v = value as Record<string, unknown>
+  const id = safeId(v.id)
+  if (id === null) return reject('"id" is not a string of 1 to 100 characters')
+  if (typeof v.text !== 'string' || v.text.length > MAX_TEXT)
+    return reject(`"text" is not a string of at most ${MAX_TEXT} characters`)
+  const user = peerUser(v.user)
+  if (user === null) return reject('"user" has no string "id"')
+  return { id, text: v.text, user, created_at: safeTime(v.created_at) }
+}
+
+function reject(reason: string): null {
+  drop('chat message', reason)
+  return null
 }
 
 export interface Chat {
@@ -52,6 +64,7 @@ export interface Chat {
 
 export function mountChat(root: HTMLElement, channel: RealtimeChannel, api: Api, user: User, room: string): Chat {
   const entries = new Map<string, Entry>()
+  const written = new WrittenMessages(user.id)
   /** Ids of my relayed messages not yet stored through REST (stored again on 'online' and after a resubscribe). */
   const unstored = new Set<string>()
   const list = h('ol', {
@@ -79,7 +92,7 @@ export function mountChat(root: HTMLElement, channel: RealtimeChannel, api: Api,
 
   function render(entry: Entry): void {
     const { message, state } = entry
-    const mine = message.user_id === user.id
+    const mine = entry.own
     const meta = h(
       'div',
       { class: 'meta' },
@@ -105,11 +118,11 @@ export function mountChat(root: HTMLElement, channel: RealtimeChannel, api: Api,
     entry.el.replaceChildren(avatar(message.user_name, message.color, 'sm'), body)
   }
 
-  function add(message: ChatMessage, state: MessageState): Entry {
+  function add(message: ChatMessage, state: MessageState, own: boolean): Entry {
     const existing = entries.get(message.id)
     if (existing) return existing // dedupe by id: history, echoes and retries
     const stick = nearBottom()
-    const entry: Entry = { message, state, el: h('li', { 'data-testid': 'message', 'data-id': message.id }) }
+    const entry: Entry = { message, state, own, el: h('li', { 'data-testid': 'message', 'data-id': message.id }) }
     entries.set(message.id, entry)
     render(entry)
     insertSorted(entry)
@@ -156,9 +169,13 @@ export function mountChat(root: HTMLElement, channel: RealtimeChannel, api: Api,
   }
 
   async function store(entry: Entry): Promise<void> {
+    const mine = written.get(entry.message.id)
+    if (!mine) return void unstored.delete(entry.message.id) // not written by this browser: never stored by it
+    if (mine.stored) return void unstored.delete(entry.message.id) // another tab of this browser stored it
     try {
-      const stored = await api.postMessage(room, entry.message.id, entry.message.text)
+      const stored = await api.postMessage(room, entry.message.id, mine.text)
       unstored.delete(entry.message.id)
+      written.markStored(entry.message.id)
       if (stored.created_at) entry.message = { ...entry.message, created_at: stored.created_at }
     } catch {
       // offline, or the server is away: stored again on 'online' and after a resubscribe
@@ -186,31 +203,44 @@ export function mountChat(root: HTMLElement, channel: RealtimeChannel, api: Api,
       text,
       created_at: new Date().toISOString(),
     }
-    void deliver(add(message, 'sending'))
+    written.add(message.id, { text, created_at: message.created_at, stored: false })
+    void deliver(add(message, 'sending', true))
   })
 
   channel.on('broadcast', { event: 'message' }, (event: { payload?: unknown }) => {
-    const p = event.payload
-    if (!isWireMessage(p)) return
-    const mine = p.user.id === user.id
+    const p = wireMessage(event.payload)
+    if (!p) return
+    // mine only if this browser wrote it: a broadcast can claim any user id, this guest's included
+    const mine = written.get(p.id)
     const known = entries.get(p.id)
     if (known) {
       // our own message relayed by the server (its echo): delivered, even if the answer to
       // the push was lost or came from an earlier page (a durable send survives a reload)
-      if (mine && known.state !== 'sent' && known.state !== 'received') relayed(known)
+      if (mine && known.own && known.state !== 'sent' && known.state !== 'received') relayed(known)
       return
     }
     const entry = add(
-      {
-        id: p.id,
-        room,
-        user_id: p.user.id,
-        user_name: p.user.name,
-        color: p.user.color,
-        text: p.text,
-        created_at: p.created_at ?? new Date().toISOString(),
-      },
+      mine
+        ? {
+            id: p.id,
+            room,
+            user_id: user.id,
+            user_name: user.name,
+            color: user.color,
+            text: mine.text,
+            created_at: mine.created_at,
+          }
+        : {
+            id: p.id,
+            room,
+            user_id: p.user.id,
+            user_name: p.user.name,
+            color: p.user.color,
+            text: p.text,
+            created_at: safeTime(p.created_at),
+          },
       mine ? 'sent' : 'received',
+      mine !== undefined,
     )
     if (mine) relayed(entry)
   })
@@ -220,7 +250,9 @@ export function mountChat(root: HTMLElement, channel: RealtimeChannel, api: Api,
     try {
       const history = await api.messages(room, 50)
       for (const message of history) {
-        if (!entries.has(message.id)) add(message, message.user_id === user.id ? 'sent' : 'received')
+        // stored under this guest's token: theirs (the server sets user_id from the token's sub)
+        const own = message.user_id === user.id
+        if (!entries.has(message.id)) add(message, own ? 'sent' : 'received', own)
       }
       error.textContent = ''
       list.scrollTop = list.scrollHeight

@@ -1,8 +1,10 @@
 // Live cursors: broadcast event 'cursor' (no ack) on its own channel, pointermove throttled
 // to one send per animation frame; other users' cursors drawn as labelled dots over the page.
+// Payloads come from anyone: type-checked, the colour used only as #rrggbb (peer.ts).
 import type { RealtimeChannel, RealtimeClient } from '@shared-realtime/client'
 import type { User } from './api.ts'
 import { h } from './dom.ts'
+import { drop, peerUser } from './peer.ts'
 
 interface CursorPayload {
   user: User
@@ -13,15 +15,15 @@ interface CursorPayload {
 
 const STALE_MS = 10_000
 
-function isCursor(value: unknown): value is CursorPayload {
-  const v = value as Partial<CursorPayload> | null
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    typeof v.x === 'number' &&
-    typeof v.y === 'number' &&
-    typeof v.user?.id === 'string'
-  )
+/** A cursor from another user, type-checked, or null (dropped and counted). */
+function cursorOf(value: unknown): CursorPayload | null {
+  const v = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>
+  const user = peerUser(v.user)
+  if (user === null || typeof v.x !== 'number' || typeof v.y !== 'number' || !Number.isFinite(v.x + v.y)) {
+    drop('cursor', 'not { user: { id: string }, x: number, y: number }')
+    return null
+  }
+  return { user, x: v.x, y: v.y, hidden: v.hidden === true }
 }
 
 export function mountCursors(client: RealtimeClient, me: User, topic: string): RealtimeChannel {
@@ -31,8 +33,8 @@ export function mountCursors(client: RealtimeClient, me: User, topic: string): R
   const channel = client.channel(topic, { config: { broadcast: { ack: false, self: false } } })
 
   channel.on('broadcast', { event: 'cursor' }, (event: { payload?: unknown }) => {
-    const p = event.payload
-    if (!isCursor(p) || p.user.id === me.id) return
+    const p = cursorOf(event.payload)
+    if (!p || p.user.id === me.id) return
     let cursor = cursors.get(p.user.id)
     if (p.hidden) {
       cursor?.el.remove()

@@ -1,4 +1,5 @@
 // Tiny DOM helpers: an element builder and the colour avatar (initials).
+import { safeColor } from './peer.ts'
 
 type Attrs = Record<string, string | number | boolean | undefined>
 
@@ -24,10 +25,10 @@ export function initials(name: string): string {
   return letters.toUpperCase() || '?'
 }
 
-/** A round avatar with the user's initials on their colour. */
+/** A round avatar with the user's initials on their colour (only a `#rrggbb` one: it goes into CSS). */
 export function avatar(name: string, color: string, size: 'sm' | 'md' = 'md'): HTMLSpanElement {
   const el = h('span', { class: `avatar avatar-${size}`, 'aria-hidden': 'true', title: name }, initials(name))
-  el.style.background = color
+  el.style.background = safeColor(color)
   return el
 }
 

@@ -1,13 +1,16 @@
 // Who is online: presence on the lobby channel, keyed by user id, so a user with many tabs
-// is one entry (the client shares one presence meta per browser).
+// is one entry (the client shares one presence meta per browser). Metas come from anyone:
+// each field is type-checked, a colour used only as #rrggbb (peer.ts).
 import type { RealtimeChannel } from '@shared-realtime/client'
 import type { User } from './api.ts'
 import { avatar, h } from './dom.ts'
+import { safeColor, safeId, safeName } from './peer.ts'
 
+/** What a tab tracks; another user's may hold anything. */
 interface Meta {
-  id?: string
-  name?: string
-  color?: string
+  id?: unknown
+  name?: unknown
+  color?: unknown
 }
 
 export interface PresenceList {
@@ -25,7 +28,7 @@ export function mountPresence(root: HTMLElement, channel: RealtimeChannel, me: U
     const state = channel.presenceState<Meta>()
     let users = Object.entries(state).map(([key, metas]) => {
       const meta: Meta = metas[0] ?? {}
-      return { id: meta.id ?? key, name: meta.name ?? 'anonymous', color: meta.color ?? '#8792a2' }
+      return { id: safeId(meta.id) ?? key, name: safeName(meta.name), color: safeColor(meta.color) }
     })
     users = users.toSorted((a, b) => (a.id === me.id ? -1 : b.id === me.id ? 1 : a.name.localeCompare(b.name)))
     count.textContent = String(users.length)

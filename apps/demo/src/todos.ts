@@ -1,15 +1,33 @@
 // A Postgres-backed todo list: items and writes through REST, live updates through
 // postgres_changes on `todos:<list>` (one channel at a time; resubscribed when the list changes).
+// Rows are anyone's writes: a change is used only if its fields have the table's types.
 import type { RealtimeChannel, RealtimeClient } from '@shared-realtime/client'
 import type { Api, Todo } from './api.ts'
 import { errorMessage, h } from './dom.ts'
+import { drop } from './peer.ts'
 
 const LISTS = ['1', '2'] as const
 
 interface Change {
   eventType?: string
-  new?: Partial<Todo>
-  old?: Partial<Todo>
+  new?: unknown
+  old?: unknown
+}
+
+const isKey = (value: unknown): value is number | string =>
+  (typeof value === 'number' && Number.isFinite(value)) || (typeof value === 'string' && value.length > 0)
+
+function isTodo(value: unknown): value is Todo {
+  const v = value as Partial<Record<keyof Todo, unknown>> | null
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    isKey(v.id) &&
+    isKey(v.list_id) &&
+    typeof v.title === 'string' &&
+    typeof v.done === 'boolean' &&
+    typeof v.created_at === 'string'
+  )
 }
 
 export function mountTodos(root: HTMLElement, client: RealtimeClient, api: Api): void {
@@ -66,7 +84,7 @@ export function mountTodos(root: HTMLElement, client: RealtimeClient, api: Api):
       { type: 'button', class: 'icon', 'aria-label': `Delete “${todo.title}”`, 'data-testid': 'todo-delete' },
       '×',
     )
-    remove.addEventListener('click', () => void act(() => api.deleteTodo(todo.id).then(() => drop(todo.id))))
+    remove.addEventListener('click', () => void act(() => api.deleteTodo(todo.id).then(() => forget(todo.id))))
     return h(
       'li',
       {
@@ -87,7 +105,7 @@ export function mountTodos(root: HTMLElement, client: RealtimeClient, api: Api):
     render()
   }
 
-  function drop(id: number | string): void {
+  function forget(id: number | string): void {
     if (todos.delete(String(id))) render()
   }
 
@@ -126,9 +144,12 @@ export function mountTodos(root: HTMLElement, client: RealtimeClient, api: Api):
         { event: '*', schema: 'public', table: 'demo_todos', filter: `list_id=eq.${n}` },
         (change: Change) => {
           if (change.eventType === 'DELETE') {
-            if (change.old?.id !== undefined) drop(change.old.id)
-          } else if (change.new && change.new.id !== undefined) {
-            put(change.new as Todo)
+            const id = (change.old as { id?: unknown } | undefined)?.id
+            if (isKey(id)) forget(id)
+          } else if (isTodo(change.new)) {
+            put(change.new)
+          } else if (change.new !== undefined) {
+            drop('todo change', 'a row without the types of demo_todos')
           }
         },
       )

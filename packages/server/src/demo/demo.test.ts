@@ -4,13 +4,14 @@ import { randomUUID } from 'node:crypto'
 import { describe, expect, test } from 'vitest'
 import { verifyToken } from '../auth/index.ts'
 import { RawClient } from '../test-support/raw-client.ts'
-import { useServer } from '../test-support/server.ts'
-import { colorFor, GUEST_COLORS } from './routes.ts'
+import { token as signed, useServer } from '../test-support/server.ts'
+import { colorFor, GUEST_COLORS, guestSecret } from './routes.ts'
 import { DEMO_SQL } from './sql.ts'
 
 const ctx = useServer({ demo: true })
 const off = useServer({})
 const twice = useServer({ demo: true, sql: DEMO_SQL }) // the schema and seed run twice: idempotent
+const otherSecret = useServer({ demo: true, jwtSecret: 'another-jwt-secret-of-at-least-32-characters' })
 
 interface Message {
   id: string
@@ -53,7 +54,13 @@ async function call(
   return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : {}) as Body }
 }
 
-async function guest(name = 'Ada'): Promise<{ token: string; user: { id: string; name: string; color: string } }> {
+interface Guest {
+  token: string
+  secret: string
+  user: { id: string; name: string; color: string }
+}
+
+async function guest(name = 'Ada'): Promise<Guest> {
   const res = await call('POST', '/demo/guest', { body: { name } })
   expect(res.status).toBe(200)
   return res.body as never
@@ -94,21 +101,75 @@ describe('guest', () => {
     })
   })
 
-  test('a new id for each new guest; the same id again when the browser sends the one it kept', async () => {
+  test('a new id for each new guest; the same id again when the browser sends the id and secret it kept', async () => {
     const first = await guest('Ada')
     const second = await guest('Ada')
     expect(second.user.id).not.toBe(first.user.id) // the same name is not the same person
-    const again = await call('POST', '/demo/guest', { body: { name: 'Ada L.', id: first.user.id.toUpperCase() } })
+    expect(first.secret).toMatch(/^[A-Za-z0-9_-]{43}$/) // 256 bits, base64url
+    expect(second.secret).not.toBe(first.secret)
+    const again = await call('POST', '/demo/guest', {
+      body: { name: 'Ada L.', id: first.user.id.toUpperCase(), secret: first.secret },
+    })
     expect(again.status).toBe(200)
-    expect((again.body as { user: unknown }).user).toEqual({
-      id: first.user.id,
-      name: 'Ada L.',
-      color: colorFor('Ada L.'),
+    expect(again.body as unknown as Guest).toMatchObject({
+      secret: first.secret, // the same secret for the same guest: the browser keeps it
+      user: { id: first.user.id, name: 'Ada L.', color: colorFor('Ada L.') },
     })
     for (const id of ['', 'not-a-uuid', 42, null]) {
-      const res = await call('POST', '/demo/guest', { body: { name: 'Ada', id } })
+      const res = await call('POST', '/demo/guest', { body: { name: 'Ada', id, secret: first.secret } })
       expect(res.status).toBe(400)
       expect(res.body.error).toContain('"id" must be a UUID')
+    }
+    const secretAlone = await call('POST', '/demo/guest', { body: { name: 'Ada', secret: first.secret } })
+    expect(secretAlone.status).toBe(400)
+    expect(secretAlone.body.error).toContain('"secret" goes with the "id"')
+  })
+
+  test('403 for a guest id without its secret: ids are public, so an id alone signs nobody in (issue #16)', async () => {
+    const alice = await guest('Alice')
+    const mallory = await guest('Mallory')
+    const attempts: Array<[unknown, RegExp]> = [
+      [undefined, /"id" needs the "secret"/],
+      [42, /"id" needs the "secret"/],
+      ['', /"secret" is not the secret of this guest id/],
+      [mallory.secret, /"secret" is not the secret of this guest id/], // a real secret, of another guest
+      [alice.secret.slice(0, -1), /"secret" is not the secret/],
+      [`${alice.secret}A`, /not the secret/],
+      [guestSecret('another-jwt-secret-of-at-least-32-characters', alice.user.id), /not the secret/],
+    ]
+    for (const [secret, error] of attempts) {
+      const body =
+        secret === undefined ? { name: 'Mallory', id: alice.user.id } : { name: 'Mallory', id: alice.user.id, secret }
+      const res = await call('POST', '/demo/guest', { body })
+      expect({ secret, status: res.status }).toEqual({ secret, status: 403 })
+      expect(res.body.error).toMatch(error)
+      expect(res.body).not.toHaveProperty('token')
+    }
+    // a server with another JWT secret does not know Alice's secret either
+    const elsewhere = await call('POST', '/demo/guest', {
+      base: otherSecret,
+      body: { name: 'Alice', id: alice.user.id, secret: alice.secret },
+    })
+    expect(elsewhere.status).toBe(403)
+    // and Alice, with hers, is still Alice
+    const back = await call('POST', '/demo/guest', { body: { name: 'Alice', id: alice.user.id, secret: alice.secret } })
+    expect(back.status).toBe(200)
+    expect((back.body as unknown as Guest).user.id).toBe(alice.user.id)
+  })
+})
+
+describe('authors', () => {
+  test("a message is stored under the token's sub, with a colour only if it is #rrggbb", async () => {
+    const room = `colors-${randomUUID()}`
+    const post = async (color: unknown) => {
+      const token = await signed(ctx.server, { sub: `user-${randomUUID()}`, user_metadata: { name: 'Eve', color } })
+      const res = await call('POST', `/demo/rooms/${room}/messages`, { token, body: { id: randomUUID(), text: 'hi' } })
+      expect(res.status).toBe(201)
+      return res.body.message!.color
+    }
+    expect(await post('#12abEF')).toBe('#12abEF')
+    for (const color of ['url(http://evil.example/x.png)', 'red', '#fff', '#12345g', ' #123456', 42, null]) {
+      expect({ color, stored: await post(color) }).toEqual({ color, stored: colorFor('Eve') })
     }
   })
 })

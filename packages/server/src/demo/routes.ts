@@ -1,7 +1,8 @@
 // /demo/* — dev-only routes for the demo app (issue #6), only with the `demo` option (`--demo`).
-//   POST   /demo/guest                      { name, id? }     → { token, user: { id, name, color } }
-//                                            (id: a UUID the browser keeps to stay the same guest
-//                                            across tabs and reloads; a new one when absent)
+//   POST   /demo/guest                      { name, id?, secret? } → { token, secret, user: { id, name, color } }
+//                                            (id + secret: what this route gave the browser before, kept to
+//                                            stay the same guest across tabs and reloads; a new guest when
+//                                            both are absent; an id without its secret: 403)
 //   GET    /demo/rooms/:room/messages?limit → { messages }     newest `limit` (default 50, max 200), oldest first
 //   POST   /demo/rooms/:room/messages       { id, text }      → 201 { message } (same id again: 200, stored one)
 //   GET    /demo/lists/:list/todos          → { todos }        by id
@@ -12,7 +13,7 @@
 // every answer; errors are `{ error }`. Rows change through the database, so postgres_changes
 // subscribers see them as any other change.
 
-import { randomUUID } from 'node:crypto'
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { isRecord } from '@shared-realtime/protocol'
 import { signToken } from '../auth/index.ts'
@@ -62,6 +63,7 @@ export function colorFor(name: string): string {
 }
 
 const GUEST_TOKEN_SECONDS = 24 * 60 * 60
+const HEX_COLOR = /^#[0-9a-f]{6}$/i
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const MESSAGE_COLUMNS = 'id, room, user_id, user_name, color, text, created_at'
 const TODO_COLUMNS = 'id, list_id, title, done, created_at'
@@ -105,6 +107,21 @@ function text(body: Record<string, unknown>, field: string, max: number, { trim 
   return result
 }
 
+/**
+ * The secret of guest `id`: HMAC-SHA256 of the id under the server's JWT secret (a label keeps it apart from
+ * anything else signed with that key). Stateless, so a guest stays themselves across restarts with the same
+ * secret; as strong as the JWT secret, which lets its holder sign any token anyway (decision 72).
+ */
+export function guestSecret(jwtSecret: string, id: string): string {
+  return createHmac('sha256', jwtSecret).update(`shared-realtime demo guest v1\0${id}`).digest('base64url')
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given)
+  const b = Buffer.from(expected)
+  return a.byteLength === b.byteLength && timingSafeEqual(a, b)
+}
+
 function intParam(name: string, raw: string): number {
   const n = Number(raw)
   if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n > 2_147_483_647)
@@ -125,7 +142,8 @@ function author(claims: JwtClaims): { id: string; name: string; color: string } 
     throw new HttpError(401, 'the token has no "sub" claim to post as (get one from POST /demo/guest)')
   const meta = isRecord(claims.user_metadata) ? claims.user_metadata : {}
   const name = typeof meta.name === 'string' && meta.name ? meta.name : claims.sub
-  const color = typeof meta.color === 'string' && meta.color ? meta.color : colorFor(name)
+  // only #rrggbb: the colour goes into every viewer's CSS (a `url(…)` would make them fetch it)
+  const color = typeof meta.color === 'string' && HEX_COLOR.test(meta.color) ? meta.color : colorFor(name)
   return { id: claims.sub, name, color }
 }
 
@@ -175,15 +193,29 @@ async function route(
         '"id" must be a UUID (the guest id this browser was given before), or absent for a new guest',
       )
     }
-    const user = { id: typeof body.id === 'string' ? body.id.toLowerCase() : randomUUID(), name, color: colorFor(name) }
+    if (body.id === undefined && body.secret !== undefined)
+      throw new HttpError(400, '"secret" goes with the "id" it was given for; give both, or neither for a new guest')
+    // guest ids are public (presence keys, messages' user_id): an id alone proves nothing
+    if (typeof body.id === 'string') {
+      const expected = guestSecret(ctx.options.jwtSecret, body.id.toLowerCase())
+      if (typeof body.secret !== 'string' || !sameSecret(body.secret, expected)) {
+        throw new HttpError(
+          403,
+          typeof body.secret === 'string'
+            ? '"secret" is not the secret of this guest id: sign in without "id" to be a new guest'
+            : '"id" needs the "secret" given with it (sign in without "id" to be a new guest)',
+        )
+      }
+    }
+    const id = typeof body.id === 'string' ? body.id.toLowerCase() : randomUUID()
+    const user = { id, name, color: colorFor(name) }
+    const secret = guestSecret(ctx.options.jwtSecret, id)
     const token = await signToken(
       { role: 'authenticated', sub: user.id, user_metadata: { name, color: user.color } },
       ctx.options.jwtSecret,
-      {
-        expiresInSeconds: GUEST_TOKEN_SECONDS,
-      },
+      { expiresInSeconds: GUEST_TOKEN_SECONDS },
     )
-    return reply(200, { token, user })
+    return reply(200, { token, secret, user })
   }
 
   if ((room = ROOM_MESSAGES.exec(path)) && (method === 'GET' || method === 'POST')) {
