@@ -15,7 +15,7 @@ const HELP = `usage: npm start -- [--port <demo port>] [--realtime-port <dev ser
   --port           the demo page (default 5173; 0 picks a free port)
   --realtime-port  the dev server (default 4000; 0 picks a free port)
   --admin          enable the dev server's /admin endpoints and print the service_role key
-  --dev            serve the demo with Vite's dev server (hot reload) instead of building it
+  --dev            serve the demo with Vite's dev server (hot reload) instead of building it (no supabase-js example)
   --mode           the Vite mode of the build (default production; 'test' exposes window.__realtime)`
 
 /** @returns {{ port: string, 'realtime-port': string, admin: boolean, dev: boolean, mode: string, help: boolean }} */
