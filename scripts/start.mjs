@@ -1,8 +1,10 @@
 // `npm start`: everything a person needs to try shared-realtime, in one command: the
 // dev server (packages/server, embedded Postgres, with the demo's schema, seed and
-// routes) and the demo app (apps/demo), built and served (with --dev: Vite's dev server).
+// routes) and the demo app (apps/demo), built and served (with --dev: Vite's dev server), with the supabase-js
+// example (apps/supabase-example) at /supabase-example/ of the built demo.
 //
 //   npm start -- --port 5173 --realtime-port 4000 --admin [--dev] [--mode test]
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { register } from 'tsx/esm/api'
 import { build, createServer, preview } from 'vite'
@@ -13,7 +15,7 @@ const HELP = `usage: npm start -- [--port <demo port>] [--realtime-port <dev ser
   --port           the demo page (default 5173; 0 picks a free port)
   --realtime-port  the dev server (default 4000; 0 picks a free port)
   --admin          enable the dev server's /admin endpoints and print the service_role key
-  --dev            serve the demo with Vite's dev server (hot reload) instead of building it
+  --dev            serve the demo with Vite's dev server (hot reload) instead of building it (no supabase-js example)
   --mode           the Vite mode of the build (default production; 'test' exposes window.__realtime)`
 
 /** @returns {{ port: string, 'realtime-port': string, admin: boolean, dev: boolean, mode: string, help: boolean }} */
@@ -76,6 +78,17 @@ async function serveDemo() {
     logLevel: 'warn',
     build: { emptyOutDir: true, rollupOptions: { input } },
   })
+  // the supabase-js example (apps/supabase-example), served by the same preview at /supabase-example/
+  await build({
+    configFile: 'apps/supabase-example/vite.config.ts',
+    mode: values.mode,
+    logLevel: 'warn',
+    base: '/supabase-example/',
+    build: {
+      outDir: fileURLToPath(new URL('../apps/demo/dist/supabase-example', import.meta.url)),
+      emptyOutDir: false,
+    },
+  })
   const server = await preview({
     configFile: 'vite.config.ts',
     mode: values.mode,
@@ -93,6 +106,7 @@ console.log(`demo: http://127.0.0.1:${actualDemoPort}/`)
 console.log(`realtime: ${realtime.httpUrl}  (client endpoint ${realtime.url})`)
 console.log(`anon key: ${realtime.keys.anon}`)
 if (values.admin) console.log(`service_role key: ${realtime.keys.service_role}`)
+if (!values.dev) console.log(`supabase-js example: http://127.0.0.1:${actualDemoPort}/supabase-example/`)
 
 let stopping = false
 for (const signal of ['SIGINT', 'SIGTERM']) {

@@ -1,6 +1,8 @@
 // Builds the publishable package into dist/: ESM (the engine and the protocol bundled in;
 // comlink and idb-keyval stay dependencies), the two worker entries as files of their
-// own, declarations, and a package.json. `npm run build -w @shared-realtime/client`.
+// own, declarations, the README, the LICENSE and a package.json with the version of
+// packages/client/package.json (the one published; the workspace package itself stays private).
+// `npm run build` (the root's script), then `npm pack ./packages/client/dist`.
 //
 // The spawn code keeps the static form `new SharedWorker(new URL('./shared-worker-entry.js',
 // import.meta.url), …)` in dist, so an app's Vite bundles the worker with no configuration.
@@ -129,9 +131,15 @@ writeFileSync(
       description: pkg.description,
       license: pkg.license,
       type: 'module',
-      exports: { '.': { types: './types/client/src/index.d.ts', default: './index.js' } },
+      main: './index.js',
+      types: './types/client/src/index.d.ts',
+      exports: {
+        '.': { types: './types/client/src/index.d.ts', default: './index.js' },
+        './package.json': './package.json',
+      },
       sideEffects: WORKERS.map((w) => `./${w}.js`),
       dependencies: { comlink: pkg.dependencies.comlink, 'idb-keyval': pkg.dependencies['idb-keyval'] },
+      publishConfig: { access: 'public' }, // a scoped package is published private unless told
     },
     null,
     2,
@@ -146,4 +154,5 @@ for (const file of walk(typesDir).filter((f) => f.endsWith('.d.ts'))) {
   }
 }
 cpSync(join(here, 'README.md'), join(outDir, 'README.md'))
+cpSync(join(repo, 'LICENSE'), join(outDir, 'LICENSE'))
 console.log(`built ${pkg.name} into ${relative(process.cwd(), outDir) || '.'}`)

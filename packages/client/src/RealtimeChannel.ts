@@ -12,8 +12,19 @@
 // - onStatusChange(cb) and the `statusChanges` async iterable.
 
 import { type EngineEvent, type PushResult, realClock } from '@shared-realtime/engine'
-import type { RealtimeBroadcastPersist } from './compat.ts'
-import type { BroadcastPayload, ChannelConfig, RealtimePresenceState } from '@shared-realtime/protocol'
+import type { RealtimeBroadcastPersist, RealtimePostgresChangesFilter } from './compat.ts'
+import type {
+  BroadcastPayload,
+  ChannelConfig,
+  PostgresChangesEvent,
+  RealtimePostgresChangesPayload,
+  RealtimePostgresDeletePayload,
+  RealtimePostgresInsertPayload,
+  RealtimePostgresUpdatePayload,
+  RealtimePresenceJoinPayload,
+  RealtimePresenceLeavePayload,
+  RealtimePresenceState,
+} from '@shared-realtime/protocol'
 import { addBinding, type Bindings, deliver, safeCall } from './channel-bindings.ts'
 import type { REALTIME_SUBSCRIBE_STATES, RealtimeChannelState } from './constants.ts'
 import { RealtimeError } from './errors.ts'
@@ -46,6 +57,10 @@ export interface ChannelOwner {
 }
 
 let nextSub = 1
+
+/** realtime-js's constraint on a row or presence payload type: `{ [key: string]: any }`. */
+// oxlint-disable-next-line typescript/no-explicit-any -- realtime-js's own constraint (rows of any shape)
+type AnyRecord = { [key: string]: any }
 
 export class RealtimeChannel {
   readonly topic: string
@@ -140,6 +155,73 @@ export class RealtimeChannel {
     return this
   }
 
+  // realtime-js's overloads (2.119), so a callback's payload is typed from the listen type and the filter as there
+  // (an app typechecks the same with this client swapped in, supabase-js's `channel.on` included); then the loose form
+  on(type: 'presence', filter: { event: 'sync' }, callback: () => void): this
+  on<T extends AnyRecord>(
+    type: 'presence',
+    filter: { event: 'join' },
+    callback: (payload: RealtimePresenceJoinPayload<T>) => void,
+  ): this
+  on<T extends AnyRecord>(
+    type: 'presence',
+    filter: { event: 'leave' },
+    callback: (payload: RealtimePresenceLeavePayload<T>) => void,
+  ): this
+  on<T extends AnyRecord>(
+    type: 'presence',
+    filter: { event: '*' },
+    callback: (payload?: RealtimePresenceJoinPayload<T> | RealtimePresenceLeavePayload<T>) => void,
+  ): this
+  on<T extends AnyRecord>(
+    type: 'postgres_changes',
+    filter: RealtimePostgresChangesFilter<'*'>,
+    callback: (payload: RealtimePostgresChangesPayload<T>) => void,
+  ): this
+  on<T extends AnyRecord>(
+    type: 'postgres_changes',
+    filter: RealtimePostgresChangesFilter<'INSERT'>,
+    callback: (payload: RealtimePostgresInsertPayload<T>) => void,
+  ): this
+  on<T extends AnyRecord>(
+    type: 'postgres_changes',
+    filter: RealtimePostgresChangesFilter<'UPDATE'>,
+    callback: (payload: RealtimePostgresUpdatePayload<T>) => void,
+  ): this
+  on<T extends AnyRecord>(
+    type: 'postgres_changes',
+    filter: RealtimePostgresChangesFilter<'DELETE'>,
+    callback: (payload: RealtimePostgresDeletePayload<T>) => void,
+  ): this
+  on<T extends AnyRecord>(
+    type: 'postgres_changes',
+    filter: RealtimePostgresChangesFilter<PostgresChangesEvent>,
+    callback: (payload: RealtimePostgresChangesPayload<T>) => void,
+  ): this
+  on(
+    type: 'broadcast',
+    filter: { event: string },
+    callback: (payload: {
+      type: 'broadcast'
+      event: string
+      meta?: { replayed?: boolean; id: string }
+      // oxlint-disable-next-line typescript/no-explicit-any -- realtime-js's own signature
+      [key: string]: any
+    }) => void,
+  ): this
+  on<T extends AnyRecord>(
+    type: 'broadcast',
+    filter: { event: string },
+    callback: (payload: {
+      type: 'broadcast'
+      event: string
+      meta?: { replayed?: boolean; id: string }
+      payload: T
+    }) => void,
+  ): this
+  // oxlint-disable-next-line typescript/no-explicit-any -- realtime-js's own signature
+  on(type: 'system', filter: {}, callback: (payload: any) => void): this
+  on(type: string, filter: Record<string, unknown>, callback: (payload: never) => void): this
   on(type: string, filter: Record<string, unknown>, callback: (payload: never) => void): this {
     const kind = type.toLowerCase()
     if ((kind === 'presence' || kind === 'postgres_changes') && (this.state === 'joining' || this.state === 'joined')) {
