@@ -61,7 +61,7 @@ function readmeTables(): Map<string, Array<[string, string]>> {
   for (const part of section.split('\n#### ').slice(1)) {
     const [heading = '', ...lines] = part.split('\n')
     const rows = lines
-      .filter((line) => /^\| `/.test(line))
+      .filter((line) => line.startsWith('| `'))
       .map((line) => {
         const [, name = '', verdict = ''] = line.split('|').map((cell) => cell.trim())
         return [name.replace(/`/g, ''), verdict] as [string, string]
