@@ -198,4 +198,27 @@ describe.each(KINDS)('%s against the dev server', (kind) => {
     })
     await cleanup(c)
   })
+
+  test('broadcast.replication_ready asked by a second client of the topic: it hears the notice too', async () => {
+    const app = `replication-two-${kind}`
+    const topic = `replication-two-${kind}`
+    const [first, second, third] = [client(kind, app, {}), client(kind, app, {}), client(kind, app, {})]
+    const heard = { first: collector<unknown>(), second: collector<unknown>(), third: collector<unknown>() }
+    const ready = (p: Record<string, unknown>) => p.message === 'Replication connection established'
+    // the first asks nothing (this client's shared channel joins without it), then two ask for it
+    const a = first.channel(topic)
+    onSystem(a, (p) => ready(p) && heard.first.push(p))
+    expect(await subscribed(a).first).toBe('SUBSCRIBED')
+    const b = second.channel(topic, { config: { broadcast: { replication_ready: true } } })
+    onSystem(b, (p) => ready(p) && heard.second.push(p))
+    expect(await subscribed(b).first).toBe('SUBSCRIBED')
+    expect(await heard.second.count(1)).toHaveLength(1)
+    const c = third.channel(topic, { config: { broadcast: { replication_ready: true } } })
+    onSystem(c, (p) => ready(p) && heard.third.push(p))
+    expect(await subscribed(c).first).toBe('SUBSCRIBED')
+    expect(await heard.third.count(1)).toEqual([
+      { extension: 'system', status: 'ok', message: 'Replication connection established', channel: topic },
+    ])
+    await Promise.all([cleanup(first), cleanup(second), cleanup(third)])
+  })
 })
