@@ -180,6 +180,22 @@ describe.each(KINDS)('%s against the dev server', (kind) => {
     },
   )
 
+  test('setAuth() without a callback keeps the token (realtime-js re-sends the cached value)', async () => {
+    const app = `no-callback-${kind}`
+    const sub = `no-callback-${kind}`
+    const user = userToken(sub)
+    const c = client(kind, app, {})
+    await c.setAuth(user)
+    expect(await subscribed(c.channel(`user:${sub}`, { config: { private: true } })).first).toBe('SUBSCRIBED')
+    await c.setAuth()
+    expect(c.accessTokenValue).toBe(user)
+    // the user's private topic still opens: the next join carries the user's token
+    const again = c.channel('private-room', { config: { private: true } })
+    expect(await subscribed(again).first).toBe('SUBSCRIBED')
+    expect(joinsOf(app).at(-1)?.payload.access_token).toBe(user)
+    await cleanup(c)
+  })
+
   test('broadcast.replication_ready: in the join, and the server says when replication is ready', async () => {
     const app = `replication-${kind}`
     const c = client(kind, app, {})
