@@ -198,6 +198,9 @@ export class RealtimeClient {
    * setAuth wins. A token of another user (sign-in, sign-out, `sub` changed) moves this client to that user's
    * engine, its channels with it; the engine it leaves keeps its token for the others (decision 61).
    * A token the server refuses rejects with a RealtimeError of kind `token-refused`; the token before it stays.
+   * With an `accessToken` callback the callback stays the source of truth (realtime-js 2.112.1): `setAuth(token)`
+   * uses the token now, and the engine asks the callback again at its next refresh (a connect, before the token
+   * expires, when the server says it expired). Without one, the token stays until the next `setAuth` (decision 72).
    */
   setAuth(token: string | null = null): Promise<void> {
     const run = this.#auth.then(() => this.#setAuth(token))
