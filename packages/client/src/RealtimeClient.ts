@@ -310,6 +310,16 @@ export class RealtimeClient {
     }
   }
 
+  /** realtime-js's `log`: hands a line to the `logger` option, if any. */
+  log(kind: string, message: string, data?: unknown): void {
+    this.#options.logger?.(kind, message, data)
+  }
+
+  /** Whether the `logger` option was given (realtime-js's `hasLogger`). */
+  hasLogger(): boolean {
+    return this.#options.logger !== undefined
+  }
+
   onHeartbeat(callback: (status: HeartbeatStatus, latency?: number) => void): void {
     this.#heartbeatCallback = callback
   }
