@@ -3,7 +3,7 @@
 // An app does this with package.json `overrides` (the client's README, "With supabase-js"). This repository cannot:
 // its npm workspaces share one node_modules, and the dev server's differential tests need the real realtime-js
 // there. So the example aliases the import instead, which bundles the same code an override would install
-// (docs/decisions.md 72). `npm start` builds it into the demo's output, served at /supabase-example/.
+// (docs/decisions.md 73). `npm start` builds it into the demo's output, served at /supabase-example/.
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vite'
 

@@ -198,6 +198,9 @@ export class RealtimeClient {
    * setAuth wins. A token of another user (sign-in, sign-out, `sub` changed) moves this client to that user's
    * engine, its channels with it; the engine it leaves keeps its token for the others (decision 61).
    * A token the server refuses rejects with a RealtimeError of kind `token-refused`; the token before it stays.
+   * With an `accessToken` callback the callback stays the source of truth (realtime-js 2.112.1): `setAuth(token)`
+   * uses the token now, and the engine asks the callback again at its next refresh (a connect, before the token
+   * expires, when the server says it expired). Without one, the token stays until the next `setAuth` (decision 74).
    */
   setAuth(token: string | null = null): Promise<void> {
     const run = this.#auth.then(() => this.#setAuth(token))
@@ -305,6 +308,16 @@ export class RealtimeClient {
       default:
         return 'closed'
     }
+  }
+
+  /** realtime-js's `log`: hands a line to the `logger` option, if any. */
+  log(kind: string, message: string, data?: unknown): void {
+    this.#options.logger?.(kind, message, data)
+  }
+
+  /** Whether the `logger` option was given (realtime-js's `hasLogger`). */
+  hasLogger(): boolean {
+    return this.#options.logger !== undefined
   }
 
   onHeartbeat(callback: (status: HeartbeatStatus, latency?: number) => void): void {

@@ -24,3 +24,20 @@ test("the in-page engine's lines reach the app's logger, with the level as kind"
   expect(lines).toContainEqual(['warn', expect.stringMatching(/^dropped an undecodable frame/)])
   await client.disconnect()
 })
+
+test("log() and hasLogger(), as realtime-js's: a line goes to the logger option as given", () => {
+  const lines: unknown[][] = []
+  const options = { params: { apikey: 'anon', test: 'client-log' }, transport: FakeSocket }
+  const withLogger = new RealtimeClient('ws://realtime.test/realtime/v1', {
+    ...options,
+    logger: (...line) => lines.push(line),
+  })
+  const without = new RealtimeClient('ws://realtime.test/realtime/v1', options)
+  withLogger.log('push', 'realtime:room broadcast', { n: 1 })
+  without.log('push', 'nowhere') // no logger: nothing, no throw
+  expect({ lines, has: withLogger.hasLogger(), hasNot: without.hasLogger() }).toEqual({
+    lines: [['push', 'realtime:room broadcast', { n: 1 }]],
+    has: true,
+    hasNot: false,
+  })
+})

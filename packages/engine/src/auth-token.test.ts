@@ -95,6 +95,72 @@ describe('setAuth', () => {
   })
 })
 
+describe("setAuth(token) from a provider's tab (realtime-js 2.112.1: the callback stays the source of truth)", () => {
+  test('the token is used now; the next refresh (a connect) asks the providers again', async () => {
+    const { auth, calls, changes, provide } = setup()
+    provide('tab-1', 'from-provider')
+    await auth.setAuth('explicit', 'tab-1')
+    expect({ token: auth.token, calls }).toEqual({ token: 'explicit', calls: [] })
+    await auth.refresh()
+    expect({ token: auth.token, calls, changes }).toEqual({
+      token: 'from-provider',
+      calls: ['tab-1'],
+      changes: ['explicit', 'from-provider'],
+    })
+  })
+
+  test('the expiry timer of the explicit token asks the providers before it expires', async () => {
+    const { auth, calls, clock, provide } = setup({ refreshBeforeExpMs: 60_000 })
+    const fresh = expiring(7200, 'fresh')
+    provide('tab-1', fresh)
+    await auth.setAuth(expiring(600, 'explicit'), 'tab-1')
+    expect(clock.pending()).toEqual([540_000])
+    clock.advance(540_000)
+    await auth.settled()
+    expect({ token: auth.token, calls }).toEqual({ token: fresh, calls: ['tab-1'] })
+  })
+
+  test("another tab's provider is asked too: any provider may answer the next refresh", async () => {
+    const { auth, calls, provide } = setup()
+    provide('tab-1', 'one')
+    provide('tab-2', 'two')
+    await auth.setAuth('explicit', 'tab-1')
+    await auth.refresh()
+    expect({ token: auth.token, calls }).toEqual({ token: 'two', calls: ['tab-2'] })
+  })
+
+  test('from a tab without a provider the token stays manual, while other tabs have providers', async () => {
+    const { auth, calls, clock, provide } = setup()
+    provide('tab-1', 'from-provider')
+    await auth.setAuth(expiring(600, 'manual'), 'tab-9')
+    await auth.refresh()
+    expect({ token: auth.token, calls, pending: clock.pending() }).toEqual({
+      token: expiring(600, 'manual'),
+      calls: [],
+      pending: [],
+    })
+  })
+
+  test("unpins a manual token another tab set: the latest auth action wins, as the provider's", async () => {
+    const { auth, calls, provide } = setup()
+    provide('tab-1', 'from-provider')
+    await auth.setAuth('manual', 'tab-9')
+    await auth.setAuth('explicit', 'tab-1')
+    await auth.refresh()
+    expect({ token: auth.token, calls }).toEqual({ token: 'from-provider', calls: ['tab-1'] })
+  })
+
+  test("a provider's tab that removed its provider sets a manual token again", async () => {
+    const { auth, calls, provide } = setup()
+    provide('tab-1', 'from-provider')
+    provide('tab-2', 'other')
+    auth.removeProvider('tab-1')
+    await auth.setAuth('explicit', 'tab-1')
+    await auth.refresh()
+    expect({ token: auth.token, calls }).toEqual({ token: 'explicit', calls: [] })
+  })
+})
+
 describe('refresh', () => {
   test('asks the newest provider and stops at its answer', async () => {
     const { auth, calls, provide } = setup()

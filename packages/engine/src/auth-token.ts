@@ -5,8 +5,12 @@
 // listeners, and resolves the promises of setAuth/refresh/settled once no request is in flight.
 //
 // What the engine relies on (DESIGN.md "Many tabs", rule 5):
-// - setAuth(token: string): a manual token; it wins until setAuth(null). setAuth(null): ask the
-//   providers again (if none, the token becomes null). Resolves once the value is settled.
+// - setAuth(token: string, from?): from a tab without a provider, a manual token; it wins until
+//   setAuth(null). From a tab session `from` that registered a provider (realtime-js 2.112.1: the
+//   accessToken callback stays the source of truth), the token is used now but not pinned: the next
+//   refresh (connect, the expiry timer, the server's expiry notice) asks the providers again.
+//   setAuth(null): ask the providers again (if none, the token becomes null). Resolves once the value
+//   is settled.
 //   setAuth('') is setAuth(null), as in realtime-js. A manual token supersedes an in-flight request.
 // - Providers (realtime-js's `accessToken` option), one per tab session: addProvider(id, fn).
 //   The newest added live provider is asked; if it throws, returns a non-string (other than
@@ -104,9 +108,10 @@ export class AuthTokenManager {
     return this.#driver.state.name === 'asking'
   }
 
-  setAuth(token: string | null): Promise<void> {
+  /** `from`: the tab session calling; a token from a session that registered a provider is not pinned. */
+  setAuth(token: string | null, from?: string): Promise<void> {
     if (!token) return this.#untilSettled({ type: 'set-auth', token: null })
-    this.#driver.dispatch({ type: 'set-auth', token })
+    this.#driver.dispatch(from === undefined ? { type: 'set-auth', token } : { type: 'set-auth', token, from })
     return Promise.resolve()
   }
 

@@ -11,8 +11,11 @@
 //   the index of each of its bindings in the union, to route changes by server id.
 // - postgres_changes_options: `wait` if any asks it, the longest `timeout` (joinTimeoutOf: the join
 //   timeout it implies).
-// - private / replay / replication_ready: the first subscription's (a later one that
-//   disagrees on `private` is refused: one topic is one channel on a socket).
+// - broadcast.replication_ready: true if any subscription asks it (the server's `system` notice
+//   answers the join; a subscription that asks it on a channel already told gets the notice from
+//   the engine, server-channel.ts).
+// - private / replay: the first subscription's (a later one that disagrees on `private` is
+//   refused: one topic is one channel on a socket).
 
 import {
   buildJoinPayload,
@@ -59,8 +62,11 @@ export function joinUnion(topic: string, specs: readonly SubscriptionSpec[], tok
   const waits = postgresWaitOptions(specs)
   if (waits) config.postgres_changes_options = waits
   if (first.broadcast?.replay) config.broadcast!.replay = first.broadcast.replay
-  if (first.broadcast?.replication_ready !== undefined)
-    config.broadcast!.replication_ready = first.broadcast.replication_ready
+  // replication_ready if any asks (a later subscription that asks makes the channel rejoin with it: the server's
+  // notice answers a join), else the first's
+  const replication = specs.find((s) => s.config.broadcast?.replication_ready === true)?.config ?? first
+  if (replication.broadcast?.replication_ready !== undefined)
+    config.broadcast!.replication_ready = replication.broadcast.replication_ready
   const payload = buildJoinPayload({ topic, config, postgresChanges: postgres, accessToken: token })
   const { access_token: _token, ...rest } = payload
   return { payload, key: JSON.stringify(rest), postgres, indexes }

@@ -208,3 +208,60 @@ describe('ServerChannel', () => {
     expect(channel.snapshot().outbox).toEqual({ queued: 1, waiting: 0, durableWaiting: 0 })
   })
 })
+
+describe('broadcast.replication_ready (realtime-js 2.109)', () => {
+  const READY = {
+    extension: 'system',
+    status: 'ok',
+    message: 'Replication connection established',
+    channel: 'room',
+  }
+  const systemOf = (events: EngineEvent[]) => events.filter((e) => e.type === 'system').map((e) => e.payload)
+  const replicationOf = (m: Message) =>
+    (m.payload as { config: { broadcast: { replication_ready?: boolean } } }).config.broadcast.replication_ready
+
+  test('a later subscription asking for it on a channel already told gets the notice from the engine, alone', () => {
+    const { channel, from, answer, sent } = setup()
+    const [a, b, c] = [tab('a'), tab('b'), tab('c')]
+    channel.subscribe(a, 's', spec({ broadcast: { replication_ready: true } }))
+    answer('phx_join')
+    from('system', READY)
+    channel.subscribe(b, 's', spec({ broadcast: { replication_ready: true } }))
+    channel.subscribe(c, 's', spec())
+    expect({
+      joins: sent.filter((m) => m.event === 'phx_join').length,
+      a: systemOf(a.events),
+      b: systemOf(b.events),
+      c: systemOf(c.events),
+    }).toEqual({ joins: 1, a: [READY], b: [READY], c: [] })
+  })
+
+  test('asked by a later subscription only: the channel rejoins with it, and the notice reaches it', () => {
+    const { channel, from, answer, sent } = setup()
+    const [a, b] = [tab('a'), tab('b')]
+    channel.subscribe(a, 's', spec())
+    answer('phx_join')
+    channel.subscribe(b, 's', spec({ broadcast: { replication_ready: true } }))
+    const joins = sent.filter((m) => m.event === 'phx_join')
+    expect(joins.map(replicationOf)).toEqual([undefined, true])
+    answer('phx_join')
+    from('system', READY)
+    expect(systemOf(b.events)).toContainEqual(READY)
+  })
+
+  test('a notice of an earlier join is not replayed after a rejoin that has not been told yet', () => {
+    const { channel, from, answer } = setup()
+    const [a, b] = [tab('a'), tab('b')]
+    channel.subscribe(a, 's', spec({ broadcast: { replication_ready: true } }))
+    answer('phx_join')
+    from('system', READY)
+    channel.socketDown()
+    channel.ready()
+    answer('phx_join')
+    expect(channel.state.name).toBe('joined')
+    channel.subscribe(b, 's', spec({ broadcast: { replication_ready: true } }))
+    expect(systemOf(b.events)).toEqual([])
+    from('system', READY) // the rejoin's own notice
+    expect(systemOf(b.events)).toEqual([READY])
+  })
+})

@@ -61,6 +61,8 @@ export class ServerChannel implements SendWaiter {
   readonly #durable: DurableChannel | undefined
   /** The token the join in flight (or the accepted one) carried. */
   #joinToken: string | null = null
+  /** The server's replication-ready notice (`broadcast.replication_ready`) for the join it answered. */
+  #replicationReady: { joinRef: string; payload: Record<string, unknown> } | undefined
 
   constructor(topic: string, host: ChannelHost) {
     const { clock, logger } = host
@@ -126,6 +128,7 @@ export class ServerChannel implements SendWaiter {
         session.emit({ type: 'presence-state', sub: subId, state: this.#presence.state })
       }
       if (this.#subs.needsRejoin) this.#machine.dispatch({ type: 'rejoin' })
+      else this.#replayReplicationReady(session, subId, spec)
     } else if (s.name === 'closed' || s.name === 'failed' || s.name === 'leaving') {
       this.#machine.dispatch({ type: 'subscribe' })
     }
@@ -226,7 +229,22 @@ export class ServerChannel implements SendWaiter {
 
   /** A frame from the server for this topic. */
   receive(message: Message): void {
+    const { event, join_ref: joinRef, payload } = message
+    if (event === 'system' && joinRef !== null && joinRef === this.#machine.joinRef && isReplicationReady(payload)) {
+      this.#replicationReady = { joinRef, payload }
+    }
     this.#router.receive(message)
+  }
+
+  /**
+   * A subscription that asks for `broadcast.replication_ready` on a channel already joined with it: the server said
+   * so once, for the join every subscription shares; this one hears it too, as its own join would have told it
+   * (realtime-js 2.109: a `system` event once the replication connection is ready).
+   */
+  #replayReplicationReady(session: SessionHandle, subId: string, spec: SubscriptionSpec): void {
+    const notice = this.#replicationReady
+    if (spec.config.broadcast?.replication_ready !== true || notice?.joinRef !== this.#machine.joinRef) return
+    session.emit({ type: 'system', sub: subId, payload: notice.payload })
   }
 
   /** Every subscription ends (the engine is shutting down or the socket closed for good). */
@@ -288,3 +306,14 @@ const durableFailed = (topic: string, id: string, reason: string) => ({
   channel: subTopic(topic),
   durable: { id, reason },
 })
+
+/** Realtime's notice for a join with `broadcast.replication_ready` (realtime_channel.ex `:notify_replication_ready`). */
+function isReplicationReady(payload: unknown): payload is Record<string, unknown> {
+  return (
+    typeof payload === 'object' &&
+    payload !== null &&
+    (payload as { extension?: unknown }).extension === 'system' &&
+    (payload as { status?: unknown }).status === 'ok' &&
+    (payload as { message?: unknown }).message === 'Replication connection established'
+  )
+}

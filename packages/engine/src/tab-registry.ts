@@ -141,7 +141,8 @@ export class TabRegistry implements SessionEngine {
     }
     this.#applied = action
     this.#unproven = proven ? undefined : { token, sessionId }
-    return auth.setAuth(token)
+    // from a tab with an accessToken provider, the token is used now and the provider asked again at the next refresh
+    return auth.setAuth(token, sessionId)
   }
 
   /**

@@ -66,6 +66,8 @@ const failedWarn = (id: string, what: string, error?: unknown) =>
 const NONE_ANSWERED = warn('auth: no token provider answered; keeping the current token')
 
 const setAuth = (token: string | null): AuthEvent => ({ type: 'set-auth', token })
+/** setAuth(token) from tab `from` (tab-1 has a provider in the default states; tab-9 has none). */
+const setAuthFrom = (from: string, token: string | null): AuthEvent => ({ type: 'set-auth', token, from })
 const token = (call: number, value: string | null): AuthEvent => ({
   type: 'answer',
   call,
@@ -109,6 +111,30 @@ describe('transitionAuth: idle', () => {
     ['set-auth t: manual, the timer cancelled', idle(), setAuth('manual'), [manual(), [CANCEL, notify('manual')]]],
     ['set-auth the same token: manual, no notify', idle('old'), setAuth('old'), [manual('old'), [CANCEL]]],
     ['set-auth null: asks the newest provider', idle(), setAuth(null), [asking({ call: 9 }), [CANCEL, ask(9, P2)]]],
+    [
+      "set-auth t from a provider's tab: idle with t, not pinned",
+      idle(),
+      setAuthFrom('tab-1', 'explicit'),
+      [idle('explicit'), [CANCEL, notify('explicit')]],
+    ],
+    [
+      "set-auth a JWT from a provider's tab: the refresh timer armed for it",
+      idle(),
+      setAuthFrom('tab-2', expiring(3600)),
+      [idle(expiring(3600)), [CANCEL, notify(expiring(3600)), start(3_540_000)]],
+    ],
+    [
+      'set-auth t from a tab without a provider: manual, as before',
+      idle(),
+      setAuthFrom('tab-9', 'manual'),
+      [manual(), [CANCEL, notify('manual')]],
+    ],
+    [
+      "set-auth null from a provider's tab: asks the newest provider",
+      idle(),
+      setAuthFrom('tab-1', null),
+      [asking({ call: 9 }), [CANCEL, ask(9, P2)]],
+    ],
     ['set-auth null, no provider: null', idle('old', []), setAuth(null), [idle(null, []), [CANCEL, notify(null)]]],
     ['refresh: asks the newest provider', idle(), EVENTS.refresh, [asking({ call: 9 }), [CANCEL, ask(9, P2)]]],
     ['refresh, no provider: keeps the token', idle('old', []), EVENTS.refresh, [idle('old', []), [CANCEL]]],
@@ -215,6 +241,12 @@ describe('transitionAuth: asking', () => {
       [idle('old', [P2, P1_AGAIN]), [failedWarn('tab-2', 'timed out'), NONE_ANSWERED]],
     ],
     ['set-auth t: manual, the call stopped', asking(), setAuth('manual'), [manual(), [stop(1), notify('manual')]]],
+    [
+      "set-auth t from a provider's tab: idle with t, the call stopped",
+      asking(),
+      setAuthFrom('tab-1', 'explicit'),
+      [idle('explicit'), [stop(1), notify('explicit')]],
+    ],
     ['set-auth null: a new request', asking(), setAuth(null), [asking({ call: 9 }), [stop(1), ask(9, P2)]]],
     [
       'set-auth null, no provider left: null',
@@ -257,6 +289,24 @@ describe('transitionAuth: asking', () => {
 describe('transitionAuth: manual', () => {
   const rows: Array<[string, AuthState, AuthEvent, AuthResult]> = [
     ['set-auth another token', manual(), setAuth('other'), [manual('other'), [notify('other')]]],
+    [
+      "set-auth t' from a provider's tab: idle, not pinned any more",
+      manual(),
+      setAuthFrom('tab-2', 'other'),
+      [idle('other'), [notify('other')]],
+    ],
+    [
+      "set-auth the same token from a provider's tab: unpinned, no notify",
+      manual(),
+      setAuthFrom('tab-1', 'manual'),
+      [idle('manual'), []],
+    ],
+    [
+      'set-auth another token from a tab without a provider: manual',
+      manual(),
+      setAuthFrom('tab-9', 'other'),
+      [manual('other'), [notify('other')]],
+    ],
     [
       'set-auth null: asks the providers, keeping the token meanwhile',
       manual(),

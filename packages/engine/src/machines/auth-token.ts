@@ -9,16 +9,20 @@
 //            idle(token) ── set-auth null / refresh (any provider) ──▶ asking(token, call, asked, queue)
 //             │      ▲                                                  ▲   │  ▲  │ answer: failed →
 //  set-auth t │      │ set-auth null (no provider)                      │   │  └──┘ ask the next one
-//             ▼      │                                                  │   │
-//            manual(t) ─────────── set-auth null (any provider) ────────┘   │
-//                 ▲                                                         │
-//                 └──────────────────────────── set-auth t ─────────────────┘
+//  (a tab     ▼      │                                                  │   │
+//   without  manual(t) ─────────── set-auth null (any provider) ────────┘   │
+//   provider)     ▲                                                         │
+//                 └────────────── set-auth t (a tab without provider) ──────┘
+//
+//   set-auth t from a tab that has a provider (realtime-js 2.112.1: the callback stays the source of
+//   truth): from any live state ──▶ idle(t), so the next refresh asks the providers again.
 //
 //   dispose, from any state ──▶ disposed (terminal: every event is a no-op)
 //
 // state      event                          next                                    effects, in this order
 // ────────── ────────────────────────────── ─────────────────────────────────────── ──────────────────────────────
 // idle       set-auth t                     manual(t)                               ✕refresh, N
+//            set-auth t, a provider's tab*  idle(t): used now, not pinned           ✕refresh, N, ▶refresh
 //            set-auth null                  ASK, or idle(null) with no provider     ✕refresh, then ASK's / N
 //            refresh (a call)               ASK, or idle(token) with no provider    ✕refresh, then ASK's / ▶refresh
 //            refresh-due (the timer), due   as refresh                              as refresh
@@ -27,6 +31,7 @@
 //            answer                         no-op: no call in flight
 //            dispose                        disposed                                ✕refresh
 // asking(c)  set-auth t                     manual(t)                               stop(c), N
+//            set-auth t, a provider's tab*  idle(t)                                 stop(c), N, ▶refresh
 //            set-auth null, refresh         as from idle: a new request supersedes  stop(c), then as from idle
 //            refresh-due                    no-op (the timer does not run while asking)
 //            add-provider                   asking, providers updated               — (this request does not ask it)
@@ -39,12 +44,17 @@
 //            answer c' ≠ c                  no-op: a superseded call
 //            dispose                        disposed                                stop(c)
 // manual(t)  set-auth t'                    manual(t'); the same t: no-op           N
+//            set-auth t', a provider's tab* idle(t'), not pinned any more           N, ▶refresh
 //            set-auth null                  ASK, or idle(null) with no provider     ASK's / N
 //            refresh, refresh-due, answer   no-op: a manual token asks nothing
 //            add-provider, remove-provider  manual, providers updated               —
 //            dispose                        disposed                                —
 // disposed   every event                    no-op (TERMINAL_AUTH_STATES)
 //
+// * "A provider's tab": the event's `from` is the id of a registered provider (a tab session that gave
+// the engine an accessToken callback); its token is used at once and kept until the next refresh (the
+// engine's connect, the expiry timer, the server's expiry notice), which asks the providers again. A tab
+// without a provider (no `from`, or an id with none) sets a manual token, as before.
 // ASK: asking(token, ctx.call, the newest provider, the others newest first as the queue), effect
 // ask(ctx.call, newest); the token is kept until an answer. set-auth '' is set-auth null (realtime-js).
 // N = notify(token) when the token changes. ✕refresh / ▶refresh = cancel / start the refresh timer; it
@@ -74,7 +84,8 @@ export type AuthState =
   | { name: 'disposed'; token: string | null }
 
 export type AuthEvent =
-  | { type: 'set-auth'; token: string | null }
+  /** `from`: the tab session that called setAuth; a token from a tab with a provider is not pinned. */
+  | { type: 'set-auth'; token: string | null; from?: string }
   | { type: 'refresh' }
   /** The refresh timer fired: asks only when the token is due (a clock may call back early). */
   | { type: 'refresh-due' }
@@ -127,7 +138,7 @@ export function transitionAuth(state: AuthState, event: AuthEvent, ctx: AuthCont
 function fromIdle(s: Idle, event: AuthEvent, ctx: AuthContext): AuthResult {
   switch (event.type) {
     case 'set-auth':
-      return after([CANCEL], event.token ? manual(s, event.token) : ask(s, null, ctx))
+      return after([CANCEL], event.token ? explicit(s, event, event.token, ctx) : ask(s, null, ctx))
     case 'refresh':
       return after([CANCEL], ask(s, s.token, ctx))
     case 'refresh-due': {
@@ -148,7 +159,7 @@ function fromAsking(s: Asking, event: AuthEvent, ctx: AuthContext): AuthResult {
   const stop: AuthEffect = { type: 'stop', call: s.call }
   switch (event.type) {
     case 'set-auth':
-      return after([stop], event.token ? manual(s, event.token) : ask(s, null, ctx))
+      return after([stop], event.token ? explicit(s, event, event.token, ctx) : ask(s, null, ctx))
     case 'refresh':
       return after([stop], ask(s, s.token, ctx))
     case 'refresh-due':
@@ -170,8 +181,9 @@ function fromAsking(s: Asking, event: AuthEvent, ctx: AuthContext): AuthResult {
 function fromManual(s: Manual, event: AuthEvent, ctx: AuthContext): AuthResult {
   switch (event.type) {
     case 'set-auth':
-      if (event.token === s.token) return [s, []]
-      return event.token ? manual(s, event.token) : ask(s, null, ctx)
+      if (!event.token) return ask(s, null, ctx)
+      if (fromProvider(s, event)) return settle(s, event.token, ctx, [])
+      return event.token === s.token ? [s, []] : manual(s, event.token)
     case 'refresh':
     case 'refresh-due':
     case 'answer':
@@ -202,6 +214,18 @@ type Live = Idle | Asking | Manual
 /** `ending` (what ran in the state left) first, then the effects of entering the next state. */
 function after(ending: AuthEffect[], [next, entering]: AuthResult): AuthResult {
   return [next, [...ending, ...entering]]
+}
+
+type SetAuth = Extract<AuthEvent, { type: 'set-auth' }>
+
+/** Whether `event` came from a tab that registered a token provider (its session id is a provider's id). */
+function fromProvider(s: Live, event: SetAuth): boolean {
+  return event.from !== undefined && s.providers.some((p) => p.id === event.from)
+}
+
+/** setAuth(token): used now and not pinned from a provider's tab (idle, the timer armed); else a manual token. */
+function explicit(s: Live, event: SetAuth, token: string, ctx: AuthContext): AuthResult {
+  return fromProvider(s, event) ? settle(s, token, ctx, []) : manual(s, token)
 }
 
 function manual(s: Live, token: string): AuthResult {

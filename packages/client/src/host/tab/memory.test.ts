@@ -18,3 +18,20 @@ test('a refused first setAuth leaves no token to replay', () => {
   memory.remember({ name: 'setAuth', args: ['forged'] })()
   expect(tokenCalls(memory)).toEqual([])
 })
+
+test("the token goes before the tab's provider, which then has the last word (realtime-js 2.112.1)", () => {
+  const memory = new TabMemory()
+  const provider = async () => 'from-callback'
+  memory.remember({ name: 'setTokenProvider', args: [provider] })
+  memory.remember({ name: 'subscribe', args: ['s', 'realtime:room', { config: {}, postgres: [], presence: false }] })
+  memory.remember({ name: 'setAuth', args: ['explicit'] })
+  expect(memory.calls().map((call) => call.name)).toEqual(['setAuth', 'setTokenProvider', 'subscribe'])
+})
+
+test('a sign-out (setAuth() asking the callback again) leaves no token to replay to a new worker', () => {
+  const memory = new TabMemory()
+  memory.remember({ name: 'setTokenProvider', args: [async () => null] })
+  memory.remember({ name: 'setAuth', args: ['user-token'] })
+  memory.remember({ name: 'setAuth', args: [null] })
+  expect(tokenCalls(memory)).toEqual([])
+})

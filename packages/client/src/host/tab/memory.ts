@@ -78,9 +78,14 @@ export class TabMemory {
     this.#connect = undefined
   }
 
-  /** What a new worker must be given, in order: the provider and token first, so the joins carry them. */
+  /**
+   * What a new worker must be given, in order: the token and provider first, so the joins carry them. The token
+   * goes before the provider: a tab's accessToken callback is the source of truth (realtime-js 2.112.1), so the
+   * provider, asked as it is registered, has the last word, and the remembered token (perhaps expired by now)
+   * stays only when the callback gives nothing usable (decision 74).
+   */
   calls(): Array<Call<Remembered>> {
-    const single = [this.#provider, this.#token].filter((call) => call !== undefined)
+    const single = [this.#token, this.#provider].filter((call) => call !== undefined)
     return [...single, ...this.#subs.values(), ...this.#tracked.values(), ...(this.#connect ? [this.#connect] : [])]
   }
 
