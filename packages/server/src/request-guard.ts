@@ -28,10 +28,8 @@ function hostName(value: string): string | undefined {
 export function createRequestGuard(
   options: Pick<ResolvedOptions, 'host' | 'allowedHosts' | 'allowedOrigins'>,
 ): (headers: IncomingHttpHeaders) => Refusal | null {
+  // the configured host, even a wildcard one: the URL startServer() returns names it (an address cannot be rebound)
   const hosts = new Set([options.host.replace(/^\[|\]$/g, '').toLowerCase(), ...options.allowedHosts])
-  // a wildcard bind address is no name a client uses: it allows nothing by itself
-  hosts.delete('0.0.0.0')
-  hosts.delete('::')
   const origins = new Set(options.allowedOrigins)
   return (headers) => {
     const host = headers.host
