@@ -25,7 +25,9 @@ export default defineConfig({
   },
   projects: [{ name: 'chromium', use: { browserName: 'chromium' } }],
   webServer: {
-    command: `node scripts/start.mjs --port ${port} --realtime-port ${realtimePort} --admin --mode test`,
+    // e2e/insecure-origin.spec.ts opens the demo as http://devbox.test:<port> (mapped to 127.0.0.1): not a
+    // loopback origin, so the dev server must be told to answer it (issue #16)
+    command: `node scripts/start.mjs --port ${port} --realtime-port ${realtimePort} --admin --mode test --allowed-origin http://devbox.test:${port}`,
     url: `http://127.0.0.1:${port}/`,
     reuseExistingServer: !process.env.CI,
     stdout: 'pipe',

@@ -11,14 +11,16 @@ import { build, createServer, preview } from 'vite'
 
 register() // the dev server is TypeScript; Node 20 cannot strip types itself
 
-const HELP = `usage: npm start -- [--port <demo port>] [--realtime-port <dev server port>] [--admin] [--dev] [--mode <mode>]
+const HELP = `usage: npm start -- [--port <demo port>] [--realtime-port <dev server port>] [--admin] [--dev] [--mode <mode>] [--allowed-origin <origin>]
   --port           the demo page (default 5173; 0 picks a free port)
   --realtime-port  the dev server (default 4000; 0 picks a free port)
   --admin          enable the dev server's /admin endpoints and print the service_role key
   --dev            serve the demo with Vite's dev server (hot reload) instead of building it (no supabase-js example)
-  --mode           the Vite mode of the build (default production; 'test' exposes window.__realtime)`
+  --mode           the Vite mode of the build (default production; 'test' exposes window.__realtime)
+  --allowed-origin let pages on this origin use the dev server too (repeatable), e.g. http://devbox.test:5173;
+                   loopback origins (127.0.0.1, localhost, any port) always may`
 
-/** @returns {{ port: string, 'realtime-port': string, admin: boolean, dev: boolean, mode: string, help: boolean }} */
+/** @returns {{ port: string, 'realtime-port': string, admin: boolean, dev: boolean, mode: string, 'allowed-origin'?: string[], help: boolean }} */
 function readArgs() {
   try {
     return parseArgs({
@@ -28,6 +30,7 @@ function readArgs() {
         admin: { type: 'boolean', default: false },
         dev: { type: 'boolean', default: false },
         mode: { type: 'string', default: 'production' },
+        'allowed-origin': { type: 'string', multiple: true },
         help: { type: 'boolean', default: false },
       },
     }).values
@@ -54,7 +57,14 @@ const demoPort = port('--port', values.port)
 const realtimePort = port('--realtime-port', values['realtime-port'])
 
 const { startServer } = await import('@shared-realtime/server')
-const realtime = await startServer({ port: realtimePort, admin: values.admin, demo: true, log: 'warn' })
+const realtime = await startServer({
+  port: realtimePort,
+  admin: values.admin,
+  demo: true,
+  log: 'warn',
+  // the dev server answers pages on loopback origins (the demo's included); others only when listed
+  ...(values['allowed-origin'] ? { allowedOrigins: values['allowed-origin'] } : {}),
+})
 // the demo (and the e2e lab page) read the dev server's URL and anon key from these
 process.env.VITE_REALTIME_URL = realtime.url
 process.env.VITE_REALTIME_ANON_KEY = realtime.keys.anon

@@ -89,6 +89,7 @@ export class ChannelSession {
   }
 
   pushPresenceState(): void {
+    if (!this.#presenceRateOk()) return this.shutdown('Too many presence messages per second')
     this.push('presence_state', this.#ctx.presence.state(this.hubKey))
   }
 
@@ -155,8 +156,6 @@ export class ChannelSession {
     if (!this.permissions.broadcast.write) return // private without write: dropped, not even acked (§3.4)
     // kind 3 in → kind 4 out with the metadata dropped; text in → relayed verbatim (§1.4, §3.5)
     const out = binary ? { type: 'broadcast', event: payload.event, payload: payload.payload } : payload
-    if (config.isPrivate && payload.persist)
-      ctx.messages.store(this.hubKey, { event: String(payload.event), payload: payload.payload, binary })
     const receivers = new Set(
       Array.from(ctx.hub.members(this.hubKey)).filter(
         (s) => (s !== this || config.self) && s.permissions.broadcast.read,
@@ -168,6 +167,9 @@ export class ChannelSession {
       for (const session of [this, ...receivers]) session.shutdown('Too many messages per second')
       return
     }
+    // stored only once it passed the rate check: a refused message is not replayed later
+    if (config.isPrivate && payload.persist)
+      ctx.messages.store(this.hubKey, { event: String(payload.event), payload: payload.payload, binary })
     ctx.hub.deliver(
       this.hubKey,
       { join_ref: null, ref: null, topic: this.topic, event: 'broadcast', payload: out },
@@ -192,6 +194,7 @@ export class ChannelSession {
       this.connection.reply(this.joinRef, message.ref, this.topic, status, response)
     if (event === undefined) return reply('ok', {})
     if (event !== 'track' && event !== 'untrack') return reply('error', {})
+    if (!this.#presenceRateOk()) return this.shutdown('Too many presence messages per second')
     if (!this.permissions.presence.write) return reply('error', {})
     let diff: PresenceDiff | null
     if (event === 'track') {
@@ -205,6 +208,17 @@ export class ChannelSession {
     }
     reply('ok', {})
     if (diff) this.#publishPresence(diff)
+  }
+
+  /**
+   * Realtime's limit_presence_event: false when the server-wide presence rate (tracks, untracks, presence_state
+   * syncs) is over max_presence_events_per_second already; else counts this one.
+   */
+  #presenceRateOk(): boolean {
+    const rate = this.#ctx.presenceRate
+    if (rate.rate() > this.#ctx.options.limits.maxPresenceEventsPerSecond) return false
+    rate.add()
+    return true
   }
 
   #publishPresence(diff: PresenceDiff): void {

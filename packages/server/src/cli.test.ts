@@ -20,6 +20,8 @@ describe('shared-realtime-server', () => {
       '--policies',
       '--admin',
       '--vsn-default',
+      '--allowed-host',
+      '--allowed-origin',
     ]) {
       expect(result.stdout).toContain(flag)
     }
@@ -29,6 +31,15 @@ describe('shared-realtime-server', () => {
     [['--port', 'abc'], '--port must be a port number from 0 to 65535, got "abc"'],
     [['--bogus'], "Unknown option '--bogus'"],
     [['--jwt-secret', 'short'], 'jwtSecret must be a string of at least 32 characters'],
+    [['--host', '0.0.0.0'], 'host 0.0.0.0 is not a loopback address'],
+    [
+      ['--allowed-origin', 'http://devbox.test:5173/path'],
+      'allowedOrigins: "http://devbox.test:5173/path" must be an origin',
+    ],
+    [
+      ['--allowed-host', 'devbox.test:5173'],
+      'allowedHosts: "devbox.test:5173" must be a host name or address without a port',
+    ],
   ])('%j exits 2 naming the problem', (args, message) => {
     const result = run(...args)
     expect(result.status).toBe(2)

@@ -6,7 +6,11 @@ import { startServer } from './server.ts'
 const HELP = `shared-realtime-server — a Supabase-Realtime-compatible dev server with an embedded Postgres
 
   --port <n>            port (default 4000; 0 picks a free one)
-  --host <addr>         address (default 127.0.0.1)
+  --host <addr>         address (default 127.0.0.1); a non-loopback one needs --jwt-secret (the default is public)
+  --allowed-host <name> also answer requests whose Host header names this host (repeatable; default: loopback
+                        names and --host only, a guard against DNS rebinding)
+  --allowed-origin <o>  also answer browsers on this origin, e.g. http://devbox.test:5173 (repeatable; default:
+                        loopback origins, any port; requests without an Origin header, as from Node, always pass)
   --jwt-secret <s>      HS256 secret, at least 32 characters (env JWT_SECRET; default: local Supabase's)
   --data <dir>          keep the embedded database in this directory (default: in memory)
   --database-url <url>  use this PostgreSQL instead of the embedded one (env DATABASE_URL)
@@ -32,6 +36,8 @@ try {
     options: {
       port: { type: 'string' },
       host: { type: 'string' },
+      'allowed-host': { type: 'string', multiple: true },
+      'allowed-origin': { type: 'string', multiple: true },
       'jwt-secret': { type: 'string' },
       data: { type: 'string' },
       'database-url': { type: 'string' },
@@ -69,6 +75,8 @@ const secret = values['jwt-secret'] ?? process.env.JWT_SECRET
 if (secret) options.jwtSecret = secret
 const databaseUrl = values['database-url'] ?? process.env.DATABASE_URL
 if (databaseUrl) options.databaseUrl = databaseUrl
+if (values['allowed-host']) options.allowedHosts = values['allowed-host']
+if (values['allowed-origin']) options.allowedOrigins = values['allowed-origin']
 if (values.data) options.dataDir = values.data
 if (values.sql) options.sql = { file: values.sql }
 if (values.policies) options.policies = values.policies

@@ -9,6 +9,7 @@
 //   anything else                 → "unmatched topic" error reply with a null join_ref
 
 import { createSerializer, type Frame, type Message, type Serializer, type Vsn } from '@shared-realtime/protocol'
+import { isUtf8 } from 'node:buffer'
 import type WebSocket from 'ws'
 import type { ChannelSession } from './channel.ts'
 import { joinChannel } from './join-channel.ts'
@@ -48,7 +49,16 @@ export class Connection {
     this.claims = claims
     this.#serializer = createSerializer(vsn, { role: 'server' })
     ws.binaryType = 'nodebuffer'
-    ws.on('message', (data: Buffer, isBinary: boolean) => this.#receive(isBinary ? data : data.toString('utf8')))
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (isBinary) return this.#receive(data)
+      if (isUtf8(data)) return this.#receive(data.toString('utf8'))
+      // Realtime does not validate UTF-8 (validate_utf8: false) and its JSON decode refuses the frame:
+      // MalformedWebSocketMessage, logged and dropped, the socket kept
+      ctx.stats.framesIn++
+      ctx.stats.decodeErrors++
+      this.#resetIdle()
+      ctx.log.info(`socket ${this.id}: MalformedWebSocketMessage (text): invalid UTF-8 in a text frame`)
+    })
     ws.on('close', () => this.#onClose())
     ws.on('error', (error) => ctx.log.debug(`socket ${this.id}: ${error.message}`))
     this.#resetIdle()
@@ -116,7 +126,8 @@ export class Connection {
     const message = decoded.message
     const { topic, event, ref } = message
     this.#ctx.log.debug(
-      `socket ${this.id}: ← ${event} ${topic} ref=${ref} join_ref=${message.join_ref} ${JSON.stringify(message.payload)?.slice(0, 300)}`,
+      () =>
+        `socket ${this.id}: ← ${event} ${topic} ref=${ref} join_ref=${message.join_ref} ${JSON.stringify(message.payload)?.slice(0, 300)}`,
     )
     if (topic === 'phoenix' && event === 'heartbeat') {
       this.#ctx.stats.heartbeats++

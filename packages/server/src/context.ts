@@ -35,6 +35,8 @@ export interface Context {
   stats: Stats
   joinRate: RateCounter
   eventRate: RateCounter
+  /** Presence events (Realtime's presence_events counter: tracks, untracks, presence_state syncs). */
+  presenceRate: RateCounter
   postgres: PostgresFeed
   /** Milliseconds since the epoch. */
   now(): number
@@ -43,6 +45,8 @@ export interface Context {
   authorize(subTopic: string, claims: Claims, headers?: Readonly<Record<string, string>>): Promise<Permissions>
   /** Private broadcasts of `subTopic` stored in realtime.messages since `since` (ms), newest `limit`, oldest first. */
   storedMessages(subTopic: string, since: number, limit: number): Promise<StoredMessage[]>
-  /** Sockets with at least one joined channel. */
+  /** Sockets with at least one joined channel, or a join under way that counted as one (see join-channel.ts). */
   activeSockets(): number
+  /** Sockets whose first join is under way: counted by activeSockets() so that concurrent joins cannot overshoot. */
+  joining: Set<object>
 }

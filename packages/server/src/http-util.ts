@@ -68,7 +68,8 @@ export function bearer(req: IncomingMessage): string | undefined {
 
 /** Request headers as one string per name (repeated headers joined with ", "), for `request.headers` in policies. */
 export function headerMap(headers: IncomingHttpHeaders): Record<string, string> {
-  const out: Record<string, string> = {}
+  // no prototype: a header named "__proto__" is a header like any other
+  const out = Object.create(null) as Record<string, string>
   for (const [name, value] of Object.entries(headers)) {
     if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value
   }

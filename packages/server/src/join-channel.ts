@@ -42,15 +42,20 @@ export async function joinChannel(ctx: Context, connection: Connection, message:
   const { faults, options } = ctx
   const { limits } = options
   const config = readJoinConfig(message.payload)
-  const reason = await (async (): Promise<
+  const decide = async (): Promise<
     string | { claims: Record<string, unknown>; token: string; permissions: Permissions; stored: StoredMessage[] }
   > => {
     if (subTopic === '') return 'TopicNameRequired: You must provide a topic name'
+    if (Buffer.byteLength(topic) > limits.maxTopicBytes)
+      return `TopicNameTooLong: The topic must be at most ${limits.maxTopicBytes} bytes`
     if (faults.joins.delayMs > 0) await sleep(faults.joins.delayMs)
     if (faults.joins.refuse !== undefined) return faults.joins.refuse
     if (options.privateOnly && !config.isPrivate) return 'PrivateOnly: This project only allows private channels'
-    if (connection.channels.size === 0 && ctx.activeSockets() >= limits.maxConcurrentUsers) {
-      return 'ConnectionRateLimitReached: Too many connected users'
+    if (connection.channels.size === 0) {
+      if (ctx.activeSockets() >= limits.maxConcurrentUsers)
+        return 'ConnectionRateLimitReached: Too many connected users'
+      // counted from here on, across the awaits below, so that concurrent first joins cannot overshoot the limit
+      ctx.joining.add(connection)
     }
     ctx.joinRate.add()
     if (ctx.joinRate.rate() > limits.maxJoinsPerSecond) return 'ClientJoinRateLimitReached: Too many joins per second'
@@ -75,7 +80,15 @@ export async function joinChannel(ctx: Context, connection: Connection, message:
       }
     }
     return { claims: verified.claims, token, permissions, stored }
-  })()
+  }
+  let reason: Awaited<ReturnType<typeof decide>>
+  try {
+    reason = await decide()
+  } finally {
+    // a refused join stops counting; a granted one counts by its channel from now on: it is set below
+    // with no await in between
+    ctx.joining.delete(connection)
+  }
 
   if (typeof reason === 'string') {
     await refuse(reason)

@@ -21,6 +21,14 @@ interface Entry {
 
 const newRef = () => randomBytes(12).toString('base64url')
 
+/**
+ * A map object for keys from clients: no prototype, so "__proto__", "constructor" or "toString" are keys like
+ * any other (a plain object would read Object.prototype's members, or set the object's prototype).
+ */
+function keyed<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>
+}
+
 function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b)
 }
@@ -38,7 +46,8 @@ export class PresenceStore {
     const meta: Meta = { ...payload, phx_ref: newRef() }
     if (current && current.key === key) meta.phx_ref_prev = current.meta.phx_ref
     entries.set(session, { key, meta, payload })
-    const diff: PresenceDiff = { joins: { [key]: { metas: [meta] } }, leaves: {} }
+    const diff: PresenceDiff = { joins: keyed(), leaves: keyed() }
+    diff.joins[key] = { metas: [meta] }
     if (current) diff.leaves[current.key] = { metas: [current.meta] }
     return diff
   }
@@ -50,12 +59,14 @@ export class PresenceStore {
     if (!entries || !current) return null
     entries.delete(session)
     if (entries.size === 0) this.#topics.delete(session.hubKey)
-    return { joins: {}, leaves: { [current.key]: { metas: [current.meta] } } }
+    const diff: PresenceDiff = { joins: keyed(), leaves: keyed() }
+    diff.leaves[current.key] = { metas: [current.meta] }
+    return diff
   }
 
   /** The `presence_state` payload for a topic. */
   state(hubKey: string): Metas {
-    const state: Metas = {}
+    const state: Metas = keyed()
     for (const { key, meta } of this.#topics.get(hubKey)?.values() ?? []) {
       ;(state[key] ??= { metas: [] }).metas.push(meta)
     }

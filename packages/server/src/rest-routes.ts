@@ -41,10 +41,17 @@ export async function handleRest(ctx: Context, req: IncomingMessage, res: Server
   // Realtime's order: body (400) → content type (415) → authentication (401) → validation (422)
   const contentType = req.headers['content-type']
   const single = SINGLE.exec(url.pathname)
-  const parsed = single
+  let segments: [string, string] | undefined
+  try {
+    if (single) segments = [decodeURIComponent(single[1]!), decodeURIComponent(single[2]!)]
+  } catch {
+    // Plug answers a path it cannot percent-decode with 400 Bad Request
+    return reply(400, { message: 'Bad Request: the topic or event in the path is not valid percent-encoding' })
+  }
+  const parsed = segments
     ? parseSingleBroadcast({
-        topic: decodeURIComponent(single[1]!),
-        event: decodeURIComponent(single[2]!),
+        topic: segments[0],
+        event: segments[1],
         contentType,
         body: new Uint8Array(raw),
         query: url.searchParams,
@@ -60,8 +67,12 @@ export async function handleRest(ctx: Context, req: IncomingMessage, res: Server
   const auth = await authorizeRest(req.headers, (token: string) => ctx.verify(token))
   if (!auth.ok) return reply(auth.status, auth.body)
   if (!parsed.ok) return reply(parsed.status, parsed.body)
-  if (ctx.eventRate.rate() > ctx.options.limits.maxEventsPerSecond)
-    return reply(429, { message: 'You have exceeded your rate limit' })
+  // Realtime's BatchBroadcast.check_rate_limit: over the rate already, or over it with this batch added
+  const rate = ctx.eventRate.rate()
+  const max = ctx.options.limits.maxEventsPerSecond
+  if (rate > max) return reply(429, { message: 'You have exceeded your rate limit' })
+  const count = 'messages' in parsed ? parsed.messages.length : 1
+  if (count + rate > max) return reply(429, { message: 'Too many messages to broadcast, please reduce the batch size' })
   const claims = auth.claims as Record<string, unknown>
   const headers = headerMap(req.headers)
   if ('messages' in parsed) {

@@ -13,7 +13,7 @@ import type { Context } from './context.ts'
 import { broadcastFromDatabase } from './database-broadcast.ts'
 import { DEMO_SQL, handleDemo } from './demo/index.ts'
 import { Faults } from './faults.ts'
-import { sendJson } from './http-util.ts'
+import { refuseUpgrade, sendJson } from './http-util.ts'
 import { Hub } from './hub.ts'
 import { createLogger } from './log.ts'
 import { MessageLog } from './message-log.ts'
@@ -25,6 +25,7 @@ import { PresenceStore } from './presence.ts'
 import { RateCounter } from './rate.ts'
 import { corsPreflight, CORS_HEADERS } from './rest/index.ts'
 import { handleRest, isRestPath } from './rest-routes.ts'
+import { createRequestGuard } from './request-guard.ts'
 import { handleUpgrade } from './upgrade.ts'
 
 const now = () => Date.now()
@@ -68,13 +69,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     log,
     hub: new Hub(),
     presence: new PresenceStore(),
-    messages: new MessageLog(now),
+    messages: new MessageLog(now, { ...opts.limits.storedMessages }),
     faults: new Faults(),
     stats: { sockets: 0, framesIn: 0, framesOut: 0, heartbeats: 0, decodeErrors: 0, connectsRefused: 0 },
-    joinRate: new RateCounter(1000, now),
     // Supabase averages 5-second buckets, so a burst shorter than a bucket is averaged over
-    // at least 5 s: a window of 5 s, not 1 s (a reconnecting client's backlog must not trip it)
+    // at least 5 s: a window of 5 s, not 1 s (a reconnecting client's backlog must not trip it;
+    // a burst of 150 joins passes, as on Supabase)
+    joinRate: new RateCounter(5000, now),
     eventRate: new RateCounter(5000, now),
+    presenceRate: new RateCounter(5000, now),
     postgres: new PostgresFeed(db, log),
     now,
     verify: (token) => verifyToken(token, opts.jwtSecret, now() / 1000),
@@ -87,9 +90,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         payload: m.binary ?? m.payload,
         binary: m.binary !== undefined,
       })),
+    joining: new Set(),
     activeSockets: () => {
       let n = 0
-      for (const c of connections) if (c.channels.size > 0) n++
+      for (const c of connections) if (c.channels.size > 0 || ctx.joining.has(c)) n++
       return n
     },
   }
@@ -97,7 +101,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const stopDatabaseBroadcast = broadcastFromDatabase(ctx, db)
 
   let accepting = true
-  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxFrameBytes, perMessageDeflate: false })
+  // skipUTF8Validation: Realtime's endpoint sets validate_utf8: false, so a text frame with invalid UTF-8 does not
+  // close the socket (1007); connection.ts drops it as a malformed message, as Realtime's JSON decode fails on it
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: opts.maxFrameBytes,
+    perMessageDeflate: false,
+    skipUTF8Validation: true,
+  })
   const restart = async (downMs: number) => {
     accepting = false
     log.info(`restart: closing ${connections.size} sockets${downMs ? `, accepting again in ${downMs} ms` : ''}`)
@@ -118,8 +129,19 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     accepting = true
   }
 
+  const guard = createRequestGuard(opts)
   const onRequest = async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://localhost')
+    const refusal = guard(req.headers)
+    if (refusal) {
+      log.warn(`http ${req.method} refused: ${refusal.body.message}`)
+      return sendJson(res, refusal.status, refusal.body)
+    }
+    let url: URL
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost')
+    } catch {
+      return sendJson(res, 400, { message: 'Bad request: the request target is not a valid path' })
+    }
     if (isRestPath(url.pathname)) {
       if (req.method === 'OPTIONS') {
         const preflight = corsPreflight(req.headers['access-control-request-headers'])
@@ -150,11 +172,18 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   })
   http.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy())
+    const refusal = guard(req.headers)
+    if (refusal) {
+      ctx.stats.connectsRefused++
+      log.warn(`upgrade refused: ${refusal.body.message}`)
+      return refuseUpgrade(socket, refusal.status, refusal.body)
+    }
     handleUpgrade({ ctx, wss, connections, accepting: () => accepting }, req, socket, head).catch((error: unknown) => {
       log.error(`upgrade: ${error instanceof Error ? error.stack : String(error)}`)
       socket.destroy()
     })
   })
+  http.maxConnections = opts.limits.maxConnections
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject)
     http.listen(opts.port, opts.host, () => {

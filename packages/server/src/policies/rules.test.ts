@@ -1,7 +1,7 @@
 // validateRules: every invalid rule gets a message naming the rule, the field and what is expected.
 import { describe, expect, it } from 'vitest'
 import { PolicyError } from './errors.ts'
-import { validateRules } from './rules.ts'
+import { compileRule, validateRules } from './rules.ts'
 
 const inline = { listName: 'rules' }
 const file = { file: '/app/policies.json', listName: 'policies' }
@@ -85,5 +85,42 @@ describe('validateRules', () => {
     expect(message).toBe(
       `Invalid policy rules: rules[0].claims must be an object of claim values, got "${'x'.repeat(56)}...`,
     )
+  })
+})
+
+describe('compileRule topic matching (linear time, issue #16)', () => {
+  const matches = (pattern: string, topic: string, claims: Record<string, unknown> = {}) =>
+    compileRule({ topic: pattern, broadcast: ['read'] }).matches(topic, claims)
+
+  it.each([
+    ['room:*', 'room:', true],
+    ['room:*', 'room:a:b', true],
+    ['room:*', 'rooms:a', false],
+    ['team:*:*:admin', 'team:a:b:admin', true],
+    ['team:*:*:admin', 'team:a:admin', false],
+    ['team:*:*:admin', 'team::::admin', true],
+    ['team:*:*:admin', 'team:a:b:admin:x', false],
+    ['a*a', 'a', false],
+    ['a*a', 'aa', true],
+    ['*', '', true],
+    ['**x', 'yx', true],
+    ['exact', 'exact', true],
+    ['exact', 'exact\n', false],
+    ['*:end', 'line\nbreak:end', true],
+    ['user:{{sub}}:*', 'user:u-1:inbox', true],
+  ])('%s against %j → %s', (pattern, topic, expected) => {
+    expect(matches(pattern, topic, { sub: 'u-1' })).toBe(expected)
+  })
+
+  it('a claim value is literal text: its "*" matches only "*"', () => {
+    expect(matches('user:{{sub}}', 'user:*', { sub: '*' })).toBe(true)
+    expect(matches('user:{{sub}}', 'user:anyone', { sub: '*' })).toBe(false)
+  })
+
+  it('answers for a 2 MB topic that a `.*` regex would take minutes on (the test times out if matching is not linear)', () => {
+    const colons = ':'.repeat(2_000_000)
+    expect(matches('team:*:*:admin', `team:${colons}x`)).toBe(false)
+    expect(matches('team:*:*:admin', `team:${colons}admin`)).toBe(true)
+    expect(matches('*a*a*a*a*b', 'a'.repeat(2_000_000))).toBe(false)
   })
 })

@@ -117,7 +117,28 @@ export function lookupClaim(claims: Readonly<Record<string, unknown>>, name: str
   return value
 }
 
-const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+/**
+ * Whether `topic` matches literal `segments` joined by `*` (any characters): the first segment is a prefix, the
+ * last a suffix, the ones between found in order, each at its leftmost place (always right for `*` patterns).
+ * Time linear in the topic's length for a given pattern: no regular expression, no backtracking (issue #16: `.*`
+ * regexes took seconds on a 30k-character topic with the rule "team:*:*:admin").
+ */
+export function globMatches(segments: readonly string[], topic: string): boolean {
+  if (segments.length === 1) return topic === segments[0]
+  const first = segments[0]!
+  const last = segments[segments.length - 1]!
+  const end = topic.length - last.length
+  if (end < first.length || !topic.startsWith(first) || !topic.endsWith(last)) return false
+  let at = first.length
+  for (let i = 1; i < segments.length - 1; i++) {
+    const segment = segments[i]!
+    if (segment === '') continue
+    const found = topic.indexOf(segment, at)
+    if (found === -1 || found + segment.length > end) return false
+    at = found + segment.length
+  }
+  return true
+}
 
 /** Turns a validated rule into a matcher. */
 export function compileRule(rule: PolicyRule): CompiledRule {
@@ -131,17 +152,17 @@ export function compileRule(rule: PolicyRule): CompiledRule {
       if (roles !== undefined && !roles.includes(claims.role as string)) return false
       if (!claimEntries.every(([name, expected]) => isDeepStrictEqual(lookupClaim(claims, name), expected)))
         return false
-      let source = ''
+      const segments = ['']
       for (const part of parts) {
-        if (part.kind === 'text') source += escapeRegExp(part.text)
-        else if (part.kind === 'any') source += '.*'
+        if (part.kind === 'text') segments[segments.length - 1] += part.text
+        else if (part.kind === 'any') segments.push('')
         else {
           const value = lookupClaim(claims, part.name)
           if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return false
-          source += escapeRegExp(String(value))
+          segments[segments.length - 1] += String(value)
         }
       }
-      return new RegExp(`^${source}$`, 's').test(topic)
+      return globMatches(segments, topic)
     },
   }
 }

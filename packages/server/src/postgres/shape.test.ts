@@ -137,3 +137,13 @@ describe('routeChange', () => {
     expect(routeChange([{ id: 4, subscription: bindings[3]!.subscription }], insert)).toEqual([])
   })
 })
+
+describe('column names from the database (issue #16)', () => {
+  test('a column named "__proto__" is a column like any other in record', () => {
+    const record = JSON.parse('{"id":1,"__proto__":"x","constructor":"y"}') as Record<string, unknown>
+    const payload = shapeChange(all, { ...insert, record }, [7])
+    const shaped = (payload.data as { record: Record<string, unknown> }).record
+    expect(Object.keys(shaped)).toEqual(['id', '__proto__', 'constructor'])
+    expect(JSON.parse(JSON.stringify(shaped))).toEqual(record)
+  })
+})

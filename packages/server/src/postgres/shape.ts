@@ -43,7 +43,8 @@ function pick(
   row: PostgresChangesRecord | undefined,
   keep: (name: string, value: unknown) => boolean,
 ): PostgresChangesRecord {
-  const out: PostgresChangesRecord = {}
+  // no prototype: a column named "__proto__" is a column like any other
+  const out = Object.create(null) as PostgresChangesRecord
   for (const [name, value] of Object.entries(row ?? {})) if (keep(name, value)) out[name] = value
   return out
 }

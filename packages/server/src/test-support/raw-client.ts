@@ -88,6 +88,11 @@ export class RawClient {
     this.#ws.send(frame)
   }
 
+  /** Sends these bytes as a text frame, valid UTF-8 or not. */
+  sendText(bytes: Uint8Array): void {
+    this.#ws.send(bytes, { binary: false })
+  }
+
   /** The next frame (optionally the next one matching `accept`); heartbeat replies only with `phoenix: true`. */
   async next(
     accept: (m: Message) => boolean = () => true,
