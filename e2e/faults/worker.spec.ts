@@ -1,5 +1,5 @@
 // Fault suite (issue #8): the SharedWorker killed under its tabs, the only tab reloaded, and
-// a back/forward-cache navigation. The app must recover each time without help.
+// (the back/forward cache is bfcache.spec.ts). The app must recover each time without help.
 import type { Page } from '@playwright/test'
 import { recordFault, runs } from '@shared-realtime/test-support/record'
 import { expect, test } from '../fixtures.ts'
@@ -70,31 +70,5 @@ test('the only tab reloaded, again and again: it subscribes and receives each ti
     recovered: recoverMs.length,
     dataLost: 0,
     recoverMs,
-  })
-})
-
-test('a back/forward navigation: the page works when it comes back (from bfcache or reloaded)', async ({ context }) => {
-  const [tab, other] = (await openTabs(context, 2)) as [Page, Page]
-  const topic = topicName('bfcache')
-  expect(await subscribe(tab, topic)).toBe('SUBSCRIBED')
-  expect(await subscribe(other, topic)).toBe('SUBSCRIBED')
-  await tab.evaluate(() =>
-    window.addEventListener('pageshow', (e) => ((window as unknown as { restored: boolean }).restored = e.persisted)),
-  )
-  const startedAt = Date.now()
-  await tab.goto('/?away=1')
-  await tab.goBack()
-  await expect(tab.locator('#status')).toHaveText('ready (host shared-worker)')
-  const restored = await tab.evaluate(() => (window as unknown as { restored?: boolean }).restored === true)
-  if (!restored) expect(await subscribe(tab, topic)).toBe('SUBSCRIBED') // reloaded: a fresh page subscribes again
-  await flows(other, tab, topic, 'after-back')
-  await flows(tab, other, topic, 'from-back')
-  recordFault('browser-bfcache', {
-    fault: `back/forward navigation (${restored ? 'restored from bfcache' : 'not bfcache-eligible: reloaded'}): broadcasts flow both ways after`,
-    runs: 1,
-    recovered: 1,
-    dataLost: 0,
-    recoverMs: [Date.now() - startedAt],
-    extra: { restoredFromBfcache: restored },
   })
 })
