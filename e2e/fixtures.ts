@@ -12,10 +12,11 @@ interface ErrorWatch {
   /** Declares errors this test tolerates (they may or may not happen), e.g. the browser's own log of a failed request while offline. */
   allowErrors(...patterns: RegExp[]): void
   /**
-   * Stops watching the SharedWorker target `targetId` (a worker with a DevTools session attached does not close on
-   * CDP Target.closeTarget): call it before killing that worker. Workers started later are watched.
+   * Stops watching the SharedWorker target `targetId`, or every one so far (a worker with a DevTools session
+   * attached does not close on CDP Target.closeTarget, nor release a crashed tab's channels in time): call it before
+   * killing that worker or a tab. Workers started later are watched.
    */
-  releaseWorker(targetId: string): Promise<void>
+  releaseWorker(targetId?: string): Promise<void>
 }
 
 interface Shots {
@@ -39,7 +40,7 @@ interface RemoteObject {
 async function watchSharedWorkers(
   context: BrowserContext,
   report: (text: string) => void,
-): Promise<{ stop(): Promise<void>; release(targetId: string): Promise<void> }> {
+): Promise<{ stop(): Promise<void>; release(targetId?: string): Promise<void> }> {
   const browser = context.browser()
   if (!browser || browser.browserType().name() !== 'chromium') return { stop: async () => {}, release: async () => {} }
   const cdp = await browser.newBrowserCDPSession()
@@ -77,8 +78,11 @@ async function watchSharedWorkers(
   return {
     stop: () => cdp.detach().catch(() => undefined),
     release: async (targetId) => {
-      const sessionId = sessions.get(targetId)
-      if (sessionId) await cdp.send('Target.detachFromTarget', { sessionId }).catch(() => undefined)
+      for (const [id, sessionId] of sessions)
+        if (targetId === undefined || id === targetId) {
+          sessions.delete(id)
+          await cdp.send('Target.detachFromTarget', { sessionId }).catch(() => undefined)
+        }
     },
   }
 }

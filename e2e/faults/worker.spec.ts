@@ -26,7 +26,7 @@ test('the SharedWorker killed under two tabs, again and again: they resubscribe 
   for (const tab of tabs) expect(await subscribe(tab, topic)).toBe('SUBSCRIBED')
   const recoverMs: number[] = []
   const cdp = await context.newCDPSession(tabs[0])
-  for (let run = 0; run < total; run++) {
+  const outcome = await eachRun(total, async (run) => {
     const before = await Promise.all(tabs.map((tab) => resubscribes(tab, topic)))
     const { targetInfos } = (await cdp.send('Target.getTargets')) as {
       targetInfos: Array<{ targetId: string; type: string }>
@@ -42,14 +42,15 @@ test('the SharedWorker killed under two tabs, again and again: they resubscribe 
         .toBeGreaterThan(before[i]!)
     await flows(tabs[0], tabs[1], topic, `after-kill-${run}`)
     recoverMs.push(Date.now() - killedAt)
-  }
+  })
   recordFault('browser-worker-kill', {
     fault: 'SharedWorker killed (CDP Target.closeTarget) under 2 tabs: new worker, channels rejoined, broadcast flows',
     runs: total,
-    recovered: recoverMs.length,
-    dataLost: 0,
+    recovered: outcome.recovered,
+    dataLost: null,
     recoverMs,
   })
+  throwFailures(outcome)
 })
 
 test('the only tab reloaded, again and again: it subscribes and receives each time', async ({ context }) => {
@@ -59,21 +60,22 @@ test('the only tab reloaded, again and again: it subscribes and receives each ti
   await peer.close() // `tab` is the only one; the peer comes back only to check delivery
   const topic = topicName('reload')
   const recoverMs: number[] = []
-  for (let run = 0; run < total; run++) {
+  const outcome = await eachRun(total, async (run) => {
     const startedAt = Date.now()
     await tab.reload()
     await expect(tab.locator('#status')).toHaveText('ready (host shared-worker)')
     expect(await subscribe(tab, topic, { self: true })).toBe('SUBSCRIBED')
     await flows(tab, tab, topic, `after-reload-${run}`)
     recoverMs.push(Date.now() - startedAt)
-  }
+  })
   recordFault('browser-reload-only-tab', {
     fault: 'reload of the only tab: subscribe and self-broadcast work after',
     runs: total,
-    recovered: recoverMs.length,
-    dataLost: 0,
+    recovered: outcome.recovered,
+    dataLost: null,
     recoverMs,
   })
+  throwFailures(outcome)
 })
 
 // A worker that restarts silently, as its tab sees it: a reply with another instance id (a new worker behind the
