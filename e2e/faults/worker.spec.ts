@@ -125,8 +125,8 @@ test('an error inside the SharedWorker fails the test: the fixture watches the w
   await openTabs(context, 1)
   await evaluateInWorker(
     context,
-    "console.error('worker-log-7d2e'); setTimeout(() => { throw new Error('worker-boom-7d2e') }); true",
+    "console.error('worker-log-7d2e'); setTimeout(() => { globalThis.__threw = true; throw new Error('worker-boom-7d2e') }); true",
   )
-  await expect.poll(() => evaluateInWorker(context, 'true')).toBe(true)
-  await new Promise((resolve) => setTimeout(resolve, 200)) // the throw runs in the worker's next task
+  // the throw has happened once the flag is set (the fixture's session hears of it as it happens)
+  await expect.poll(() => evaluateInWorker(context, 'globalThis.__threw === true')).toBe(true)
 })
