@@ -133,7 +133,7 @@ test('a reloaded tab learns the state of the running engine at once: the socket,
   expect((await stats()).sockets).toBe(1)
 })
 
-test('when the SharedWorker is killed, the tabs recover with resubscribed', async ({ context }) => {
+test('when the SharedWorker is killed, the tabs recover with resubscribed', async ({ context, errors }) => {
   const tabs = await openTabs(context, 2)
   const topic = topicName('killed')
   for (const tab of tabs) expect(await subscribe(tab, topic)).toBe('SUBSCRIBED')
@@ -143,6 +143,7 @@ test('when the SharedWorker is killed, the tabs recover with resubscribed', asyn
   }
   const worker = targetInfos.find((t) => t.type === 'shared_worker')
   expect(worker, 'a shared_worker target').toBeDefined()
+  await errors.releaseWorker(worker!.targetId) // the fixture's DevTools session would keep it alive
   await cdp.send('Target.closeTarget', { targetId: worker!.targetId })
   for (const tab of tabs) {
     await expect

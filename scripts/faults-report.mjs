@@ -16,7 +16,7 @@ const show = (value) =>
         : String(value)
 
 /**
- * @param {Array<{ name: string, fault?: string, runs?: number, recovered?: number, dataLost?: number, medianMs?: number | null, maxMs?: number | null, mode?: string, extra?: Record<string, unknown> }>} figures
+ * @param {Array<{ name: string, fault?: string, runs?: number, recovered?: number, dataLost?: number | null, medianMs?: number | null, maxMs?: number | null, mode?: string, extra?: Record<string, unknown> }>} figures
  * @returns {string} a Markdown table, one row per fault (sorted by name), and the extra figures below it
  */
 export function formatReport(figures) {

@@ -30,3 +30,19 @@ test('one row per fault, sorted, with median/max times and the extra figures und
   expect(lines[3]).toBe('| load | 1 | 1 | 0 | – / – | b-load (full) |')
   expect(report).toContain('- b-load: p99 4.21 / 5, kinds {"bytes":3}')
 })
+
+test('a row where no data flows (dataLost null) shows "–", and a failed run shows as recovered < runs', () => {
+  const report = formatReport([
+    {
+      name: 'token',
+      fault: 'token expiry',
+      runs: 10,
+      recovered: 9,
+      dataLost: null,
+      medianMs: 7,
+      maxMs: 57,
+      mode: 'full',
+    },
+  ])
+  expect(report.trim().split('\n')[2]).toBe('| token expiry | 10 | 9 | – | 7 ms / 57 ms | token (full) |')
+})

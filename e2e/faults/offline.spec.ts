@@ -55,7 +55,10 @@ test(`offline for ${outageMs / 1000} s: reconnects after, and the durable outbox
     await setOffline(context, network, false)
     await expect.poll(() => resubscribes(a, topic), { timeout: 30_000, intervals: [100] }).toBeGreaterThan(before)
     const reconnectMs = Date.now() - backAt
-    await expect.poll(() => watcher.broadcasts('durable').length, { timeout: 30_000 }).toBe(ids.length)
+    await expect
+      .poll(() => watcher.broadcasts('durable').length, { timeout: 30_000 })
+      .toBe(ids.length)
+      .catch(() => undefined) // a missing one is counted below, after the figures are recorded
     const deliveredMs = Date.now() - backAt
     const results = await Promise.all(sends.slice(0, 3))
     expect(
@@ -77,7 +80,7 @@ test(`offline for ${outageMs / 1000} s: reconnects after, and the durable outbox
     recordFault('browser-offline', {
       fault: `browser offline ${outageMs / 1000} s (its network cut + pages offline); 4 durable sends meanwhile, one from a tab closed while offline`,
       runs: 1,
-      recovered: 1,
+      recovered: lost === 0 && duplicated === 0 ? 1 : 0,
       dataLost: lost + duplicated,
       recoverMs: [reconnectMs],
       extra: { reconnectMs, deliveredMs, lost, duplicated },

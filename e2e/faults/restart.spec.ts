@@ -4,7 +4,7 @@
 // re-tracked, `resubscribed` delivered, the pushes queued meanwhile sent once, and no
 // unhandled rejection in any tab. Reduced counts in `npm test`; FAULTS_FULL=1 for the full.
 import type { Page } from '@playwright/test'
-import { recordFault, runs } from '@shared-realtime/test-support/record'
+import { eachRun, recordFault, runs, throwFailures } from '@shared-realtime/test-support/record'
 import { expect, test } from '../fixtures.ts'
 import { openTabs, resubscribes, subscribe, topicName } from '../lab.ts'
 import { adminAt, type DevServer, spawnDevServer } from '../realtime.ts'
@@ -51,11 +51,10 @@ test('server restarted or killed mid-stream, again and again: channels, presence
     .toEqual(['user-1'])
 
   const recoverMs: number[] = []
-  let recovered = 0
   let lost = 0
   let duplicated = 0
   const sent: string[] = []
-  for (let run = 0; run < total; run++) {
+  const outcome = await eachRun(total, async (run) => {
     const kill = run % 2 === 1
     const before = await Promise.all(tabs.map((tab) => Promise.all([resubscribes(tab, room), resubscribes(tab, feed)])))
     const startedAt = Date.now()
@@ -100,28 +99,29 @@ test('server restarted or killed mid-stream, again and again: channels, presence
       })
       .toEqual([])
     recoverMs.push(Date.now() - startedAt)
-    recovered++
     const results = await Promise.all(pushes)
     expect(
       results.every((r) => r === 'ok' || r === 'timed out'),
       `push results ${JSON.stringify(results)}`,
     ).toBe(true)
-  }
+  })
   // every queued push reached every tab exactly once (self: the server's echo), nothing twice
   for (const tab of tabs) {
     const seen = await seenIds(tab, room, 'queued')
     lost += sent.filter((id) => !seen.includes(id)).length
     duplicated += seen.length - new Set(seen).size
   }
-  for (const tab of tabs) expect(await tab.evaluate(() => window.lab.errors)).toEqual([])
+  const labErrors = (await Promise.all(tabs.map((tab) => tab.evaluate(() => window.lab.errors)))).flat()
   recordFault('browser-server-restart', {
     fault:
       'server /admin/restart (300 ms down) and SIGKILL + restart, alternating; 3 tabs, 2 channels, presence, 1 push per tab while down',
     runs: total,
-    recovered,
+    recovered: outcome.recovered,
     dataLost: lost + duplicated,
     recoverMs,
-    extra: { lost, duplicated, pushes: sent.length },
+    extra: { lost, duplicated, pushes: sent.length, labErrors: labErrors.length },
   })
+  throwFailures(outcome)
+  expect(labErrors).toEqual([])
   expect({ lost, duplicated }).toEqual({ lost: 0, duplicated: 0 })
 })

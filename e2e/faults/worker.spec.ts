@@ -1,9 +1,10 @@
 // Fault suite (issue #8): the SharedWorker killed under its tabs, the only tab reloaded, and
-// a back/forward-cache navigation. The app must recover each time without help.
+// (the back/forward cache is bfcache.spec.ts). The app must recover each time without help.
 import type { Page } from '@playwright/test'
-import { recordFault, runs } from '@shared-realtime/test-support/record'
+import { eachRun, recordFault, runs, throwFailures } from '@shared-realtime/test-support/record'
 import { expect, test } from '../fixtures.ts'
 import { eventsOf, openTabs, resubscribes, subscribe, topicName } from '../lab.ts'
+import { evaluateInWorker, fakedReplies, fakeSilentRestart } from '../worker-cdp.ts'
 
 /** A broadcast from `from` reaches `to` (a fresh event name each time). */
 async function flows(from: Page, to: Page, topic: string, tag: string): Promise<void> {
@@ -16,6 +17,7 @@ async function flows(from: Page, to: Page, topic: string, tag: string): Promise<
 
 test('the SharedWorker killed under two tabs, again and again: they resubscribe and talk again', async ({
   context,
+  errors,
 }) => {
   const total = runs(2, 10)
   test.setTimeout(30_000 + total * 40_000)
@@ -24,13 +26,14 @@ test('the SharedWorker killed under two tabs, again and again: they resubscribe 
   for (const tab of tabs) expect(await subscribe(tab, topic)).toBe('SUBSCRIBED')
   const recoverMs: number[] = []
   const cdp = await context.newCDPSession(tabs[0])
-  for (let run = 0; run < total; run++) {
+  const outcome = await eachRun(total, async (run) => {
     const before = await Promise.all(tabs.map((tab) => resubscribes(tab, topic)))
     const { targetInfos } = (await cdp.send('Target.getTargets')) as {
       targetInfos: Array<{ targetId: string; type: string }>
     }
     const worker = targetInfos.find((t) => t.type === 'shared_worker')
     expect(worker, 'a shared_worker target').toBeDefined()
+    await errors.releaseWorker(worker!.targetId)
     const killedAt = Date.now()
     await cdp.send('Target.closeTarget', { targetId: worker!.targetId }) // no error event reaches the tabs
     for (const [i, tab] of tabs.entries())
@@ -39,14 +42,15 @@ test('the SharedWorker killed under two tabs, again and again: they resubscribe 
         .toBeGreaterThan(before[i]!)
     await flows(tabs[0], tabs[1], topic, `after-kill-${run}`)
     recoverMs.push(Date.now() - killedAt)
-  }
+  })
   recordFault('browser-worker-kill', {
     fault: 'SharedWorker killed (CDP Target.closeTarget) under 2 tabs: new worker, channels rejoined, broadcast flows',
     runs: total,
-    recovered: recoverMs.length,
-    dataLost: 0,
+    recovered: outcome.recovered,
+    dataLost: null,
     recoverMs,
   })
+  throwFailures(outcome)
 })
 
 test('the only tab reloaded, again and again: it subscribes and receives each time', async ({ context }) => {
@@ -56,45 +60,73 @@ test('the only tab reloaded, again and again: it subscribes and receives each ti
   await peer.close() // `tab` is the only one; the peer comes back only to check delivery
   const topic = topicName('reload')
   const recoverMs: number[] = []
-  for (let run = 0; run < total; run++) {
+  const outcome = await eachRun(total, async (run) => {
     const startedAt = Date.now()
     await tab.reload()
     await expect(tab.locator('#status')).toHaveText('ready (host shared-worker)')
     expect(await subscribe(tab, topic, { self: true })).toBe('SUBSCRIBED')
     await flows(tab, tab, topic, `after-reload-${run}`)
     recoverMs.push(Date.now() - startedAt)
-  }
+  })
   recordFault('browser-reload-only-tab', {
     fault: 'reload of the only tab: subscribe and self-broadcast work after',
     runs: total,
-    recovered: recoverMs.length,
-    dataLost: 0,
+    recovered: outcome.recovered,
+    dataLost: null,
     recoverMs,
   })
+  throwFailures(outcome)
 })
 
-test('a back/forward navigation: the page works when it comes back (from bfcache or reloaded)', async ({ context }) => {
-  const [tab, other] = (await openTabs(context, 2)) as [Page, Page]
-  const topic = topicName('bfcache')
-  expect(await subscribe(tab, topic)).toBe('SUBSCRIBED')
-  expect(await subscribe(other, topic)).toBe('SUBSCRIBED')
-  await tab.evaluate(() =>
-    window.addEventListener('pageshow', (e) => ((window as unknown as { restored: boolean }).restored = e.persisted)),
-  )
-  const startedAt = Date.now()
-  await tab.goto('/?away=1')
-  await tab.goBack()
-  await expect(tab.locator('#status')).toHaveText('ready (host shared-worker)')
-  const restored = await tab.evaluate(() => (window as unknown as { restored?: boolean }).restored === true)
-  if (!restored) expect(await subscribe(tab, topic)).toBe('SUBSCRIBED') // reloaded: a fresh page subscribes again
-  await flows(other, tab, topic, 'after-back')
-  await flows(tab, other, topic, 'from-back')
-  recordFault('browser-bfcache', {
-    fault: `back/forward navigation (${restored ? 'restored from bfcache' : 'not bfcache-eligible: reloaded'}): broadcasts flow both ways after`,
-    runs: 1,
-    recovered: 1,
-    dataLost: 0,
-    recoverMs: [Date.now() - startedAt],
-    extra: { restoredFromBfcache: restored },
+// A worker that restarts silently, as its tab sees it: a reply with another instance id (a new worker behind the
+// same name), or a `not-attached` reply (a worker that forgot the tab). The real worker keeps running; its next
+// reply is rewritten inside it (worker-cdp.ts). The tab must notice on its own, attach again and resubscribe.
+for (const kind of ['instance', 'not-attached'] as const) {
+  const what = kind === 'instance' ? 'a reply with another instance id' : 'a not-attached reply'
+  test(`a worker that restarts silently (${what}): the tab attaches again, resubscribes, and talks`, async ({
+    context,
+  }) => {
+    const total = runs(1, 5)
+    test.setTimeout(30_000 + total * 40_000)
+    const tabs = (await openTabs(context, 2)) as [Page, Page]
+    const topic = topicName(`silent-${kind}`)
+    for (const tab of tabs) expect(await subscribe(tab, topic)).toBe('SUBSCRIBED')
+    const recoverMs: number[] = []
+    const outcome = await eachRun(total, async (run) => {
+      const before = await resubscribes(tabs[0], topic)
+      const faked = await fakedReplies(context)
+      expect(await fakeSilentRestart(context, kind)).toBe(true)
+      const t0 = Date.now()
+      // the tab's next command gets the rewritten reply
+      await tabs[0].evaluate((t) => window.lab.send(t, 'trigger', {}), topic).catch(() => undefined)
+      expect(await fakedReplies(context), 'the rewritten reply went out').toBe(faked + 1)
+      await expect
+        .poll(() => resubscribes(tabs[0], topic), { timeout: 30_000, intervals: [100] })
+        .toBeGreaterThan(before)
+      await flows(tabs[0], tabs[1], topic, `after-${kind}-${run}`)
+      await flows(tabs[1], tabs[0], topic, `to-${kind}-${run}`)
+      recoverMs.push(Date.now() - t0)
+    })
+    recordFault(`browser-worker-silent-${kind}`, {
+      fault: `a worker that restarts silently (${what}), 2 tabs: the tab attaches again, resubscribes, broadcasts flow`,
+      runs: total,
+      recovered: outcome.recovered,
+      dataLost: null,
+      recoverMs,
+    })
+    throwFailures(outcome)
   })
+}
+
+test('an error inside the SharedWorker fails the test: the fixture watches the worker', async ({ context, errors }) => {
+  // the fixture fails a test on any worker error it was not told to expect: this one declares it, and the fixture
+  // then checks that it was seen (a fixture blind to the worker fails here)
+  errors.expectErrors(/shared worker error: .*worker-boom-7d2e/, /shared worker console\.error: worker-log-7d2e/)
+  await openTabs(context, 1)
+  await evaluateInWorker(
+    context,
+    "console.error('worker-log-7d2e'); setTimeout(() => { globalThis.__threw = true; throw new Error('worker-boom-7d2e') }); true",
+  )
+  // the throw has happened once the flag is set (the fixture's session hears of it as it happens)
+  await expect.poll(() => evaluateInWorker(context, 'globalThis.__threw === true')).toBe(true)
 })

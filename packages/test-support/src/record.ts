@@ -14,10 +14,16 @@ export interface FaultFigures {
   /** What is injected, as the report's row names it. */
   fault: string
   runs: number
-  /** Runs that ended in the state the issue requires (rejoined, or failed once where that is the answer). */
+  /**
+   * Runs that ended in the state the issue requires (rejoined, or failed once where that is the answer), counted
+   * before anything is asserted (see `eachRun`), so a run that failed shows as 9 of 10.
+   */
   recovered: number
-  /** Messages lost (queued pushes that never arrived, or arrived twice: see `duplicates`). */
-  dataLost: number
+  /**
+   * Messages lost (queued pushes that never arrived, or arrived twice: see `duplicates`), counted from what the test
+   * sent and saw; `null` (shown "–") where no data flows through the fault, so nothing could be lost.
+   */
+  dataLost: number | null
   /** Per run, from the injection to the moment every required property held (wall clock, ms). */
   recoverMs: number[]
   /** Anything else worth reporting (counts, backoff delays, settings). */
@@ -46,4 +52,36 @@ export function recordFault(name: string, figures: FaultFigures): void {
     at: new Date().toISOString(),
   }
   writeFileSync(`${DIR}${name}.json`, `${JSON.stringify(line)}\n`)
+}
+
+export interface RunOutcome {
+  runs: number
+  /** Runs whose body returned without throwing. */
+  recovered: number
+  failures: Array<{ run: number; error: unknown }>
+}
+
+/**
+ * Runs `body` for runs 0 … n-1. A run that throws (a failed assertion) is counted as not recovered and the next run
+ * still runs, so the figures recorded afterwards can show 9 of 10; `throwFailures` then fails the test.
+ */
+export async function eachRun(n: number, body: (run: number) => Promise<void>): Promise<RunOutcome> {
+  const failures: RunOutcome['failures'] = []
+  for (let run = 0; run < n; run++) {
+    try {
+      await body(run)
+    } catch (error) {
+      failures.push({ run, error })
+    }
+  }
+  return { runs: n, recovered: n - failures.length, failures }
+}
+
+/** Throws the first failure of `outcome` (call it after recordFault), saying how many runs failed. */
+export function throwFailures(outcome: RunOutcome): void {
+  const first = outcome.failures[0]
+  if (!first) return
+  const error = first.error instanceof Error ? first.error : new Error(String(first.error))
+  error.message = `${outcome.failures.length} of ${outcome.runs} runs failed (figures recorded); run ${first.run}: ${error.message}`
+  throw error
 }

@@ -26,13 +26,16 @@ import {
   useFaultServer,
   waitFor,
 } from '@shared-realtime/test-support/faults'
-import { recordFault, runs } from '@shared-realtime/test-support/record'
+import { eachRun, recordFault, type RunOutcome, runs, throwFailures } from '@shared-realtime/test-support/record'
 import { WarpClock } from './warp-clock.ts'
 
 const CHANNEL_LIMIT = 3
 const INTERVAL = 300
 const TIMEOUT = 300
-/** Scheduling slack on a busy two-core machine: the property is "within interval + timeout". */
+/**
+ * Scheduling slack on a busy two-core machine. The property is "within interval + timeout" (600 ms); what this
+ * test asserts is interval + timeout + MARGIN (1600 ms), and it records the measured detection beside both.
+ */
 const MARGIN = 1000
 // Supabase's limits, but a channel limit of 3 and no events/s limit (the malformed-frames test
 // sends as fast as the admin API answers; the events/s limit is exercised in restart.faults.test.ts)
@@ -84,7 +87,7 @@ describe('token expiry (the server shuts the channel down with "Token has expire
     )
     const recoverMs: number[] = []
     const sockets = wire.sockets
-    for (let run = 0; run < n; run++) {
+    const outcome = await eachRun(n, async () => {
       const mark = tab.mark()
       const asked = calls
       const t0 = Date.now()
@@ -103,16 +106,17 @@ describe('token expiry (the server shuts the channel down with "Token has expire
       expect(calls).toBe(asked + 1)
       const join = wire.joins('realtime:fault-token').at(-1)!.message
       expect((join.payload as { access_token?: string }).access_token).toBe(tokens.at(-1))
-    }
-    expect(wire.sockets).toBe(sockets) // the socket stayed up: only the channel rejoined
+    })
     recordFault('token-expiry', {
       fault: 'token expiry (server closes the channel with "Token has expired")',
       runs: n,
-      recovered: recoverMs.length,
-      dataLost: 0,
+      recovered: outcome.recovered,
+      dataLost: null,
       recoverMs,
-      extra: { providerCalls: calls },
+      extra: { providerCalls: calls, newSockets: wire.sockets - sockets },
     })
+    throwFailures(outcome)
+    expect(wire.sockets).toBe(sockets) // the socket stayed up: only the channel rejoined
     expect(unhandled).toEqual([])
   }, 60_000)
 
@@ -120,7 +124,7 @@ describe('token expiry (the server shuts the channel down with "Token has expire
     const n = runs(2, 10)
     const joinsPerRun: number[] = []
     const recoverMs: number[] = []
-    for (let run = 0; run < n; run++) {
+    const outcome = await eachRun(n, async (run) => {
       const { clock, wire, e } = warped()
       const tab = new FaultTab(e, 'a')
       let calls = 0
@@ -134,6 +138,7 @@ describe('token expiry (the server shuts the channel down with "Token has expire
       recoverMs.push(Date.now() - t0)
       await watch(clock)
       const statuses = statusesOf(tab, 't')
+      joinsPerRun.push(wire.joins().length)
       expect(statuses).toHaveLength(2)
       // the first refusal is retried with a new token; the second is final, and says so
       expect(statuses[0]).toMatchObject({
@@ -150,13 +155,12 @@ describe('token expiry (the server shuts the channel down with "Token has expire
       expect(wire.joins()).toHaveLength(2)
       expect(wire.sockets).toBe(1)
       expect(calls).toBeLessThanOrEqual(3)
-      joinsPerRun.push(wire.joins().length)
-    }
+    })
     recordFault('token-provider-failing', {
       fault: 'token provider keeps returning an expired token',
       runs: n,
-      recovered: joinsPerRun.filter((j) => j === 2).length,
-      dataLost: 0,
+      recovered: outcome.recovered,
+      dataLost: null,
       recoverMs,
       extra: {
         outcome: 'failed after 1 token retry (CHANNEL_ERROR join-refused:InvalidJWTToken)',
@@ -165,6 +169,7 @@ describe('token expiry (the server shuts the channel down with "Token has expire
         note: 'recoverMs: subscribe to the final CHANNEL_ERROR',
       },
     })
+    throwFailures(outcome)
     expect(unhandled).toEqual([])
   }, 120_000)
 })
@@ -173,7 +178,7 @@ describe('join refused', () => {
   test('a private channel without permission fails once: one join, one CHANNEL_ERROR, no retry', async () => {
     const n = runs(2, 10)
     const recoverMs: number[] = []
-    for (let run = 0; run < n; run++) {
+    const outcome = await eachRun(n, async (run) => {
       const { clock, wire, e } = warped()
       const tab = new FaultTab(e, 'a')
       const t0 = Date.now()
@@ -189,18 +194,19 @@ describe('join refused', () => {
       ])
       expect(wire.joins()).toHaveLength(1)
       expect(e.inspect().channels).toMatchObject([{ state: 'failed' }])
-    }
+    })
     recordFault('join-refused-private', {
       fault: 'join refused (private channel, unauthorized)',
       runs: n,
-      recovered: n,
-      dataLost: 0,
+      recovered: outcome.recovered,
+      dataLost: null,
       recoverMs,
       extra: {
         outcome: 'failed once: 1 join, 1 CHANNEL_ERROR, 0 retries in 60 s',
         note: 'recoverMs: subscribe to CHANNEL_ERROR',
       },
     })
+    throwFailures(outcome)
   }, 120_000)
 
   test('a rate-limit close (ClientJoinRateLimitReached, 1001) waits the rate-limit floor, not the normal backoff', async () => {
@@ -208,8 +214,9 @@ describe('join refused', () => {
     const recoverMs: number[] = []
     const delays: Array<{ normal: number; rateLimited: number }> = []
     const retriesPerMinute: number[] = []
+    let outcome: RunOutcome
     try {
-      for (let run = 0; run < n; run++) {
+      outcome = await eachRun(n, async (run) => {
         const { clock, wire, e } = warped()
         const tab = new FaultTab(e, 'a')
         tab.session.subscribe('r', `realtime:fault-rate-${run}`, spec())
@@ -261,15 +268,15 @@ describe('join refused', () => {
         )
         expect(tab.find(mark, isResubscribed('r'))).toBeDefined()
         recoverMs.push(clock.now() - lifted)
-      }
+      })
     } finally {
       await admin(holder.server, '/admin/faults', { reset: true })
     }
     recordFault('rate-limit-close', {
       fault: 'rate-limit close (ClientJoinRateLimitReached + close 1001)',
       runs: n,
-      recovered: recoverMs.length,
-      dataLost: 0,
+      recovered: outcome.recovered,
+      dataLost: null,
       recoverMs,
       extra: {
         delays,
@@ -278,13 +285,14 @@ describe('join refused', () => {
         note: 'while refused: one connect per 10 s floor; recoverMs on the engine clock (warped): from lifting the refusal to SUBSCRIBED (up to one floor)',
       },
     })
+    throwFailures(outcome)
     expect(unhandled).toEqual([])
   }, 120_000)
 
   test('over the channel limit only the extra channel fails, with a clear error; the others keep working', async () => {
     const n = runs(2, 10)
     const recoverMs: number[] = []
-    for (let run = 0; run < n; run++) {
+    const outcome = await eachRun(n, async (run) => {
       const { clock, wire, e } = warped()
       const tab = new FaultTab(e, 'a')
       const peer = new FaultTab(e, 'b')
@@ -313,12 +321,13 @@ describe('join refused', () => {
         () => peer.find(0, (ev) => ev.type === 'broadcast' && ev.payload.event === 'still') !== undefined,
         () => peer.last(),
       )
-    }
+    })
     recordFault('channel-limit', {
       fault: `channel limit (${CHANNEL_LIMIT} per socket, a ${CHANNEL_LIMIT + 1}th subscribed)`,
       runs: n,
-      recovered: n,
-      dataLost: 0,
+      recovered: outcome.recovered,
+      // one broadcast per run on a channel under the limit, awaited: a lost one fails the run
+      dataLost: null,
       recoverMs,
       extra: {
         outcome:
@@ -326,6 +335,7 @@ describe('join refused', () => {
         note: 'recoverMs: subscribe to all settled',
       },
     })
+    throwFailures(outcome)
     expect(unhandled).toEqual([])
   }, 120_000)
 })
@@ -351,8 +361,9 @@ describe('heartbeat replies withheld', () => {
     )
     const detectMs: number[] = []
     const recoverMs: number[] = []
+    let outcome: RunOutcome
     try {
-      for (let run = 0; run < n; run++) {
+      outcome = await eachRun(n, async () => {
         // start right after an answered heartbeat: the next one is the first unanswered
         const ok = tab.mark()
         await waitFor(
@@ -367,6 +378,7 @@ describe('heartbeat replies withheld', () => {
           () => tab.last(),
         )
         detectMs.push(detected - t0)
+        expect(detected - t0).toBeLessThanOrEqual(INTERVAL + TIMEOUT + MARGIN)
         await waitFor(
           () => tab.find(mark, isConnection('reconnecting')) !== undefined,
           () => tab.last(),
@@ -382,24 +394,26 @@ describe('heartbeat replies withheld', () => {
           () => tab.last(),
         )
         recoverMs.push(back - t0)
-      }
+      })
     } finally {
       await admin(server, '/admin/faults', { heartbeats: 'answer' })
     }
     recordFault('heartbeat-withheld', {
       fault: `heartbeat replies withheld (interval ${INTERVAL} ms, timeout ${TIMEOUT} ms)`,
       runs: n,
-      recovered: recoverMs.length,
-      dataLost: 0,
+      recovered: outcome.recovered,
+      dataLost: null,
       recoverMs,
       extra: {
         detectMs,
         detectMaxMs: Math.max(...detectMs),
         boundMs: INTERVAL + TIMEOUT,
-        note: 'recoverMs: from withholding to rejoined after answers resumed at detection',
+        assertedMs: INTERVAL + TIMEOUT + MARGIN,
+        overBound: detectMs.filter((ms) => ms > INTERVAL + TIMEOUT).length,
+        note: 'recoverMs: from withholding to rejoined after answers resumed at detection; detection asserted <= assertedMs (bound + 1 s scheduling margin)',
       },
     })
-    for (const ms of detectMs) expect(ms).toBeLessThanOrEqual(INTERVAL + TIMEOUT + MARGIN)
+    throwFailures(outcome)
     expect(unhandled).toEqual([])
   }, 120_000)
 })
@@ -421,30 +435,34 @@ describe('malformed frames from the dev server', () => {
       () => tab.last(),
     )
     const before = e.counters.decodeErrors
+    const acks: unknown[] = []
     for (let i = 0; i < n; i++) {
       await admin(holder.server, '/admin/faults', { malformed: i % 2 ? 'binary' : 'json' })
-      expect(await sender.session.send('m', { type: 'broadcast', event: 'between', payload: { i } })).toBe('ok')
+      acks.push(await sender.session.send('m', { type: 'broadcast', event: 'between', payload: { i } }))
     }
     await waitFor(
       () => tab.count(0, isBroadcast('m', 'between')) === n,
       () => tab.last(),
-    )
+    ).catch(() => undefined) // a missing broadcast is counted below, after the figures are recorded
     const received = tab
       .since(0)
       .flatMap((ev) => (ev.type === 'broadcast' ? [(ev.payload.payload as { i: number }).i] : []))
+    const inOrder = received.filter((i, k) => i === k).length
+    recordFault('malformed-frames-server', {
+      fault: 'malformed frames from the dev server (bad JSON, bad binary) between broadcasts',
+      runs: n,
+      // a run: one bad frame, then one broadcast; recovered when that broadcast arrived in its place
+      recovered: inOrder,
+      dataLost: n - inOrder,
+      recoverMs: [],
+      extra: { decodeErrors: e.counters.decodeErrors - before, reconnects: wire.sockets - 1 },
+    })
+    expect(acks.filter((a) => a !== 'ok')).toEqual([])
     expect(received).toEqual(Array.from({ length: n }, (_, i) => i))
     // the other engine got the bad frames too
     expect(e.counters.decodeErrors - before).toBe(n)
     expect(wire.sockets).toBe(1)
     expect(e.inspect().channels).toMatchObject([{ state: 'joined' }])
-    recordFault('malformed-frames-server', {
-      fault: 'malformed frames from the dev server (bad JSON, bad binary) between broadcasts',
-      runs: n,
-      recovered: n,
-      dataLost: n - received.length,
-      recoverMs: [],
-      extra: { decodeErrors: e.counters.decodeErrors - before, reconnects: wire.sockets - 1 },
-    })
     expect(unhandled).toEqual([])
   }, 120_000)
 })

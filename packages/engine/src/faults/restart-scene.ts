@@ -33,11 +33,22 @@ export interface CycleResult {
   duplicates: number
   /** Queued pushes the other browser received (0 when it rejoined after they went out). */
   atOtherBrowser: number
+  /** Pushes that settled other than `ok` (sendAt 'at-injection': written into a dying socket, `timed out`). */
+  notAcknowledged: number
+  /** Pushes made in the cycle: QUEUED_PER_RUN, plus (sendAt 'at-injection') those made before the engine knew. */
+  pushes: number
 }
+
+/**
+ * When a cycle's pushes are made: 'known-down' once the engine knows the socket is gone (they wait in the outbox:
+ * none may be lost); 'at-injection' right as the fault is injected, before the engine knows (a push written into a
+ * socket the server is closing is lost and resolves `timed out`, as in realtime-js: counted, not asserted away).
+ */
+export type SendAt = 'known-down' | 'at-injection'
 
 export interface RestartScene {
   e: Engine
-  cycle(run: number, inject: () => Promise<void>, timeoutMs?: number): Promise<CycleResult>
+  cycle(run: number, inject: () => Promise<void>, timeoutMs?: number, sendAt?: SendAt): Promise<CycleResult>
   stop(): { streamed: number; streamRefused: number; streamAtA: number }
 }
 
@@ -104,7 +115,12 @@ export async function restartScene(server: ServerHandle, prefix: string): Promis
         JSON.stringify((m.payload as { payload?: unknown }).payload) === JSON.stringify({ run, i }),
     ).length
 
-  async function cycle(run: number, inject: () => Promise<void>, timeoutMs = 20_000): Promise<CycleResult> {
+  async function cycle(
+    run: number,
+    inject: () => Promise<void>,
+    timeoutMs = 20_000,
+    sendAt: SendAt = 'known-down',
+  ): Promise<CycleResult> {
     // mid-stream: the other browser's broadcasts are arriving at a
     const streamedBefore = a.count(0, isBroadcast('a1', 'stream'))
     await waitFor(
@@ -116,20 +132,32 @@ export async function restartScene(server: ServerHandle, prefix: string): Promis
     const m = (tab: FaultTab) => marks.get(tab)!
     const t0 = Date.now()
     const injected = inject()
-    await waitFor(
-      () => a.find(m(a), isConnection('reconnecting')) !== undefined,
-      () => `E goes down\n${a.last()}`,
-      timeoutMs,
-    )
+    if (sendAt === 'known-down')
+      await waitFor(
+        () => a.find(m(a), isConnection('reconnecting')) !== undefined,
+        () => `E goes down\n${a.last()}`,
+        timeoutMs,
+      )
     const results: unknown[] = []
-    for (let i = 0; i < QUEUED_PER_RUN; i++) {
-      a.session.send('a1', { type: 'broadcast', event: 'queued', payload: { run, i } }, timeoutMs).then(
+    // a push lost in a dying socket waits out its timeout: a short one keeps the cycle short
+    const pushTimeout = sendAt === 'known-down' ? timeoutMs : 3000
+    const push = (i: number) =>
+      a.session.send('a1', { type: 'broadcast', event: 'queued', payload: { run, i } }, pushTimeout).then(
         (r) => ((results[i] = r), notify()),
         (error: unknown) => ((results[i] = error), notify()),
       )
+    let pushes = 0
+    if (sendAt === 'at-injection') {
+      // one push every 10 ms from the injection until the engine knows the socket is gone (at most 100): some are
+      // written into the socket the server is closing
+      while (pushes < 100 && a.find(m(a), isConnection('reconnecting')) === undefined) {
+        void push(pushes++)
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
     }
+    for (let i = 0; i < QUEUED_PER_RUN; i++) void push(pushes++)
     await injected
-    const queued = Array.from({ length: QUEUED_PER_RUN }, (_, i) => i)
+    const queued = Array.from({ length: pushes }, (_, i) => i)
     const unmet = (): string[] => [
       ...subs
         .filter(([tab, sub]) => !tab.find(m(tab), isStatus(sub, 'SUBSCRIBED')))
@@ -137,8 +165,12 @@ export async function restartScene(server: ServerHandle, prefix: string): Promis
       ...subs.filter(([tab, sub]) => !tab.find(m(tab), isResubscribed(sub))).map(([, sub]) => `${sub} resubscribed`),
       ...(presenceSince(watcher, 'w1', m(watcher)).state ? [] : ['w1 presence state']),
       ...(presenceSince(watcher, 'w1', m(watcher)).keys.has('me') ? [] : ['w1 sees "me"']),
-      ...queued.filter((i) => results[i] !== 'ok').map((i) => `push ${i}: ${String(results[i])}`),
-      ...queued.filter((i) => queuedAt(b, 'b1', m(b), run, i) === 0).map((i) => `push ${i} at b`),
+      ...(sendAt === 'known-down'
+        ? queued.filter((i) => results[i] !== 'ok').map((i) => `push ${i}: ${String(results[i])}`)
+        : queued.filter((i) => results[i] === undefined).map((i) => `push ${i} settled`)),
+      ...queued
+        .filter((i) => results[i] === 'ok' && queuedAt(b, 'b1', m(b), run, i) === 0)
+        .map((i) => `push ${i} at b`),
     ]
     const recoveredAt = await waitFor(
       () => unmet().length === 0,
@@ -170,11 +202,12 @@ ${describe()}`,
       const sent = onWire(run, i)
       const echoed = queuedAt(b, 'b1', m(b), run, i)
       const got = queuedAt(watcher, 'w1', m(watcher), run, i)
-      if (sent === 0 || echoed === 0) lost++
+      if (sent === 0 || echoed === 0 || results[i] !== 'ok') lost++
       duplicates += Math.max(0, sent - 1) + Math.max(0, echoed - 1) + Math.max(0, got - 1)
       if (got > 0) atOtherBrowser++
     }
-    return { recoverMs: recoveredAt - t0, lost, duplicates, atOtherBrowser }
+    const notAcknowledged = queued.filter((i) => results[i] !== 'ok').length
+    return { recoverMs: recoveredAt - t0, lost, duplicates, atOtherBrowser, notAcknowledged, pushes }
   }
 
   return {
