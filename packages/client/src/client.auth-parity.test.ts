@@ -6,25 +6,14 @@
 //   rejoin of the user's private topic is refused by the server.
 // - 2.109.0: `broadcast.replication_ready` is in the join, and the server's `system` notice reaches the channel.
 
-import { createHmac } from 'node:crypto'
-import { fileURLToPath } from 'node:url'
-import { startServer, type RunningServer } from '@shared-realtime/server'
 import { collector } from '@shared-realtime/test-support/collector'
 import { RealtimeClient as TheirClient } from '@supabase/realtime-js'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { WebSocket } from 'ws'
 import { RealtimeClient as OurClient } from './index.ts'
+import { useDevServer } from './test-support/dev-server.ts'
 
-let server: RunningServer
-beforeAll(async () => {
-  server = await startServer({
-    port: 0,
-    log: 'silent',
-    admin: true,
-    policies: fileURLToPath(new URL('../../../scripts/test-policies.json', import.meta.url)),
-  })
-}, 60_000)
-afterAll(() => server?.close())
+const dev = useDevServer()
 
 // ── frames the clients send (every client of this file uses this transport; the page host keeps the first) ──
 
@@ -60,14 +49,9 @@ const joinsOf = (app: string, from = 0) =>
 
 // ── tokens ──
 
-const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
-
 /** A token of user `sub` (role authenticated) signed with the dev server's secret, valid `seconds` from now. */
-function userToken(sub: string, seconds = 3600, extra: Record<string, unknown> = {}): string {
-  const exp = Math.floor(Date.now() / 1000) + seconds
-  const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ role: 'authenticated', sub, exp, ...extra })}`
-  return `${unsigned}.${createHmac('sha256', server.jwtSecret).update(unsigned).digest('base64url')}`
-}
+const userToken = (sub: string, seconds = 3600, extra: Record<string, unknown> = {}): string =>
+  dev.userToken(sub, seconds, extra)
 
 // ── the two clients, driven by one scenario ──
 
@@ -77,8 +61,8 @@ const KINDS = ['realtime-js', 'shared-realtime'] as const
 type Kind = (typeof KINDS)[number]
 
 function client(kind: Kind, app: string, options: Record<string, unknown>): Client {
-  const common = { params: { apikey: server.keys.anon, app }, transport: RecordingWebSocket as never, ...options }
-  return kind === 'realtime-js' ? new TheirClient(server.url, common) : new OurClient(server.url, common)
+  const common = { params: { apikey: dev.server.keys.anon, app }, transport: RecordingWebSocket as never, ...options }
+  return kind === 'realtime-js' ? new TheirClient(dev.server.url, common) : new OurClient(dev.server.url, common)
 }
 
 /** Subscribes; every status (SUBSCRIBED, CHANNEL_ERROR: message, CLOSED…) is collected; resolves with the first. */
@@ -103,9 +87,9 @@ function onSystem(channel: Channel, callback: (payload: Record<string, unknown>)
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 async function admin(path: string, body: unknown): Promise<void> {
-  const res = await fetch(`${server.httpUrl}${path}`, {
+  const res = await fetch(`${dev.server.httpUrl}${path}`, {
     method: 'POST',
-    headers: { Authorization: `Bearer ${server.keys.service_role}`, 'Content-Type': 'application/json' },
+    headers: { Authorization: `Bearer ${dev.server.keys.service_role}`, 'Content-Type': 'application/json' },
     body: JSON.stringify(body),
   })
   expect(res.status).toBe(200)

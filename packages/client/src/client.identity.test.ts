@@ -3,44 +3,19 @@
 // client whose user changes moves to that user's engine, its channels with it; options that shape the socket are
 // part of the key.
 
-import { createHmac } from 'node:crypto'
-import { fileURLToPath } from 'node:url'
-import { startServer, type RunningServer } from '@shared-realtime/server'
 import { collector } from '@shared-realtime/test-support/collector'
-import { afterAll, beforeAll, expect, test } from 'vitest'
+import { expect, test } from 'vitest'
 import { WebSocket } from 'ws'
 import { RealtimeClient, type RealtimeChannel, type RealtimeClientOptions } from './index.ts'
+import { useDevServer } from './test-support/dev-server.ts'
 
-let server: RunningServer
-beforeAll(async () => {
-  server = await startServer({
-    port: 0,
-    log: 'silent',
-    admin: true,
-    policies: fileURLToPath(new URL('../../../scripts/test-policies.json', import.meta.url)),
-  })
-})
-afterAll(() => server.close())
-
-async function sockets(): Promise<number> {
-  const res = await fetch(`${server.httpUrl}/admin/stats`, {
-    headers: { Authorization: `Bearer ${server.keys.service_role}` },
-  })
-  return ((await res.json()) as { sockets: number }).sockets
-}
-
-const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
-
-/** A user's token, signed with the dev server's secret (role authenticated). */
-function userToken(sub: string): string {
-  const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ role: 'authenticated', sub, exp: Math.floor(Date.now() / 1000) + 3600 })}`
-  return `${unsigned}.${createHmac('sha256', server.jwtSecret).update(unsigned).digest('base64url')}`
-}
+const dev = useDevServer()
+const { sockets, userToken } = dev
 
 /** Clients of one app: equal params (the test's name keeps tests apart). */
 const client = (app: string, options: RealtimeClientOptions = {}) =>
-  new RealtimeClient(server.url, {
-    params: { apikey: server.keys.anon, app },
+  new RealtimeClient(dev.server.url, {
+    params: { apikey: dev.server.keys.anon, app },
     transport: WebSocket as never,
     ...options,
   })
@@ -58,7 +33,7 @@ test('two users in one process: a user client and an anon client never share a s
   await user.setAuth(userToken('u1'))
   expect(await subscribed(user.channel('user:u1', { config: { private: true } }))).toBe('SUBSCRIBED')
   // an anon client of the same app, with an accessToken callback: before, it turned the shared socket's token anon
-  const anon = client('two-users', { accessToken: async () => server.keys.anon })
+  const anon = client('two-users', { accessToken: async () => dev.server.keys.anon })
   expect(await subscribed(anon.channel(`lobby-${Date.now()}`))).toBe('SUBSCRIBED')
   // a new private join of the user still carries the user's token
   expect(await subscribed(user.channel('private-room', { config: { private: true } }))).toBe('SUBSCRIBED')
@@ -130,7 +105,7 @@ test(
 
     // sign-out (the anon key, as supabase-js's callback answers): back to an anon engine; u3's socket is released
     const socketsSignedIn = await sockets()
-    await app.setAuth(server.keys.anon)
+    await app.setAuth(dev.server.keys.anon)
     expect(await identityOf(app)).toBe('anon')
     expect(await out.send({ type: 'broadcast', event: 'msg', payload: { n: 2 } })).toBe('ok')
     expect((await got.count(2))[1]).toEqual({ n: 2 })

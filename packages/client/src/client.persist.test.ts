@@ -4,31 +4,15 @@
 // resolves 'error' and says why; `httpSend(…, { persist })` adds `persist=true` / `persist[ttl]=N` and refuses a
 // public channel. Each scenario runs once per client; the two must agree.
 
-import { createHmac } from 'node:crypto'
-import { fileURLToPath } from 'node:url'
-import { startServer, type RunningServer } from '@shared-realtime/server'
 import { collector } from '@shared-realtime/test-support/collector'
 import { RealtimeClient as TheirClient } from '@supabase/realtime-js'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { WebSocket } from 'ws'
 import { RealtimeClient as OurClient } from './index.ts'
+import { useDevServer } from './test-support/dev-server.ts'
 
-let server: RunningServer
-beforeAll(async () => {
-  server = await startServer({
-    port: 0,
-    log: 'silent',
-    policies: fileURLToPath(new URL('../../../scripts/test-policies.json', import.meta.url)),
-  })
-}, 60_000)
-afterAll(() => server?.close())
-
-const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
-function userToken(sub: string): string {
-  const claims = { role: 'authenticated', sub, exp: Math.floor(Date.now() / 1000) + 3600 }
-  const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(claims)}`
-  return `${unsigned}.${createHmac('sha256', server.jwtSecret).update(unsigned).digest('base64url')}`
-}
+const dev = useDevServer()
+const { userToken } = dev
 
 /** The part of both clients these scenarios use. */
 interface Channel {
@@ -48,8 +32,8 @@ const CLIENTS = { 'realtime-js': TheirClient, 'this client': OurClient } as cons
 describe.each(Object.keys(CLIENTS) as Array<keyof typeof CLIENTS>)('%s', (name) => {
   const logged: string[] = []
   const make = (app: string, options: Record<string, unknown> = {}): Client =>
-    new (CLIENTS[name] as unknown as new (url: string, options: object) => Client)(server.url, {
-      params: { apikey: server.keys.anon, app: `${name}-${app}` },
+    new (CLIENTS[name] as unknown as new (url: string, options: object) => Client)(dev.server.url, {
+      params: { apikey: dev.server.keys.anon, app: `${name}-${app}` },
       transport: WebSocket,
       logger: (_kind: string, message: string) => logged.push(message),
       ...options,
