@@ -161,8 +161,8 @@ export class RealtimeClient {
       removed: (channel) => this.#removed(channel),
       subscribing: () => this.#reopen(),
       vsn: this.vsn,
-      logError: (message) => (this.#options.logger ? this.#options.logger('channel', message) : console.error(message)),
-      log: (kind, message, data) => this.#options.logger?.(kind, message, data),
+      logError: (message) => (this.hasLogger() ? this.log('channel', message) : console.error(message)),
+      log: (kind, message, data) => this.log(kind, message, data),
     }
     const channel = new RealtimeChannel(full, params, owner)
     this.channels.push(channel)
