@@ -31,6 +31,15 @@ export const subscribe = (page: Page, topic: string, options: { self?: boolean; 
 export const eventsOf = (page: Page, kind: string) =>
   page.evaluate((k) => window.lab.events.filter((e) => e.kind === k), kind)
 
+/** A broadcast from `from` reaches `to`, retried until it does (a fresh event name `tag` each time). */
+export async function flows(from: Page, to: Page, topic: string, tag: string): Promise<void> {
+  await expect(async () => {
+    await from.evaluate(([t, e]) => window.lab.send(t!, e!, {}), [topic, tag] as const)
+    const seen = await eventsOf(to, 'broadcast')
+    expect(seen.some((e) => (e.payload as { event?: string }).event === tag)).toBe(true)
+  }).toPass({ timeout: 15_000 })
+}
+
 /** How many `resubscribed` system events `page` has seen on `topic`. */
 export const resubscribes = (page: Page, topic: string) =>
   page.evaluate(

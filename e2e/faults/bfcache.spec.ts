@@ -6,18 +6,9 @@ import type { Page } from '@playwright/test'
 import { recordFault } from '@shared-realtime/test-support/record'
 import { chromiumLaunchOptions } from '../../scripts/chromium.mjs'
 import { expect, test } from '../fixtures.ts'
-import { eventsOf, openTabs, subscribe, topicName } from '../lab.ts'
+import { flows, openTabs, subscribe, topicName } from '../lab.ts'
 
 test.use({ launchOptions: { ...chromiumLaunchOptions(), ignoreDefaultArgs: ['--disable-back-forward-cache'] } })
-
-/** A broadcast from `from` reaches `to` (a fresh event name each time). */
-async function flows(from: Page, to: Page, topic: string, tag: string): Promise<void> {
-  await expect(async () => {
-    await from.evaluate(([t, e]) => window.lab.send(t!, e!, {}), [topic, tag] as const)
-    const seen = await eventsOf(to, 'broadcast')
-    expect(seen.some((e) => (e.payload as { event?: string }).event === tag)).toBe(true)
-  }).toPass({ timeout: 15_000 })
-}
 
 test('a back/forward navigation restores the page from the bfcache; it attaches again and broadcasts flow', async ({
   context,

@@ -3,17 +3,8 @@
 import type { Page } from '@playwright/test'
 import { eachRun, recordFault, runs, throwFailures } from '@shared-realtime/test-support/record'
 import { expect, test } from '../fixtures.ts'
-import { eventsOf, openTabs, resubscribes, subscribe, topicName } from '../lab.ts'
+import { flows, openTabs, resubscribes, subscribe, topicName } from '../lab.ts'
 import { evaluateInWorker, fakedReplies, fakeSilentRestart } from '../worker-cdp.ts'
-
-/** A broadcast from `from` reaches `to` (a fresh event name each time). */
-async function flows(from: Page, to: Page, topic: string, tag: string): Promise<void> {
-  await expect(async () => {
-    await from.evaluate(([t, e]) => window.lab.send(t!, e!, {}), [topic, tag] as const)
-    const seen = await eventsOf(to, 'broadcast')
-    expect(seen.some((e) => (e.payload as { event?: string }).event === tag)).toBe(true)
-  }).toPass({ timeout: 15_000 })
-}
 
 test('the SharedWorker killed under two tabs, again and again: they resubscribe and talk again', async ({
   context,
