@@ -113,6 +113,9 @@ function decodeMappings(mappings) {
 const DECLARATION =
   /^(?:export\s+)?(?:default\s+)?(?:declare\s+)?(?:abstract\s+)?(?:async\s+)?(?:function\*?|class|const|let|var|enum)\s+([\w$]+)|^ {2}(?!(?:if|for|while|switch|return|try|throw|await|do|else|case|const|let|var)\b)(?:(?:static|private|protected|public|readonly|override|async|get|set)\s+)*(#?[\w$]+)\s*[(<=:]/
 
+/** @param {string[]} list */
+const gz = (list) => list.reduce((n, code) => n + gzipSync(code, { level: 9 }).byteLength, 0)
+
 /**
  * Which source file and which declaration in it each minified byte of the up-front chunks comes from (the source
  * map's segments: a segment's bytes run to the next segment), with what gzip would save without them: the whole
@@ -168,15 +171,14 @@ function printAttribution(chunks) {
     })
   })
   const codes = chunks.map((c) => c.code)
-  const gz = (/** @type {string[]} */ list) => list.reduce((n, code) => n + gzipSync(code, { level: 9 }).byteLength, 0)
   const total = gz(codes)
   const totalMin = codes.reduce((n, c) => n + c.length, 0)
   console.log(`\nup-front chunks ${chunks.map((c) => c.fileName).join(', ')}: ${totalMin} B min, ${total} B min+gz`)
   console.log('source file                                                      min B  share   gz saved without it')
-  const rows = [...byFile].sort((a, b) => b[1].min - a[1].min)
+  const rows = [...byFile].toSorted((a, b) => b[1].min - a[1].min)
   for (const [file, { min, ranges }] of rows) {
     const without = codes.map((code, index) => {
-      const cut = ranges.filter((r) => r[0] === index).sort((a, b) => a[1] - b[1])
+      const cut = ranges.filter((r) => r[0] === index).toSorted((a, b) => a[1] - b[1])
       let out = ''
       let at = 0
       for (const [, from, to] of cut) {
@@ -191,7 +193,7 @@ function printAttribution(chunks) {
     )
   }
   console.log(`\nlargest declarations${filter ? ` in files matching "${filter}"` : ''} (min B)`)
-  const top = [...byDeclaration].sort((a, b) => b[1] - a[1]).slice(0, filter ? 200 : 40)
+  const top = [...byDeclaration].toSorted((a, b) => b[1] - a[1]).slice(0, filter ? 200 : 40)
   for (const [key, min] of top) console.log(`${String(min).padStart(7)}  ${key}`)
 }
 
