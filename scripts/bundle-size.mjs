@@ -76,8 +76,6 @@ function decodeMappings(mappings) {
   const out = []
   let source = 0
   let origLine = 0
-  let origCol = 0
-  let name = 0
   mappings.split(';').forEach((line, genLine) => {
     let genCol = 0
     for (const segment of line.split(',')) {
@@ -96,12 +94,11 @@ function decodeMappings(mappings) {
           shift = 0
         }
       }
-      genCol += fields[0]
+      const [column = 0, sourceDelta = 0, lineDelta = 0] = fields // then the original column and name: not needed
+      genCol += column
       if (fields.length >= 4) {
-        source += fields[1]
-        origLine += fields[2]
-        origCol += fields[3]
-        if (fields.length >= 5) name += fields[4]
+        source += sourceDelta
+        origLine += lineDelta
         out.push([genLine, genCol, source, origLine])
       } else out.push([genLine, genCol, -1, 0])
     }
@@ -146,13 +143,15 @@ function printAttribution(chunks) {
     const lineStart = lines.map((line) => ((offset += line.length + 1), offset - line.length - 1))
     segments.forEach(([genLine, genCol, source, origLine], i) => {
       const next = segments[i + 1]
-      const end = next && next[0] === genLine ? next[1] : lines[genLine].length + (genLine < lines.length - 1 ? 1 : 0)
+      const start = lineStart[genLine] ?? 0
+      const end =
+        next && next[0] === genLine ? next[1] : (lines[genLine]?.length ?? 0) + (genLine < lines.length - 1 ? 1 : 0)
       const bytes = end - genCol
       if (bytes <= 0) return
-      const file = source < 0 ? '(none)' : sources[source]
+      const file = (source < 0 ? undefined : sources[source]) ?? '(none)'
       const entry = byFile.get(file) ?? { min: 0, ranges: [] }
       entry.min += bytes
-      entry.ranges.push([index, lineStart[genLine] + genCol, lineStart[genLine] + end])
+      entry.ranges.push([index, start + genCol, start + end])
       byFile.set(file, entry)
       if (source >= 0 && (!filter || file.includes(filter))) {
         const key = `${file.replace(/^packages\//, '')} ${owners[source]?.[origLine] ?? '?'}`
@@ -166,7 +165,8 @@ function printAttribution(chunks) {
       if (bytes <= 0) return
       const entry = byFile.get('(none)') ?? { min: 0, ranges: [] }
       entry.min += bytes
-      entry.ranges.push([index, lineStart[genLine], lineStart[genLine] + bytes])
+      const start = lineStart[genLine] ?? 0
+      entry.ranges.push([index, start, start + bytes])
       byFile.set('(none)', entry)
     })
   })

@@ -3,7 +3,7 @@
 // SharedWorker (or a dedicated Worker, or this page: `host`). What it adds, documented in
 // the README: `host`, `workerUrl`, `onStatusChange` / `statusChanges`, `inspect()`.
 
-import { type EngineEvent, guardLimits, realClock, type TimerId, tokenIdentity } from '@shared-realtime/engine'
+import { type EngineEvent, guardLimits, realClock, type TimerId } from '@shared-realtime/engine'
 import { engineConfig, type HeartbeatStatus, levels, type RealtimeClientOptions } from './client-options.ts'
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_TIMEOUT } from './constants.ts'
 import { RealtimeError } from './errors.ts'
@@ -13,6 +13,7 @@ import { attachHost, hostCandidates, type HostLinkOptions } from './host/tab/sel
 import { type ChannelOwner, RealtimeChannel, type RealtimeChannelOptions } from './RealtimeChannel.ts'
 import type { RestContext } from './rest.ts'
 import { StatusStream } from './status-stream.ts'
+import { tokenIdentity } from './token-identity.ts'
 
 export type { HeartbeatStatus, RealtimeClientOptions } from './client-options.ts'
 export type ConnectionStatus = Extract<EngineEvent, { type: 'connection' }>
