@@ -25,6 +25,7 @@ import type {
   RealtimePresenceLeavePayload,
   RealtimePresenceState,
 } from '@shared-realtime/protocol'
+import { randomUuid } from '@shared-realtime/protocol'
 import { addBinding, type Bindings, deliver, safeCall } from './channel-bindings.ts'
 import type { REALTIME_SUBSCRIBE_STATES, RealtimeChannelState } from './constants.ts'
 import { RealtimeError } from './errors.ts'
@@ -287,7 +288,7 @@ export class RealtimeChannel {
     const link = await this.#owner.link()
     if (opts.durable !== true) return link.send(this.subId, { type: 'broadcast', ...rest }, timeout)
     // the id makes a send that a host runs twice (a worker lost mid-command) one stored item
-    const durable = { durable: true, id: durableId(), ...(opts.ttlMs === undefined ? {} : { ttlMs: opts.ttlMs }) }
+    const durable = { durable: true, id: randomUuid(), ...(opts.ttlMs === undefined ? {} : { ttlMs: opts.ttlMs }) }
     return link.send(this.subId, { type: 'broadcast', ...rest }, timeout, durable)
   }
 
@@ -379,13 +380,6 @@ export class RealtimeChannel {
     this.#lastStatus = error ? { status: event.status, error } : { status: event.status }
     this.#status.push(this.#lastStatus)
   }
-}
-
-/** A random id for a durable send (randomUUID needs a secure context; getRandomValues does not). */
-function durableId(): string {
-  const crypto = globalThis.crypto
-  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID()
-  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('')
 }
 
 export type { BroadcastPayload }
