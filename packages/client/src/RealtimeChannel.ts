@@ -30,7 +30,7 @@ import { addBinding, type Bindings, deliver, safeCall } from './channel-bindings
 import type { REALTIME_SUBSCRIBE_STATES, RealtimeChannelState } from './constants.ts'
 import { RealtimeError } from './errors.ts'
 import type { HostLink } from './host/tab/link.ts'
-import { RealtimePresence } from './RealtimePresence.ts'
+import { loadPresence, RealtimePresence } from './RealtimePresence.ts'
 import type { RestContext } from './rest.ts'
 import { StatusStream } from './status-stream.ts'
 
@@ -138,6 +138,8 @@ export class RealtimeChannel {
     this.#owner.subscribing()
     const postgres = (this.bindings.postgres_changes ?? []).map((b) => b.postgres!).filter(Boolean)
     const spec = { config: this.params.config ?? {}, postgres, presence: (this.bindings.presence ?? []).length > 0 }
+    // the presence code loads while the join goes out, so presence events find it there (RealtimePresence.ts)
+    if (spec.presence || this.params.config?.presence?.enabled) void loadPresence().catch(() => undefined)
     void this.#owner
       .link()
       .then((link) => link.subscribe(this.subId, this.topic, spec))
@@ -304,6 +306,7 @@ export class RealtimeChannel {
   }
 
   async track(payload: Record<string, unknown>, _opts: Record<string, unknown> = {}): Promise<PushResult> {
+    void loadPresence().catch(() => undefined)
     const link = await this.#owner.link()
     await link.track(this.subId, payload)
     return 'ok'
