@@ -454,8 +454,8 @@ export class RealtimeClient {
   }
 
   /**
-   * A presence event came before the presence code loaded (a chunk of its own, decision 77): this and every later
-   * event wait until it has, then go on in their order. A chunk that cannot load drops the held presence events
+   * A presence event came before the presence code loaded (a chunk of its own, decision 77): its delivery and every
+   * later one wait until it has, then go on in their order. A chunk that cannot load drops the held presence events
    * (logged); the next presence event tries again.
    */
   #holdForPresence(events: EngineEvent[]): void {
@@ -480,11 +480,12 @@ export class RealtimeClient {
       this.#held.push(...events)
       return
     }
-    for (const [i, event] of events.entries()) {
-      if (isPresence(event) && !presenceReady()) {
-        this.#holdForPresence(events.slice(i))
-        return
-      }
+    // the whole delivery waits: what came with a presence event (a join's SUBSCRIBED) still comes with it
+    if (!presenceReady() && events.some(isPresence)) {
+      this.#holdForPresence(events)
+      return
+    }
+    for (const event of events) {
       if (event.type === 'connection') {
         this.#engineConnection = event
         this.#engineAt = now()

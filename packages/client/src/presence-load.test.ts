@@ -1,6 +1,7 @@
-// The presence code is a chunk of its own (decision 77), loaded when a channel with presence subscribes. Events that
-// arrive before it has loaded wait, with every event after them, and go on in their order once it has: the app sees
-// realtime-js's join, sync, then the broadcast behind them, and presenceState() as realtime-js's at each callback.
+// The presence code is a chunk of its own (decision 77), loaded when a channel with presence subscribes. A delivery
+// with a presence event that arrives before it has loaded waits, with every delivery after it, and goes on in order
+// once it has: the app sees SUBSCRIBED (same delivery as the presence state), join and sync, then the broadcast
+// behind them, with presenceState() at each callback as it was before the split.
 // Here the in-page engine (Node, a scripted socket) and a presence chunk that loads only when the test says so.
 import { expect, test, vi } from 'vitest'
 import { FakeSocket } from '@shared-realtime/test-support/fake-socket'
@@ -28,7 +29,7 @@ test('presence events before the presence code loaded wait, with the events afte
     .on('presence', { event: 'join' }, ({ key }) => seen.push(['join', key]))
     .on('presence', { event: 'sync' }, () => seen.push(['sync', keys()]))
     .on('broadcast', { event: 'm' }, () => seen.push(['broadcast', keys()]))
-    .subscribe()
+    .subscribe((status) => seen.push(status))
   await client.inspect() // attached
   for (let i = 0; i < 20 && FakeSocket.instances.length === 0; i++) await Promise.resolve()
   const socket = FakeSocket.last
@@ -38,19 +39,19 @@ test('presence events before the presence code loaded wait, with the events afte
   const frame = { join_ref: join.join_ref, ref: null, topic: 'realtime:room' }
   socket.message({ ...frame, event: 'presence_state', payload: { alice: { metas: [{ phx_ref: 'r1', name: 'A' }] } } })
   socket.message({ ...frame, event: 'broadcast', payload: { type: 'broadcast', event: 'm', payload: {} } })
-  await vi.waitFor(() => expect(channel.state).toBe('joined'))
+  await vi.waitFor(() => expect(chunk.asked).toBe(1)) // the subscribe asked for the chunk
   for (let i = 0; i < 50; i++) await Promise.resolve()
 
-  // the subscribe asked for the chunk; until it is there, nothing behind the presence event is delivered
-  expect({ asked: chunk.asked, seen, state: channel.presenceState() }).toEqual({ asked: 1, seen: [], state: {} })
+  // until it is there, the delivery with the presence event (the join's SUBSCRIBED too) and those after it wait
+  expect({ seen, state: channel.presenceState(), channel: channel.state }).toEqual({
+    seen: [],
+    state: {},
+    channel: 'joining',
+  })
 
   chunk.load()
-  await vi.waitFor(() => expect(seen).toHaveLength(3))
-  expect(seen).toEqual([
-    ['join', 'alice'],
-    ['sync', ['alice']],
-    ['broadcast', ['alice']],
-  ])
+  await vi.waitFor(() => expect(seen).toHaveLength(4))
+  expect(seen).toEqual(['SUBSCRIBED', ['join', 'alice'], ['sync', ['alice']], ['broadcast', ['alice']]])
   expect(channel.presenceState()).toEqual({ alice: [{ presence_ref: 'r1', name: 'A' }] })
   await client.disconnect()
 })
