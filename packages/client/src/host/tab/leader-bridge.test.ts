@@ -25,8 +25,12 @@ function network() {
   return { tabs, send }
 }
 
-const next = <T>(target: { addEventListener(type: 'message', l: (e: MessageEvent) => void): void }) =>
-  new Promise<T>((resolve) => target.addEventListener('message', (e: MessageEvent) => resolve(e.data as T)))
+const next = <T>(target: EventTarget) =>
+  new Promise<T>((resolve) => target.addEventListener('message', (e) => resolve((e as MessageEvent).data as T)))
+
+/** A message on a MessagePort. */
+// oxlint-disable-next-line unicorn/require-post-message-target-origin -- a MessagePort, not a window
+const post = (port: MessagePort, message: unknown) => port.postMessage(message)
 
 describe('relay messages', () => {
   test('readRelayMessage takes only well-formed ones', () => {
@@ -97,15 +101,15 @@ describe('RelayedSpawn ↔ LeaderServer', () => {
     expect(eventsAtWorker).toBeInstanceOf(MessagePort)
 
     // the worker answers the command, and sends an event on the events port; the tab acks on it
-    worker.postMessage({ id: 'a1', type: 'RAW', value: 'attached' })
+    post(worker, { id: 'a1', type: 'RAW', value: 'attached' })
     expect(await answer).toEqual({ id: 'a1', type: 'RAW', value: 'attached' })
     const event = next<unknown>(events.port1)
     events.port1.start()
-    eventsAtWorker.postMessage({ instance: 'w', events: [1, 2] })
+    post(eventsAtWorker, { instance: 'w', events: [1, 2] })
     expect(await event).toEqual({ instance: 'w', events: [1, 2] })
     const ack = next<unknown>(eventsAtWorker)
     eventsAtWorker.start()
-    events.port1.postMessage({ ack: 2 })
+    post(events.port1, { ack: 2 })
     expect(await ack).toEqual({ ack: 2 })
 
     expect(server.connections).toBe(1)

@@ -47,7 +47,7 @@ interface Tab {
   readonly events: string[]
 }
 
-function tab(hub: Hub, id: string): Tab {
+function join(hub: Hub, id: string): Tab {
   const election = new LeaseElection(hub.bus(id), id, hub.clock)
   const events: string[] = []
   election.start({ elected: () => events.push(`elected@${hub.clock.now()}`), deposed: () => events.push('deposed') })
@@ -59,7 +59,7 @@ const leaders = (tabs: Tab[]) => tabs.filter((t) => t.election.state === 'leader
 describe('LeaseElection', () => {
   test('a tab alone leads after the query wait and its claim window (2 × claimMs)', () => {
     const hub = new Hub()
-    const a = tab(hub, 'a')
+    const a = join(hub, 'a')
     hub.clock.advance(2 * LEASE.claimMs - 1)
     expect(a.election.state).toBe('candidate')
     hub.clock.advance(1)
@@ -68,9 +68,9 @@ describe('LeaseElection', () => {
 
   test('a tab that comes later follows the leader and never claims while it beats', () => {
     const hub = new Hub()
-    const a = tab(hub, 'a')
+    const a = join(hub, 'a')
     hub.clock.advance(1000)
-    const b = tab(hub, 'b')
+    const b = join(hub, 'b')
     hub.clock.advance(60_000)
     expect(leaders([a, b])).toEqual(['a'])
     expect([a.events.length, b.events]).toEqual([1, []])
@@ -79,7 +79,7 @@ describe('LeaseElection', () => {
 
   test('tabs that start together elect exactly one (equal terms: the smallest id)', () => {
     const hub = new Hub()
-    const tabs = ['c', 'a', 'b'].map((id) => tab(hub, id))
+    const tabs = ['c', 'a', 'b'].map((id) => join(hub, id))
     hub.clock.advance(2 * LEASE.claimMs + LATENCY)
     expect(leaders(tabs)).toEqual(['a'])
     hub.clock.advance(30_000)
@@ -89,7 +89,7 @@ describe('LeaseElection', () => {
 
   test('a leader that crashes is replaced within leaseMs + heartbeatMs + claimMs of its last lease', () => {
     const hub = new Hub()
-    const tabs = ['a', 'b', 'c'].map((id) => tab(hub, id))
+    const tabs = ['a', 'b', 'c'].map((id) => join(hub, id))
     hub.clock.advance(3000)
     const lastLease = hub.log.filter((m) => m.from === 'a' && m.type === 'lease').at(-1)
     expect(lastLease).toBeDefined()
@@ -107,7 +107,7 @@ describe('LeaseElection', () => {
 
   test('a leader that closes resigns: the next one leads within claimMs', () => {
     const hub = new Hub()
-    const tabs = ['a', 'b', 'c'].map((id) => tab(hub, id))
+    const tabs = ['a', 'b', 'c'].map((id) => join(hub, id))
     hub.clock.advance(3000)
     const [a] = tabs as [Tab]
     a.election.stop()
@@ -119,7 +119,7 @@ describe('LeaseElection', () => {
 
   test('a frozen leader that resumes steps down at the first lease it hears of the new term', () => {
     const hub = new Hub()
-    const tabs = ['a', 'b'].map((id) => tab(hub, id))
+    const tabs = ['a', 'b'].map((id) => join(hub, id))
     const [a, b] = tabs as [Tab, Tab]
     hub.clock.advance(3000)
     hub.partition('a', true)
@@ -136,7 +136,7 @@ describe('LeaseElection', () => {
 
   test('takeOver(): a follower that gets no answer claims the next term; the leader, when it hears it, follows', () => {
     const hub = new Hub()
-    const tabs = ['a', 'b'].map((id) => tab(hub, id))
+    const tabs = ['a', 'b'].map((id) => join(hub, id))
     const [a, b] = tabs as [Tab, Tab]
     hub.clock.advance(3000)
     b.election.takeOver()
@@ -150,7 +150,7 @@ describe('LeaseElection', () => {
 
   test('garbage and other apps’ messages are counted and dropped; a forged copy of a tab’s own id is ignored', () => {
     const hub = new Hub()
-    const tabs = ['a', 'b'].map((id) => tab(hub, id))
+    const tabs = ['a', 'b'].map((id) => join(hub, id))
     const [a, b] = tabs as [Tab, Tab]
     hub.clock.advance(3000)
     for (const junk of [null, 42, 'x', { type: 'lease' }, { type: 'lease', tab: 'z', term: -1 }, { hello: 1 }])
