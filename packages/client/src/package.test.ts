@@ -81,7 +81,7 @@ async function leave(): Promise<void> {
 }
 
 // supabase.realtime is this client (stock realtime-js has no "host"): the override is what the types see
-const host: 'pending' | 'shared-worker' | 'worker' | 'page' = supabase.realtime.host
+const host: 'pending' | 'shared-worker' | 'leader' | 'worker' | 'page' = supabase.realtime.host
 console.log(host, WebSocketFactory.isWebSocketSupported())
 void leave()
 `,

@@ -16,12 +16,12 @@
 
 import type { Logger } from '@shared-realtime/engine'
 import { isRecord } from '@shared-realtime/protocol'
-import { LEADER_WORKER_NAME, randomId, TAB_PROTOCOL_VERSION, type WorkerSnapshot } from '../protocol.ts'
+import { LEADER_WORKER_NAME, randomId, TAB_PROTOCOL_VERSION } from '../protocol.ts'
 import { type Election, type ElectionLocks, LeaseElection, LockElection, readLeaseMessage } from './leader-election.ts'
 import { LeaderServer, readRelayMessage, type RelayMessage, RelayedSpawn } from './leader-bridge.ts'
 import { spawnLeaderWorker } from './leader-spawn.ts'
-import { failure, scriptUrl, type WorkerSpawn } from './spawn.ts'
-import { WorkerLink, type WorkerLinkOptions } from './worker-link.ts'
+import type { WorkerSpawn } from './spawn.ts'
+import { failure, scriptUrl } from './spawn-failure.ts'
 
 /** The control channel's and the election lock's name, versioned (tabs of another build elect their own leader). */
 export const CONTROL_CHANNEL = `shared-realtime-leader-v${TAB_PROTOCOL_VERSION}`
@@ -324,26 +324,4 @@ export function leaderNode(logger?: Logger, workerUrl?: string | URL): LeaderNod
   let node = nodes.get(key)
   if (!node) nodes.set(key, (node = new LeaderNode(logger, workerUrl)))
   return node
-}
-
-/** The tab side of the leader host: a WorkerLink on the node's connections; inspect() says which tab leads. */
-export class LeaderLink extends WorkerLink {
-  readonly #node: LeaderNode
-
-  constructor(options: Omit<WorkerLinkOptions, 'spawn'> = {}) {
-    const node = leaderNode(options.logger, options.workerUrl)
-    super('leader', { ...options, spawn: () => node.spawn() })
-    this.#node = node
-  }
-
-  /** This page's node (tests: its leader, its dropped messages). */
-  get node(): LeaderNode {
-    return this.#node
-  }
-
-  override async inspect(): Promise<WorkerSnapshot> {
-    const snapshot = await super.inspect()
-    const leader = snapshot.leader
-    return leader ? { ...snapshot, leader: { ...leader, self: leader.tab === this.#node.tab } } : snapshot
-  }
 }
