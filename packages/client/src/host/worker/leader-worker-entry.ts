@@ -3,8 +3,8 @@
 // (../tab/leader.ts), serving every tab of the origin as the SharedWorker does. The leader tab posts it one
 // MessagePort per tab connection (its own and, bridged, each follower's: `{ type: 'connect' }` with the port), and
 // once `{ type: 'leader', tab, since }` so that inspect() can say which tab leads. Anything else is counted and
-// dropped. Once started it posts its tab `{ type: 'ready' }`. The worker dies with its tab: its life-lock then comes free and every tab's link recovers to the next
-// leader (DESIGN.md rule 8). The worker global is typed narrowly (DOM and WebWorker typings conflict).
+// dropped. Once started it posts its tab `{ type: 'ready' }`. The worker dies with its tab: its life-lock then comes
+// free and every tab's link recovers to the next leader (DESIGN.md rule 8). The worker global is typed narrowly (DOM and WebWorker typings conflict).
 
 import { isRecord } from '@shared-realtime/protocol'
 import type { WebSocketLikeConstructor } from '@shared-realtime/engine'
