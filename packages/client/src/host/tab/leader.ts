@@ -286,9 +286,9 @@ export class LeaderNode {
     }
     if (data.tab === this.tab) return void this.#dropped++ // a forged copy of our own id
     if (this.leading) {
-      // two leaders (a steal raced a release): the lock election deposes one; the lease election too. Meanwhile keep
-      // ours, and say so
-      return this.#announce()
+      // two leaders for a moment (a frozen one resuming after a steal, two lease terms): the election deposes one, and
+      // its `deposed` makes it follow. Not answered here: two leaders answering each other would never stop
+      return
     }
     const changed = this.#leader?.tab !== data.tab
     this.#leader = { tab: data.tab, since: data.since }
