@@ -170,7 +170,10 @@ test('the leader tab crashed: another tab leads, channels rejoined, presence re-
       })
       expect(lost, 'acknowledged messages lost').toBe(0)
       expect(retracked, 'presence re-tracked').toBe(true)
-      expect(durableDelivered, 'the durable send delivered').toBe(1)
+      // once, or twice in the window the client README names (the engine died between the server's answer and
+      // the deletion of the stored item: a send that reached the dying leader): recorded, not a failure
+      expect(durableDelivered, 'the durable send delivered').toBeGreaterThanOrEqual(1)
+      expect(durableDelivered, 'the durable send delivered at most twice').toBeLessThanOrEqual(2)
       // a fresh tab for the next run: it finds the new leader
       const [fresh] = (await openTabs(context, 1, { host: 'auto' })) as [Page]
       expect(await subscribe(fresh, topic, { key: 'browser-1' })).toBe('SUBSCRIBED')
