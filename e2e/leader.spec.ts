@@ -25,12 +25,12 @@ for (const host of ['auto', 'leader'] as const) {
       expect(await tabs[0].evaluate(() => typeof (window as { SharedWorker?: unknown }).SharedWorker)).toBe('undefined')
       const leader = await leaderAmong(tabs)
       const topic = topicName(`leader-five-${host}`)
-      const watcher = await watch(topic) // a client outside this browser
+      for (const [i, tab] of tabs.entries())
+        expect(await subscribe(tab, topic, { key: 'browser-1', self: i === 0 })).toBe('SUBSCRIBED')
+      const s = await stats()
+      expect({ sockets: s.sockets, channels: s.channels }).toEqual({ sockets: 1, channels: 1 })
+      const watcher = await watch(topic) // a client outside this browser (a socket of its own)
       try {
-        for (const [i, tab] of tabs.entries())
-          expect(await subscribe(tab, topic, { key: 'browser-1', self: i === 0 })).toBe('SUBSCRIBED')
-        const s = await stats()
-        expect({ sockets: s.sockets, channels: s.channels }).toEqual({ sockets: 1, channels: 1 })
         // every tab tracks: the browser is one presence entry (the last writer's payload)
         for (const [i, tab] of tabs.entries())
           await tab.evaluate(([t, n]) => window.lab.track(t!, { n }), [topic, i] as const)
@@ -46,8 +46,8 @@ for (const host of ['auto', 'leader'] as const) {
         }
         if (sender !== tabs[0]) expect(await eventsOf(sender, 'broadcast')).toEqual([])
         await expect.poll(() => watcher.broadcasts('hello')).toEqual([{ n: 1 }])
-        // still one socket, and every tab names the same leader
-        expect((await stats()).sockets).toBe(1)
+        // still one socket for the browser (and the watcher's), and every tab names the same leader
+        expect((await stats()).sockets).toBe(2)
         expect(new Set((await Promise.all(tabs.map(leaderOf))).map((l) => l?.tab)).size).toBe(1)
       } finally {
         watcher.close()
