@@ -29,8 +29,11 @@ let frameCount = 0
 let run = 0
 afterEach(() => void run++)
 
-/** A document of its own running the client module (its own realm: the client's globals are the frame's). */
-async function frame(): Promise<Frame> {
+/**
+ * A document of its own running the client module (its own realm: the client's globals are the frame's). `noLocks`:
+ * its navigator has no Web Locks, as on a plain-http origin (its Worker keeps its own).
+ */
+async function frame(noLocks = false): Promise<Frame> {
   const n = frameCount++
   const client = new URL('../../index.ts', import.meta.url).href
   const leader = new URL('./leader.ts', import.meta.url).href
@@ -46,6 +49,7 @@ async function frame(): Promise<Frame> {
   iframe.srcdoc =
     // vitest's transform wraps a module's dynamic import() (select.ts loads the leader chunk so) in its runner's hook
     `<!doctype html><script>window.__vitest_browser_runner__ = { wrapDynamicImport: (load) => load() }</script>` +
+    (noLocks ? `<script>Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined })</script>` : '') +
     `<script type="module">` +
     `import * as client from ${JSON.stringify(client)}; import * as leader from ${JSON.stringify(leader)};` +
     `window.modules = { client, leader }; parent.postMessage({ ready: ${n} }, '*')</script>`
@@ -174,6 +178,51 @@ describe("host 'leader'", () => {
       await atA.send({ type: 'broadcast', event: 'msg', payload: { n: 1 } })
       expect(await got.count(1)).toEqual([{ n: 1 }])
       expect(leaderOf(await b.client.inspect())?.tab).toBe(node.tab)
+    },
+  )
+
+  test(
+    'without Web Locks (plain http): a lease elects one leader for all tabs, and a closing leader hands over',
+    {
+      timeout: 90_000,
+    },
+    async () => {
+      const tabs = [await frame(true), await frame(true), await frame(true)]
+      const topic = `leader-lease-${Date.now().toString(36)}`
+      const channels = tabs.map((f) => f.client.channel(topic, { config: { broadcast: { ack: true } } }))
+      for (const ch of channels) expect(await subscribed(ch)).toBe('SUBSCRIBED')
+      const snapshots = await Promise.all(tabs.map((f) => f.client.inspect()))
+      expect(new Set(snapshots.map((s) => s.instance)).size).toBe(1)
+      expect(snapshots.map((s) => (s as { tabCount?: number }).tabCount)).toEqual([3, 3, 3])
+      expect(snapshots.filter((s) => leaderOf(s)?.self)).toHaveLength(1)
+      // the leader's tab closes: it resigns on pagehide, another leads; the others' links notice at their next command
+      const leading = tabs.findIndex((f) => f.leader.leaderNode().leading)
+      const [gone] = tabs.splice(leading, 1) as [Frame]
+      channels.splice(leading, 1)
+      frames.splice(frames.indexOf(gone), 1)
+      gone.iframe.remove()
+      const [b, c] = tabs as [Frame, Frame]
+      const system = collector<string>()
+      const got = collector<unknown>()
+      ;(channels[0] as Client.RealtimeChannel)
+        .on('system', {}, (m: { message?: string }) => system.push(String(m.message)))
+        .on('broadcast', { event: 'msg' }, (m: { payload: unknown }) => got.push(m.payload))
+      await expect
+        .poll(() => b.leader.leaderNode().leading || c.leader.leaderNode().leading, { timeout: 10_000 })
+        .toBe(true)
+      // a command to the dead leader misses its deadline: the link recovers on the new one
+      await b.client.inspect().catch(() => {})
+      await system.until((message) => message === 'resubscribed', 30_000)
+      await c.client.inspect().catch(() => {})
+      await expect
+        .poll(async () => ((await c.client.inspect()) as { tabCount?: number }).tabCount, { timeout: 30_000 })
+        .toBe(2)
+      await (channels[1] as Client.RealtimeChannel).send({
+        type: 'broadcast',
+        event: 'msg',
+        payload: { lease: 'after' },
+      })
+      expect(await got.count(1)).toEqual([{ lease: 'after' }])
     },
   )
 })

@@ -203,7 +203,15 @@ export class LeaderNode {
     this.#heardAt = since
     const worker = spawnLeaderWorker(this.#workerUrl)
     this.#worker = worker
-    this.#workerFailed = failure(worker, "leader tab's Worker", scriptUrl(this.#workerUrl))
+    // an error event before the worker said `ready` is a start failure; after it, an uncaught error in the worker
+    // (logged in its console), which must not end the leader host for this page
+    let ready = false
+    worker.addEventListener('message', (event: MessageEvent) => {
+      if (isRecord(event.data) && event.data.type === 'ready') ready = true
+    })
+    this.#workerFailed = failure(worker, "leader tab's Worker", scriptUrl(this.#workerUrl)).then((error) =>
+      ready ? new Promise<Error>(() => {}) : error,
+    )
     const server = new LeaderServer(
       this.tab,
       (to, message) => this.#send(to, message),

@@ -3,8 +3,8 @@
 // (../tab/leader.ts), serving every tab of the origin as the SharedWorker does. The leader tab posts it one
 // MessagePort per tab connection (its own and, bridged, each follower's: `{ type: 'connect' }` with the port), and
 // once `{ type: 'leader', tab, since }` so that inspect() can say which tab leads. Anything else is counted and
-// dropped. The worker dies with its tab: its life-lock then comes free and every tab's link recovers to the next
-// leader (DESIGN.md rule 8). The worker global is typed narrowly (DOM and WebWorker typings conflict).
+// dropped. Once started it posts its tab `{ type: 'ready' }`. The worker dies with its tab: its life-lock then comes
+// free and every tab's link recovers to the next leader (DESIGN.md rule 8). The worker global is typed narrowly (DOM and WebWorker typings conflict).
 
 import { isRecord } from '@shared-realtime/protocol'
 import type { WebSocketLikeConstructor } from '@shared-realtime/engine'
@@ -16,6 +16,7 @@ interface LeaderWorkerScope {
   readonly navigator: { readonly locks?: LocksLike }
   readonly WebSocket: WebSocketLikeConstructor
   addEventListener(type: 'message', listener: (event: MessageEvent) => void): void
+  postMessage(message: unknown): void
 }
 
 const scope = globalThis as unknown as LeaderWorkerScope
@@ -45,3 +46,7 @@ scope.addEventListener('message', (event) => {
   for (const p of event.ports) p.close()
   console.warn(`shared-realtime leader worker: dropped a malformed message (${++dropped} so far)`)
 })
+
+// started: from now on an error event at the tab is an uncaught error in here, not a failure to start
+// oxlint-disable-next-line unicorn/require-post-message-target-origin -- the worker's own scope, not a window
+scope.postMessage({ type: 'ready' })
