@@ -43,6 +43,11 @@ export class Connection {
     this.#lock = lock
   }
 
+  /** Resolves when the far side closed this connection (WorkerSpawn.closed; the leader host's relay only). */
+  get closedByPeer(): Promise<void> | undefined {
+    return this.#spawn.closed
+  }
+
   get closed(): boolean {
     return this.#closed
   }

@@ -131,6 +131,9 @@ export class RelayedSpawn implements WorkerSpawn {
   readonly conn = randomId()
   readonly endpoint: RelayEndpoint
   readonly failed: Promise<Error>
+  /** The leader closed this connection after it opened (WorkerSpawn.closed). */
+  readonly closed: Promise<void>
+  #closed!: () => void
   readonly #self: string
   readonly #send: Send
   readonly #onDispose: (spawn: RelayedSpawn) => void
@@ -155,6 +158,7 @@ export class RelayedSpawn implements WorkerSpawn {
     this.#onDispose = onDispose
     this.#onRefused = onRefused
     this.failed = new Promise((resolve) => (this.#fail = resolve))
+    this.closed = new Promise((resolve) => (this.#closed = resolve))
     this.endpoint = new RelayEndpoint((message, transfer) => this.#post(message, transfer))
   }
 
@@ -189,6 +193,7 @@ export class RelayedSpawn implements WorkerSpawn {
           return this.#onRefused(this, message.from)
         }
         this.#fail(new Error(`the leader tab closed the connection${message.reason ? `: ${message.reason}` : ''}`))
+        this.#closed()
         return this.dispose()
       case 'msg': {
         if (!this.#opened) return

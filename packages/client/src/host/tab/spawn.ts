@@ -22,6 +22,12 @@ export interface WorkerSpawn {
   readonly failed: Promise<Error>
   /** Lets go of the worker: closes the port (SharedWorker) or terminates it (Worker). */
   dispose(): void
+  /**
+   * Resolves when the far side closed the connection after it opened (the leader host's relay: the leader tab stepped
+   * down, e.g. as its page was being frozen, when its worker's lock may stay held): the Supervisor recovers at once
+   * instead of at the next command's deadline. The worker hosts have none: their worker's lock tells.
+   */
+  readonly closed?: Promise<void>
 }
 
 export type Spawner = () => WorkerSpawn

@@ -254,6 +254,25 @@ describe('recovery', () => {
     expect(worker.spawns).toBe(2)
   })
 
+  test('a command waiting when its worker is found lost runs once more on the next, before its deadline', async () => {
+    // the leader tab crashed (or the SharedWorker was killed) with a send on its way: the link runs it again on the
+    // next worker (a durable send finds itself stored there by id) instead of waiting out its deadline
+    worker = new FakeWorker()
+    const clock = new TestClock(NOW)
+    const link = new WorkerLink('worker', { spawn: worker.spawn, probeIntervalMs: 0, supervisor: { clock } })
+    cleanups.push(() => link.detach())
+    await link.attach(config, () => {})
+    worker.silent = true
+    const inspecting = link.inspect()
+    await until(() => worker.calls.at(-1)?.name === 'inspect', 'the command posted to the dying worker')
+    worker.silent = false
+    worker.restart('w2')
+    worker.emit([{ type: 'heartbeat', status: 'ok', rttMs: 3 }], 'w2') // the tab learns its worker is gone
+    const snapshot = await inspecting
+    expect([snapshot.instance, clock.now() - NOW, worker.spawns]).toEqual(['w2', 0, 2])
+    expect(worker.names('w2')).toEqual(['goodbye', 'attach', 'inspect'])
+  })
+
   test('a tab that sends nothing notices a dead worker through its probe', async () => {
     const { supervisor, clock, connection } = await supervised(100)
     const first = connection()

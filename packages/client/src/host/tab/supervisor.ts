@@ -4,7 +4,9 @@
 // on the current connection under a deadline. A worker is lost when a deadline passes (a call to
 // a dead worker never settles; a periodic ping covers a tab that sends nothing), when a reply or
 // an event carries another instance id or says the tab is unknown (a silent restart), or when
-// the worker's own lock comes free. The machine then opens a new connection; the TabMemory
+// the worker's own lock comes free (or, host 'leader', the leader tab closes the relayed connection). Commands still
+// waiting on a lost connection stop waiting: the link runs those with an answer once more on the next one (a durable
+// send finds itself stored there by its id). The machine then opens a new connection; the TabMemory
 // re-registers what the tab holds and every subscription hears `resubscribed`. Events are
 // acknowledged after the tab's handler ran.
 
@@ -29,6 +31,8 @@ import {
 const noop = (): void => {}
 /** What a command still waiting hears when a rebind left its connection. */
 const MOVED = Symbol('moved')
+/** What a command still waiting hears when its connection was found lost (the worker died, or a stranger answered). */
+const LOST = Symbol('lost')
 const notAttached = () => new RealtimeError('not-attached', 'the client is not attached to its worker host')
 
 export interface SupervisorOptions {
@@ -66,6 +70,8 @@ export class Supervisor {
   #rebinding = false
   /** Connections a rebind left: the commands still waiting on them are answered by `run` (see there). */
   readonly #left = new WeakMap<Connection, { promise: Promise<typeof MOVED>; resolve: () => void }>()
+  /** Connections found lost: the commands still waiting on them are run again by their link (see `run`). */
+  readonly #gone = new WeakMap<Connection, { promise: Promise<typeof LOST>; resolve: () => void }>()
   #onEvents: ((events: EngineEvent[]) => void) | undefined
   #unlisten: (() => void) | undefined
   /** The last detach command on its way (detach() waits for it). */
@@ -125,7 +131,6 @@ export class Supervisor {
     await this.#leaving
   }
 
-  /** One command on the current connection: its reply, or undefined when the worker was lost and replaced. */
   /**
    * One command on the current connection: its reply, or undefined when the worker was lost and replaced (the
    * memory has given the new one what the tab holds; a command not remembered may run again). A command still
@@ -139,22 +144,47 @@ export class Supervisor {
     moved?: (instance: string) => Reply<T>,
   ): Promise<Reply<T> | undefined> {
     const connection = await withDeadline(this.#current(), ms, what, this.#clock)
-    let reply: Reply<T> | typeof MOVED
+    let reply: Reply<T> | typeof MOVED | typeof LOST
     try {
-      const answer = Promise.race([invoke(connection.remote), this.#leftBehind(connection).promise])
+      const answer = Promise.race([
+        invoke(connection.remote),
+        this.#leftBehind(connection).promise,
+        this.#goneOf(connection).promise,
+      ])
       reply = await withDeadline(answer, ms, what, this.#clock)
     } catch (error) {
       const e = asRealtimeError(error, 'command-failed')
-      if (e.kind === 'host-timeout') this.#driver.dispatch({ type: 'lost', connection })
+      if (e.kind === 'host-timeout') this.#lose(connection)
       throw e
     }
     if (reply === MOVED) return moved?.(connection.instance)
-    if (reply.instance === connection.instance && (reply.ok || reply.error.kind !== 'not-attached')) return reply
-    // a stranger answered (a restarted worker), or the worker forgot this tab: once recovered, the
-    // memory has given it what the tab holds
-    this.#driver.dispatch({ type: 'lost', connection })
-    await this.#current()
+    if (reply !== LOST && reply.instance === connection.instance && (reply.ok || reply.error.kind !== 'not-attached')) {
+      return reply
+    }
+    // the worker died while the command waited (its lock came free: the leader tab closed, the SharedWorker was
+    // killed), a stranger answered (a restarted worker), or the worker forgot this tab: once recovered, the
+    // memory has given the new one what the tab holds, and the link runs a command with an answer once more
+    this.#lose(connection)
+    await withDeadline(this.#current(), ms, what, this.#clock)
     return undefined
+  }
+
+  /** `connection` is lost: the commands waiting on it stop waiting, and the machine opens the next one. */
+  #lose(connection: Connection): void {
+    this.#goneOf(connection).resolve()
+    this.#driver.dispatch({ type: 'lost', connection })
+  }
+
+  /** Resolves when `connection` is found lost. */
+  #goneOf(connection: Connection): { promise: Promise<typeof LOST>; resolve: () => void } {
+    let gone = this.#gone.get(connection)
+    if (!gone) {
+      let resolve!: () => void
+      const promise = new Promise<typeof LOST>((r) => (resolve = () => r(LOST)))
+      gone = { promise, resolve }
+      this.#gone.set(connection, gone)
+    }
+    return gone
   }
 
   /** Resolves when a rebind leaves `connection` for another engine's. */
@@ -198,8 +228,8 @@ export class Supervisor {
         return void effect.connection.remote.goodbye().catch(noop) // no await: the page is leaving
       case 'watch': {
         const { connection } = effect
-        const lost = () => this.#driver.dispatch({ type: 'lost', connection })
-        return whenReleased(workerLockName(connection.instance), lost)
+        void connection.closedByPeer?.then(() => this.#lose(connection))
+        return whenReleased(workerLockName(connection.instance), () => this.#lose(connection))
       }
       case 'ping':
         // a deadline or a stranger's answer dispatches `lost` inside run()
@@ -287,7 +317,7 @@ export class Supervisor {
   #onMessage(connection: Connection, data: unknown): void {
     const message = readEvents(data)
     if (!message || connection.closed) return
-    if (message.instance !== connection.instance) return this.#driver.dispatch({ type: 'lost', connection })
+    if (message.instance !== connection.instance) return this.#lose(connection)
     this.#deliver(message.events)
     connection.ack(message.events.length)
   }
