@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util'
 import { build } from 'vite'
 import { formatTable, percentile, renderChart, summarize } from './bench-lib.mjs'
 import { measureBundles } from './bundle-size.mjs'
-import { cpuBetween, launchPipeBrowser, treeCpu } from './cdp-pipe.mjs'
+import { cpuBetween, cpuByKind, launchPipeBrowser, treeCpu } from './cdp-pipe.mjs'
 import { findChromium, hostResolverFlag } from './chromium.mjs'
 import { ensureChromium } from './ensure-chromium.mjs'
 
@@ -353,7 +353,12 @@ function cpuMark() {
 /** @param {ReturnType<typeof cpuMark>} before */
 function cpuSince(before) {
   const now = cpuMark()
-  return { browserMs: cpuBetween(before.browser, now.browser), serverMs: cpuBetween(before.server, now.server) }
+  return {
+    browserMs: cpuBetween(before.browser, now.browser),
+    serverMs: cpuBetween(before.server, now.server),
+    /** the browser's CPU ms by process kind (browser, renderer, gpu-process, utility:network, …) */
+    byKind: cpuByKind(before.browser, now.browser),
+  }
 }
 
 /**
@@ -693,6 +698,9 @@ if (only.includes('sockets') || only.includes('fanout') || only.includes('heap')
 // messages (each delivered to all 10 tabs). Visible: each tab in its own window; hidden: the first
 // tab in front, the 9 others background tabs of its window (visibilityState checked and recorded).
 if (only.includes('browser-cpu')) {
+  /** @type {Array<{ label: string, kind: string, per10k: Record<string, number> }>} */
+  const byKindLog = []
+  raw.browserCpuByProcessKind = byKindLog
   for (const hidden of [0, 9]) {
     for (const rate of /** @type {const} */ ([1000, 4000])) {
       const count = config.browserCpuCount[rate]
@@ -732,6 +740,16 @@ if (only.includes('browser-cpu')) {
             }
             const received = got.reduce((n, g) => n + g.received, 0)
             const per10k = 10_000 / count
+            const split = Object.entries(cpu.byKind)
+              .filter(([, ms]) => ms > 0)
+              .map(([k, ms]) => `${k} ${Math.round(ms * per10k)}`)
+              .join(', ')
+            progress(`  ${kind}: browser CPU ms/10k by process kind: ${split}`)
+            byKindLog.push({
+              label,
+              kind,
+              per10k: Object.fromEntries(Object.entries(cpu.byKind).map(([k, ms]) => [k, ms * per10k])),
+            })
             return {
               browserMsPer10k: cpu.browserMs * per10k,
               serverMsPer10k: cpu.serverMs * per10k,

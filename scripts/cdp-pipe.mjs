@@ -221,3 +221,48 @@ export function cpuBetween(before, after) {
   for (const [pid, value] of after) ms += value - (before.get(pid) ?? 0)
   return ms
 }
+
+/** @type {Map<number, string>} */
+const kinds = new Map()
+
+/**
+ * What a Chromium process is, from its command line: 'browser', 'renderer', 'gpu-process',
+ * 'utility:network' (the network service), 'zygote', …
+ * @param {number} pid
+ */
+export function processKind(pid) {
+  const known = kinds.get(pid)
+  if (known) return known
+  let kind = '?'
+  try {
+    // Chromium rewrites its children's process title: the arguments may be one space-separated string
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0 ]/)
+    const type = argv.find((a) => a.startsWith('--type='))?.slice(7)
+    const sub = argv.find((a) => a.startsWith('--utility-sub-type='))?.slice(19)
+    kind = !type ? 'browser' : type === 'utility' && sub ? `utility:${sub.replace(/^.*\./, '')}` : type
+  } catch {
+    // gone
+  }
+  kinds.set(pid, kind)
+  return kind
+}
+
+/**
+ * cpuBetween() split by process kind (processKind()), plus the busiest renderer's own share.
+ * @param {Map<number, number>} before @param {Map<number, number>} after
+ * @returns {Record<string, number>}
+ */
+export function cpuByKind(before, after) {
+  /** @type {Record<string, number>} */
+  const byKind = {}
+  let busiestRenderer = 0
+  for (const [pid, value] of after) {
+    const kind = processKind(pid)
+    const ms = value - (before.get(pid) ?? 0)
+    byKind[kind] = (byKind[kind] ?? 0) + ms
+    if (kind === 'renderer') busiestRenderer = Math.max(busiestRenderer, ms)
+  }
+  // this client's SharedWorker runs in a renderer of its own: the busiest one, when it works hardest
+  byKind['renderer (busiest one)'] = busiestRenderer
+  return byKind
+}
