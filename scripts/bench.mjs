@@ -792,7 +792,31 @@ if (only.includes('cold-start')) {
         const tab = await openTab(browserContextId, url, true)
         await ready(tab)
         const ms = await tab.evaluate(() => window.benchColdStart)
-        return { ms }
+        // where the time went: when the page's scripts had arrived (resource timing), and for this
+        // client when its SharedWorker was created (the worker's timeOrigin), from navigation start
+        const page = await tab.evaluate(() => ({
+          origin: performance.timeOrigin,
+          scriptsMs: Math.max(
+            0,
+            ...performance
+              .getEntriesByType('resource')
+              .filter((e) => e.name.endsWith('.js'))
+              .map((e) => /** @type {PerformanceResourceTiming} */ (e).responseEnd),
+          ),
+        }))
+        /** @type {Record<string, number>} */
+        const result = { ms, scriptsLoadedMs: page.scriptsMs }
+        if (kind === OURS) {
+          for (const session of await attachSharedWorkers(browserContextId)) {
+            const { result: origin } = await cdp.send(
+              'Runtime.evaluate',
+              { expression: 'performance.timeOrigin', returnByValue: true },
+              session,
+            )
+            result.workerCreatedMs = origin.value - page.origin
+          }
+        }
+        return result
       } finally {
         await cdp.send('Target.disposeBrowserContext', { browserContextId })
       }
