@@ -32,6 +32,12 @@ export const TAB_PROTOCOL_VERSION = 5
 export const WORKER_NAME = `shared-realtime-v${TAB_PROTOCOL_VERSION}`
 
 /** The Web Lock a worker holds for its whole life: a tab granted it knows that worker is gone. */
+/** The leader host's worker `name` (host 'leader', decision 77); tab/leader-spawn.ts repeats it as a literal. */
+export const LEADER_WORKER_NAME = `shared-realtime-leader-v${TAB_PROTOCOL_VERSION}`
+
+/** The kinds of worker a tab attaches to. */
+export type WorkerKind = 'shared-worker' | 'leader' | 'worker'
+
 export const workerLockName = (instance: string): string => `shared-realtime-worker:${instance}`
 
 /**
@@ -137,7 +143,7 @@ export type TabApi = { readonly [K in Command]: (...args: Args<K>) => Promise<Re
 export interface AttachInfo {
   instance: string
   protocol: number
-  host: 'shared-worker' | 'worker'
+  host: WorkerKind
   /**
    * This tab's id, given by the worker and bound to the port that attached: every command on that port acts
    * for this tab and no other, and no other port can claim it (DESIGN.md rule 13).
@@ -155,7 +161,7 @@ export interface TabSummary {
 
 /** What inspect answers (a HostSnapshot of a worker host, with the worker's own details). */
 export interface WorkerSnapshot {
-  host: 'shared-worker' | 'worker'
+  host: WorkerKind
   /** The worker instance id (changes when a worker restarts). */
   instance: string
   engine: unknown
@@ -172,6 +178,8 @@ export interface WorkerSnapshot {
    * tab's with its id, every other one with `id: null` (their ids never leave the worker).
    */
   tabs: Array<Omit<TabSummary, 'id'> & { id: string | null }>
+  /** Host 'leader': which tab leads (its worker's owner) and since when (epoch ms); `self` is filled in by the tab. */
+  leader?: { tab: string; since: number; self: boolean }
 }
 
 /** worker → tab, on the events port: one batch of the tab's session, in order. */

@@ -30,11 +30,12 @@ export const VITE_DEPS_HINT =
   "['@shared-realtime/client'] }` (or `['@supabase/realtime-js']` where supabase-js's realtime-js is aliased to it)"
 
 /** The worker's script URL as this module knows it: `workerUrl`, else this module's own (the bundled entry is beside it). */
-function scriptUrl(workerUrl: string | URL | undefined): string {
+export function scriptUrl(workerUrl: string | URL | undefined): string {
   return String(workerUrl ?? import.meta.url)
 }
 
-function failure(target: EventTarget, what: string, url: string): Promise<Error> {
+/** Resolves with why the worker `target` failed to start (the Vite hint where its URL says why). */
+export function failure(target: EventTarget, what: string, url: string): Promise<Error> {
   return new Promise((resolve) => {
     target.addEventListener(
       'error',

@@ -19,6 +19,7 @@ import type {
   SendOptions,
   TabApi,
   TokenProviderFn,
+  WorkerKind,
   WorkerSnapshot,
 } from '../protocol.ts'
 import type { HostLink } from './link.ts'
@@ -49,12 +50,13 @@ export interface WorkerLinkOptions {
 }
 
 export class WorkerLink implements HostLink {
-  readonly kind: 'shared-worker' | 'worker'
+  readonly kind: WorkerKind
   readonly #memory = new TabMemory()
   readonly #supervisor: Supervisor
   readonly #commandMs: number
 
-  constructor(kind: 'shared-worker' | 'worker', options: WorkerLinkOptions = {}) {
+  /** 'leader': `options.spawn` is the leader node's (leader.ts LeaderLink). */
+  constructor(kind: WorkerKind, options: WorkerLinkOptions = {}) {
     this.kind = kind
     const url = options.workerUrl
     const bundled = kind === 'shared-worker' ? () => spawnSharedWorker(url) : () => spawnDedicatedWorker(url)
