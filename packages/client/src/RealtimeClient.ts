@@ -3,7 +3,7 @@
 // SharedWorker (or a dedicated Worker, or this page: `host`). What it adds, documented in
 // the README: `host`, `workerUrl`, `onStatusChange` / `statusChanges`, `inspect()`.
 
-import { type EngineEvent, guardLimits, realClock, type TimerId, tokenIdentity } from '@shared-realtime/engine'
+import { type EngineEvent, guardLimits, realClock, type TimerId } from '@shared-realtime/engine'
 import { engineConfig, type HeartbeatStatus, levels, type RealtimeClientOptions } from './client-options.ts'
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_TIMEOUT } from './constants.ts'
 import { RealtimeError } from './errors.ts'
@@ -11,8 +11,10 @@ import type { EngineConfig } from './host/protocol.ts'
 import type { HostFallback, HostKind, HostLink, HostSnapshot } from './host/tab/link.ts'
 import { attachHost, hostCandidates, type HostLinkOptions } from './host/tab/select.ts'
 import { type ChannelOwner, RealtimeChannel, type RealtimeChannelOptions } from './RealtimeChannel.ts'
+import { loadPresence, presenceReady } from './RealtimePresence.ts'
 import type { RestContext } from './rest.ts'
 import { StatusStream } from './status-stream.ts'
+import { tokenIdentity } from './token-identity.ts'
 
 export type { HeartbeatStatus, RealtimeClientOptions } from './client-options.ts'
 export type ConnectionStatus = Extract<EngineEvent, { type: 'connection' }>
@@ -70,6 +72,8 @@ export class RealtimeClient {
   #prefetched: { token: string | null; at: number } | undefined
   /** setAuth calls and identity moves, one at a time. */
   #auth: Promise<unknown> = Promise.resolve()
+  /** Events waiting for the presence code (#holdForPresence), in their order. */
+  #held: EngineEvent[] | undefined
 
   constructor(endPoint: string, options: RealtimeClientOptions = {}) {
     const apikey = options.params?.apikey
@@ -449,7 +453,38 @@ export class RealtimeClient {
     this.#bySub.delete(channel.subId)
   }
 
+  /**
+   * A presence event came before the presence code loaded (a chunk of its own, decision 77): its delivery and every
+   * later one wait until it has, then go on in their order. A chunk that cannot load drops the held presence events
+   * (logged); the next presence event tries again.
+   */
+  #holdForPresence(events: EngineEvent[]): void {
+    const held = (this.#held = events)
+    const release = (failed: unknown) => {
+      this.#held = undefined
+      if (failed !== undefined) {
+        const message = `presence code did not load; presence events dropped: ${String(failed)}`
+        if (this.hasLogger()) this.log('presence', message)
+        else console.error(message)
+      }
+      this.#onEvents(failed === undefined ? held : held.filter((event) => !isPresence(event)))
+    }
+    loadPresence().then(
+      () => release(undefined),
+      (error: unknown) => release(error ?? 'failed'),
+    )
+  }
+
   #onEvents(events: EngineEvent[]): void {
+    if (this.#held) {
+      this.#held.push(...events)
+      return
+    }
+    // the whole delivery waits: what came with a presence event (a join's SUBSCRIBED) still comes with it
+    if (!presenceReady() && events.some(isPresence)) {
+      this.#holdForPresence(events)
+      return
+    }
     for (const event of events) {
       if (event.type === 'connection') {
         this.#engineConnection = event
@@ -484,5 +519,7 @@ export class RealtimeClient {
 }
 
 const now = (): number => globalThis.performance?.now() ?? Date.now()
+
+const isPresence = (event: EngineEvent): boolean => event.type === 'presence-state' || event.type === 'presence-diff'
 
 export { RealtimeError }
