@@ -873,7 +873,7 @@ if (only.includes('latency')) {
     ours: column(results, OURS, 'p50'),
     page: column(results, PAGE, 'p50'),
     leader: column(results, LEADER, 'p50'),
-    target: { kind: 'delta-max', value: 0.1, text: '≤ +0.1 ms' },
+    target: { kind: 'delta-max', value: 0.05, text: '≤ +0.05 ms' },
   })
   rows.push({
     scenario: 'latency p99 ms, 1 tab @1k msg/s',
@@ -1075,12 +1075,12 @@ if (only.includes('second-tab')) {
     scenario: '2nd tab subscribe to joined topic, ms',
     theirs: column(results, THEIRS, 'ms'),
     ours: column(results, OURS, 'ms'),
-    target: { kind: 'abs-max', value: 5, text: '≤ 5 ms' },
+    target: { kind: 'abs-max', value: 2, text: '≤ 2 ms' },
   })
   rows.push({
     scenario: '  the same, tab attached first (inspect())',
     ours: column(results, OURS, 'attachedSubscribeMs'),
-    target: { kind: 'abs-max', value: 5, text: '≤ 5 ms' },
+    target: { kind: 'abs-max', value: 2, text: '≤ 2 ms' },
   })
   rows.push({
     scenario: '2nd tab subscribe, frames sent',
@@ -1178,7 +1178,7 @@ if (only.includes('bundle')) {
     scenario: 'main-thread bundle kB min+gz',
     theirs: kB('@supabase/realtime-js'),
     ours: kB('@shared-realtime/client'),
-    target: { kind: 'abs-max', value: 8, text: '≤ 8 kB' },
+    target: { kind: 'abs-max', value: 7, text: '≤ 7 kB' },
   })
 }
 
