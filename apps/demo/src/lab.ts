@@ -18,7 +18,7 @@ interface Counter {
 }
 
 const query = new URLSearchParams(location.search)
-const host = (query.get('host') ?? 'auto') as 'auto' | 'shared-worker' | 'worker' | 'page'
+const host = (query.get('host') ?? 'auto') as 'auto' | 'shared-worker' | 'leader' | 'worker' | 'page'
 const client = new RealtimeClient(realtimeUrl, { params: { apikey: anonKey }, host })
 const events: Recorded[] = []
 const channels = new Map<string, RealtimeChannel>()

@@ -16,12 +16,12 @@
 
 import type { Logger } from '@shared-realtime/engine'
 import { isRecord } from '@shared-realtime/protocol'
-import { LEADER_WORKER_NAME, randomId, TAB_PROTOCOL_VERSION, type WorkerSnapshot } from '../protocol.ts'
+import { LEADER_WORKER_NAME, randomId, TAB_PROTOCOL_VERSION } from '../protocol.ts'
 import { type Election, type ElectionLocks, LeaseElection, LockElection, readLeaseMessage } from './leader-election.ts'
 import { LeaderServer, readRelayMessage, type RelayMessage, RelayedSpawn } from './leader-bridge.ts'
 import { spawnLeaderWorker } from './leader-spawn.ts'
-import { failure, scriptUrl, type WorkerSpawn } from './spawn.ts'
-import { WorkerLink, type WorkerLinkOptions } from './worker-link.ts'
+import type { WorkerSpawn } from './spawn.ts'
+import { failure, scriptUrl } from './spawn-failure.ts'
 
 /** The control channel's and the election lock's name, versioned (tabs of another build elect their own leader). */
 export const CONTROL_CHANNEL = `shared-realtime-leader-v${TAB_PROTOCOL_VERSION}`
@@ -56,7 +56,9 @@ export class LeaderNode {
   readonly #control: BroadcastChannel
   readonly #inbox: BroadcastChannel
   readonly #outboxes = new Map<string, BroadcastChannel>()
-  readonly #election: Election
+  #election: Election
+  /** Out of the election while the page is frozen or in the back/forward cache. */
+  #paused = false
   readonly #spawns = new Map<string, RelayedSpawn>()
   #leader: Leadership | undefined
   #heardAt = 0
@@ -77,32 +79,61 @@ export class LeaderNode {
     this.#inbox = new BroadcastChannel(inboxOf(this.tab, this.channel))
     this.#control.addEventListener('message', (event) => this.#onControl(event.data))
     this.#inbox.addEventListener('message', (event) => this.#onInbox(event.data))
-    const locks = (globalThis.navigator as { locks?: ElectionLocks } | undefined)?.locks
-    this.#election = locks
-      ? new LockElection(locks, this.channel)
-      : new LeaseElection(
-          {
-            post: (message) => this.#say({ ...message, election: 'lease' }),
-            listen: (receive) => {
-              const listener = (event: MessageEvent) => {
-                if (isRecord(event.data) && event.data.election === 'lease') receive(event.data)
-              }
-              this.#control.addEventListener('message', listener)
-              return () => this.#control.removeEventListener('message', listener)
-            },
-          },
-          this.tab,
-        )
-    this.#election.start({ elected: () => this.#elected(), deposed: () => this.#deposed() })
+    this.#election = this.#newElection()
+    this.#election.start(this.#electionEvents)
     this.#say({ type: 'who', tab: this.tab })
     // a lock held by a tab that never answers (frozen since before we came): take over
     setTimeout(() => {
-      if (!this.#leader) this.#election.takeOver()
+      if (!this.#leader && !this.#paused) this.#election.takeOver()
     }, NO_LEADER_MS)
-    addEventListener('pagehide', (event: PageTransitionEvent) => {
-      // a leader that closes lets go at once (the lease election: its `resign`); the lock goes with the page anyway
-      if (!event.persisted) this.#election.stop()
-    })
+    // a leader that closes lets go at once (the lock goes with the page anyway; the lease election: its `resign`). A
+    // page about to be frozen (a background tab on Android) or put in the back/forward cache leaves the election, and
+    // steps down if it leads: a live tab then leads at once, instead of the others waiting out a frozen leader
+    addEventListener('pagehide', (event: PageTransitionEvent) =>
+      event.persisted ? this.#pause('the page went into the back/forward cache') : this.#election.stop(),
+    )
+    addEventListener('pageshow', (event: PageTransitionEvent) => event.persisted && this.#resume())
+    globalThis.document?.addEventListener('freeze', () => this.#pause('the page is being frozen'))
+    globalThis.document?.addEventListener('resume', () => this.#resume())
+  }
+
+  readonly #electionEvents = {
+    elected: () => this.#elected(),
+    deposed: () => this.#stepDown('another tab took over'),
+  }
+
+  #newElection(): Election {
+    const locks = (globalThis.navigator as { locks?: ElectionLocks } | undefined)?.locks
+    if (locks) return new LockElection(locks, this.channel)
+    const bus = {
+      post: (message: object) => this.#say({ ...message, election: 'lease' }),
+      listen: (receive: (data: unknown) => void) => {
+        const listener = (event: MessageEvent) => {
+          if (isRecord(event.data) && event.data.election === 'lease') receive(event.data)
+        }
+        this.#control.addEventListener('message', listener)
+        return () => this.#control.removeEventListener('message', listener)
+      },
+    }
+    return new LeaseElection(bus, this.tab)
+  }
+
+  /** Leaves the election (the page is frozen or cached); a leader steps down. */
+  #pause(why: string): void {
+    if (this.#paused) return
+    this.#paused = true
+    const leading = this.leading
+    this.#election.stop()
+    if (leading) this.#stepDown(why)
+  }
+
+  /** Back from a freeze or the cache: a candidate again. */
+  #resume(): void {
+    if (!this.#paused || this.#broken) return
+    this.#paused = false
+    this.#election = this.#newElection()
+    this.#election.start(this.#electionEvents)
+    this.#say({ type: 'who', tab: this.tab })
   }
 
   /** Which tab leads (as far as this tab knows). */
@@ -195,8 +226,9 @@ export class LeaderNode {
     for (const spawn of this.#spawns.values()) this.#aim(spawn, this.tab)
   }
 
-  #deposed(): void {
-    this.#log?.warn('shared-realtime: this tab no longer leads (another tab took over); following it')
+  /** This tab no longer leads: its relayed connections close, its worker goes (its own link recovers, too). */
+  #stepDown(why: string): void {
+    this.#log?.warn(`shared-realtime: this tab no longer leads (${why})`)
     this.#server?.closeAll('the leader stepped down')
     this.#server = undefined
     this.#worker?.terminate()
@@ -292,26 +324,4 @@ export function leaderNode(logger?: Logger, workerUrl?: string | URL): LeaderNod
   let node = nodes.get(key)
   if (!node) nodes.set(key, (node = new LeaderNode(logger, workerUrl)))
   return node
-}
-
-/** The tab side of the leader host: a WorkerLink on the node's connections; inspect() says which tab leads. */
-export class LeaderLink extends WorkerLink {
-  readonly #node: LeaderNode
-
-  constructor(options: Omit<WorkerLinkOptions, 'spawn'> = {}) {
-    const node = leaderNode(options.logger, options.workerUrl)
-    super('leader', { ...options, spawn: () => node.spawn() })
-    this.#node = node
-  }
-
-  /** This page's node (tests: its leader, its dropped messages). */
-  get node(): LeaderNode {
-    return this.#node
-  }
-
-  override async inspect(): Promise<WorkerSnapshot> {
-    const snapshot = await super.inspect()
-    const leader = snapshot.leader
-    return leader ? { ...snapshot, leader: { ...leader, self: leader.tab === this.#node.tab } } : snapshot
-  }
 }

@@ -113,8 +113,9 @@ export function hostCandidates(host: HostOption, options: Pick<HostLinkOptions, 
 async function makeLink(kind: HostKind, options: HostLinkOptions): Promise<HostLink> {
   if (kind === 'leader') {
     // the leader host (election, relay, its worker) is a chunk of its own, loaded only by a tab that tries it
-    const { LeaderLink } = await import('./leader.ts')
-    return new LeaderLink(options)
+    const { leaderNode } = await import('./leader.ts')
+    const node = leaderNode(options.logger, options.workerUrl)
+    return new WorkerLink('leader', { ...options, spawn: () => node.spawn(), tab: node.tab })
   }
   if (kind !== 'page') return new WorkerLink(kind, options)
   const transport = options.transport ?? (globalThis as { WebSocket?: WebSocketLikeConstructor }).WebSocket

@@ -43,6 +43,8 @@ export interface WorkerLinkOptions {
   probeIntervalMs?: number
   /** How to reach a worker; default: the kind's bundled entry. */
   spawn?: Spawner
+  /** Host 'leader': this tab's id in the election (inspect() tells whether the leader is this tab). */
+  tab?: string
   /** The link's own lines (a lost worker, a recovery); silent without. */
   logger?: Logger
   /** Tests: the Supervisor's clock and page transitions (SupervisorOptions). */
@@ -54,14 +56,16 @@ export class WorkerLink implements HostLink {
   readonly #memory = new TabMemory()
   readonly #supervisor: Supervisor
   readonly #commandMs: number
+  readonly #tab: string | undefined
 
-  /** 'leader': `options.spawn` is the leader node's (leader.ts LeaderLink). */
+  /** 'leader': `options.spawn` is the leader node's (select.ts, leader.ts). */
   constructor(kind: WorkerKind, options: WorkerLinkOptions = {}) {
     this.kind = kind
     const url = options.workerUrl
     const bundled = kind === 'shared-worker' ? () => spawnSharedWorker(url) : () => spawnDedicatedWorker(url)
     const spawn = options.spawn ?? bundled
     this.#commandMs = options.commandTimeoutMs ?? 5000
+    this.#tab = options.tab
     this.#supervisor = new Supervisor({
       ...options.supervisor,
       ...(options.logger ? { logger: options.logger } : {}),
@@ -128,8 +132,12 @@ export class WorkerLink implements HostLink {
     return this.#answered('networkOnline', []).then(() => {})
   }
 
-  inspect(): Promise<WorkerSnapshot> {
-    return this.#answered('inspect', [])
+  async inspect(): Promise<WorkerSnapshot> {
+    const snapshot = await this.#answered('inspect', [])
+    // host 'leader': the worker names the leading tab, the tab knows whether that is itself
+    return snapshot.leader
+      ? { ...snapshot, leader: { ...snapshot.leader, self: snapshot.leader.tab === this.#tab } }
+      : snapshot
   }
 
   clearDurable(): Promise<number> {
