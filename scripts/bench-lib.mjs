@@ -45,9 +45,9 @@ export function ratio(ours, theirs) {
 }
 
 /**
- * @typedef {{ kind: 'ratio-max' | 'ratio-min' | 'abs-max' | 'delta-max', value: number, text: string }} Target
+ * @typedef {{ kind: 'ratio-max' | 'ratio-min' | 'abs-max' | 'delta-max' | 'info', value: number, text: string }} Target
  * ratio-max: ours/theirs ≤ value; ratio-min: ours/theirs ≥ value; abs-max: ours ≤ value;
- * delta-max: ours − theirs ≤ value.
+ * delta-max: ours − theirs ≤ value; info: no target (a row that explains another).
  */
 
 /**
@@ -60,6 +60,8 @@ export function meets(target, ours, theirs) {
   // a hair of tolerance for floating-point noise in counts (1.0000000002 frames is 1)
   const eps = 1e-9
   switch (target.kind) {
+    case 'info':
+      return undefined
     case 'abs-max':
       return ours <= target.value + eps
     case 'ratio-max': {
@@ -103,9 +105,12 @@ export function formatCell(s) {
   return `${value} ±${Math.round(s.spread * 100)}%`
 }
 
+/** @typedef {{ median: number, spread: number, n: number }} Cell */
 /**
- * @typedef {{ scenario: string, theirs?: { median: number, spread: number, n: number }, ours?: { median: number, spread: number, n: number },
- *   page?: { median: number, spread: number, n: number }, target: Target }} Row
+ * A row: realtime-js, this client (shared-worker host), its page and leader hosts, and the dev
+ * server's CPU ms per 10k messages beside rows that carry traffic (realtime-js, this client).
+ * @typedef {{ scenario: string, theirs?: Cell, ours?: Cell, page?: Cell, leader?: Cell,
+ *   server?: { theirs: Cell, ours: Cell }, target: Target }} Row
  */
 
 /**
@@ -114,7 +119,17 @@ export function formatCell(s) {
  * @returns {string}
  */
 export function formatTable(rows) {
-  const header = ['scenario', 'realtime-js', 'this client', 'ratio', 'this client, page host', 'target', 'met']
+  const header = [
+    'scenario',
+    'realtime-js',
+    'this client',
+    'ratio',
+    'page host',
+    'leader host',
+    'server CPU ms/10k',
+    'target',
+    'met',
+  ]
   const body = rows.map((row) => {
     const ours = row.ours?.median ?? Number.NaN
     const theirs = row.theirs?.median ?? Number.NaN
@@ -126,8 +141,10 @@ export function formatTable(rows) {
       formatCell(row.ours),
       Number.isFinite(r) ? `${formatNumber(r)}×` : '–',
       formatCell(row.page),
+      row.leader && row.leader.n === 0 ? 'pending' : formatCell(row.leader),
+      row.server ? `${formatNumber(row.server.theirs.median)} → ${formatNumber(row.server.ours.median)}` : '–',
       row.target.text,
-      met === undefined ? '?' : met ? 'yes' : 'NO',
+      row.target.kind === 'info' ? '–' : met === undefined ? '?' : met ? 'yes' : 'NO',
     ]
   })
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => (cells[i] ?? '').length)))

@@ -85,19 +85,29 @@ describe('formatting', () => {
         theirs: summarize([100]),
         ours: summarize([70]),
         page: summarize([90]),
+        leader: summarize([]),
+        server: { theirs: summarize([300]), ours: summarize([30]) },
         target: { kind: 'ratio-max', value: 0.6, text: '≤ 0.6×' },
       },
       { scenario: 'attached only', ours: summarize([2]), target: { kind: 'abs-max', value: 5, text: '≤ 5 ms' } },
+      {
+        scenario: 'explains',
+        theirs: summarize([4]),
+        ours: summarize([2]),
+        target: { kind: 'info', value: 0, text: 'info' },
+      },
     ])
     const lines = table.split('\n')
-    expect(lines).toHaveLength(5)
+    expect(lines).toHaveLength(6)
     expect(lines[0]).toMatch(
-      /^\| scenario\s+\| realtime-js \| this client \| ratio \| this client, page host \| target \| met \|$/,
+      /^\| scenario\s+\| realtime-js \| this client \| ratio \| page host \| leader host \| server CPU ms\/10k \| target \| met \|$/,
     )
     expect(lines[1]).toMatch(/^\|:-+\|-+:\|/)
-    expect(lines[2]).toMatch(/\| sockets, 10 tabs\s+\|\s+10 \|\s+1 \| 0\.10× \|\s+– \|\s+1 \| yes \|$/)
-    expect(lines[3]).toMatch(/\|\s+70 \| 0\.70× \|\s+90 \| ≤ 0\.6× \|  NO \|$/)
-    expect(lines[4]).toMatch(/\|\s+– \|\s+2 \|\s+– \|\s+– \| ≤ 5 ms \| yes \|$/)
+    expect(lines[2]).toMatch(/\| sockets, 10 tabs\s+\|\s+10 \|\s+1 \| 0\.10× \|\s+– \|\s+– \|\s+– \|\s+1 \| yes \|$/)
+    // a leader column with no values (the host failed or is not built yet) says so
+    expect(lines[3]).toMatch(/\|\s+70 \| 0\.70× \|\s+90 \|\s+pending \|\s+300 → 30 \| ≤ 0\.6× \|  NO \|$/)
+    expect(lines[4]).toMatch(/\|\s+– \|\s+2 \|\s+– \|\s+– \|\s+– \|\s+– \| ≤ 5 ms \| yes \|$/)
+    expect(lines[5]).toMatch(/\| 0\.50× \|.*\|\s+info \|\s+– \|$/)
     expect(new Set(lines.map((l) => l.length)).size).toBe(1)
   })
 

@@ -5,12 +5,18 @@
 // performance.timeOrigin + performance.now() in the server process) to the callback here (the
 // same expression in this page): one clock, the machine's.
 //
-//   index.html?client=realtime-js|shared-worker|page|none&url=<ws endpoint>&key=<anon key>[&hb=<heartbeat ms>]
+//   index.html?client=realtime-js|shared-worker|page|leader|none&url=<ws endpoint>&key=<anon key>
+//     [&hb=<heartbeat ms>] [&topic=<topic>: subscribe at once, window.benchColdStart]
+//     [&probe=1: count timer and event callbacks, window.benchProbe (probe.ts)]
+//
+// `leader`: this client with `host: 'leader'` (one tab holds the engine, the others reach it), and
+// SharedWorker deleted from the page before the client loads, as on a platform without it.
 
+import { installProbe, type ProbeCounts } from './probe.ts'
 import { Receiver, type BlastMessage } from './receiver.ts'
 
 /** `none` loads no client: the baseline of the heap measurement. */
-export type ClientKind = 'realtime-js' | 'shared-worker' | 'page' | 'none'
+export type ClientKind = 'realtime-js' | 'shared-worker' | 'page' | 'leader' | 'none'
 
 /** The part of the API both clients share that the bench uses. */
 interface Channel {
@@ -21,6 +27,8 @@ interface Client {
   channel(topic: string, options?: { config: Record<string, unknown> }): Channel
   /** this client only: reaches the engine (attaches the tab to the worker) */
   inspect?(): Promise<unknown>
+  /** this client only: the host in use ('shared-worker', 'worker', 'page', …, or 'pending') */
+  readonly host?: string
 }
 
 export interface BenchApi {
@@ -35,17 +43,30 @@ export interface BenchApi {
   waitFor(count: number, timeoutMs: number): Promise<ReturnType<Receiver['summary']>>
   /** The latencies recorded since the last reset (ms). */
   latencies(): number[]
+  /** This client: the host in use (client.host); realtime-js: 'socket'. */
+  host(): string
 }
 
 declare global {
   interface Window {
     bench: BenchApi
     benchReady: Promise<void>
+    /** with `?topic=`: ms from navigation start (performance.timeOrigin) to SUBSCRIBED */
+    benchColdStart: Promise<number>
+    /** with `?probe=1`: timer and event callbacks run since the page loaded */
+    benchProbe: ProbeCounts
+    /** errors and unhandled rejections the page saw (the bench reads them; it enables no CDP domain to see them) */
+    benchErrors: string[]
   }
 }
 
 const query = new URLSearchParams(location.search)
 const kind = (query.get('client') ?? 'shared-worker') as ClientKind
+window.benchErrors = []
+window.addEventListener('error', (event) => window.benchErrors.push(String(event.message)))
+window.addEventListener('unhandledrejection', (event) => window.benchErrors.push(String(event.reason)))
+if (query.get('probe') === '1') window.benchProbe = installProbe()
+if (kind === 'leader') Reflect.deleteProperty(window, 'SharedWorker')
 const url = query.get('url') ?? ''
 const key = query.get('key') ?? ''
 const heartbeat = query.get('hb')
@@ -62,26 +83,41 @@ async function createClient(): Promise<Client | undefined> {
     return new RealtimeClient(url, options) as unknown as Client
   }
   const { RealtimeClient } = await import('@shared-realtime/client')
-  return new RealtimeClient(url, { ...options, host: kind }) as unknown as Client
+  // 'leader' is the host another branch adds (issue #18); until it exists the client rejects it
+  return new RealtimeClient(url, { ...options, host: kind as 'page' }) as unknown as Client
 }
 
 const receiver = new Receiver(() => performance.timeOrigin + performance.now())
 
-window.benchReady = createClient().then((client) => {
+const coldTopic = query.get('topic')
+const clientReady = createClient()
+if (coldTopic) {
+  // cold start: subscribe as soon as the client exists, and note when SUBSCRIBED came
+  window.benchColdStart = clientReady.then((client) => {
+    const subscribe = makeSubscribe(client)
+    return subscribe(coldTopic).then(() => performance.now())
+  })
+}
+
+function makeSubscribe(client: Client | undefined): (topic: string) => Promise<number> {
+  return (topic) =>
+    new Promise((resolve, reject) => {
+      if (!client) return reject(new Error('this page has no client (client=none)'))
+      const channel = client.channel(topic, { config: { broadcast: { self: false, ack: false } } })
+      channel.on('broadcast', { event: 'blast' }, receiver.onMessage)
+      const started = performance.now()
+      channel.subscribe((status, error) => {
+        if (status === 'SUBSCRIBED') resolve(performance.now() - started)
+        else if (status === 'CHANNEL_ERROR' || status === 'TIMED_OUT')
+          reject(new Error(`${topic}: ${status} ${error?.message ?? ''}`))
+      })
+    })
+}
+
+window.benchReady = clientReady.then((client) => {
   window.bench = {
     kind,
-    subscribe: (topic) =>
-      new Promise((resolve, reject) => {
-        if (!client) return reject(new Error('this page has no client (client=none)'))
-        const channel = client.channel(topic, { config: { broadcast: { self: false, ack: false } } })
-        channel.on('broadcast', { event: 'blast' }, receiver.onMessage)
-        const started = performance.now()
-        channel.subscribe((status, error) => {
-          if (status === 'SUBSCRIBED') resolve(performance.now() - started)
-          else if (status === 'CHANNEL_ERROR' || status === 'TIMED_OUT')
-            reject(new Error(`${topic}: ${status} ${error?.message ?? ''}`))
-        })
-      }),
+    subscribe: makeSubscribe(client),
     attach: async () => {
       const started = performance.now()
       await client?.inspect?.()
@@ -90,6 +126,7 @@ window.benchReady = createClient().then((client) => {
     reset: (capacity) => receiver.reset(capacity),
     waitFor: (count, timeoutMs) => receiver.waitFor(count, timeoutMs),
     latencies: () => receiver.latencies(),
+    host: () => (client ? (client.host ?? 'socket') : 'none'),
   }
   document.querySelector('#status')!.textContent = `ready: ${kind}`
 })
