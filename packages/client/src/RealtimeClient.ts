@@ -4,7 +4,13 @@
 // the README: `host`, `workerUrl`, `onStatusChange` / `statusChanges`, `inspect()`.
 
 import { type EngineEvent, guardLimits, realClock, type TimerId, tokenIdentity } from '@shared-realtime/engine'
-import { engineConfig, type HeartbeatStatus, levels, type RealtimeClientOptions } from './client-options.ts'
+import {
+  engineConfig,
+  type HeartbeatStatus,
+  hiddenBatchMs,
+  levels,
+  type RealtimeClientOptions,
+} from './client-options.ts'
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_TIMEOUT } from './constants.ts'
 import { RealtimeError } from './errors.ts'
 import type { EngineConfig } from './host/protocol.ts'
@@ -77,6 +83,7 @@ export class RealtimeClient {
     const vsn = options.vsn ?? '2.0.0'
     if (vsn !== '1.0.0' && vsn !== '2.0.0') throw new Error(`Unsupported serializer version: ${String(vsn)}`)
     if (options.guards !== undefined) guardLimits(options.guards, 'RealtimeClientOptions.guards') // throws RangeError
+    const batchMs = hiddenBatchMs(options.hiddenBatchMs) // throws RangeError
     this.#options = options
     this.endPoint = endPoint.replace(/\/+$/, '')
     this.params = Object.fromEntries(Object.entries(options.params ?? {}).map(([k, v]) => [k, String(v)]))
@@ -94,6 +101,7 @@ export class RealtimeClient {
       ...(options.transport ? { transport: options.transport } : {}),
       ...(options.workerUrl ? { workerUrl: options.workerUrl } : {}),
       ...(options.logger ? { logger: levels(options.logger) } : {}),
+      ...(batchMs === undefined ? {} : { hiddenBatchMs: batchMs }),
       asked: options.host ?? 'auto',
       attached: (kind, fallback) => {
         this.#host = kind

@@ -4,26 +4,61 @@
 // events for that tab are dropped and counted, and when it drains again it first gets
 // a `gap` event with the count, so the app can refetch. No other tab waits for it.
 // Hosts that deliver synchronously (the in-page host) acknowledge each batch at once.
+//
+// `eager` (the worker hosts, whose sink only posts to another thread): an event that finds the
+// queue idle goes at once, in the same task, instead of one turn later; the queue then stays
+// busy for one turn, so events arriving meanwhile (frames faster than the tab runs) still go
+// in one batch per turn. Never for a sink that runs the tab's handlers in the engine's stack.
+//
+// hold(policy) (a hidden tab, decision 77): events wait up to `policy.ms` after the first one
+// queued, or until `policy.max` are queued, and go in one batch: fewer tasks and wake-ups for a
+// tab no one looks at. `status`, `connection` and `gap` go at once (with everything before them):
+// the app's control flow waits on them. A `heartbeat` wakes no one: it waits for the next batch,
+// and only the latest one waits. hold(undefined) (the tab is visible again) delivers what waits now.
+// Order, the bound, acks and the gap rule are the same in every mode.
 
 import type { Clock, TimerId } from './clock.ts'
 import type { EngineEvent } from './events.ts'
 
 export type Sink = (batch: EngineEvent[]) => void
 
+/** How a hidden tab's events are held (SessionQueue.hold). */
+export interface HoldPolicy {
+  /** The longest an event waits, in ms (> 0). */
+  readonly ms: number
+  /** A batch goes once this many events are queued (≥ 1). */
+  readonly max: number
+}
+
+export interface SessionQueueOptions {
+  /** Unacknowledged events (delivered or waiting) before further ones are dropped and counted. */
+  readonly limit: number
+  /** Deliver an event that finds the queue idle at once (see above). Default false. */
+  readonly eager?: boolean
+}
+
+/** Events a held queue delivers at once: the app's control flow waits on them. */
+const URGENT: ReadonlySet<EngineEvent['type']> = new Set(['status', 'connection', 'gap'])
+
 export class SessionQueue {
   readonly #clock: Clock
   readonly #sink: Sink
   readonly #limit: number
+  readonly #eager: boolean
   #queued: EngineEvent[] = []
   #unacked = 0
   #dropped = 0
   #timer: TimerId | undefined
+  /** When the armed timer is due. */
+  #due = 0
+  #hold: HoldPolicy | undefined
   #closed = false
 
-  constructor(clock: Clock, sink: Sink, limit: number) {
+  constructor(clock: Clock, sink: Sink, options: SessionQueueOptions) {
     this.#clock = clock
     this.#sink = sink
-    this.#limit = limit
+    this.#limit = options.limit
+    this.#eager = options.eager === true
   }
 
   /** Events delivered but not yet acknowledged, plus those waiting for the next batch. */
@@ -35,14 +70,33 @@ export class SessionQueue {
     return this.#dropped
   }
 
+  /** The hold in force (a hidden tab), or undefined. */
+  get held(): HoldPolicy | undefined {
+    return this.#hold
+  }
+
   push(event: EngineEvent): void {
     if (this.#closed) return
-    if (this.depth >= this.#limit) {
+    if (this.#depthFor(event) >= this.#limit) {
       this.#dropped++
       return
     }
+    const hold = this.#hold
+    if (hold && event.type === 'heartbeat') {
+      // wakes no one; only the latest waits
+      const earlier = this.#queued.findLastIndex((e) => e.type === 'heartbeat')
+      if (earlier >= 0) this.#queued.splice(earlier, 1)
+      this.#queued.push(event)
+      return
+    }
     this.#queued.push(event)
-    this.#timer ??= this.#clock.setTimeout(() => this.#flush(), 0)
+    if (hold) return this.#arm(URGENT.has(event.type) || this.#queued.length >= hold.max ? 0 : hold.ms)
+    if (this.#eager && this.#timer === undefined) {
+      // idle: this event goes now; the queue is busy until the next turn
+      this.#deliver()
+      return this.#arm(0)
+    }
+    this.#arm(0)
   }
 
   /** The tab processed `count` events. */
@@ -52,23 +106,65 @@ export class SessionQueue {
       const dropped = this.#dropped
       this.#dropped = 0
       this.#queued.unshift({ type: 'gap', dropped })
-      this.#timer ??= this.#clock.setTimeout(() => this.#flush(), 0)
+      this.#arm(0)
     }
   }
 
-  #flush(): void {
-    this.#timer = undefined
-    if (this.#closed || this.#queued.length === 0) return
-    const batch = this.#queued
-    this.#queued = []
-    this.#unacked += batch.length
-    this.#sink(batch)
+  /**
+   * Holds this session's events (`policy`: a hidden tab) or stops holding them (undefined: what waits goes now).
+   * @throws {RangeError} when `policy` is not { ms > 0, max ≥ 1 }
+   */
+  hold(policy: HoldPolicy | undefined): void {
+    if (policy && !(policy.ms > 0 && Number.isFinite(policy.ms) && Number.isInteger(policy.max) && policy.max >= 1))
+      throw new RangeError(`hold(): ms must be > 0 and max an integer ≥ 1, got ${JSON.stringify(policy)}`)
+    this.#hold = policy
+    if (policy || this.#closed || this.#queued.length === 0) return
+    this.#cancel()
+    this.#deliver()
+    if (this.#eager) this.#arm(0)
   }
 
   close(): void {
     this.#closed = true
+    this.#cancel()
+    this.#queued = []
+  }
+
+  /** The depth `event` would find: a held heartbeat replaces the one waiting. */
+  #depthFor(event: EngineEvent): number {
+    const replaces = this.#hold && event.type === 'heartbeat' && this.#queued.some((e) => e.type === 'heartbeat')
+    return replaces ? this.depth - 1 : this.depth
+  }
+
+  /** A delivery in `ms` at the latest (an armed timer due sooner stays). */
+  #arm(ms: number): void {
+    const due = this.#clock.now() + ms
+    if (this.#timer !== undefined) {
+      if (this.#due <= due) return
+      this.#clock.clearTimeout(this.#timer)
+    }
+    this.#due = due
+    this.#timer = this.#clock.setTimeout(() => this.#fire(), ms)
+  }
+
+  #cancel(): void {
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer)
     this.#timer = undefined
+  }
+
+  #fire(): void {
+    this.#timer = undefined
+    if (this.#closed || this.#queued.length === 0) return
+    if (this.#hold && this.#queued.every((e) => e.type === 'heartbeat')) return // heartbeats wait
+    this.#deliver()
+    // still busy: one more turn before an event goes at once again
+    if (this.#eager && !this.#hold) this.#arm(0)
+  }
+
+  #deliver(): void {
+    const batch = this.#queued
     this.#queued = []
+    this.#unacked += batch.length
+    this.#sink(batch)
   }
 }

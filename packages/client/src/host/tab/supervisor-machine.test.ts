@@ -221,6 +221,18 @@ describe('probe-due and probe-done', () => {
   })
 })
 
+describe('visibility (decision 77)', () => {
+  test('a live tab hidden stops its probe; shown again, it pings its worker at once (which re-arms the probe)', () => {
+    expect(step('live', { type: 'visibility', hidden: true })).toEqual([states.live, [cancelTimer('probe')]])
+    expect(step('live', { type: 'visibility', hidden: false })).toEqual([states.live, [{ type: 'ping' }]])
+  })
+
+  test.each(except('live'))('is a no-op while %s', (name) => {
+    expect(step(name, { type: 'visibility', hidden: true })).toEqual([states[name], []])
+    expect(step(name, { type: 'visibility', hidden: false })).toEqual([states[name], []])
+  })
+})
+
 describe('detach', () => {
   test('a live tab leaves its worker (detach, then close) and forgets what it held', () => {
     const leave = { type: 'leave', connection: c1 }

@@ -40,6 +40,8 @@ export interface WorkerLinkOptions {
   /** How often a live link checks that its worker answers (a tab that only listens would not notice otherwise).
    *  Default 15 000; 0: never. */
   probeIntervalMs?: number
+  /** How long the worker may hold this tab's events while its page is hidden (decision 77); 0: never. Default 1000. */
+  hiddenBatchMs?: number
   /** How to reach a worker; default: the kind's bundled entry. */
   spawn?: Spawner
   /** The link's own lines (a lost worker, a recovery); silent without. */
@@ -68,6 +70,7 @@ export class WorkerLink implements HostLink {
       commandMs: this.#commandMs,
       attachMs: options.attachTimeoutMs ?? 10_000,
       probeMs: options.probeIntervalMs ?? 15_000,
+      ...(options.hiddenBatchMs === undefined ? {} : { hiddenBatchMs: options.hiddenBatchMs }),
     })
   }
 
