@@ -76,6 +76,8 @@ export class RealtimeClient {
   #prefetched: { token: string | null; at: number } | undefined
   /** setAuth calls and identity moves, one at a time. */
   #auth: Promise<unknown> = Promise.resolve()
+  /** A subscribe() or connect() was called: a connection opening tells the worker to open the socket at once. */
+  #wantsSocket = false
 
   constructor(endPoint: string, options: RealtimeClientOptions = {}) {
     const apikey = options.params?.apikey
@@ -102,6 +104,7 @@ export class RealtimeClient {
       ...(options.workerUrl ? { workerUrl: options.workerUrl } : {}),
       ...(options.logger ? { logger: levels(options.logger) } : {}),
       ...(batchMs === undefined ? {} : { hiddenBatchMs: batchMs }),
+      wantsSocket: () => this.#wantsSocket,
       asked: options.host ?? 'auto',
       attached: (kind, fallback) => {
         this.#host = kind
@@ -140,6 +143,7 @@ export class RealtimeClient {
   }
 
   connect(): void {
+    this.#wantsSocket = true
     this.#reopen()
     void this.#ready().then((link) => link.connect())
   }
@@ -152,6 +156,7 @@ export class RealtimeClient {
    */
   async disconnect(_code?: number, _reason?: string): Promise<'ok' | 'timeout'> {
     this.#closed = true
+    this.#wantsSocket = false
     this.#show(DISCONNECTED)
     const link = await this.#ready()
     await link.disconnect()
@@ -167,7 +172,7 @@ export class RealtimeClient {
       rest: (timeoutMs) => this.#rest(timeoutMs),
       timeout: this.timeout,
       removed: (channel) => this.#removed(channel),
-      subscribing: () => this.#reopen(),
+      subscribing: () => ((this.#wantsSocket = true), this.#reopen()),
       vsn: this.vsn,
       logError: (message) => (this.hasLogger() ? this.log('channel', message) : console.error(message)),
       log: (kind, message, data) => this.log(kind, message, data),

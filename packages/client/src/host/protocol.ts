@@ -27,7 +27,8 @@ export type { SendOptions }
  * 5: the config carries the client's `identity` (engines are shared within one identity only; a worker of version 4
  *    would share one engine between users), and inspect answers `engineCount`.
  * 6: the tab says on its events port when it is hidden (VisibilityMessage; a worker of version 5 would warn of a
- *    malformed ack and never batch), and inspect's `tab` answers `holdMs`.
+ *    malformed ack and never batch) and when it is about to subscribe (WarmMessage), and inspect's `tab` answers
+ *    `holdMs`.
  */
 export const TAB_PROTOCOL_VERSION = 6
 
@@ -208,6 +209,18 @@ export interface PongMessage {
  * so first (the message waits in the port before the attach).
  */
 export type VisibilityMessage = { hidden: true; holdMs: number } | { hidden: false }
+
+/**
+ * tab → worker, on the events port, before the attach: the tab is about to subscribe (or called connect()), so the
+ * worker opens its engine's socket now, while the attach's answer and the subscribe are on their way (a first tab's
+ * cold start). It does not keep the socket: without a channel it closes after disconnectOnEmptyChannelsAfterMs.
+ */
+export interface WarmMessage {
+  warm: true
+}
+
+/** Whether a message from a tab is a WarmMessage. */
+export const isWarm = (data: unknown): boolean => isRecord(data) && data.warm === true
 
 /** The longest hold a tab may ask for (RealtimeClientOptions.hiddenBatchMs). */
 export const MAX_HOLD_MS = 60_000

@@ -15,7 +15,14 @@ import { withDeadline } from './deadline.ts'
 import { type HeldLock, holdLock } from './locks.ts'
 import { transfer, wrap } from './tab-rpc.ts'
 import { asRealtimeError, RealtimeError } from '../../errors.ts'
-import { type AckMessage, isPing, type PongMessage, TAB_PROTOCOL_VERSION, type VisibilityMessage } from '../protocol.ts'
+import {
+  type AckMessage,
+  isPing,
+  type PongMessage,
+  TAB_PROTOCOL_VERSION,
+  type VisibilityMessage,
+  type WarmMessage,
+} from '../protocol.ts'
 
 /**
  * Acks are coalesced: one message per ACK_BATCH events, or ACK_DELAY_MS after the first event not yet
@@ -115,6 +122,8 @@ export interface OpenOptions {
   clock?: Clock
   /** > 0: the tab is hidden, and its events may wait this long (said before the attach). Default 0. */
   holdMs?: number
+  /** The tab is about to subscribe: the worker opens the socket at the attach (WarmMessage). */
+  warm?: boolean
 }
 
 /**
@@ -135,6 +144,8 @@ export async function openConnection(options: OpenOptions): Promise<Connection> 
     // a hidden tab says so before the attach: the worker reads it before it delivers anything
     // oxlint-disable-next-line unicorn/require-post-message-target-origin -- a MessagePort, not a window
     if (holdMs > 0) channel.port1.postMessage({ hidden: true, holdMs } satisfies VisibilityMessage)
+    // oxlint-disable-next-line unicorn/require-post-message-target-origin -- a MessagePort, not a window
+    if (options.warm === true) channel.port1.postMessage({ warm: true } satisfies WarmMessage)
     const attached = remote.attach(
       options.config,
       transfer(channel.port2, [channel.port2]),

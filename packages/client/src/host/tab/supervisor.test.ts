@@ -133,7 +133,10 @@ afterEach(async () => {
 })
 
 /** A Supervisor with its memory, on a TestClock, its page transitions and visibility in the test's hands. */
-async function supervised(probeMs = 0, options: { hidden?: boolean; hiddenBatchMs?: number; locks?: boolean } = {}) {
+async function supervised(
+  probeMs = 0,
+  options: { hidden?: boolean; hiddenBatchMs?: number; locks?: boolean; wantsSocket?: () => boolean } = {},
+) {
   worker = new FakeWorker()
   const clock = new TestClock(NOW)
   const memory = new TabMemory()
@@ -156,6 +159,7 @@ async function supervised(probeMs = 0, options: { hidden?: boolean; hiddenBatchM
     },
     locks: options.locks ?? true,
     ...(options.hiddenBatchMs === undefined ? {} : { hiddenBatchMs: options.hiddenBatchMs }),
+    ...(options.wantsSocket ? { wantsSocket: options.wantsSocket } : {}),
   })
   cleanups.push(() => supervisor.detach())
   await supervisor.attach(config, (batch) => events.push(...batch))
@@ -375,5 +379,20 @@ describe('a hidden page (decision 77)', () => {
     clock.advance(100)
     await until(() => worker.names().at(-1) === 'ping', 'the probe while hidden')
     expect(worker.told).toEqual([])
+  })
+})
+
+describe('warm (a cold start)', () => {
+  test('a tab about to subscribe says so before its attach; one that is not says nothing', async () => {
+    let wants = true
+    const { supervisor } = await supervised(0, { wantsSocket: () => wants })
+    await until(() => worker.told.length === 1, 'warm told')
+    expect(worker.told).toEqual([{ warm: true }])
+    wants = false
+    worker.restart('w2')
+    worker.emit([], 'w2') // a stranger's event: the tab recovers on a new connection
+    await until(() => worker.names('w2').includes('attach'), 'attached again')
+    await supervisor.run('inspect', (api) => api.inspect(), 1000) // turns for a message before the attach to land
+    expect(worker.told).toEqual([{ warm: true }])
   })
 })

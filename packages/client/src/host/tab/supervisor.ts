@@ -52,6 +52,8 @@ export interface SupervisorOptions {
   visibility?: { hidden: () => boolean; listen: (changed: (hidden: boolean) => void) => () => void }
   /** Whether the worker's lock tells this tab of its death (Web Locks). Default: whether this page has them. */
   locks?: boolean
+  /** Whether the tab is about to subscribe when a connection opens: the worker then opens the socket at once. */
+  wantsSocket?: () => boolean
 }
 
 /**
@@ -308,6 +310,7 @@ export class Supervisor {
         onMessage,
         clock: this.#clock,
         holdMs: this.#holdNow(),
+        warm: this.#options.wantsSocket?.() === true,
       })
       try {
         if (replay) await memory.replay(connection.remote, connection.instance, commandMs, this.#clock)

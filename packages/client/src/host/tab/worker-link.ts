@@ -42,6 +42,8 @@ export interface WorkerLinkOptions {
   probeIntervalMs?: number
   /** How long the worker may hold this tab's events while its page is hidden (decision 77); 0: never. Default 1000. */
   hiddenBatchMs?: number
+  /** Whether the tab is about to subscribe (a subscribe() or connect() waits for the attach): the socket opens then. */
+  wantsSocket?: () => boolean
   /** How to reach a worker; default: the kind's bundled entry. */
   spawn?: Spawner
   /** The link's own lines (a lost worker, a recovery); silent without. */
@@ -71,6 +73,7 @@ export class WorkerLink implements HostLink {
       attachMs: options.attachTimeoutMs ?? 10_000,
       probeMs: options.probeIntervalMs ?? 15_000,
       ...(options.hiddenBatchMs === undefined ? {} : { hiddenBatchMs: options.hiddenBatchMs }),
+      ...(options.wantsSocket ? { wantsSocket: options.wantsSocket } : {}),
     })
   }
 

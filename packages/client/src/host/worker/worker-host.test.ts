@@ -88,6 +88,35 @@ async function subscribedTab() {
   return { clock, posted, broadcast, visibility, holdOf, numbers, tabPort, log }
 }
 
+describe('warm: a tab about to subscribe (cold start)', () => {
+  test('the socket opens at the attach, before any subscribe; with no channel it closes as an idle one does', async () => {
+    const clock = new TestClock()
+    const host = new WorkerHost({ kind: 'shared-worker', transport: FakeSocket, clock, engineClock: clock })
+    const warmed = new MessageChannel()
+    ports.push(warmed.port1, warmed.port2)
+    // oxlint-disable-next-line unicorn/require-post-message-target-origin -- a MessagePort
+    warmed.port1.postMessage({ warm: true })
+    value(await host.api().attach(config, warmed.port2, '', TAB_PROTOCOL_VERSION))
+    await until(() => FakeSocket.instances.length === 1, 'the socket opened')
+    FakeSocket.last.open()
+    await settle(clock)
+    // no channel came: disconnectOnEmptyChannelsAfterMs (0 here) closes it
+    expect(FakeSocket.last.closedWith).toEqual({ code: 1000, reason: 'idle' })
+  })
+
+  test('a tab that does not say so opens no socket by attaching', async () => {
+    const clock = new TestClock()
+    const host = new WorkerHost({ kind: 'shared-worker', transport: FakeSocket, clock, engineClock: clock })
+    const api = host.api()
+    const cold = new MessageChannel()
+    ports.push(cold.port1, cold.port2)
+    value(await api.attach(config, cold.port2, '', TAB_PROTOCOL_VERSION))
+    await settle(clock)
+    value(await api.inspect()) // a round trip after the attach: its port messages, if any, were read
+    expect(FakeSocket.instances).toHaveLength(0)
+  })
+})
+
 describe('a visible tab', () => {
   test('an event that finds its queue idle is posted at once, without a turn of the clock', async () => {
     const { posted, broadcast, numbers } = await subscribedTab()

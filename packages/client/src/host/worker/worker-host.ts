@@ -31,6 +31,7 @@ import {
   type EngineConfig,
   type EventsMessage,
   isPong,
+  isWarm,
   type PingMessage,
   randomId,
   readAck,
@@ -259,6 +260,7 @@ export class WorkerHost {
     events.addEventListener('message', (event: MessageEvent) => {
       record.heardAt = this.#clock.now()
       if (isPong(event.data)) return
+      if (isWarm(event.data)) return this.#warm(record)
       const visibility = readVisibility(event.data)
       if (visibility === 'malformed') return this.#log.warn(`worker host: tab ${tabId} sent a malformed visibility`)
       if (visibility) return this.#hold(record, visibility.hidden ? visibility.holdMs : 0)
@@ -312,6 +314,15 @@ export class WorkerHost {
       }
     }
     if (left) this.#armPings()
+  }
+
+  /** The tab is about to subscribe: its engine's socket opens now (WarmMessage). */
+  #warm(record: TabRecord): void {
+    try {
+      record.session.warm()
+    } catch (error) {
+      this.#log.error('worker host: warm failed', error)
+    }
   }
 
   /** A hidden tab's events wait up to `ms` (0: the tab is visible, they go at once). */
