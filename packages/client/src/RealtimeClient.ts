@@ -85,7 +85,6 @@ export class RealtimeClient {
     const vsn = options.vsn ?? '2.0.0'
     if (vsn !== '1.0.0' && vsn !== '2.0.0') throw new Error(`Unsupported serializer version: ${String(vsn)}`)
     if (options.guards !== undefined) guardLimits(options.guards, 'RealtimeClientOptions.guards') // throws RangeError
-    const batchMs = hiddenBatchMs(options.hiddenBatchMs) // throws RangeError
     this.#options = options
     this.endPoint = endPoint.replace(/\/+$/, '')
     this.params = Object.fromEntries(Object.entries(options.params ?? {}).map(([k, v]) => [k, String(v)]))
@@ -103,7 +102,7 @@ export class RealtimeClient {
       ...(options.transport ? { transport: options.transport } : {}),
       ...(options.workerUrl ? { workerUrl: options.workerUrl } : {}),
       ...(options.logger ? { logger: levels(options.logger) } : {}),
-      ...(batchMs === undefined ? {} : { hiddenBatchMs: batchMs }),
+      hiddenBatchMs: hiddenBatchMs(options.hiddenBatchMs), // throws RangeError
       wantsSocket: () => this.#wantsSocket,
       asked: options.host ?? 'auto',
       attached: (kind, fallback) => {

@@ -123,7 +123,7 @@ export interface OpenOptions {
   /** > 0: the tab is hidden, and its events may wait this long (said before the attach). Default 0. */
   holdMs?: number
   /** The tab is about to subscribe: the worker opens the socket at the attach (WarmMessage). */
-  warm?: boolean
+  warm?: boolean | undefined
 }
 
 /**
@@ -145,7 +145,7 @@ export async function openConnection(options: OpenOptions): Promise<Connection> 
     // oxlint-disable-next-line unicorn/require-post-message-target-origin -- a MessagePort, not a window
     if (holdMs > 0) channel.port1.postMessage({ hidden: true, holdMs } satisfies VisibilityMessage)
     // oxlint-disable-next-line unicorn/require-post-message-target-origin -- a MessagePort, not a window
-    if (options.warm === true) channel.port1.postMessage({ warm: true } satisfies WarmMessage)
+    if (options.warm) channel.port1.postMessage({ warm: true } satisfies WarmMessage)
     const attached = remote.attach(
       options.config,
       transfer(channel.port2, [channel.port2]),

@@ -71,7 +71,7 @@ describe('attach', () => {
   test('opens the first connection from detached and listens to the page', () => {
     expect(step('detached', { type: 'attach' })).toEqual([
       { name: 'attaching', open: 7 },
-      [open(7, false), { type: 'listen-page' }],
+      [{ type: 'listen-page' }, open(7, false)],
     ])
   })
 

@@ -145,7 +145,7 @@ export function transitionSupervisor<C>(
   switch (event.type) {
     case 'attach':
       if (state.name !== 'detached') return ignore(state)
-      return [{ name: 'attaching', open: ctx.id }, [open(ctx.id, false), { type: 'listen-page' }]]
+      return [{ name: 'attaching', open: ctx.id }, [{ type: 'listen-page' }, open(ctx.id, false)]]
     case 'opened': {
       const awaited = (state.name === 'attaching' || state.name === 'recovering') && state.open === event.id
       if (!awaited) return [state, [{ type: 'close', connection: event.connection }]]

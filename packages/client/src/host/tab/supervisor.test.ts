@@ -142,7 +142,6 @@ async function supervised(
   const memory = new TabMemory()
   const events: EngineEvent[] = []
   const page: { hide?: (persisted: boolean) => void; show?: () => void; visible?: (hidden: boolean) => void } = {}
-  let hidden = options.hidden ?? false
   const log = new TestLogSink()
   const supervisor = new Supervisor({
     spawn: worker.spawn,
@@ -152,14 +151,15 @@ async function supervised(
     probeMs,
     clock,
     logger: log,
-    pageTransitions: (hide, show) => (Object.assign(page, { hide, show }), () => {}),
-    visibility: {
-      hidden: () => hidden,
-      listen: (changed) => ((page.visible = (h) => ((hidden = h), changed(h))), () => {}),
+    // as the page does: the visibility at once, then each change
+    pageTransitions: (hide, show, visible = () => {}) => {
+      Object.assign(page, { hide, show, visible })
+      visible(options.hidden ?? false)
+      return () => {}
     },
     locks: options.locks ?? true,
-    ...(options.hiddenBatchMs === undefined ? {} : { hiddenBatchMs: options.hiddenBatchMs }),
-    ...(options.wantsSocket ? { wantsSocket: options.wantsSocket } : {}),
+    hiddenBatchMs: options.hiddenBatchMs,
+    wantsSocket: options.wantsSocket,
   })
   cleanups.push(() => supervisor.detach())
   await supervisor.attach(config, (batch) => events.push(...batch))

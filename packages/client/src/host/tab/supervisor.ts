@@ -17,7 +17,7 @@ import { type Connection, openConnection } from './connection.ts'
 import { withDeadline } from './deadline.ts'
 import { hasLocks, whenReleased } from './locks.ts'
 import type { TabMemory } from './memory.ts'
-import { onPageTransitions, onVisibility, pageHidden } from './page-transitions.ts'
+import { onPageTransitions } from './page-transitions.ts'
 import type { Spawner } from './spawn.ts'
 import {
   initialSupervisorState,
@@ -42,18 +42,16 @@ export interface SupervisorOptions {
   probeMs: number
   /** Where the recovery's waits, the probes and the deadlines run. Default: the real clock. */
   clock?: Clock
-  /** The page's back/forward-cache transitions (page-transitions.ts); tests pass their own. */
+  /** The page's back/forward-cache transitions and visibility (page-transitions.ts); tests pass their own. */
   pageTransitions?: typeof onPageTransitions
   /** Where a lost worker and a recovery are told. Default: nowhere. */
   logger?: Logger
   /** How long the worker may hold this tab's events while its page is hidden; 0: never. Default HIDDEN_BATCH_MS. */
-  hiddenBatchMs?: number
-  /** The page's visibility (page-transitions.ts); tests pass their own. */
-  visibility?: { hidden: () => boolean; listen: (changed: (hidden: boolean) => void) => () => void }
+  hiddenBatchMs?: number | undefined
   /** Whether the worker's lock tells this tab of its death (Web Locks). Default: whether this page has them. */
   locks?: boolean
   /** Whether the tab is about to subscribe when a connection opens: the worker then opens the socket at once. */
-  wantsSocket?: () => boolean
+  wantsSocket?: (() => boolean) | undefined
 }
 
 /**
@@ -88,7 +86,6 @@ export class Supervisor {
   #leaving: Promise<void> = Promise.resolve()
   /** The page is hidden (known once the page is listened to). */
   #hidden = false
-  #unlistenVisibility: (() => void) | undefined
   readonly #holdMs: number
   /** The probe pauses while the page is hidden: the worker's lock tells of its death. */
   readonly #pausesProbe: boolean
@@ -244,17 +241,13 @@ export class Supervisor {
         this.#unlisten ??= listen(
           (persisted) => this.#driver.dispatch({ type: 'page-hide', persisted }),
           () => this.#driver.dispatch({ type: 'page-show' }),
+          (hidden) => this.#visibility(hidden),
         )
-        const visibility = this.#options.visibility ?? { hidden: pageHidden, listen: onVisibility }
-        this.#hidden = visibility.hidden()
-        this.#unlistenVisibility ??= visibility.listen((hidden) => this.#visibility(hidden))
         return
       }
       case 'unlisten-page':
         this.#unlisten?.()
         this.#unlisten = undefined
-        this.#unlistenVisibility?.()
-        this.#unlistenVisibility = undefined
         return
       case 'forget':
         return memory.clear()
@@ -310,7 +303,7 @@ export class Supervisor {
         onMessage,
         clock: this.#clock,
         holdMs: this.#holdNow(),
-        warm: this.#options.wantsSocket?.() === true,
+        warm: this.#options.wantsSocket?.(),
       })
       try {
         if (replay) await memory.replay(connection.remote, connection.instance, commandMs, this.#clock)

@@ -41,9 +41,9 @@ export interface WorkerLinkOptions {
    *  Default 15 000; 0: never. */
   probeIntervalMs?: number
   /** How long the worker may hold this tab's events while its page is hidden (decision 77); 0: never. Default 1000. */
-  hiddenBatchMs?: number
+  hiddenBatchMs?: number | undefined
   /** Whether the tab is about to subscribe (a subscribe() or connect() waits for the attach): the socket opens then. */
-  wantsSocket?: () => boolean
+  wantsSocket?: (() => boolean) | undefined
   /** How to reach a worker; default: the kind's bundled entry. */
   spawn?: Spawner
   /** The link's own lines (a lost worker, a recovery); silent without. */
@@ -72,8 +72,8 @@ export class WorkerLink implements HostLink {
       commandMs: this.#commandMs,
       attachMs: options.attachTimeoutMs ?? 10_000,
       probeMs: options.probeIntervalMs ?? 15_000,
-      ...(options.hiddenBatchMs === undefined ? {} : { hiddenBatchMs: options.hiddenBatchMs }),
-      ...(options.wantsSocket ? { wantsSocket: options.wantsSocket } : {}),
+      hiddenBatchMs: options.hiddenBatchMs,
+      wantsSocket: options.wantsSocket,
     })
   }
 
