@@ -16,6 +16,7 @@ import { RealtimeError } from './errors.ts'
 import type { EngineConfig } from './host/protocol.ts'
 import type { HostFallback, HostKind, HostLink, HostSnapshot } from './host/tab/link.ts'
 import { attachHost, hostCandidates, type HostLinkOptions } from './host/tab/select.ts'
+import { spawnSharedWorker, type WorkerSpawn } from './host/tab/spawn.ts'
 import { type ChannelOwner, RealtimeChannel, type RealtimeChannelOptions } from './RealtimeChannel.ts'
 import type { RestContext } from './rest.ts'
 import { StatusStream } from './status-stream.ts'
@@ -113,6 +114,14 @@ export class RealtimeClient {
     this.#hosts = hostCandidates(options.host ?? 'auto', this.#hostOptions)
     this.#firstStatus = new Promise((resolve) => (this.#statusArrived = resolve))
     this.#host = this.#hosts.length === 1 ? (this.#hosts[0] as HostKind) : 'pending'
+    // the SharedWorker starts loading now, in parallel with the page's own work; the attach below takes it (a
+    // constructor that throws here, e.g. under a CSP, throws again there and the next host is tried)
+    let early = this.#hosts[0] === 'shared-worker' ? earlySharedWorker(options.workerUrl) : undefined
+    this.#hostOptions.early = () => {
+      const spawn = early
+      early = undefined
+      return spawn
+    }
     // Attach to the host now, in the background: no socket opens until a channel is subscribed
     // or connect() is called, but a tab's first subscribe then costs one message instead of a
     // SharedWorker connection and a lock (decision 41). A failure shows at the first call.
@@ -496,5 +505,13 @@ export class RealtimeClient {
 }
 
 const now = (): number => globalThis.performance?.now() ?? Date.now()
+
+function earlySharedWorker(workerUrl: string | URL | undefined): WorkerSpawn | undefined {
+  try {
+    return spawnSharedWorker(workerUrl)
+  } catch {
+    return undefined
+  }
+}
 
 export { RealtimeError }

@@ -23,7 +23,7 @@ import type {
 } from '../protocol.ts'
 import type { HostLink } from './link.ts'
 import { deadlineOf, TabMemory } from './memory.ts'
-import { type Spawner, spawnDedicatedWorker, spawnSharedWorker } from './spawn.ts'
+import { type Spawner, spawnDedicatedWorker, spawnSharedWorker, type WorkerSpawn } from './spawn.ts'
 import { Supervisor, type SupervisorOptions } from './supervisor.ts'
 import { proxy } from './tab-rpc.ts'
 
@@ -44,6 +44,11 @@ export interface WorkerLinkOptions {
   hiddenBatchMs?: number | undefined
   /** Whether the tab is about to subscribe (a subscribe() or connect() waits for the attach): the socket opens then. */
   wantsSocket?: (() => boolean) | undefined
+  /**
+   * A SharedWorker started before the link existed (RealtimeClient's constructor: it starts in parallel with the
+   * page's own work), handed out once: the first connection of a 'shared-worker' link uses it.
+   */
+  early?: (() => WorkerSpawn | undefined) | undefined
   /** How to reach a worker; default: the kind's bundled entry. */
   spawn?: Spawner
   /** The link's own lines (a lost worker, a recovery); silent without. */
@@ -62,7 +67,7 @@ export class WorkerLink implements HostLink {
     this.kind = kind
     const url = options.workerUrl
     const bundled = kind === 'shared-worker' ? () => spawnSharedWorker(url) : () => spawnDedicatedWorker(url)
-    const spawn = options.spawn ?? bundled
+    const spawn = options.spawn ?? (() => (kind === 'shared-worker' && options.early?.()) || bundled())
     this.#commandMs = options.commandTimeoutMs ?? 5000
     this.#supervisor = new Supervisor({
       ...options.supervisor,
