@@ -31,29 +31,44 @@ describe('per-turn batches (the in-page host)', () => {
 })
 
 describe('eager (the worker hosts)', () => {
-  test('an event that finds the queue idle goes at once; those of the same turn wait for the next', () => {
+  /** The end of the current task: the microtasks queued so far have run. */
+  const endOfTask = () => Promise.resolve()
+
+  test('an event that finds the queue idle goes at the end of the task, with those of the same run', async () => {
     const { clock, batches, q } = queue({ eager: true })
-    q.push(msg(1))
-    expect(batches.map(numbers)).toEqual([[1]])
+    q.push(joined)
+    q.push(msg(1)) // e.g. the presence state told right after SUBSCRIBED
+    expect(batches).toEqual([])
+    await endOfTask()
+    expect(batches.map(numbers)).toEqual([['status', 1]])
+    // busy until the next turn: what comes meanwhile waits for it
     q.push(msg(2))
     q.push(msg(3))
+    await endOfTask()
     expect(batches).toHaveLength(1)
     clock.flush()
-    expect(batches.map(numbers)).toEqual([[1], [2, 3]])
+    expect(batches.map(numbers)).toEqual([['status', 1], [2, 3]])
   })
 
-  test('busy for one turn after a batch, idle after a quiet turn: then at once again', () => {
+  test('idle again after a quiet turn: then at the end of the task again', async () => {
     const { clock, batches, q } = queue({ eager: true })
     q.push(msg(1))
+    await endOfTask()
     clock.flush() // the quiet turn: nothing came
     expect(clock.pending()).toEqual([])
     q.push(msg(2))
+    await endOfTask()
     expect(batches.map(numbers)).toEqual([[1], [2]])
   })
 
-  test('a burst (frames faster than the tab runs): the first at once, the rest in one batch, in order', () => {
+  test('frames faster than the tab runs: the first at once, the rest in one batch per turn, in order', async () => {
     const { clock, batches, q, all } = queue({ eager: true })
-    for (let n = 0; n < 100; n++) q.push(msg(n))
+    q.push(msg(0))
+    await endOfTask()
+    for (let n = 1; n < 100; n++) {
+      q.push(msg(n)) // each its own task, before the busy turn ends
+      await endOfTask()
+    }
     clock.flush()
     expect(batches.map((b) => b.length)).toEqual([1, 99])
     expect(numbers(all())).toEqual(Array.from({ length: 100 }, (_, n) => n))

@@ -6,9 +6,10 @@
 // Hosts that deliver synchronously (the in-page host) acknowledge each batch at once.
 //
 // `eager` (the worker hosts, whose sink only posts to another thread): an event that finds the
-// queue idle goes at once, in the same task, instead of one turn later; the queue then stays
-// busy for one turn, so events arriving meanwhile (frames faster than the tab runs) still go
-// in one batch per turn. Never for a sink that runs the tab's handlers in the engine's stack.
+// queue idle goes at the end of the current task (a microtask, with every event of the same
+// run: a SUBSCRIBED and the presence state told right after it go together) instead of one turn
+// later; the queue then stays busy for one turn, so events arriving meanwhile (frames faster than
+// the tab runs) still go in one batch per turn.
 //
 // hold(policy) (a hidden tab, decision 77): events wait up to `policy.ms` after the first one
 // queued, or until `policy.max` are queued, and go in one batch: fewer tasks and wake-ups for a
@@ -52,6 +53,8 @@ export class SessionQueue {
   /** When the armed timer is due. */
   #due = 0
   #hold: HoldPolicy | undefined
+  /** An eager delivery waits for the end of the current task. */
+  #soon = false
   #closed = false
 
   constructor(clock: Clock, sink: Sink, options: SessionQueueOptions) {
@@ -91,12 +94,17 @@ export class SessionQueue {
     }
     this.#queued.push(event)
     if (hold) return this.#arm(URGENT.has(event.type) || this.#queued.length >= hold.max ? 0 : hold.ms)
-    if (this.#eager && this.#timer === undefined) {
-      // idle: this event goes now; the queue is busy until the next turn
+    if (!this.#eager || this.#timer !== undefined) return this.#arm(0)
+    // idle: this event (and those of the same run) go at the end of this task; then busy until the next turn
+    if (this.#soon) return
+    this.#soon = true
+    void Promise.resolve().then(() => {
+      this.#soon = false
+      if (this.#closed || this.#timer !== undefined || this.#queued.length === 0) return
+      if (this.#hold) return this.#arm(this.#hold.ms)
       this.#deliver()
-      return this.#arm(0)
-    }
-    this.#arm(0)
+      this.#arm(0)
+    })
   }
 
   /** The tab processed `count` events. */
