@@ -47,7 +47,10 @@ describe('eager (the worker hosts)', () => {
     await endOfTask()
     expect(batches).toHaveLength(1)
     clock.flush()
-    expect(batches.map(numbers)).toEqual([['status', 1], [2, 3]])
+    expect(batches.map(numbers)).toEqual([
+      ['status', 1],
+      [2, 3],
+    ])
   })
 
   test('idle again after a quiet turn: then at the end of the task again', async () => {
