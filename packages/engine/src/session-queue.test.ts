@@ -53,15 +53,20 @@ describe('eager (the worker hosts)', () => {
     ])
   })
 
-  test('idle again after a quiet turn: then at the end of the task again', async () => {
+  test('an idle queue arms no timer; busy within the millisecond of its last batch, idle after it', async () => {
     const { clock, batches, q } = queue({ eager: true })
     q.push(msg(1))
     await endOfTask()
-    clock.flush() // the quiet turn: nothing came
     expect(clock.pending()).toEqual([])
-    q.push(msg(2))
+    q.push(msg(2)) // the same millisecond: the next turn
     await endOfTask()
-    expect(batches.map(numbers)).toEqual([[1], [2]])
+    expect(clock.pending()).toEqual([0])
+    clock.flush()
+    clock.advance(1)
+    q.push(msg(3)) // a millisecond later: idle, at the end of the task
+    await endOfTask()
+    expect(batches.map(numbers)).toEqual([[1], [2], [3]])
+    expect(clock.pending()).toEqual([])
   })
 
   test('frames faster than the tab runs: the first at once, the rest in one batch per turn, in order', async () => {

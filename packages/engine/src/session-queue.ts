@@ -8,8 +8,9 @@
 // `eager` (the worker hosts, whose sink only posts to another thread): an event that finds the
 // queue idle goes at the end of the current task (a microtask, with every event of the same
 // run: a SUBSCRIBED and the presence state told right after it go together) instead of one turn
-// later; the queue then stays busy for one turn, so events arriving meanwhile (frames faster than
-// the tab runs) still go in one batch per turn.
+// later. The queue is busy within the millisecond of its last batch (by the clock): events then
+// wait for the next turn, so frames faster than the tab runs still go in one batch per turn, and
+// an idle queue arms no timer at all.
 //
 // hold(policy) (a hidden tab, decision 77): events wait up to `policy.ms` after the first one
 // queued, or until `policy.max` are queued, and go in one batch: fewer tasks and wake-ups for a
@@ -55,6 +56,8 @@ export class SessionQueue {
   #hold: HoldPolicy | undefined
   /** An eager delivery waits for the end of the current task. */
   #soon = false
+  /** When the last batch went (eager: the queue is busy within the same millisecond). */
+  #lastAt = Number.NEGATIVE_INFINITY
   #closed = false
 
   constructor(clock: Clock, sink: Sink, options: SessionQueueOptions) {
@@ -94,16 +97,15 @@ export class SessionQueue {
     }
     this.#queued.push(event)
     if (hold) return this.#arm(URGENT.has(event.type) || this.#queued.length >= hold.max ? 0 : hold.ms)
-    if (!this.#eager || this.#timer !== undefined) return this.#arm(0)
-    // idle: this event (and those of the same run) go at the end of this task; then busy until the next turn
     if (this.#soon) return
+    if (!this.#eager || this.#timer !== undefined || this.#clock.now() - this.#lastAt < 1) return this.#arm(0)
+    // idle: this event (and those of the same run) go at the end of this task
     this.#soon = true
     void Promise.resolve().then(() => {
       this.#soon = false
       if (this.#closed || this.#timer !== undefined || this.#queued.length === 0) return
       if (this.#hold) return this.#arm(this.#hold.ms)
       this.#deliver()
-      this.#arm(0)
     })
   }
 
@@ -129,7 +131,6 @@ export class SessionQueue {
     if (policy || this.#closed || this.#queued.length === 0) return
     this.#cancel()
     this.#deliver()
-    if (this.#eager) this.#arm(0)
   }
 
   close(): void {
@@ -165,14 +166,13 @@ export class SessionQueue {
     if (this.#closed || this.#queued.length === 0) return
     if (this.#hold && this.#queued.every((e) => e.type === 'heartbeat')) return // heartbeats wait
     this.#deliver()
-    // still busy: one more turn before an event goes at once again
-    if (this.#eager && !this.#hold) this.#arm(0)
   }
 
   #deliver(): void {
     const batch = this.#queued
     this.#queued = []
     this.#unacked += batch.length
+    this.#lastAt = this.#clock.now()
     this.#sink(batch)
   }
 }

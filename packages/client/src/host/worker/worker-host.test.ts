@@ -119,11 +119,13 @@ describe('warm: a tab about to subscribe (cold start)', () => {
 
 describe('a visible tab', () => {
   test('an event that finds its queue idle is posted at the end of its task, without a turn of the clock', async () => {
-    const { posted, broadcast, numbers } = await subscribedTab()
+    const { clock, posted, broadcast, numbers } = await subscribedTab()
     const before = posted.length
+    clock.advance(1) // a millisecond after the last batch (SUBSCRIBED): idle
     broadcast(1)
     await Promise.resolve()
     expect(numbers(posted.slice(before))).toEqual([[1]])
+    expect(clock.pending()).not.toContain(0) // and no turn armed for it
   })
 })
 
@@ -148,7 +150,7 @@ describe('a hidden tab (decision 77)', () => {
     expect(posted.slice(before).map((m) => m.events.length)).toEqual([HIDDEN_BATCH_MAX])
   })
 
-  test('visible again: what waits is posted at once; after a quiet turn events go at once again', async () => {
+  test('visible again: what waits is posted at once; a millisecond later events go at once again', async () => {
     const { clock, posted, broadcast, visibility, numbers } = await subscribedTab()
     await visibility(1000)
     const before = posted.length
@@ -156,20 +158,21 @@ describe('a hidden tab (decision 77)', () => {
     broadcast(2)
     await visibility(0)
     expect(numbers(posted.slice(before))).toEqual([[1, 2]])
-    clock.flush()
+    clock.advance(1)
     broadcast(3)
     await Promise.resolve()
     expect(numbers(posted.slice(before))).toEqual([[1, 2], [3]])
   })
 
   test('a malformed visibility message is logged and changes nothing', async () => {
-    const { posted, broadcast, tabPort, holdOf, log, numbers } = await subscribedTab()
+    const { clock, posted, broadcast, tabPort, holdOf, log, numbers } = await subscribedTab()
     for (const junk of [{ hidden: true }, { hidden: true, holdMs: 0 }, { hidden: true, holdMs: 60_001 }, { hidden: 1 }])
       // oxlint-disable-next-line unicorn/require-post-message-target-origin -- a MessagePort
       tabPort.postMessage(junk)
     await until(() => log.lines.filter((l) => l.message.includes('malformed visibility')).length === 4, 'warned')
     expect(await holdOf()).toBe(0)
     const before = posted.length
+    clock.advance(1)
     broadcast(1)
     await Promise.resolve()
     expect(numbers(posted.slice(before))).toEqual([[1]])
