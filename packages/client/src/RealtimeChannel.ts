@@ -25,11 +25,12 @@ import type {
   RealtimePresenceLeavePayload,
   RealtimePresenceState,
 } from '@shared-realtime/protocol'
+import { randomUuid } from '@shared-realtime/protocol'
 import { addBinding, type Bindings, deliver, safeCall } from './channel-bindings.ts'
 import type { REALTIME_SUBSCRIBE_STATES, RealtimeChannelState } from './constants.ts'
 import { RealtimeError } from './errors.ts'
 import type { HostLink } from './host/tab/link.ts'
-import { RealtimePresence } from './RealtimePresence.ts'
+import { loadPresence, RealtimePresence } from './RealtimePresence.ts'
 import type { RestContext } from './rest.ts'
 import { StatusStream } from './status-stream.ts'
 
@@ -137,6 +138,8 @@ export class RealtimeChannel {
     this.#owner.subscribing()
     const postgres = (this.bindings.postgres_changes ?? []).map((b) => b.postgres!).filter(Boolean)
     const spec = { config: this.params.config ?? {}, postgres, presence: (this.bindings.presence ?? []).length > 0 }
+    // the presence code loads while the join goes out, so presence events find it there (RealtimePresence.ts)
+    if (spec.presence || this.params.config?.presence?.enabled) void loadPresence().catch(() => undefined)
     void this.#owner
       .link()
       .then((link) => link.subscribe(this.subId, this.topic, spec))
@@ -287,7 +290,7 @@ export class RealtimeChannel {
     const link = await this.#owner.link()
     if (opts.durable !== true) return link.send(this.subId, { type: 'broadcast', ...rest }, timeout)
     // the id makes a send that a host runs twice (a worker lost mid-command) one stored item
-    const durable = { durable: true, id: durableId(), ...(opts.ttlMs === undefined ? {} : { ttlMs: opts.ttlMs }) }
+    const durable = { durable: true, id: randomUuid(), ...(opts.ttlMs === undefined ? {} : { ttlMs: opts.ttlMs }) }
     return link.send(this.subId, { type: 'broadcast', ...rest }, timeout, durable)
   }
 
@@ -303,6 +306,7 @@ export class RealtimeChannel {
   }
 
   async track(payload: Record<string, unknown>, _opts: Record<string, unknown> = {}): Promise<PushResult> {
+    void loadPresence().catch(() => undefined)
     const link = await this.#owner.link()
     await link.track(this.subId, payload)
     return 'ok'
@@ -379,13 +383,6 @@ export class RealtimeChannel {
     this.#lastStatus = error ? { status: event.status, error } : { status: event.status }
     this.#status.push(this.#lastStatus)
   }
-}
-
-/** A random id for a durable send (randomUUID needs a secure context; getRandomValues does not). */
-function durableId(): string {
-  const crypto = globalThis.crypto
-  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID()
-  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('')
 }
 
 export type { BroadcastPayload }

@@ -3,7 +3,7 @@
 // SharedWorker (or a dedicated Worker, or this page: `host`). What it adds, documented in
 // the README: `host`, `workerUrl`, `onStatusChange` / `statusChanges`, `inspect()`.
 
-import { type EngineEvent, guardLimits, realClock, type TimerId, tokenIdentity } from '@shared-realtime/engine'
+import { type EngineEvent, guardLimits, realClock, type TimerId } from '@shared-realtime/engine'
 import {
   engineConfig,
   type HeartbeatStatus,
@@ -18,8 +18,10 @@ import type { HostFallback, HostKind, HostLink, HostSnapshot } from './host/tab/
 import { attachHost, hostCandidates, type HostLinkOptions } from './host/tab/select.ts'
 import { spawnSharedWorker, type WorkerSpawn } from './host/tab/spawn.ts'
 import { type ChannelOwner, RealtimeChannel, type RealtimeChannelOptions } from './RealtimeChannel.ts'
+import { loadPresence, presenceReady } from './RealtimePresence.ts'
 import type { RestContext } from './rest.ts'
 import { StatusStream } from './status-stream.ts'
+import { tokenIdentity } from './token-identity.ts'
 
 export type { HeartbeatStatus, RealtimeClientOptions } from './client-options.ts'
 export type ConnectionStatus = Extract<EngineEvent, { type: 'connection' }>
@@ -79,6 +81,8 @@ export class RealtimeClient {
   #auth: Promise<unknown> = Promise.resolve()
   /** A subscribe() or connect() was called: a connection opening tells the worker to open the socket at once. */
   #wantsSocket = false
+  /** Events waiting for the presence code (#holdForPresence), in their order. */
+  #held: EngineEvent[] | undefined
 
   constructor(endPoint: string, options: RealtimeClientOptions = {}) {
     const apikey = options.params?.apikey
@@ -470,7 +474,38 @@ export class RealtimeClient {
     this.#bySub.delete(channel.subId)
   }
 
+  /**
+   * A presence event came before the presence code loaded (a chunk of its own, decision 77): its delivery and every
+   * later one wait until it has, then go on in their order. A chunk that cannot load drops the held presence events
+   * (logged); the next presence event tries again.
+   */
+  #holdForPresence(events: EngineEvent[]): void {
+    const held = (this.#held = events)
+    const release = (failed: unknown) => {
+      this.#held = undefined
+      if (failed !== undefined) {
+        const message = `presence code did not load; presence events dropped: ${String(failed)}`
+        if (this.hasLogger()) this.log('presence', message)
+        else console.error(message)
+      }
+      this.#onEvents(failed === undefined ? held : held.filter((event) => !isPresence(event)))
+    }
+    loadPresence().then(
+      () => release(undefined),
+      (error: unknown) => release(error ?? 'failed'),
+    )
+  }
+
   #onEvents(events: EngineEvent[]): void {
+    if (this.#held) {
+      this.#held.push(...events)
+      return
+    }
+    // the whole delivery waits: what came with a presence event (a join's SUBSCRIBED) still comes with it
+    if (!presenceReady() && events.some(isPresence)) {
+      this.#holdForPresence(events)
+      return
+    }
     for (const event of events) {
       if (event.type === 'connection') {
         this.#engineConnection = event
@@ -513,5 +548,7 @@ function earlySharedWorker(workerUrl: string | URL | undefined): WorkerSpawn | u
     return undefined
   }
 }
+
+const isPresence = (event: EngineEvent): boolean => event.type === 'presence-state' || event.type === 'presence-diff'
 
 export { RealtimeError }

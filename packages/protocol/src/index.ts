@@ -38,7 +38,7 @@ export * from './postgres/index.ts'
 export * from './presence/index.ts'
 
 /** A non-null, non-array object: the one guard every package uses for untrusted data. */
-export { isRecord } from './presence/records.ts'
+export { isRecord } from './is-record.ts'
 
 /** A random UUID v4 from crypto.getRandomValues: no secure context needed (crypto.randomUUID needs one). */
 export { randomUuid } from './random.ts'

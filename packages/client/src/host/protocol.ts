@@ -6,7 +6,7 @@
 // - Each command answers with a Reply carrying the worker's instance id (random per worker
 //   start), so a tab notices a restarted worker.
 // - Events go on a raw MessagePort per tab as `{ instance, events }`, acknowledged with `{ ack: n }`; the tab
-//   says there whether it is hidden (`{ hidden, holdMs }`: the worker then batches its events, decision 77).
+//   says there whether it is hidden (`{ hidden, holdMs }`: the worker then batches its events, decision 78).
 // - Errors cross as data ({name, kind, message}: errors.ts); the tab rebuilds a RealtimeError.
 // The version is in the worker's name: a tab of another build gets its own worker.
 
@@ -204,7 +204,7 @@ export interface PongMessage {
 
 /**
  * tab → worker, on the events port: the tab's page is hidden (document.visibilityState), and its events may wait up
- * to `holdMs` to go in one batch (RealtimeClientOptions.hiddenBatchMs, decision 77); or it is visible again
+ * to `holdMs` to go in one batch (RealtimeClientOptions.hiddenBatchMs, decision 78); or it is visible again
  * (`hidden: false`): what waits goes at once. A tab starts visible for the worker; one hidden when it attaches says
  * so first (the message waits in the port before the attach).
  */

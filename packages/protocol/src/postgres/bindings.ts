@@ -49,27 +49,9 @@ export type PostgresBindingsMatch = { ok: true; ids: number[] } | { ok: false; e
 /** The `CHANNEL_ERROR` message realtime-js reports when the lists differ. */
 export const POSTGRES_BINDINGS_MISMATCH = 'mismatch between server and client bindings for postgres changes'
 
-// in a module of its own: a tab bundles it without the engine-side matching below
-export { normalizePostgresChangesBinding } from './normalize.ts'
-
-// null and undefined are alike; '' is NOT undefined (realtime-js's comment says it is, its code does not).
-const sameOptional = (a: string | null | undefined, b: string | null | undefined): boolean =>
-  (a ?? undefined) === (b ?? undefined)
-
-/**
- * Whether the server would collapse `a` and `b` into one subscription, so the second must
- * not be registered (realtime-js ignores it and logs): same event, schema, table, filter and
- * `select` (compared as `select.join()`).
- */
-export function isSamePostgresChangesBinding(a: PostgresChangesBinding, b: PostgresChangesBinding): boolean {
-  return (
-    a.event === b.event &&
-    sameOptional(a.schema, b.schema) &&
-    sameOptional(a.table, b.table) &&
-    sameOptional(a.filter, b.filter) &&
-    sameOptional(a.select?.join(), b.select?.join())
-  )
-}
+// in a module of their own: a tab bundles them without the engine-side matching below
+import { sameOptional } from './normalize.ts'
+export { isSamePostgresChangesBinding, normalizePostgresChangesBinding } from './normalize.ts'
 
 /**
  * Matches the join reply's list with the client's bindings by position: entry i must have

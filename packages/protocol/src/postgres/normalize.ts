@@ -1,6 +1,6 @@
-// normalizePostgresChangesBinding, re-exported by bindings.ts: the one postgres_changes
-// binding function a tab needs (RealtimeChannel.on), kept apart so that a bundle splitting
-// the engine into a chunk of its own does not pull the engine's matching into the tab's.
+// normalizePostgresChangesBinding and isSamePostgresChangesBinding, re-exported by bindings.ts: the
+// postgres_changes binding functions a tab needs (RealtimeChannel.on), kept apart so that a bundle
+// splitting the engine into a chunk of its own does not pull the engine's matching into the tab's.
 import type { PostgresChangesBinding, PostgresChangesBindingInput } from './bindings.ts'
 
 /**
@@ -20,4 +20,23 @@ export function normalizePostgresChangesBinding(input: PostgresChangesBindingInp
   }
   if (Array.isArray(input.select)) out.select = [...input.select]
   return out
+}
+
+// null and undefined are alike; '' is NOT undefined (realtime-js's comment says it is, its code does not).
+export const sameOptional = (a: string | null | undefined, b: string | null | undefined): boolean =>
+  (a ?? undefined) === (b ?? undefined)
+
+/**
+ * Whether the server would collapse `a` and `b` into one subscription, so the second must
+ * not be registered (realtime-js ignores it and logs): same event, schema, table, filter and
+ * `select` (compared as `select.join()`).
+ */
+export function isSamePostgresChangesBinding(a: PostgresChangesBinding, b: PostgresChangesBinding): boolean {
+  return (
+    a.event === b.event &&
+    sameOptional(a.schema, b.schema) &&
+    sameOptional(a.table, b.table) &&
+    sameOptional(a.filter, b.filter) &&
+    sameOptional(a.select?.join(), b.select?.join())
+  )
 }

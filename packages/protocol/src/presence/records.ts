@@ -12,10 +12,8 @@ export function ownValue<V>(record: Readonly<Record<string, V>>, key: string): V
   return Object.hasOwn(record, key) ? record[key] : undefined
 }
 
-/** A non-null, non-array object. */
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
+// in a module of its own: a tab needs it without the rest (decision 77)
+export { isRecord } from '../is-record.ts'
 
 /** Sets a key as an own data property (plain assignment to `__proto__` would set the prototype). */
 export function defineKey(target: object, key: string, value: unknown): void {

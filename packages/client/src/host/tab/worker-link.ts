@@ -40,7 +40,7 @@ export interface WorkerLinkOptions {
   /** How often a live link checks that its worker answers (a tab that only listens would not notice otherwise).
    *  Default 15 000; 0: never. */
   probeIntervalMs?: number
-  /** How long the worker may hold this tab's events while its page is hidden (decision 77); 0: never. Default 1000. */
+  /** How long the worker may hold this tab's events while its page is hidden (decision 78); 0: never. Default 1000. */
   hiddenBatchMs?: number | undefined
   /** Whether the tab is about to subscribe (a subscribe() or connect() waits for the attach): the socket opens then. */
   wantsSocket?: (() => boolean) | undefined

@@ -55,7 +55,7 @@ import * as check from './validate.ts'
 export const LIVENESS = { pingMs: 5000, silenceMs: 15_000 } as const
 
 /**
- * A hidden tab's batches (decision 77): its events wait up to the `holdMs` it asked for (VisibilityMessage) or until
+ * A hidden tab's batches (decision 78): its events wait up to the `holdMs` it asked for (VisibilityMessage) or until
  * this many are queued, whichever comes first.
  */
 export const HIDDEN_BATCH_MAX = 1000
