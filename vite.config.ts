@@ -11,6 +11,7 @@ const repoRoot = fileURLToPath(new URL('.', import.meta.url))
 //   node    — *.test.ts everywhere except *.browser.test.ts and *.faults.test.ts
 //   faults  — *.faults.test.ts: faults and load against the real dev server (RELIABILITY.md)
 //   browser — *.browser.test.ts, in real Chromium through Playwright (scripts/chromium.mjs)
+//   browser-leader — the host-parametrized browser suites again with host 'leader', SharedWorker removed (#18)
 //   engines — e2e/engines/*.engines.test.ts: multi-tab scenarios in Chromium, Firefox and WebKit
 export default defineConfig({
   root: fileURLToPath(new URL('./apps/demo', import.meta.url)),
@@ -58,6 +59,33 @@ export default defineConfig({
             screenshotFailures: false,
           },
           // the browser suites share one dev server and assert on its stats: one file at a time
+          fileParallelism: false,
+        },
+      },
+      {
+        // issue #18: the host-parametrized browser suites once more, for the leader tab only (`hosts` provided to
+        // test-support/hosts.ts), in a page without SharedWorker (test-support/no-shared-worker.ts). Its own dev
+        // server (globalSetup), so `npm test` runs it as a step of its own after `browser`.
+        test: {
+          name: 'browser-leader',
+          root: repoRoot,
+          include: [
+            'packages/client/src/client.browser.test.ts',
+            'packages/client/src/attach-state.browser.test.ts',
+            'packages/client/src/durable.browser.test.ts',
+            'packages/client/src/durable-identity.browser.test.ts',
+          ],
+          setupFiles: ['packages/client/src/test-support/no-shared-worker.ts'],
+          provide: { hosts: ['leader'] },
+          globalSetup: ['scripts/vitest-realtime.ts'],
+          browser: {
+            commands: { realtimeAdmin, realtimeToken },
+            enabled: true,
+            headless: true,
+            provider: playwright({ launchOptions: chromiumLaunchOptions() }),
+            instances: [{ browser: 'chromium' }],
+            screenshotFailures: false,
+          },
           fileParallelism: false,
         },
       },

@@ -5,7 +5,7 @@
 // non-zero if anything failed.
 //
 //   npm test                     everything
-//   npm test -- --only unit,e2e  a subset (steps: typecheck lint unit faults browser e2e engines)
+//   npm test -- --only unit,e2e  a subset (steps: typecheck lint unit faults browser browser-leader e2e engines)
 import { mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { ensureBrowsers } from './ensure-browsers.mjs'
@@ -32,6 +32,8 @@ const steps = {
   // the Node fault suite (issue #8), reduced counts; FAULTS_FULL=1 for the full ones
   faults: () => vitest(reportDir, 'faults'),
   browser: () => vitest(reportDir, 'browser'),
+  // the host-parametrized browser suites once more with host 'leader', SharedWorker removed (issue #18)
+  'browser-leader': () => vitest(reportDir, 'browser-leader'),
   e2e: () => playwright(reportDir),
   // the multi-tab scenarios in Chromium, Firefox and WebKit (e2e/engines, issue #14)
   engines: () => vitest(reportDir, 'engines'),
@@ -50,7 +52,8 @@ for (const name of selected) {
 const results = []
 let browserReady = true
 try {
-  if (selected.some((name) => ['browser', 'e2e', 'engines'].includes(name))) browserReady = ensureChromium()
+  if (selected.some((name) => ['browser', 'browser-leader', 'e2e', 'engines'].includes(name)))
+    browserReady = ensureChromium()
 } catch (error) {
   console.error(`ensure-chromium: ${error instanceof Error ? error.message : String(error)}`)
   browserReady = false
@@ -71,7 +74,7 @@ try {
   console.error(`ensure-postgres: ${error instanceof Error ? error.message : String(error)}`)
 }
 for (const name of selected) {
-  const needsBrowser = name === 'browser' || name === 'e2e' || name === 'engines'
+  const needsBrowser = ['browser', 'browser-leader', 'e2e', 'engines'].includes(name)
   if ((needsBrowser && !browserReady) || (name === 'engines' && !enginesReady)) {
     results.push([name, { passed: 0, failed: 1, skipped: 0 }])
     continue
@@ -85,7 +88,7 @@ for (const [name, counts] of results) {
   total.passed += counts.passed
   total.failed += counts.failed
   total.skipped += counts.skipped
-  console.log(`${name.padEnd(10)} ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`)
+  console.log(`${name.padEnd(15)} ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`)
 }
 console.log(closingLine(total))
 process.exit(total.failed > 0 ? 1 : 0)

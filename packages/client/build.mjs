@@ -4,7 +4,7 @@
 // packages/client/package.json (the one published; the workspace package itself stays private).
 // `npm run build` (the root's script), then `npm pack ./packages/client/dist`.
 //
-// The spawn code keeps the static form `new SharedWorker(new URL('./shared-worker-entry.js',
+// The spawn code (spawn.ts, and leader-spawn.ts in the leader host's chunk) keeps the static form `new SharedWorker(new URL('./shared-worker-entry.js',
 // import.meta.url), …)` in dist, so an app's Vite bundles the worker with no configuration.
 import { execFileSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
@@ -16,7 +16,9 @@ const here = dirname(fileURLToPath(import.meta.url))
 const repo = resolve(here, '../..')
 const outDir = resolve(process.argv[2] ?? join(here, 'dist'))
 const pkg = JSON.parse(readFileSync(join(here, 'package.json'), 'utf8'))
-const WORKERS = ['shared-worker-entry', 'dedicated-worker-entry']
+const WORKERS = ['shared-worker-entry', 'dedicated-worker-entry', 'leader-worker-entry']
+/** The modules that spawn them (the leader's is in its lazily loaded chunk). */
+const SPAWNERS = ['/host/tab/spawn.ts', '/host/tab/leader-spawn.ts']
 
 /**
  * Keeps `new URL('../worker/<worker>.ts', import.meta.url)` (src/host/tab/spawn.ts) out of Vite's own worker
@@ -27,7 +29,7 @@ const keepWorkerUrls = {
   enforce: /** @type {const} */ ('pre'),
   /** @param {string} code @param {string} id */
   transform(code, id) {
-    if (!id.endsWith('/host/tab/spawn.ts')) return null
+    if (!SPAWNERS.some((spawner) => id.endsWith(spawner))) return null
     let out = code
     for (const name of WORKERS)
       out = out.replaceAll(
@@ -36,13 +38,15 @@ const keepWorkerUrls = {
       )
     return { code: out, map: null } // same lines, same columns up to the URL: the mappings still hold
   },
-  /** @param {string} code */
-  renderChunk(code) {
+  /** @param {string} code @param {{ fileName: string }} chunk */
+  renderChunk(code, chunk) {
     let out = code
+    // the worker files sit beside index.js; a chunk under chunks/ (the leader host's) reaches them one level up
+    const dir = chunk.fileName.includes('/') ? '../' : './'
     for (const name of WORKERS)
       out = out.replace(
         new RegExp(`new URL\\(\\s*(/\\*\\s*@vite-ignore\\s*\\*/\\s*)?["']__WORKER__${name}["']`, 'g'),
-        `new URL('./${name}.js'`,
+        `new URL('${dir}${name}.js'`,
       )
     return out === code ? null : { code: out, map: null }
   },

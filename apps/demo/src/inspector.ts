@@ -36,11 +36,19 @@ interface Snap {
   /** This tab (the worker hosts); other tabs show only as tabCount. */
   tab?: { id: string; subscriptions: number } | null
   tabCount?: number
+  /** The leader host (issue #18): which tab runs the engine, since when (epoch ms), and whether it is this one. */
+  leader?: { tab: string; since: number; self: boolean }
 }
 
 export interface Inspector {
   /** A heartbeat round trip, from the client's heartbeatCallback. */
   rtt(ms: number): void
+}
+
+/** "this tab since 12:01:03" / "tab ab12cd34… since 12:01:03": who leads, in the inspector's words. */
+export function leaderText(leader: { tab: string; since: number; self: boolean }): string {
+  const since = new Date(leader.since).toLocaleTimeString([], { hour12: false })
+  return `${leader.self ? 'this tab' : `tab ${leader.tab.slice(0, 8)}…`} since ${since}`
 }
 
 function fill(dl: HTMLElement, rows: Array<[string, string]>): void {
@@ -100,6 +108,7 @@ export function mountInspector(
     const outbox = (engine.channels ?? []).reduce((n, c) => n + (c.outbox?.queued ?? 0) + (c.outbox?.waiting ?? 0), 0)
     fill(facts, [
       ['host', snap.fallback ? `${snap.host} (not ${snap.fallback.wanted}: ${snap.fallback.reason})` : snap.host],
+      ...(snap.leader ? [['leader', leaderText(snap.leader)] as [string, string]] : []),
       ['worker', snap.instance.slice(0, 8) + (snap.name ? ` (${snap.name})` : '')],
       ['socket', state + (engine.connection?.attempt ? ` #${engine.connection.attempt}` : '')],
       ['heartbeat', engine.heartbeat?.state ?? '–'],

@@ -1,11 +1,14 @@
 // The e2e lab page: one RealtimeClient per page, driven by Playwright through
-// `window.lab`. Query: ?host=auto|shared-worker|worker|page, ?realtime=<dev server URL>.
+// `window.lab`. Query: ?host=auto|shared-worker|worker|page|leader, ?realtime=<dev server URL>,
+// ?noSharedWorker=1 (the page's SharedWorker removed before the client starts: a browser without one, issue #18).
 // Every event a channel sees is recorded, so tests assert on `lab.events` instead of on
 // timing; high-rate streams (`count`) are only counted: how many, sequence gaps, latency.
-import { RealtimeClient, type RealtimeChannel } from '@shared-realtime/client'
+import { RealtimeClient, type RealtimeChannel, type RealtimeClientOptions } from '@shared-realtime/client'
 import { anonKey, realtimeUrl } from './config.ts'
 
-type Recorded = { topic: string; kind: string; payload: unknown }
+/** `at`: when the page saw it, epoch ms (performance.timeOrigin + now: the machine's clock, as the tests' Date.now()). */
+type Recorded = { topic: string; kind: string; payload: unknown; at: number }
+const now = () => Math.round(performance.timeOrigin + performance.now())
 
 /** A counted stream: payloads `{ seq, t }` from the dev server's /admin/blast. */
 interface Counter {
@@ -18,7 +21,9 @@ interface Counter {
 }
 
 const query = new URLSearchParams(location.search)
-const host = (query.get('host') ?? 'auto') as 'auto' | 'shared-worker' | 'worker' | 'page'
+// a browser without SharedWorker (Android Chrome before 148, WebViews): what 'auto' then picks is the leader tab
+if (query.get('noSharedWorker') === '1') delete (globalThis as { SharedWorker?: unknown }).SharedWorker
+const host = (query.get('host') ?? 'auto') as NonNullable<RealtimeClientOptions['host']>
 const client = new RealtimeClient(realtimeUrl, { params: { apikey: anonKey }, host })
 const events: Recorded[] = []
 const channels = new Map<string, RealtimeChannel>()
@@ -41,25 +46,30 @@ const lab = {
     channel
       .on('broadcast', { event: '*' }, (message: { event?: string; payload?: { seq?: number; t?: number } }) => {
         if (message.event !== options.count || !options.count)
-          return void events.push({ topic, kind: 'broadcast', payload: message })
-        const now = performance.timeOrigin + performance.now()
+          return void events.push({ topic, kind: 'broadcast', payload: message, at: now() })
+        const received = performance.timeOrigin + performance.now()
         const { seq = -1, t } = message.payload ?? {}
         counter.received++
         if (seq !== counter.lastSeq + 1) counter.outOfOrder++
         counter.lastSeq = seq
-        if (typeof t === 'number') counter.latencies.push(now - t)
+        if (typeof t === 'number') counter.latencies.push(received - t)
       })
       .on('presence', { event: 'sync' }, () =>
-        events.push({ topic, kind: 'presence-sync', payload: channel.presenceState() }),
+        events.push({ topic, kind: 'presence-sync', payload: channel.presenceState(), at: now() }),
       )
-      .on('system', {}, (payload) => events.push({ topic, kind: 'system', payload }))
+      .on('system', {}, (payload) => events.push({ topic, kind: 'system', payload, at: now() }))
     channels.set(topic, channel)
     return new Promise((resolve) =>
       channel.subscribe((status, error) => {
-        events.push({ topic, kind: 'status', payload: status })
+        events.push({ topic, kind: 'status', payload: status, at: now() })
         // a typed error (RealtimeError) as data: which kind the tab was told
         if (error)
-          events.push({ topic, kind: 'status-error', payload: { status, kind: (error as { kind?: string }).kind } })
+          events.push({
+            topic,
+            kind: 'status-error',
+            payload: { status, kind: (error as { kind?: string }).kind },
+            at: now(),
+          })
         resolve(status)
       }),
     )

@@ -7,8 +7,9 @@
 
 import { afterEach, describe, expect, inject, test } from 'vitest'
 import { type ConnectionStatus, RealtimeClient, type RealtimeChannel } from './index.ts'
+import { hostsUnderTest } from './test-support/hosts.ts'
 
-const HOSTS = ['shared-worker', 'page'] as const
+const HOSTS = hostsUnderTest(['shared-worker', 'page'])
 
 function subscribed(channel: RealtimeChannel): Promise<string> {
   return new Promise((resolve) => channel.subscribe((status) => resolve(status)))

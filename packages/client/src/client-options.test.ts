@@ -1,4 +1,4 @@
-// RealtimeClientOptions.hiddenBatchMs (decision 78): checked when the client is built, with an error that names the
+// RealtimeClientOptions.hiddenBatchMs (decision 80): checked when the client is built, with an error that names the
 // option, the range and the value; 0 (off) and values in range are taken.
 
 import { describe, expect, test } from 'vitest'

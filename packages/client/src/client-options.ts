@@ -33,7 +33,10 @@ export interface RealtimeClientOptions {
   disconnectOnEmptyChannelsAfterMs?: number
   /** A WebSocket-like constructor, for Node (`ws`) or tests; forces the in-page host. */
   transport?: WebSocketLikeConstructor
-  /** Where the engine runs. Default 'auto': a SharedWorker where the browser has one, else a Worker, else this page. */
+  /**
+   * Where the engine runs. Default 'auto': a SharedWorker where the browser has one, else a leader tab's Worker shared
+   * over BroadcastChannel ('leader'), else a Worker, else this page.
+   */
   host?: 'auto' | HostKind
   /** Overrides the engine's worker script. */
   workerUrl?: string | URL

@@ -5,8 +5,9 @@ import { afterEach, describe, expect, inject, test } from 'vitest'
 import { commands } from 'vitest/browser'
 import { RealtimeClient, RealtimeError, type RealtimeChannel, type RealtimeClientOptions } from './index.ts'
 import { collector } from '@shared-realtime/test-support/collector'
+import { hostsUnderTest } from './test-support/hosts.ts'
 
-const HOSTS = ['shared-worker', 'worker', 'page'] as const
+const HOSTS = hostsUnderTest(['shared-worker', 'worker', 'page'])
 
 function subscribed(channel: RealtimeChannel): Promise<{ status: string; error?: Error }> {
   return new Promise((resolve) => channel.subscribe((status, error) => resolve(error ? { status, error } : { status })))

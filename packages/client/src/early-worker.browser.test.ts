@@ -1,5 +1,5 @@
 // A client starts its SharedWorker in its constructor, in parallel with the page's own work (issue #17, cold
-// start; decision 78): the SharedWorker is constructed before the constructor returns, and the attach a task later
+// start; decision 80): the SharedWorker is constructed before the constructor returns, and the attach a task later
 // uses that one (no second connection); a client that subscribes at once also has the worker open the socket as it
 // attaches (`{ warm: true }`), and reaches SUBSCRIBED.
 

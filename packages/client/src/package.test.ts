@@ -81,7 +81,7 @@ async function leave(): Promise<void> {
 }
 
 // supabase.realtime is this client (stock realtime-js has no "host"): the override is what the types see
-const host: 'pending' | 'shared-worker' | 'worker' | 'page' = supabase.realtime.host
+const host: 'pending' | 'shared-worker' | 'leader' | 'worker' | 'page' = supabase.realtime.host
 console.log(host, WebSocketFactory.isWebSocketSupported())
 void leave()
 `,
@@ -99,7 +99,14 @@ describe('the built package', () => {
       exports: { '.': { types: './types/client/src/index.d.ts', default: './index.js' } },
     })
     const files = readdirSync(join(app, 'node_modules/@shared-realtime/client'))
-    expect(files).toEqual(expect.arrayContaining(['index.js', 'shared-worker-entry.js', 'dedicated-worker-entry.js']))
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'index.js',
+        'shared-worker-entry.js',
+        'dedicated-worker-entry.js',
+        'leader-worker-entry.js',
+      ]),
+    )
     const index = readFileSync(join(app, 'node_modules/@shared-realtime/client/index.js'), 'utf8')
     expect(index).toContain(`new SharedWorker(new URL("./shared-worker-entry.js", import.meta.url)`)
   })
@@ -114,8 +121,11 @@ describe('the built package', () => {
     const assets = readdirSync(join(app, 'out/assets'))
     const shared = assets.find((f) => f.startsWith('shared-worker-entry'))
     const dedicated = assets.find((f) => f.startsWith('dedicated-worker-entry'))
+    // (the leader host's, from its lazily loaded chunk)
+    const leader = assets.find((f) => f.startsWith('leader-worker-entry'))
     expect(shared).toBeDefined()
     expect(dedicated).toBeDefined()
+    expect(leader).toBeDefined()
     const main = assets.find((f) => f.startsWith('index') && f.endsWith('.js'))!
     expect(readFileSync(join(app, 'out/assets', main), 'utf8')).toContain(shared!)
   }, 120_000)

@@ -1,5 +1,5 @@
 // SessionQueue's delivery modes on a TestClock: per-turn batches, eager delivery of an event that finds the queue
-// idle (worker hosts), and the hold of a hidden tab (decision 78): bounded wait, urgent events, heartbeats that wake
+// idle (worker hosts), and the hold of a hidden tab (decision 80): bounded wait, urgent events, heartbeats that wake
 // no one, immediate delivery when the tab is visible again; order, the bound and the gap rule in every mode.
 
 import { describe, expect, test } from 'vitest'

@@ -12,7 +12,7 @@
 // wait for the next turn, so frames faster than the tab runs still go in one batch per turn, and
 // an idle queue arms no timer at all.
 //
-// hold(policy) (a hidden tab, decision 78): events wait up to `policy.ms` after the first one
+// hold(policy) (a hidden tab, decision 80): events wait up to `policy.ms` after the first one
 // queued, or until `policy.max` are queued, and go in one batch: fewer tasks and wake-ups for a
 // tab no one looks at. `status`, `connection` and `gap` go at once (with everything before them):
 // the app's control flow waits on them. A `heartbeat` wakes no one: it waits for the next batch,

@@ -6,7 +6,7 @@
 // - Each command answers with a Reply carrying the worker's instance id (random per worker
 //   start), so a tab notices a restarted worker.
 // - Events go on a raw MessagePort per tab as `{ instance, events }`, acknowledged with `{ ack: n }`; the tab
-//   says there whether it is hidden (`{ hidden, holdMs }`: the worker then batches its events, decision 78).
+//   says there whether it is hidden (`{ hidden, holdMs }`: the worker then batches its events, decision 80).
 // - Errors cross as data ({name, kind, message}: errors.ts); the tab rebuilds a RealtimeError.
 // The version is in the worker's name: a tab of another build gets its own worker.
 
@@ -36,6 +36,12 @@ export const TAB_PROTOCOL_VERSION = 6
 export const WORKER_NAME = `shared-realtime-v${TAB_PROTOCOL_VERSION}`
 
 /** The Web Lock a worker holds for its whole life: a tab granted it knows that worker is gone. */
+/** The leader host's worker `name` (host 'leader', decision 78); tab/leader-spawn.ts repeats it as a literal. */
+export const LEADER_WORKER_NAME = `shared-realtime-leader-v${TAB_PROTOCOL_VERSION}`
+
+/** The kinds of worker a tab attaches to. */
+export type WorkerKind = 'shared-worker' | 'leader' | 'worker'
+
 export const workerLockName = (instance: string): string => `shared-realtime-worker:${instance}`
 
 /**
@@ -141,7 +147,7 @@ export type TabApi = { readonly [K in Command]: (...args: Args<K>) => Promise<Re
 export interface AttachInfo {
   instance: string
   protocol: number
-  host: 'shared-worker' | 'worker'
+  host: WorkerKind
   /**
    * This tab's id, given by the worker and bound to the port that attached: every command on that port acts
    * for this tab and no other, and no other port can claim it (DESIGN.md rule 13).
@@ -161,7 +167,7 @@ export interface TabSummary {
 
 /** What inspect answers (a HostSnapshot of a worker host, with the worker's own details). */
 export interface WorkerSnapshot {
-  host: 'shared-worker' | 'worker'
+  host: WorkerKind
   /** The worker instance id (changes when a worker restarts). */
   instance: string
   engine: unknown
@@ -178,6 +184,8 @@ export interface WorkerSnapshot {
    * tab's with its id, every other one with `id: null` (their ids never leave the worker).
    */
   tabs: Array<Omit<TabSummary, 'id'> & { id: string | null }>
+  /** Host 'leader': which tab leads (its worker's owner) and since when (epoch ms); `self` is filled in by the tab. */
+  leader?: { tab: string; since: number; self: boolean }
 }
 
 /** worker → tab, on the events port: one batch of the tab's session, in order. */
@@ -204,7 +212,7 @@ export interface PongMessage {
 
 /**
  * tab → worker, on the events port: the tab's page is hidden (document.visibilityState), and its events may wait up
- * to `holdMs` to go in one batch (RealtimeClientOptions.hiddenBatchMs, decision 78); or it is visible again
+ * to `holdMs` to go in one batch (RealtimeClientOptions.hiddenBatchMs, decision 80); or it is visible again
  * (`hidden: false`): what waits goes at once. A tab starts visible for the worker; one hidden when it attaches says
  * so first (the message waits in the port before the attach).
  */

@@ -11,8 +11,9 @@ import type { DurableEntry } from '@shared-realtime/engine'
 import { collector } from '@shared-realtime/test-support/collector'
 import { IDB_DATABASE, IDB_STORE } from '../host/idb-storage.ts'
 import { RealtimeClient, type RealtimeChannel } from '../index.ts'
+import { hostsUnderTest } from './hosts.ts'
 
-export const HOSTS = ['shared-worker', 'worker', 'page'] as const
+export const HOSTS = hostsUnderTest(['shared-worker', 'worker', 'page'])
 export type Host = (typeof HOSTS)[number]
 
 let topics = 0

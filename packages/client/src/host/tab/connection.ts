@@ -4,7 +4,7 @@
 // cannot watch the tab's lock pings it there, worker-host.ts LIVENESS). Opening one attaches the tab;
 // closing one lets go of all of it at once and never waits for the worker (which may be
 // dead: the attach runs under a deadline, deadline.ts). A hidden tab says so on the events port
-// (VisibilityMessage: the worker then batches its events, decision 78) and acknowledges each batch
+// (VisibilityMessage: the worker then batches its events, decision 80) and acknowledges each batch
 // at once instead of arming a timer: a hidden tab wakes once per batch, not twice.
 
 import type { Clock } from '@shared-realtime/engine'

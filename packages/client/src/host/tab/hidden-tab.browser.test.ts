@@ -1,4 +1,4 @@
-// A hidden tab (decision 78), in the real SharedWorker against the dev server: the test fakes
+// A hidden tab (decision 80), in the real SharedWorker against the dev server: the test fakes
 // document.visibilityState and dispatches visibilitychange, as the browser does when a tab goes to the
 // background. Its events come in a few deliveries instead of one per message, in order, none lost; what
 // the worker holds arrives at once when the tab is visible again; and a hidden, idle tab gets no delivery

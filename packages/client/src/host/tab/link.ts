@@ -1,14 +1,22 @@
 // Runs in the tab. HostLink: what the tab-side API (RealtimeClient, RealtimeChannel) needs
 // from wherever the engine lives. Three hosts implement it: in the page (page.ts), in a
 // dedicated Worker and in a SharedWorker (worker-link.ts, over the commands of
-// ../protocol.ts). Everything that crosses it is plain data (structured-clone-able), except
+// ../protocol.ts), and in a dedicated Worker of a leader tab the other tabs reach over a
+// BroadcastChannel (leader.ts, lazily loaded). Everything that crosses it is plain data (structured-clone-able), except
 // the token provider, which a worker host calls back through a port with a deadline. Every
 // method rejects with a RealtimeError.
 
 import type { EngineEvent, PushResult, SubscriptionSpec } from '@shared-realtime/engine'
 import type { EngineConfig, SendOptions, TokenProviderFn } from '../protocol.ts'
 
-export type HostKind = 'shared-worker' | 'worker' | 'page'
+export type HostKind = 'shared-worker' | 'leader' | 'worker' | 'page'
+
+/** Which tab leads (host 'leader', decision 78): its id, since when (epoch ms), and whether it is this tab. */
+export interface LeaderInfo {
+  tab: string
+  since: number
+  self: boolean
+}
 
 /** Why a client runs on another host than the one asked for ('auto': the SharedWorker), and what it costs. */
 export interface HostFallback {
@@ -31,6 +39,8 @@ export interface HostSnapshot {
   engine: unknown
   /** Set when the client runs on another host than the one asked for (RealtimeClient.inspect()). */
   fallback?: HostFallback
+  /** Host 'leader': which tab leads and since when. */
+  leader?: LeaderInfo
 }
 
 export interface HostLink {

@@ -1,7 +1,7 @@
 // Runs in the tab. The page's back/forward-cache transitions: a page frozen in the bfcache
 // must let go of its worker (a frozen tab would hold the worker's queue for it), and one
 // restored from it must come back the way a recovery does. And its visibility: a hidden page's
-// events are batched by the worker and its probe paused (decision 78).
+// events are batched by the worker and its probe paused (decision 80).
 
 /**
  * Calls `hide(persisted)` on pagehide, `show()` on a pageshow from the back/forward cache, and `visible(hidden)` now

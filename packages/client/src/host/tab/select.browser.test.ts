@@ -36,7 +36,8 @@ function consoleWarnings(): string[] {
 
 describe('attachHost', () => {
   test("'auto' is the SharedWorker here, and explicit kinds start where they say", () => {
-    expect(hostCandidates('auto')).toEqual(['shared-worker', 'worker', 'page'])
+    expect(hostCandidates('auto')).toEqual(['shared-worker', 'leader', 'worker', 'page'])
+    expect(hostCandidates('leader')).toEqual(['leader', 'worker', 'page'])
     expect(hostCandidates('worker')).toEqual(['worker', 'page'])
     expect(hostCandidates('page')).toEqual(['page'])
   })
@@ -58,10 +59,13 @@ describe('attachHost', () => {
     const trying = (kind: string) => void tried.push(kind)
     const link = await attachHost(hostCandidates('auto'), options, testConfig('fallback'), log.push, trying)
     links.push(link)
-    expect([link.kind, tried]).toEqual(['page', ['shared-worker', 'worker', 'page']])
+    expect([link.kind, tried]).toEqual(['page', ['shared-worker', 'leader', 'worker', 'page']])
     // the app's logger option hears each step down
-    expect(logger.lines.map(({ level, message }) => `${level}: ${message.replace(/ \(.*\)/, '')}`)).toEqual([
-      'warn: host shared-worker could not attach; trying worker',
+    // (the leader host's own lines: this tab led, its worker did not start)
+    const lines = logger.lines.filter(({ message }) => !message.startsWith('shared-realtime: this tab'))
+    expect(lines.map(({ level, message }) => `${level}: ${message.replace(/ \(.*\)/, '')}`)).toEqual([
+      'warn: host shared-worker could not attach; trying leader',
+      'warn: host leader could not attach; trying worker',
       'warn: host worker could not attach; trying page',
       expect.stringMatching(/^warn: shared-realtime: the engine runs on host 'page', not 'shared-worker'/),
     ])
@@ -93,6 +97,7 @@ describe('no silent fallback (issue #14)', () => {
       const [warning] = warnings
       expect(warning).toMatch(/^shared-realtime: the engine runs on host 'page', not 'shared-worker': /)
       expect(warning).toMatch(/the SharedWorker could not attach: the SharedWorker failed to start/)
+      expect(warning).toMatch(/the leader tab \(.*\) could not attach: the leader tab's Worker failed to start/)
       expect(warning).toMatch(/the Worker could not attach: the Worker failed to start/)
       expect(warning).toMatch(/3 tabs will hold 3 sockets/)
       expect(snapshot.fallback).toEqual({
@@ -129,7 +134,7 @@ describe('no silent fallback (issue #14)', () => {
   )
 
   test(
-    'a browser without SharedWorker (Android Chrome): the dedicated Worker, with a warning that says so',
+    'a browser without SharedWorker (Android Chrome): the leader host, with a warning that says so',
     { timeout: 20_000 },
     async () => {
       vi.stubGlobal('SharedWorker', undefined)
@@ -138,14 +143,15 @@ describe('no silent fallback (issue #14)', () => {
       expect(c.host).toBe('pending')
       const snapshot = await c.inspect()
       vi.unstubAllGlobals()
-      expect([c.host, snapshot.host]).toEqual(['worker', 'worker'])
+      expect([c.host, snapshot.host, snapshot.leader?.self]).toEqual(['leader', 'leader', true])
       expect(warnings).toEqual([
-        "shared-realtime: the engine runs on host 'worker', not 'shared-worker': this browser has no SharedWorker. " +
-          'Cost: every tab opens its own socket (3 tabs will hold 3 sockets).',
+        "shared-realtime: the engine runs on host 'leader', not 'shared-worker': this browser has no SharedWorker. " +
+          "Cost: still one socket per browser, but the other tabs' commands and events hop through the leader tab, " +
+          'and pause while another tab takes over when it closes.',
       ])
       expect(snapshot.fallback).toMatchObject({
         wanted: 'shared-worker',
-        kind: 'worker',
+        kind: 'leader',
         reason: 'this browser has no SharedWorker',
       })
     },

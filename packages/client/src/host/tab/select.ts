@@ -1,11 +1,12 @@
 // Runs in the tab. Where the engine lives (DESIGN.md rule 11): the client's `host` option
 // picks the kinds to try, best first: 'auto' = a SharedWorker where the browser has one, else
-// a dedicated Worker, else the page (also Node, with `transport: ws`). attachHost tries them
+// a leader tab's Worker the origin's tabs share over BroadcastChannel (leader.ts), else a dedicated
+// Worker, else the page (also Node, with `transport: ws`). attachHost tries them
 // in that order and resolves with the link that attached: a kind whose worker cannot be
 // constructed or whose first attach fails (a CSP that forbids workers, a sandboxed iframe, a
 // worker script that does not load, Android Chrome without SharedWorker) gives way to the
 // next, so an app keeps working with the best host available. The in-page host (the engine
-// itself) is a chunk loaded only when a tab tries it.
+// itself) and the leader host are chunks loaded only when a tab tries them.
 // Never silently (decision 67): a link of another kind than the one asked for ('auto': the
 // SharedWorker, where the platform has any worker) is reported once, as a warning naming the
 // reason and the cost, and as the HostFallback `attached` hears (inspect() shows it).
@@ -29,13 +30,24 @@ export interface HostLinkOptions extends Omit<WorkerLinkOptions, 'spawn' | 'supe
   attached?: (kind: HostKind, fallback: HostFallback | undefined) => void
 }
 
-const ORDER: readonly HostKind[] = ['shared-worker', 'worker', 'page']
+const ORDER: readonly HostKind[] = ['shared-worker', 'leader', 'worker', 'page']
 
-const LABEL: Record<HostKind, string> = { 'shared-worker': 'SharedWorker', worker: 'Worker', page: 'page' }
+const LABEL: Record<HostKind, string> = {
+  'shared-worker': 'SharedWorker',
+  leader: 'leader tab (a Worker shared over BroadcastChannel)',
+  worker: 'Worker',
+  page: 'page',
+}
 
 function platformHas(): Record<HostKind, boolean> {
-  const g = globalThis as { SharedWorker?: unknown; Worker?: unknown }
-  return { 'shared-worker': typeof g.SharedWorker === 'function', worker: typeof g.Worker === 'function', page: true }
+  const g = globalThis as { SharedWorker?: unknown; Worker?: unknown; BroadcastChannel?: unknown }
+  const worker = typeof g.Worker === 'function'
+  return {
+    'shared-worker': typeof g.SharedWorker === 'function',
+    leader: worker && typeof g.BroadcastChannel === 'function',
+    worker,
+    page: true,
+  }
 }
 
 /** The kind `asked` means here: 'auto' is the SharedWorker wherever the platform has any worker (else the page). */
@@ -47,7 +59,11 @@ export function wantedHost(asked: HostOption): HostKind {
 
 /** What running on `kind` instead of `wanted` costs, in words. */
 function costOf(kind: HostKind, wanted: HostKind): string {
-  const sockets = wanted === 'shared-worker' ? 'every tab opens its own socket (3 tabs will hold 3 sockets)' : ''
+  if (kind === 'leader') {
+    return "still one socket per browser, but the other tabs' commands and events hop through the leader tab, and pause while another tab takes over when it closes"
+  }
+  const shared = wanted === 'shared-worker' || wanted === 'leader'
+  const sockets = shared ? 'every tab opens its own socket (3 tabs will hold 3 sockets)' : ''
   const thread =
     kind === 'page' ? "the engine runs on the page's main thread (its timers throttled in background tabs)" : ''
   return [sockets, thread].filter(Boolean).join(', and ')
@@ -83,10 +99,9 @@ export function fallbackOf(
  * @throws {RealtimeError} `host-unavailable` when none fits this platform
  */
 export function hostCandidates(host: HostOption, options: Pick<HostLinkOptions, 'transport'> = {}): HostKind[] {
-  const g = globalThis as { SharedWorker?: unknown; Worker?: unknown; WebSocket?: unknown }
+  const g = globalThis as { WebSocket?: unknown }
   const has: Record<HostKind, boolean> = {
-    'shared-worker': typeof g.SharedWorker === 'function',
-    worker: typeof g.Worker === 'function',
+    ...platformHas(),
     page: options.transport !== undefined || typeof g.WebSocket === 'function',
   }
   const kinds = ORDER.slice(host === 'auto' ? 0 : ORDER.indexOf(host)).filter((kind) => has[kind])
@@ -96,6 +111,12 @@ export function hostCandidates(host: HostOption, options: Pick<HostLinkOptions, 
 }
 
 async function makeLink(kind: HostKind, options: HostLinkOptions): Promise<HostLink> {
+  if (kind === 'leader') {
+    // the leader host (election, relay, its worker) is a chunk of its own, loaded only by a tab that tries it
+    const { leaderNode } = await import('./leader.ts')
+    const node = leaderNode(options.logger, options.workerUrl)
+    return new WorkerLink('leader', { ...options, spawn: () => node.spawn(), tab: node.tab })
+  }
   if (kind !== 'page') return new WorkerLink(kind, options)
   const transport = options.transport ?? (globalThis as { WebSocket?: WebSocketLikeConstructor }).WebSocket
   if (!transport) {

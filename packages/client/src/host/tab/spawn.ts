@@ -11,6 +11,9 @@
 
 import type { Endpoint } from 'comlink'
 import { WORKER_NAME } from '../protocol.ts'
+import { failure, scriptUrl } from './spawn-failure.ts'
+
+export { VITE_DEPS_HINT } from './spawn-failure.ts'
 
 export interface WorkerSpawn {
   /** Where Comlink talks: the SharedWorker's port, or the Worker itself. */
@@ -22,31 +25,6 @@ export interface WorkerSpawn {
 }
 
 export type Spawner = () => WorkerSpawn
-
-/** Why a worker under Vite's pre-bundled deps does not load, and the fix (both names the package is installed under). */
-export const VITE_DEPS_HINT =
-  "its script is under Vite's pre-bundled dependencies (node_modules/.vite/deps/), where the worker file does not " +
-  'exist (the Vite 5–7 dev server); fix: in vite.config, `optimizeDeps: { exclude: ' +
-  "['@shared-realtime/client'] }` (or `['@supabase/realtime-js']` where supabase-js's realtime-js is aliased to it)"
-
-/** The worker's script URL as this module knows it: `workerUrl`, else this module's own (the bundled entry is beside it). */
-function scriptUrl(workerUrl: string | URL | undefined): string {
-  return String(workerUrl ?? import.meta.url)
-}
-
-function failure(target: EventTarget, what: string, url: string): Promise<Error> {
-  return new Promise((resolve) => {
-    target.addEventListener(
-      'error',
-      (event) => {
-        const detail = event instanceof ErrorEvent && event.message ? `: ${event.message}` : ''
-        const hint = url.includes('/.vite/deps/') ? ` (${VITE_DEPS_HINT})` : ''
-        resolve(new Error(`the ${what} failed to start${detail}${hint}`))
-      },
-      { once: true },
-    )
-  })
-}
 
 /** A port to the origin's SharedWorker (started by the first tab, shared by the others). */
 export function spawnSharedWorker(workerUrl?: string | URL): WorkerSpawn {

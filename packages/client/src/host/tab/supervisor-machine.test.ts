@@ -221,7 +221,7 @@ describe('probe-due and probe-done', () => {
   })
 })
 
-describe('visibility (decision 78)', () => {
+describe('visibility (decision 80)', () => {
   test('a live tab hidden stops its probe; shown again, it pings its worker at once (which re-arms the probe)', () => {
     expect(step('live', { type: 'visibility', hidden: true })).toEqual([states.live, [cancelTimer('probe')]])
     expect(step('live', { type: 'visibility', hidden: false })).toEqual([states.live, [{ type: 'ping' }]])

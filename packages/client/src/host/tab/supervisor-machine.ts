@@ -54,7 +54,7 @@
 //   probe is armed once that ping settled (probe-done), so pings never overlap.
 // - visibility: the page was hidden (the probe stops; the Supervisor then gives ctx.probeMs 0, so
 //   nothing re-arms it) or shown (a ping now, which re-arms the probe): a hidden tab runs no timer
-//   (decision 78). The Supervisor sends it only where Web Locks tell the tab of a dead worker.
+//   (decision 80). The Supervisor sends it only where Web Locks tell the tab of a dead worker.
 //
 // Effect order: connection effects (goodbye, close, open), then timers, then what the API sees.
 // Timers run on the Driver's clock: start-timer replaces a running timer of the same name.

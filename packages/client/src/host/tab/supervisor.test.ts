@@ -348,7 +348,7 @@ describe('rebind (another identity, decision 61)', () => {
   })
 })
 
-describe('a hidden page (decision 78)', () => {
+describe('a hidden page (decision 80)', () => {
   test('tells its worker (hidden with the hold, visible again), stops its probe, and pings at once when shown', async () => {
     const { clock, page, connection } = await supervised(100)
     expect(clock.pending()).toEqual([100])

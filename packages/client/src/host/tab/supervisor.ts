@@ -8,7 +8,7 @@
 // re-registers what the tab holds and every subscription hears `resubscribed`. Events are
 // acknowledged after the tab's handler ran. A hidden page (document.visibilityState) tells its
 // worker, which then batches its events (`hiddenBatchMs`), and runs no probe where the worker's
-// lock tells of its death: a hidden, idle tab runs no timer (decision 78).
+// lock tells of its death: a hidden, idle tab runs no timer (decision 80).
 
 import { type Clock, Driver, type EngineEvent, type Logger, realClock, silentLogger } from '@shared-realtime/engine'
 import { asRealtimeError, RealtimeError } from '../../errors.ts'
@@ -56,7 +56,7 @@ export interface SupervisorOptions {
 
 /**
  * How long a hidden tab's events may wait in its worker to go in one batch (RealtimeClientOptions.hiddenBatchMs,
- * decision 78): about what a hidden page's timers already wait (browsers run them at most once a second).
+ * decision 80): about what a hidden page's timers already wait (browsers run them at most once a second).
  */
 export const HIDDEN_BATCH_MS = 1000
 

@@ -19,6 +19,7 @@ import type {
   SendOptions,
   TabApi,
   TokenProviderFn,
+  WorkerKind,
   WorkerSnapshot,
 } from '../protocol.ts'
 import type { HostLink } from './link.ts'
@@ -40,7 +41,7 @@ export interface WorkerLinkOptions {
   /** How often a live link checks that its worker answers (a tab that only listens would not notice otherwise).
    *  Default 15 000; 0: never. */
   probeIntervalMs?: number
-  /** How long the worker may hold this tab's events while its page is hidden (decision 78); 0: never. Default 1000. */
+  /** How long the worker may hold this tab's events while its page is hidden (decision 80); 0: never. Default 1000. */
   hiddenBatchMs?: number | undefined
   /** Whether the tab is about to subscribe (a subscribe() or connect() waits for the attach): the socket opens then. */
   wantsSocket?: (() => boolean) | undefined
@@ -51,6 +52,8 @@ export interface WorkerLinkOptions {
   early?: (() => WorkerSpawn | undefined) | undefined
   /** How to reach a worker; default: the kind's bundled entry. */
   spawn?: Spawner
+  /** Host 'leader': this tab's id in the election (inspect() tells whether the leader is this tab). */
+  tab?: string
   /** The link's own lines (a lost worker, a recovery); silent without. */
   logger?: Logger
   /** Tests: the Supervisor's clock and page transitions (SupervisorOptions). */
@@ -58,17 +61,20 @@ export interface WorkerLinkOptions {
 }
 
 export class WorkerLink implements HostLink {
-  readonly kind: 'shared-worker' | 'worker'
+  readonly kind: WorkerKind
   readonly #memory = new TabMemory()
   readonly #supervisor: Supervisor
   readonly #commandMs: number
+  readonly #tab: string | undefined
 
-  constructor(kind: 'shared-worker' | 'worker', options: WorkerLinkOptions = {}) {
+  /** 'leader': `options.spawn` is the leader node's (select.ts, leader.ts). */
+  constructor(kind: WorkerKind, options: WorkerLinkOptions = {}) {
     this.kind = kind
     const url = options.workerUrl
     const bundled = kind === 'shared-worker' ? () => spawnSharedWorker(url) : () => spawnDedicatedWorker(url)
     const spawn = options.spawn ?? (() => (kind === 'shared-worker' && options.early?.()) || bundled())
     this.#commandMs = options.commandTimeoutMs ?? 5000
+    this.#tab = options.tab
     this.#supervisor = new Supervisor({
       ...options.supervisor,
       ...(options.logger ? { logger: options.logger } : {}),
@@ -137,8 +143,12 @@ export class WorkerLink implements HostLink {
     return this.#answered('networkOnline', []).then(() => {})
   }
 
-  inspect(): Promise<WorkerSnapshot> {
-    return this.#answered('inspect', [])
+  async inspect(): Promise<WorkerSnapshot> {
+    const snapshot = await this.#answered('inspect', [])
+    // host 'leader': the worker names the leading tab, the tab knows whether that is itself
+    return snapshot.leader
+      ? { ...snapshot, leader: { ...snapshot.leader, self: snapshot.leader.tab === this.#tab } }
+      : snapshot
   }
 
   clearDurable(): Promise<number> {

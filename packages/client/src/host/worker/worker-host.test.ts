@@ -1,6 +1,6 @@
 // The worker host's delivery to a tab on a TestClock, over the scripted socket (Node, MessageChannel ports): a
 // visible tab gets an event at once (the queue was idle: no turn of the clock), a hidden tab's events wait for its
-// hold and go in one batch, in order, and all of them at once when it is visible again (decision 78); a malformed
+// hold and go in one batch, in order, and all of them at once when it is visible again (decision 80); a malformed
 // visibility message is logged and changes nothing.
 
 import { type EngineEvent, TestClock, TestLogSink } from '@shared-realtime/engine'
@@ -129,7 +129,7 @@ describe('a visible tab', () => {
   })
 })
 
-describe('a hidden tab (decision 78)', () => {
+describe('a hidden tab (decision 80)', () => {
   test('its events wait for the hold and go in one message, in order; nothing is lost', async () => {
     const { clock, posted, broadcast, visibility, numbers } = await subscribedTab()
     await visibility(1000)

@@ -41,6 +41,7 @@ import {
   TAB_PROTOCOL_VERSION,
   type TabApi,
   type TokenProviderFn,
+  type WorkerKind,
   workerLockName,
   type WorkerSnapshot,
 } from '../protocol.ts'
@@ -55,7 +56,7 @@ import * as check from './validate.ts'
 export const LIVENESS = { pingMs: 5000, silenceMs: 15_000 } as const
 
 /**
- * A hidden tab's batches (decision 78): its events wait up to the `holdMs` it asked for (VisibilityMessage) or until
+ * A hidden tab's batches (decision 80): its events wait up to the `holdMs` it asked for (VisibilityMessage) or until
  * this many are queued, whichever comes first.
  */
 export const HIDDEN_BATCH_MAX = 1000
@@ -66,7 +67,7 @@ export interface LocksLike {
 }
 
 export interface WorkerHostOptions {
-  kind: 'shared-worker' | 'worker'
+  kind: WorkerKind
   /** The worker's WebSocket. */
   transport: WebSocketLikeConstructor
   /** Web Locks (navigator.locks). Without them (or for a tab without them) the worker pings the tab (LIVENESS). */
@@ -82,6 +83,8 @@ export interface WorkerHostOptions {
   logger?: Logger
   /** The engines' client id and durable outbox (the entries pass IndexedDB). Without it, durable sends are refused. */
   storage?: Storage
+  /** Host 'leader': the tab that owns this worker and since when (inspect() reports it; the tab fills in `self`). */
+  leader?: () => { tab: string; since: number } | undefined
 }
 
 interface TabRecord {
@@ -121,8 +124,9 @@ function release(provider: Comlink.Remote<TokenProviderFn> | null): void {
 export class WorkerHost {
   /** Random per worker start: a tab seeing another one re-attaches. */
   readonly instance = randomId()
-  readonly kind: 'shared-worker' | 'worker'
+  readonly kind: WorkerKind
   readonly #name: string
+  readonly #leader: (() => { tab: string; since: number } | undefined) | undefined
   readonly #registry: EngineRegistry
   readonly #locks: LocksLike | undefined
   readonly #log: Logger
@@ -138,6 +142,7 @@ export class WorkerHost {
   constructor(options: WorkerHostOptions) {
     this.kind = options.kind
     this.#name = options.name ?? ''
+    this.#leader = options.leader
     this.#locks = options.locks
     this.#log = options.logger ?? silentLogger
     this.#clock = options.clock ?? realClock
@@ -280,8 +285,8 @@ export class WorkerHost {
         closePort() // one lock per connection: its port is dead too
       }
       this.#locks?.request(lockName, { signal: record.lock.signal }, gone).catch(() => {})
-    } else if (this.kind === 'shared-worker') {
-      // (a dedicated worker dies with its one tab: nothing to ping)
+    } else if (this.kind !== 'worker') {
+      // (a dedicated worker dies with its one tab: nothing to ping; a leader's serves many tabs, like a SharedWorker)
       this.#armPings()
     }
     return record
@@ -386,7 +391,9 @@ export class WorkerHost {
   /** This tab's view: its own session by id; the other tabs only as counts (their ids never leave the worker). */
   #inspect(mine: TabRecord | undefined): WorkerSnapshot {
     const attached = mine && this.#tabs.get(mine.tabId) === mine ? mine : undefined
+    const leader = this.#leader?.()
     return {
+      ...(leader ? { leader: { ...leader, self: false } } : {}),
       host: this.kind,
       instance: this.instance,
       name: this.#name,
