@@ -4,12 +4,19 @@
 // the README: `host`, `workerUrl`, `onStatusChange` / `statusChanges`, `inspect()`.
 
 import { type EngineEvent, guardLimits, realClock, type TimerId } from '@shared-realtime/engine'
-import { engineConfig, type HeartbeatStatus, levels, type RealtimeClientOptions } from './client-options.ts'
+import {
+  engineConfig,
+  type HeartbeatStatus,
+  hiddenBatchMs,
+  levels,
+  type RealtimeClientOptions,
+} from './client-options.ts'
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_TIMEOUT } from './constants.ts'
 import { RealtimeError } from './errors.ts'
 import type { EngineConfig } from './host/protocol.ts'
 import type { HostFallback, HostKind, HostLink, HostSnapshot } from './host/tab/link.ts'
 import { attachHost, hostCandidates, type HostLinkOptions } from './host/tab/select.ts'
+import { spawnSharedWorker, type WorkerSpawn } from './host/tab/spawn.ts'
 import { type ChannelOwner, RealtimeChannel, type RealtimeChannelOptions } from './RealtimeChannel.ts'
 import { loadPresence, presenceReady } from './RealtimePresence.ts'
 import type { RestContext } from './rest.ts'
@@ -72,6 +79,8 @@ export class RealtimeClient {
   #prefetched: { token: string | null; at: number } | undefined
   /** setAuth calls and identity moves, one at a time. */
   #auth: Promise<unknown> = Promise.resolve()
+  /** A subscribe() or connect() was called: a connection opening tells the worker to open the socket at once. */
+  #wantsSocket = false
   /** Events waiting for the presence code (#holdForPresence), in their order. */
   #held: EngineEvent[] | undefined
 
@@ -98,6 +107,8 @@ export class RealtimeClient {
       ...(options.transport ? { transport: options.transport } : {}),
       ...(options.workerUrl ? { workerUrl: options.workerUrl } : {}),
       ...(options.logger ? { logger: levels(options.logger) } : {}),
+      hiddenBatchMs: hiddenBatchMs(options.hiddenBatchMs), // throws RangeError
+      wantsSocket: () => this.#wantsSocket,
       asked: options.host ?? 'auto',
       attached: (kind, fallback) => {
         this.#host = kind
@@ -107,6 +118,14 @@ export class RealtimeClient {
     this.#hosts = hostCandidates(options.host ?? 'auto', this.#hostOptions)
     this.#firstStatus = new Promise((resolve) => (this.#statusArrived = resolve))
     this.#host = this.#hosts.length === 1 ? (this.#hosts[0] as HostKind) : 'pending'
+    // the SharedWorker starts loading now, in parallel with the page's own work; the attach below takes it (a
+    // constructor that throws here, e.g. under a CSP, throws again there and the next host is tried)
+    let early = this.#hosts[0] === 'shared-worker' ? earlySharedWorker(options.workerUrl) : undefined
+    this.#hostOptions.early = () => {
+      const spawn = early
+      early = undefined
+      return spawn
+    }
     // Attach to the host now, in the background: no socket opens until a channel is subscribed
     // or connect() is called, but a tab's first subscribe then costs one message instead of a
     // SharedWorker connection and a lock (decision 41). A failure shows at the first call.
@@ -136,6 +155,7 @@ export class RealtimeClient {
   }
 
   connect(): void {
+    this.#wantsSocket = true
     this.#reopen()
     void this.#ready().then((link) => link.connect())
   }
@@ -148,6 +168,7 @@ export class RealtimeClient {
    */
   async disconnect(_code?: number, _reason?: string): Promise<'ok' | 'timeout'> {
     this.#closed = true
+    this.#wantsSocket = false
     this.#show(DISCONNECTED)
     const link = await this.#ready()
     await link.disconnect()
@@ -163,7 +184,7 @@ export class RealtimeClient {
       rest: (timeoutMs) => this.#rest(timeoutMs),
       timeout: this.timeout,
       removed: (channel) => this.#removed(channel),
-      subscribing: () => this.#reopen(),
+      subscribing: () => ((this.#wantsSocket = true), this.#reopen()),
       vsn: this.vsn,
       logError: (message) => (this.hasLogger() ? this.log('channel', message) : console.error(message)),
       log: (kind, message, data) => this.log(kind, message, data),
@@ -519,6 +540,14 @@ export class RealtimeClient {
 }
 
 const now = (): number => globalThis.performance?.now() ?? Date.now()
+
+function earlySharedWorker(workerUrl: string | URL | undefined): WorkerSpawn | undefined {
+  try {
+    return spawnSharedWorker(workerUrl)
+  } catch {
+    return undefined
+  }
+}
 
 const isPresence = (event: EngineEvent): boolean => event.type === 'presence-state' || event.type === 'presence-diff'
 

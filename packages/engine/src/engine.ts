@@ -158,9 +158,12 @@ export class Engine {
     return this.#durable ? this.#durable.clearAll() : Promise.resolve(0)
   }
 
-  /** A tab arrives. `sink` receives its events in batches; see SessionQueue for `ack`. */
-  attach(tabId: string, sink: Sink, options: { queueLimit?: number } = {}): Session {
-    return this.#tabs.attach(tabId, sink, options.queueLimit)
+  /**
+   * A tab arrives. `sink` receives its events in batches; see SessionQueue for `ack`, `eager` (a sink that only
+   * posts to another thread: an event that finds the queue idle goes at once) and `session.queue.hold()`.
+   */
+  attach(tabId: string, sink: Sink, options: { queueLimit?: number; eager?: boolean } = {}): Session {
+    return this.#tabs.attach(tabId, sink, options)
   }
 
   session(tabId: string): Session | undefined {

@@ -202,6 +202,14 @@ export class Session implements SessionHandle {
   }
 
   /**
+   * The tab is about to subscribe: the socket opens now. Unlike connect() nothing keeps it: with no channel it
+   * closes after disconnectOnEmptyChannelsAfterMs, as after the last channel left.
+   */
+  warm(): void {
+    if (!this.#detached) this.#engine.ensureConnected()
+  }
+
+  /**
    * realtime-js's disconnect(): this tab no longer wants the socket. When no other tab has subscriptions or wants
    * it, the socket closes now (this tab's own channels get CHANNEL_ERROR and rejoin after its next connect()) and
    * the promise resolves once it has closed; otherwise it stays open for them and the promise resolves at once.

@@ -73,9 +73,11 @@ export class TabRegistry implements SessionEngine {
     return this.#sessions.get(tabId)
   }
 
-  attach(tabId: string, sink: Sink, queueLimit = this.#options.queueLimit): Session {
+  attach(tabId: string, sink: Sink, options: { queueLimit?: number | undefined; eager?: boolean } = {}): Session {
     if (this.#sessions.has(tabId)) throw new Error(`a session "${tabId}" is already attached`)
-    const session = new Session(tabId, this, new SessionQueue(this.#options.clock, sink, queueLimit))
+    const limit = options.queueLimit ?? this.#options.queueLimit
+    const queue = new SessionQueue(this.#options.clock, sink, { limit, eager: options.eager === true })
+    const session = new Session(tabId, this, queue)
     this.#sessions.set(tabId, session)
     session.emit(this.#options.socket.status())
     return session

@@ -50,6 +50,8 @@ export interface EngineRegistryOptions {
   releaseAfterMs?: (engine: Engine) => number
   /** Where the release waits run. Default: the real clock. */
   clock?: Clock
+  /** Tests: the engines' own clock. Default: theirs (the real clock). */
+  engineClock?: Clock
 }
 
 export class EngineRegistry {
@@ -60,6 +62,7 @@ export class EngineRegistry {
   readonly #storage: Storage | undefined
   readonly #releaseAfterMs: (engine: Engine) => number
   readonly #clock: Clock
+  readonly #engineClock: Clock | undefined
 
   constructor(
     transport: WebSocketLikeConstructor,
@@ -72,6 +75,7 @@ export class EngineRegistry {
     this.#storage = storage
     this.#releaseAfterMs = options.releaseAfterMs ?? (() => 0)
     this.#clock = options.clock ?? realClock
+    this.#engineClock = options.engineClock
   }
 
   /** The engine for this config (the first tab's `logger`, default the registry's, is the engine's). */
@@ -98,6 +102,7 @@ export class EngineRegistry {
         : {}),
       ...(logger ? { logger } : {}),
       ...(this.#storage ? { storage: this.#storage } : {}),
+      ...(this.#engineClock ? { clock: this.#engineClock } : {}),
     })
     this.#engines.set(key, engine)
     return engine

@@ -5,7 +5,8 @@
 //   the worker's guard, its argument checks and its command surface are all derived from it.
 // - Each command answers with a Reply carrying the worker's instance id (random per worker
 //   start), so a tab notices a restarted worker.
-// - Events go on a raw MessagePort per tab as `{ instance, events }`, acknowledged with `{ ack: n }`.
+// - Events go on a raw MessagePort per tab as `{ instance, events }`, acknowledged with `{ ack: n }`; the tab
+//   says there whether it is hidden (`{ hidden, holdMs }`: the worker then batches its events, decision 81).
 // - Errors cross as data ({name, kind, message}: errors.ts); the tab rebuilds a RealtimeError.
 // The version is in the worker's name: a tab of another build gets its own worker.
 
@@ -25,8 +26,11 @@ export type { SendOptions }
  *    And clearDurable; a worker of version 3 would refuse it.
  * 5: the config carries the client's `identity` (engines are shared within one identity only; a worker of version 4
  *    would share one engine between users), and inspect answers `engineCount`.
+ * 6: the tab says on its events port when it is hidden (VisibilityMessage; a worker of version 5 would warn of a
+ *    malformed ack and never batch) and when it is about to subscribe (WarmMessage), and inspect's `tab` answers
+ *    `holdMs`.
  */
-export const TAB_PROTOCOL_VERSION = 5
+export const TAB_PROTOCOL_VERSION = 6
 
 /** The worker's `name`. tab/spawn.ts repeats it as a literal (Vite needs one): keep them equal. */
 export const WORKER_NAME = `shared-realtime-v${TAB_PROTOCOL_VERSION}`
@@ -157,6 +161,8 @@ export interface TabSummary {
   subscriptions: number
   /** Whether the worker watches the tab's lock (false: it pings the tab instead; a goodbye or detach also ends it). */
   watched: boolean
+  /** How long the worker holds this tab's events (it said it is hidden: VisibilityMessage); 0: it delivers at once. */
+  holdMs?: number
 }
 
 /** What inspect answers (a HostSnapshot of a worker host, with the worker's own details). */
@@ -202,6 +208,38 @@ export interface PingMessage {
 /** tab → worker, on the events port: the answer to a PingMessage (any message of the tab counts as alive). */
 export interface PongMessage {
   pong: true
+}
+
+/**
+ * tab → worker, on the events port: the tab's page is hidden (document.visibilityState), and its events may wait up
+ * to `holdMs` to go in one batch (RealtimeClientOptions.hiddenBatchMs, decision 81); or it is visible again
+ * (`hidden: false`): what waits goes at once. A tab starts visible for the worker; one hidden when it attaches says
+ * so first (the message waits in the port before the attach).
+ */
+export type VisibilityMessage = { hidden: true; holdMs: number } | { hidden: false }
+
+/**
+ * tab → worker, on the events port, before the attach: the tab is about to subscribe (or called connect()), so the
+ * worker opens its engine's socket now, while the attach's answer and the subscribe are on their way (a first tab's
+ * cold start). It does not keep the socket: without a channel it closes after disconnectOnEmptyChannelsAfterMs.
+ */
+export interface WarmMessage {
+  warm: true
+}
+
+/** Whether a message from a tab is a WarmMessage. */
+export const isWarm = (data: unknown): boolean => isRecord(data) && data.warm === true
+
+/** The longest hold a tab may ask for (RealtimeClientOptions.hiddenBatchMs). */
+export const MAX_HOLD_MS = 60_000
+
+/** A VisibilityMessage from a tab; undefined when the message is none; 'malformed' when it is one but not well-formed. */
+export function readVisibility(data: unknown): VisibilityMessage | 'malformed' | undefined {
+  if (!isRecord(data) || !('hidden' in data)) return undefined
+  if (data.hidden === false) return { hidden: false }
+  const ms = data.holdMs
+  const valid = data.hidden === true && typeof ms === 'number' && ms > 0 && ms <= MAX_HOLD_MS
+  return valid ? { hidden: true, holdMs: ms } : 'malformed'
 }
 
 /** Whether a message from the worker is a ping. */

@@ -3,7 +3,9 @@
 // and the raw MessagePort for events, acknowledged in bulk (and pings answered: a worker that
 // cannot watch the tab's lock pings it there, worker-host.ts LIVENESS). Opening one attaches the tab;
 // closing one lets go of all of it at once and never waits for the worker (which may be
-// dead: the attach runs under a deadline, deadline.ts).
+// dead: the attach runs under a deadline, deadline.ts). A hidden tab says so on the events port
+// (VisibilityMessage: the worker then batches its events, decision 81) and acknowledges each batch
+// at once instead of arming a timer: a hidden tab wakes once per batch, not twice.
 
 import type { Clock } from '@shared-realtime/engine'
 import type { EngineConfig } from '../protocol.ts'
@@ -13,7 +15,14 @@ import { withDeadline } from './deadline.ts'
 import { type HeldLock, holdLock } from './locks.ts'
 import { transfer, wrap } from './tab-rpc.ts'
 import { asRealtimeError, RealtimeError } from '../../errors.ts'
-import { type AckMessage, isPing, type PongMessage, TAB_PROTOCOL_VERSION } from '../protocol.ts'
+import {
+  type AckMessage,
+  isPing,
+  type PongMessage,
+  TAB_PROTOCOL_VERSION,
+  type VisibilityMessage,
+  type WarmMessage,
+} from '../protocol.ts'
 
 /**
  * Acks are coalesced: one message per ACK_BATCH events, or ACK_DELAY_MS after the first event not yet
@@ -34,13 +43,16 @@ export class Connection {
   #closed = false
   #pendingAcks = 0
   #ackTimer: ReturnType<typeof setTimeout> | undefined
+  /** The hold the worker was told (VisibilityMessage); 0: visible. */
+  #holdMs: number
 
-  constructor(remote: TabApi, instance: string, events: MessagePort, spawn: WorkerSpawn, lock: HeldLock) {
+  constructor(remote: TabApi, instance: string, events: MessagePort, spawn: WorkerSpawn, lock: HeldLock, holdMs = 0) {
     this.remote = remote
     this.instance = instance
     this.#events = events
     this.#spawn = spawn
     this.#lock = lock
+    this.#holdMs = holdMs
   }
 
   /** Resolves when the far side closed this connection (WorkerSpawn.closed; the leader host's relay only). */
@@ -56,7 +68,8 @@ export class Connection {
   ack(count: number): void {
     if (this.#closed) return
     this.#pendingAcks += count
-    if (this.#pendingAcks >= ACK_BATCH) this.#flushAcks()
+    // hidden: batches are rare and big, and a timer would wake the tab a second time
+    if (this.#pendingAcks >= ACK_BATCH || this.#holdMs > 0) this.#flushAcks()
     else this.#ackTimer ??= setTimeout(() => this.#flushAcks(), ACK_DELAY_MS)
   }
 
@@ -66,9 +79,21 @@ export class Connection {
     const count = this.#pendingAcks
     this.#pendingAcks = 0
     if (this.#closed || count === 0) return
+    this.#post({ ack: count })
+  }
+
+  /** Tells the worker this tab is hidden (`holdMs` > 0: its events may wait that long) or visible (0). */
+  visibility(holdMs: number): void {
+    if (this.#closed || holdMs === this.#holdMs) return
+    this.#holdMs = holdMs
+    if (holdMs > 0) this.#flushAcks()
+    this.#post(holdMs > 0 ? { hidden: true, holdMs } : { hidden: false })
+  }
+
+  #post(message: AckMessage | PongMessage | VisibilityMessage): void {
     try {
       // oxlint-disable-next-line unicorn/require-post-message-target-origin -- a MessagePort, not a window
-      this.#events.postMessage({ ack: count } satisfies AckMessage)
+      this.#events.postMessage(message)
     } catch {
       // the port is gone; recovery will follow from the next command
     }
@@ -77,12 +102,7 @@ export class Connection {
   /** Answers the worker's ping (it pings a tab whose lock it cannot watch: no Web Locks). */
   pong(): void {
     if (this.#closed) return
-    try {
-      // oxlint-disable-next-line unicorn/require-post-message-target-origin -- a MessagePort, not a window
-      this.#events.postMessage({ pong: true } satisfies PongMessage)
-    } catch {
-      // the port is gone; recovery will follow from the next command
-    }
+    this.#post({ pong: true })
   }
 
   /** Lets go of the worker, the port and the lock (the worker, if alive, then detaches us). */
@@ -105,17 +125,32 @@ export interface OpenOptions {
   onMessage: (connection: Connection, data: unknown) => void
   /** Where the attach's deadline runs. */
   clock?: Clock
+  /** > 0: the tab is hidden, and its events may wait this long (said before the attach). Default 0. */
+  holdMs?: number
+  /** The tab is about to subscribe: the worker opens the socket at the attach (WarmMessage). */
+  warm?: boolean | undefined
 }
 
-/** Takes the lock, starts (or reaches) the worker and attaches the tab. Rejects with a RealtimeError. */
+/**
+ * Starts (or reaches) the worker while it takes the lock, then attaches the tab: the attach needs the lock held (the
+ * worker waits on it), the worker's start does not. Rejects with a RealtimeError.
+ */
 export async function openConnection(options: OpenOptions): Promise<Connection> {
-  const lock = await holdLock(options.lockName)
+  const locking = holdLock(options.lockName)
   const channel = new MessageChannel()
   let spawn: WorkerSpawn | undefined
+  let lock: HeldLock | undefined
   try {
     spawn = options.spawn()
     // every command already returns a Promise of plain data, so Remote<TabApi> is TabApi (minus its union split)
     const remote = wrap<TabApi>(spawn.endpoint)
+    lock = await locking
+    const holdMs = options.holdMs ?? 0
+    // a hidden tab says so before the attach: the worker reads it before it delivers anything
+    // oxlint-disable-next-line unicorn/require-post-message-target-origin -- a MessagePort, not a window
+    if (holdMs > 0) channel.port1.postMessage({ hidden: true, holdMs } satisfies VisibilityMessage)
+    // oxlint-disable-next-line unicorn/require-post-message-target-origin -- a MessagePort, not a window
+    if (options.warm) channel.port1.postMessage({ warm: true } satisfies WarmMessage)
     const attached = remote.attach(
       options.config,
       transfer(channel.port2, [channel.port2]),
@@ -125,7 +160,7 @@ export async function openConnection(options: OpenOptions): Promise<Connection> 
     const failed = spawn.failed.then((error) => Promise.reject(new RealtimeError('host-unavailable', error.message)))
     const reply = await withDeadline(Promise.race([attached, failed]), options.deadlineMs, 'attach', options.clock)
     if (!reply.ok) throw asRealtimeError(reply.error, 'command-failed')
-    const connection = new Connection(remote, reply.instance, channel.port1, spawn, lock)
+    const connection = new Connection(remote, reply.instance, channel.port1, spawn, lock, holdMs)
     // messages wait in the port until it is started
     channel.port1.addEventListener('message', (event: MessageEvent) =>
       isPing(event.data) ? connection.pong() : options.onMessage(connection, event.data),
@@ -135,7 +170,12 @@ export async function openConnection(options: OpenOptions): Promise<Connection> 
   } catch (error) {
     channel.port1.close()
     spawn?.dispose()
-    lock.release()
+    if (lock) lock.release()
+    else
+      void locking.then(
+        (held) => held.release(),
+        () => {},
+      )
     throw asRealtimeError(error, 'host-unavailable')
   }
 }

@@ -11,6 +11,6 @@ export function spawnLeaderWorker(workerUrl?: string | URL): Worker {
     ? new Worker(workerUrl, { type: 'module', name: LEADER_WORKER_NAME })
     : new Worker(new URL('../worker/leader-worker-entry.ts', import.meta.url), {
         type: 'module',
-        name: 'shared-realtime-leader-v5',
+        name: 'shared-realtime-leader-v6',
       })
 }

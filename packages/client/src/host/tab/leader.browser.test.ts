@@ -87,7 +87,7 @@ describe("host 'leader'", () => {
       const snapshots = await Promise.all([a, b, c].map((f) => f.client.inspect()))
       for (const [i, f] of [a, b, c].entries()) expect([i, f.client.host]).toEqual([i, 'leader'])
       const [first] = snapshots as [HostSnapshot & { tabCount: number; engineCount: number; name: string }]
-      expect(first.name).toBe('shared-realtime-leader-v5')
+      expect(first.name).toBe('shared-realtime-leader-v6')
       for (const s of snapshots as Array<typeof first>) {
         expect(s).toMatchObject({ host: 'leader', instance: first.instance, tabCount: 3, engineCount: 1 })
         expect(s.fallback).toBeUndefined()

@@ -12,6 +12,9 @@ function locks(): LockManager | undefined {
   return (globalThis.navigator as { locks?: LockManager } | undefined)?.locks
 }
 
+/** Whether this page has Web Locks (a worker's death is then told by its lock, whenReleased). */
+export const hasLocks = (): boolean => locks() !== undefined
+
 /** Takes the lock `name` and holds it until release() (or until this page dies). */
 export async function holdLock(name: string): Promise<HeldLock> {
   const manager = locks()

@@ -38,7 +38,7 @@ export function spawnSharedWorker(workerUrl?: string | URL): WorkerSpawn {
     ? new SharedWorker(workerUrl, { type: 'module', name: WORKER_NAME, extendedLifetime: true })
     : new SharedWorker(new URL('../worker/shared-worker-entry.ts', import.meta.url), {
         type: 'module',
-        name: 'shared-realtime-v5',
+        name: 'shared-realtime-v6',
         extendedLifetime: true,
       })
   return {
@@ -54,7 +54,7 @@ export function spawnDedicatedWorker(workerUrl?: string | URL): WorkerSpawn {
     ? new Worker(workerUrl, { type: 'module', name: WORKER_NAME })
     : new Worker(new URL('../worker/dedicated-worker-entry.ts', import.meta.url), {
         type: 'module',
-        name: 'shared-realtime-v5',
+        name: 'shared-realtime-v6',
       })
   return {
     endpoint: worker,

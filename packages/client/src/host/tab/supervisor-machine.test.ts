@@ -71,7 +71,7 @@ describe('attach', () => {
   test('opens the first connection from detached and listens to the page', () => {
     expect(step('detached', { type: 'attach' })).toEqual([
       { name: 'attaching', open: 7 },
-      [open(7, false), { type: 'listen-page' }],
+      [{ type: 'listen-page' }, open(7, false)],
     ])
   })
 
@@ -218,6 +218,18 @@ describe('probe-due and probe-done', () => {
   test.each(except('live'))('are no-ops while %s', (name) => {
     expect(step(name, { type: 'probe-due' })).toEqual([states[name], []])
     expect(step(name, { type: 'probe-done' })).toEqual([states[name], []])
+  })
+})
+
+describe('visibility (decision 81)', () => {
+  test('a live tab hidden stops its probe; shown again, it pings its worker at once (which re-arms the probe)', () => {
+    expect(step('live', { type: 'visibility', hidden: true })).toEqual([states.live, [cancelTimer('probe')]])
+    expect(step('live', { type: 'visibility', hidden: false })).toEqual([states.live, [{ type: 'ping' }]])
+  })
+
+  test.each(except('live'))('is a no-op while %s', (name) => {
+    expect(step(name, { type: 'visibility', hidden: true })).toEqual([states[name], []])
+    expect(step(name, { type: 'visibility', hidden: false })).toEqual([states[name], []])
   })
 })
 

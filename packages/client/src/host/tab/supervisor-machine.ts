@@ -24,13 +24,13 @@
 //   waiting(n)     ·          close          ·                 ·               recovering(n)
 //   hidden         ·          close          ·                 ·               ·
 //
-//   state \ event  page-hide(persisted)     page-show      probe-due  probe-done    detach
-//   detached       ·                        ·              ·          ·             detached
-//   attaching      hidden / ·               ·              ·          ·             detached
-//   live           hidden / goodbye         ·              ping       probe timer   detached + leave
-//   recovering(n)  hidden / ·               ·              ·          ·             detached
-//   waiting(n)     hidden / ·               ·              ·          ·             detached
-//   hidden         ·                        recovering(0)  ·          ·             detached
+//   state \ event  page-hide(persisted)     page-show      probe-due  probe-done    visibility(h/v)     detach
+//   detached       ·                        ·              ·          ·             ·                   detached
+//   attaching      hidden / ·               ·              ·          ·             ·                   detached
+//   live           hidden / goodbye         ·              ping       probe timer   stop probe / ping   detached + leave
+//   recovering(n)  hidden / ·               ·              ·          ·             ·                   detached
+//   waiting(n)     hidden / ·               ·              ·          ·             ·                   detached
+//   hidden         ·                        recovering(0)  ·          ·             ·                   detached
 //   (· = explicit no-op: [state, []]; a / b = persisted / not persisted)
 //
 // - Every open carries an id (ctx.id, fresh per event) that attaching and recovering keep:
@@ -52,6 +52,9 @@
 //   detach from detached does so again (the memory may hold a command refused before attach).
 // - probe-due pings the worker (a tab that only listens would not notice a dead one); the next
 //   probe is armed once that ping settled (probe-done), so pings never overlap.
+// - visibility: the page was hidden (the probe stops; the Supervisor then gives ctx.probeMs 0, so
+//   nothing re-arms it) or shown (a ping now, which re-arms the probe): a hidden tab runs no timer
+//   (decision 81). The Supervisor sends it only where Web Locks tell the tab of a dead worker.
 //
 // Effect order: connection effects (goodbye, close, open), then timers, then what the API sees.
 // Timers run on the Driver's clock: start-timer replaces a running timer of the same name.
@@ -75,6 +78,8 @@ export type SupervisorEvent<C> =
   | { type: 'page-show' }
   | { type: 'probe-due' }
   | { type: 'probe-done' }
+  /** The page was hidden or shown (where the worker's lock tells of its death: see above). */
+  | { type: 'visibility'; hidden: boolean }
   | { type: 'detach' }
 
 export type SupervisorTimer = 'retry' | 'probe'
@@ -106,7 +111,7 @@ export interface SupervisorContext {
   now: number
   /** A number no earlier event got: the id of an open this event starts. */
   id: number
-  /** How often a live connection is probed; 0: never. */
+  /** How often a live connection is probed; 0: never (or not while the page is hidden). */
   probeMs: number
 }
 
@@ -140,7 +145,7 @@ export function transitionSupervisor<C>(
   switch (event.type) {
     case 'attach':
       if (state.name !== 'detached') return ignore(state)
-      return [{ name: 'attaching', open: ctx.id }, [open(ctx.id, false), { type: 'listen-page' }]]
+      return [{ name: 'attaching', open: ctx.id }, [{ type: 'listen-page' }, open(ctx.id, false)]]
     case 'opened': {
       const awaited = (state.name === 'attaching' || state.name === 'recovering') && state.open === event.id
       if (!awaited) return [state, [{ type: 'close', connection: event.connection }]]
@@ -177,6 +182,9 @@ export function transitionSupervisor<C>(
       return state.name === 'live' ? [state, [{ type: 'ping' }]] : ignore(state)
     case 'probe-done':
       return state.name === 'live' ? [state, probe<C>(ctx.probeMs)] : ignore(state)
+    case 'visibility':
+      if (state.name !== 'live') return ignore(state)
+      return [state, [event.hidden ? { type: 'cancel-timer', timer: 'probe' } : { type: 'ping' }]]
     case 'detach':
       return detached(state)
   }

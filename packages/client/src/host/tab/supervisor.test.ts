@@ -38,6 +38,8 @@ class FakeWorker {
   refuse = 0
   spawns = 0
   readonly calls: Array<{ instance: string; name: string }> = []
+  /** What tabs posted on their events ports other than acks (visibility). */
+  readonly told: unknown[] = []
   readonly #attached = new Set<MessagePort>()
   readonly #ports: MessagePort[] = []
   #events: MessagePort | undefined
@@ -85,6 +87,11 @@ class FakeWorker {
     if (name === 'attach') {
       this.#attached.add(port)
       this.#events = message.argumentList[1]?.value as MessagePort
+      this.#events.addEventListener('message', (event) => {
+        const data = (event as MessageEvent).data as object
+        if (!('ack' in data)) this.told.push(data)
+      })
+      this.#events.start()
       return reply({ ok: true, value: { instance: this.instance, protocol: TAB_PROTOCOL_VERSION, host: 'worker' } })
     }
     if (!this.#attached.has(port)) {
@@ -125,13 +132,16 @@ afterEach(async () => {
   worker.close()
 })
 
-/** A Supervisor with its memory, on a TestClock, its page transitions in the test's hands. */
-async function supervised(probeMs = 0) {
+/** A Supervisor with its memory, on a TestClock, its page transitions and visibility in the test's hands. */
+async function supervised(
+  probeMs = 0,
+  options: { hidden?: boolean; hiddenBatchMs?: number; locks?: boolean; wantsSocket?: () => boolean } = {},
+) {
   worker = new FakeWorker()
   const clock = new TestClock(NOW)
   const memory = new TabMemory()
   const events: EngineEvent[] = []
-  const page: { hide?: (persisted: boolean) => void; show?: () => void } = {}
+  const page: { hide?: (persisted: boolean) => void; show?: () => void; visible?: (hidden: boolean) => void } = {}
   const log = new TestLogSink()
   const supervisor = new Supervisor({
     spawn: worker.spawn,
@@ -141,7 +151,15 @@ async function supervised(probeMs = 0) {
     probeMs,
     clock,
     logger: log,
-    pageTransitions: (hide, show) => (Object.assign(page, { hide, show }), () => {}),
+    // as the page does: the visibility at once, then each change
+    pageTransitions: (hide, show, visible = () => {}) => {
+      Object.assign(page, { hide, show, visible })
+      visible(options.hidden ?? false)
+      return () => {}
+    },
+    locks: options.locks ?? true,
+    hiddenBatchMs: options.hiddenBatchMs,
+    wantsSocket: options.wantsSocket,
   })
   cleanups.push(() => supervisor.detach())
   await supervisor.attach(config, (batch) => events.push(...batch))
@@ -346,5 +364,54 @@ describe('rebind (another identity, decision 61)', () => {
     expect(log.lines.filter((line) => line.level === 'warn')).toEqual([]) // a move, not a lost worker
     await supervisor.rebind(moved) // the same config again: nothing to do
     expect(worker.spawns).toBe(2)
+  })
+})
+
+describe('a hidden page (decision 81)', () => {
+  test('tells its worker (hidden with the hold, visible again), stops its probe, and pings at once when shown', async () => {
+    const { clock, page, connection } = await supervised(100)
+    expect(clock.pending()).toEqual([100])
+    page.visible?.(true)
+    await until(() => worker.told.length === 1, 'hidden told')
+    expect(worker.told).toEqual([{ hidden: true, holdMs: 1000 }])
+    expect(clock.pending()).toEqual([]) // no probe: a hidden, idle tab runs no timer
+    clock.advance(60_000)
+    expect(worker.names()).toEqual(['attach'])
+    page.visible?.(false)
+    await until(() => worker.names().at(-1) === 'ping', 'the ping on showing')
+    await until(() => clock.pending().length === 1, 'the probe re-armed')
+    expect(clock.pending()).toEqual([100])
+    expect(worker.told).toEqual([{ hidden: true, holdMs: 1000 }, { hidden: false }])
+    expect(connection().closed).toBe(false)
+  })
+
+  test('a tab hidden when it attaches says so before the attach, and arms no probe', async () => {
+    const { clock } = await supervised(100, { hidden: true, hiddenBatchMs: 250 })
+    await until(() => worker.told.length === 1, 'hidden told')
+    expect(worker.told).toEqual([{ hidden: true, holdMs: 250 }])
+    expect(clock.pending()).toEqual([])
+  })
+
+  test('hiddenBatchMs 0: the worker is never told; without Web Locks the probe keeps running while hidden', async () => {
+    const { clock, page } = await supervised(100, { hiddenBatchMs: 0, locks: false })
+    page.visible?.(true)
+    clock.advance(100)
+    await until(() => worker.names().at(-1) === 'ping', 'the probe while hidden')
+    expect(worker.told).toEqual([])
+  })
+})
+
+describe('warm (a cold start)', () => {
+  test('a tab about to subscribe says so before its attach; one that is not says nothing', async () => {
+    let wants = true
+    const { supervisor } = await supervised(0, { wantsSocket: () => wants })
+    await until(() => worker.told.length === 1, 'warm told')
+    expect(worker.told).toEqual([{ warm: true }])
+    wants = false
+    worker.restart('w2')
+    worker.emit([], 'w2') // a stranger's event: the tab recovers on a new connection
+    await until(() => worker.names('w2').includes('attach'), 'attached again')
+    await supervisor.run('inspect', (api) => api.inspect(), 1000) // turns for a message before the attach to land
+    expect(worker.told).toEqual([{ warm: true }])
   })
 })

@@ -8,14 +8,16 @@
 // waiting on a lost connection stop waiting: the link runs those with an answer once more on the next one (a durable
 // send finds itself stored there by its id). The machine then opens a new connection; the TabMemory
 // re-registers what the tab holds and every subscription hears `resubscribed`. Events are
-// acknowledged after the tab's handler ran.
+// acknowledged after the tab's handler ran. A hidden page (document.visibilityState) tells its
+// worker, which then batches its events (`hiddenBatchMs`), and runs no probe where the worker's
+// lock tells of its death: a hidden, idle tab runs no timer (decision 81).
 
 import { type Clock, Driver, type EngineEvent, type Logger, realClock, silentLogger } from '@shared-realtime/engine'
 import { asRealtimeError, RealtimeError } from '../../errors.ts'
 import { type EngineConfig, randomId, readEvents, type Reply, type TabApi, workerLockName } from '../protocol.ts'
 import { type Connection, openConnection } from './connection.ts'
 import { withDeadline } from './deadline.ts'
-import { whenReleased } from './locks.ts'
+import { hasLocks, whenReleased } from './locks.ts'
 import type { TabMemory } from './memory.ts'
 import { onPageTransitions } from './page-transitions.ts'
 import type { Spawner } from './spawn.ts'
@@ -44,11 +46,23 @@ export interface SupervisorOptions {
   probeMs: number
   /** Where the recovery's waits, the probes and the deadlines run. Default: the real clock. */
   clock?: Clock
-  /** The page's back/forward-cache transitions (page-transitions.ts); tests pass their own. */
+  /** The page's back/forward-cache transitions and visibility (page-transitions.ts); tests pass their own. */
   pageTransitions?: typeof onPageTransitions
   /** Where a lost worker and a recovery are told. Default: nowhere. */
   logger?: Logger
+  /** How long the worker may hold this tab's events while its page is hidden; 0: never. Default HIDDEN_BATCH_MS. */
+  hiddenBatchMs?: number | undefined
+  /** Whether the worker's lock tells this tab of its death (Web Locks). Default: whether this page has them. */
+  locks?: boolean
+  /** Whether the tab is about to subscribe when a connection opens: the worker then opens the socket at once. */
+  wantsSocket?: (() => boolean) | undefined
 }
+
+/**
+ * How long a hidden tab's events may wait in its worker to go in one batch (RealtimeClientOptions.hiddenBatchMs,
+ * decision 81): about what a hidden page's timers already wait (browsers run them at most once a second).
+ */
+export const HIDDEN_BATCH_MS = 1000
 
 type Waiter = { resolve: (connection: Connection) => void; reject: (error: unknown) => void }
 type State = SupervisorState<Connection>
@@ -76,15 +90,23 @@ export class Supervisor {
   #unlisten: (() => void) | undefined
   /** The last detach command on its way (detach() waits for it). */
   #leaving: Promise<void> = Promise.resolve()
+  /** The page is hidden (known once the page is listened to). */
+  #hidden = false
+  readonly #holdMs: number
+  /** The probe pauses while the page is hidden: the worker's lock tells of its death. */
+  readonly #pausesProbe: boolean
 
   constructor(options: SupervisorOptions) {
     this.#options = options
     this.#clock = options.clock ?? realClock
     this.#log = options.logger ?? silentLogger
+    this.#holdMs = options.hiddenBatchMs ?? HIDDEN_BATCH_MS
+    this.#pausesProbe = options.locks ?? hasLocks()
+    const probeMs = () => (this.#hidden && this.#pausesProbe ? 0 : options.probeMs)
     this.#driver = new Driver({
       initial: initialSupervisorState as State,
       transition: transitionSupervisor,
-      context: () => ({ now: this.#clock.now(), id: ++this.#ids, probeMs: options.probeMs }),
+      context: () => ({ now: this.#clock.now(), id: ++this.#ids, probeMs: probeMs() }),
       perform: (effect) => this.#perform(effect),
       timers: { clock: this.#clock, fired: (timer) => ({ type: timer === 'retry' ? 'retry-due' : 'probe-due' }) },
       changed: (next, previous) => this.#changed(next, previous),
@@ -249,6 +271,7 @@ export class Supervisor {
         this.#unlisten ??= listen(
           (persisted) => this.#driver.dispatch({ type: 'page-hide', persisted }),
           () => this.#driver.dispatch({ type: 'page-show' }),
+          (hidden) => this.#visibility(hidden),
         )
         return
       }
@@ -261,8 +284,24 @@ export class Supervisor {
     }
   }
 
+  /** The hold this tab asks of its worker now: hiddenBatchMs while hidden, else 0. */
+  #holdNow(): number {
+    return this.#hidden ? this.#holdMs : 0
+  }
+
+  /** The page was hidden or shown: the live connection tells its worker; the probe stops or pings now. */
+  #visibility(hidden: boolean): void {
+    if (hidden === this.#hidden) return
+    this.#hidden = hidden
+    const state = this.#driver.state
+    if (state.name === 'live') state.connection.visibility(this.#holdNow())
+    if (this.#pausesProbe) this.#driver.dispatch({ type: 'visibility', hidden })
+  }
+
   /** What the app's logger hears of the link's life. */
   #changed(next: State, previous: State): void {
+    // a connection opened while the page changed its visibility tells its worker now
+    if (next.name === 'live') next.connection.visibility(this.#holdNow())
     if (previous.name === 'live' && next.name === 'recovering' && this.#rebinding) {
       this.#log.debug('moving to the engine of the new identity')
     } else if (previous.name === 'live' && next.name === 'recovering') {
@@ -293,6 +332,8 @@ export class Supervisor {
         deadlineMs: attachMs,
         onMessage,
         clock: this.#clock,
+        holdMs: this.#holdNow(),
+        warm: this.#options.wantsSocket?.(),
       })
       try {
         if (replay) await memory.replay(connection.remote, connection.instance, commandMs, this.#clock)

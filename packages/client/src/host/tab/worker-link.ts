@@ -24,7 +24,7 @@ import type {
 } from '../protocol.ts'
 import type { HostLink } from './link.ts'
 import { deadlineOf, TabMemory } from './memory.ts'
-import { type Spawner, spawnDedicatedWorker, spawnSharedWorker } from './spawn.ts'
+import { type Spawner, spawnDedicatedWorker, spawnSharedWorker, type WorkerSpawn } from './spawn.ts'
 import { Supervisor, type SupervisorOptions } from './supervisor.ts'
 import { proxy } from './tab-rpc.ts'
 
@@ -41,6 +41,15 @@ export interface WorkerLinkOptions {
   /** How often a live link checks that its worker answers (a tab that only listens would not notice otherwise).
    *  Default 15 000; 0: never. */
   probeIntervalMs?: number
+  /** How long the worker may hold this tab's events while its page is hidden (decision 81); 0: never. Default 1000. */
+  hiddenBatchMs?: number | undefined
+  /** Whether the tab is about to subscribe (a subscribe() or connect() waits for the attach): the socket opens then. */
+  wantsSocket?: (() => boolean) | undefined
+  /**
+   * A SharedWorker started before the link existed (RealtimeClient's constructor: it starts in parallel with the
+   * page's own work), handed out once: the first connection of a 'shared-worker' link uses it.
+   */
+  early?: (() => WorkerSpawn | undefined) | undefined
   /** How to reach a worker; default: the kind's bundled entry. */
   spawn?: Spawner
   /** Host 'leader': this tab's id in the election (inspect() tells whether the leader is this tab). */
@@ -63,7 +72,7 @@ export class WorkerLink implements HostLink {
     this.kind = kind
     const url = options.workerUrl
     const bundled = kind === 'shared-worker' ? () => spawnSharedWorker(url) : () => spawnDedicatedWorker(url)
-    const spawn = options.spawn ?? bundled
+    const spawn = options.spawn ?? (() => (kind === 'shared-worker' && options.early?.()) || bundled())
     this.#commandMs = options.commandTimeoutMs ?? 5000
     this.#tab = options.tab
     this.#supervisor = new Supervisor({
@@ -74,6 +83,8 @@ export class WorkerLink implements HostLink {
       commandMs: this.#commandMs,
       attachMs: options.attachTimeoutMs ?? 10_000,
       probeMs: options.probeIntervalMs ?? 15_000,
+      hiddenBatchMs: options.hiddenBatchMs,
+      wantsSocket: options.wantsSocket,
     })
   }
 

@@ -308,7 +308,7 @@ describe('tab identity (DESIGN.md rule 13): the worker names each tab and binds 
     value(await b.api.detach())
     // a is still attached, still subscribed, and still sends
     const mine = value(await a.api.inspect())
-    expect(mine.tab).toEqual({ id: tabId, subscriptions: 1, watched: false })
+    expect(mine.tab).toEqual({ id: tabId, subscriptions: 1, watched: false, holdMs: 0 })
     expect(value(await a.api.send('s', { type: 'broadcast', event: 'still', payload: {} }, 5000))).toBe('ok')
     expect(a.log.events.filter((e) => e.type === 'status' && e.status !== 'SUBSCRIBED')).toEqual([])
   })
@@ -335,7 +335,7 @@ describe('tab identity (DESIGN.md rule 13): the worker names each tab and binds 
       // the deprecated list keeps one entry per tab, only this tab's with an id
       tabs: [seen.tabs.length === seen.tabCount, seen.tabs.filter((t) => t.id !== null)],
     }).toEqual({
-      tab: { id: idB, subscriptions: 1, watched: false },
+      tab: { id: idB, subscriptions: 1, watched: false, holdMs: 0 },
       tabCount: true,
       sessions: [
         { subscriptions: 1, queueDepth: 0, dropped: 0 },

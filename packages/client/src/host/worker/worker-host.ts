@@ -31,9 +31,11 @@ import {
   type EngineConfig,
   type EventsMessage,
   isPong,
+  isWarm,
   type PingMessage,
   randomId,
   readAck,
+  readVisibility,
   type Reply,
   type Result,
   TAB_PROTOCOL_VERSION,
@@ -53,6 +55,12 @@ import * as check from './validate.ts'
  */
 export const LIVENESS = { pingMs: 5000, silenceMs: 15_000 } as const
 
+/**
+ * A hidden tab's batches (decision 81): its events wait up to the `holdMs` it asked for (VisibilityMessage) or until
+ * this many are queued, whichever comes first.
+ */
+export const HIDDEN_BATCH_MAX = 1000
+
 /** The part of the Web Locks API the worker uses. */
 export interface LocksLike {
   request(name: string, options: { signal: AbortSignal }, callback: () => unknown): Promise<unknown>
@@ -68,6 +76,8 @@ export interface WorkerHostOptions {
   liveness?: { pingMs: number; silenceMs: number }
   /** Where the pings and the release of unused engines wait. Default the real clock. */
   clock?: Clock
+  /** Tests: the engines' clock (their timers, the tabs' event batches). Default the real clock. */
+  engineClock?: Clock
   /** The worker's `name`, reported by inspect. */
   name?: string
   logger?: Logger
@@ -142,6 +152,7 @@ export class WorkerHost {
     this.#registry = new EngineRegistry(options.transport, options.logger, options.storage, {
       releaseAfterMs: (engine) => engine.options.disconnectOnEmptyChannelsAfterMs,
       clock: this.#clock,
+      ...(options.engineClock ? { engineClock: options.engineClock } : {}),
     })
     this.#holdsLock = new Promise<void>((held) => {
       if (!this.#locks) return held()
@@ -242,7 +253,8 @@ export class WorkerHost {
     const record: TabRecord = {
       tabId,
       engine,
-      session: engine.attach(tabId, (batch) => this.#deliver(record, batch)),
+      // eager: the sink only posts to the tab's thread, so an event that finds the queue idle goes at once
+      session: engine.attach(tabId, (batch) => this.#deliver(tabId, events, batch), { eager: true }),
       events,
       lock: new AbortController(),
       watched,
@@ -253,6 +265,10 @@ export class WorkerHost {
     events.addEventListener('message', (event: MessageEvent) => {
       record.heardAt = this.#clock.now()
       if (isPong(event.data)) return
+      if (isWarm(event.data)) return this.#warm(record)
+      const visibility = readVisibility(event.data)
+      if (visibility === 'malformed') return this.#log.warn(`worker host: tab ${tabId} sent a malformed visibility`)
+      if (visibility) return this.#hold(record, visibility.hidden ? visibility.holdMs : 0)
       const n = readAck(event.data)
       if (n === undefined) return this.#log.warn(`worker host: tab ${tabId} sent a malformed ack`)
       try {
@@ -305,14 +321,33 @@ export class WorkerHost {
     if (left) this.#armPings()
   }
 
-  #deliver(record: TabRecord, events: EngineEvent[]): void {
+  /** The tab is about to subscribe: its engine's socket opens now (WarmMessage). */
+  #warm(record: TabRecord): void {
+    try {
+      record.session.warm()
+    } catch (error) {
+      this.#log.error('worker host: warm failed', error)
+    }
+  }
+
+  /** A hidden tab's events wait up to `ms` (0: the tab is visible, they go at once). */
+  #hold(record: TabRecord, ms: number): void {
+    try {
+      record.session.queue.hold(ms > 0 ? { ms, max: HIDDEN_BATCH_MAX } : undefined)
+    } catch (error) {
+      this.#log.error('worker host: hold failed', error)
+    }
+  }
+
+  /** (Its first event, the engine's state, goes while the tab's record is being made: the record is not read.) */
+  #deliver(tabId: string, port: MessagePort, events: EngineEvent[]): void {
     try {
       // oxlint-disable-next-line unicorn/require-post-message-target-origin -- a MessagePort, not a window
-      record.events.postMessage({ instance: this.instance, events } satisfies EventsMessage)
+      port.postMessage({ instance: this.instance, events } satisfies EventsMessage)
     } catch (error) {
       // a batch that cannot be cloned is dropped and acknowledged, so the tab's queue moves on
-      this.#log.error(`worker host: a batch for tab ${record.tabId} could not be posted`, error)
-      record.session.ack(events.length)
+      this.#log.error(`worker host: a batch for tab ${tabId} could not be posted`, error)
+      this.#tabs.get(tabId)?.session.ack(events.length)
     }
   }
 
@@ -365,7 +400,12 @@ export class WorkerHost {
       protocol: TAB_PROTOCOL_VERSION,
       engine: attached && withoutOtherTabs(attached.engine.inspect(), attached.tabId),
       tab: attached
-        ? { id: attached.tabId, subscriptions: attached.session.subscriptions.size, watched: attached.watched }
+        ? {
+            id: attached.tabId,
+            subscriptions: attached.session.subscriptions.size,
+            watched: attached.watched,
+            holdMs: attached.session.queue.held?.ms ?? 0,
+          }
         : null,
       tabCount: this.#tabs.size,
       engineCount: this.#registry.engines.length,
