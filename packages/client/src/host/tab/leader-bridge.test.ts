@@ -155,6 +155,30 @@ describe('RelayedSpawn ↔ LeaderServer', () => {
     spawn.dispose()
   })
 
+  test('an opened connection whose leader no longer leads is closed when another tab leads', async () => {
+    const { tabs, send } = network()
+    const server = new LeaderServer('old', send, () => {})
+    tabs.set('old', (m) => server.receive(m))
+    const spawn = new RelayedSpawn(
+      'follower',
+      send,
+      () => {},
+      () => {},
+    )
+    tabs.set('follower', (m) => spawn.receive(m))
+    spawn.aim('old')
+    await expect.poll(() => spawn.opened).toBe(true)
+    let closed = false
+    void spawn.closed.then(() => (closed = true))
+    spawn.aim('old') // the same leader heard again: nothing happens
+    await Promise.resolve()
+    expect(closed).toBe(false)
+    spawn.aim('new') // the old one crashed, or was deposed: the Supervisor hears `closed` and recovers to the new one
+    expect(String(await spawn.failed)).toBe('Error: tab new leads now, not old')
+    await spawn.closed
+    await expect.poll(() => server.connections).toBe(0) // the old one, if alive, hears the close
+  })
+
   test('a leader whose worker failed opens then closes every connection with the reason', async () => {
     const { tabs, send } = network()
     const server = new LeaderServer('leader', send, () => {})

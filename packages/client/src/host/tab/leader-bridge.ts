@@ -170,9 +170,18 @@ export class RelayedSpawn implements WorkerSpawn {
     return this.#opened
   }
 
-  /** Opens on `leader` (a new leader, before `opened`: the open goes there instead). */
+  /**
+   * Opens on `leader` (a new leader, before `opened`: the open goes there instead). An opened connection runs through
+   * a tab that no longer leads (it crashed without Web Locks to tell, or was frozen and deposed): it is closed, as if
+   * that tab had closed it, so the Supervisor recovers to `leader` now instead of at a deadline or its probe.
+   */
   aim(leader: string): void {
-    if (this.#disposed || this.#opened || this.#target === leader) return
+    if (this.#disposed || this.#target === leader) return
+    if (this.#opened) {
+      this.#fail(new Error(`tab ${leader} leads now, not ${this.#target}`))
+      this.#closed()
+      return this.dispose()
+    }
     this.#target = leader
     this.#send(leader, { type: 'open', up: true, from: this.#self, conn: this.conn })
   }
