@@ -13,6 +13,18 @@ const repoRoot = fileURLToPath(new URL('.', import.meta.url))
 //   browser — *.browser.test.ts, in real Chromium through Playwright (scripts/chromium.mjs)
 //   browser-leader — the host-parametrized browser suites again with host 'leader', SharedWorker removed (#18)
 //   engines — e2e/engines/*.engines.test.ts: multi-tab scenarios in Chromium, Firefox and WebKit
+/** The browser suites' Chromium (Debian's, through Playwright) with the dev server commands they call. */
+function chromiumBrowser() {
+  return {
+    commands: { realtimeAdmin, realtimeToken },
+    enabled: true,
+    headless: true,
+    provider: playwright({ launchOptions: chromiumLaunchOptions() }),
+    instances: [{ browser: 'chromium' as const }],
+    screenshotFailures: false,
+  }
+}
+
 export default defineConfig({
   root: fileURLToPath(new URL('./apps/demo', import.meta.url)),
   // devbox.test: a name the e2e browser maps to 127.0.0.1, to serve the demo on an insecure origin
@@ -50,14 +62,7 @@ export default defineConfig({
           include: ['packages/*/src/**/*.browser.test.ts'],
           // one dev server for the browser suites; its URL and keys via inject('realtime')
           globalSetup: ['scripts/vitest-realtime.ts'],
-          browser: {
-            commands: { realtimeAdmin, realtimeToken },
-            enabled: true,
-            headless: true,
-            provider: playwright({ launchOptions: chromiumLaunchOptions() }),
-            instances: [{ browser: 'chromium' }],
-            screenshotFailures: false,
-          },
+          browser: chromiumBrowser(),
           // the browser suites share one dev server and assert on its stats: one file at a time
           fileParallelism: false,
         },
@@ -78,14 +83,7 @@ export default defineConfig({
           setupFiles: ['packages/client/src/test-support/no-shared-worker.ts'],
           provide: { hosts: ['leader'] },
           globalSetup: ['scripts/vitest-realtime.ts'],
-          browser: {
-            commands: { realtimeAdmin, realtimeToken },
-            enabled: true,
-            headless: true,
-            provider: playwright({ launchOptions: chromiumLaunchOptions() }),
-            instances: [{ browser: 'chromium' }],
-            screenshotFailures: false,
-          },
+          browser: chromiumBrowser(),
           fileParallelism: false,
         },
       },
