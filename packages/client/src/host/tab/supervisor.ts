@@ -35,6 +35,8 @@ const noop = (): void => {}
 const MOVED = Symbol('moved')
 /** What a command still waiting hears when its connection was found lost (the worker died, or a stranger answered). */
 const LOST = Symbol('lost')
+/** Why a connection ended under the commands waiting on it: the first reason given wins. */
+type Ended = typeof MOVED | typeof LOST
 const notAttached = () => new RealtimeError('not-attached', 'the client is not attached to its worker host')
 
 export interface SupervisorOptions {
@@ -82,10 +84,8 @@ export class Supervisor {
   readonly #attachedWith = new WeakMap<Connection, EngineConfig>()
   /** A rebind's `lost` is no lost worker (the log says so). */
   #rebinding = false
-  /** Connections a rebind left: the commands still waiting on them are answered by `run` (see there). */
-  readonly #left = new WeakMap<Connection, { promise: Promise<typeof MOVED>; resolve: () => void }>()
-  /** Connections found lost: the commands still waiting on them are run again by their link (see `run`). */
-  readonly #gone = new WeakMap<Connection, { promise: Promise<typeof LOST>; resolve: () => void }>()
+  /** Connections a rebind left (MOVED) or found lost (LOST): the commands still waiting on them stop (see `run`). */
+  readonly #ended = new WeakMap<Connection, { promise: Promise<Ended>; resolve: (why: Ended) => void }>()
   #onEvents: ((events: EngineEvent[]) => void) | undefined
   #unlisten: (() => void) | undefined
   /** The last detach command on its way (detach() waits for it). */
@@ -139,7 +139,7 @@ export class Supervisor {
       if (this.#attachedWith.get(connection) === config) return
       this.#rebinding = true
       try {
-        this.#leftBehind(connection).resolve()
+        this.#endedOf(connection).resolve(MOVED)
         this.#driver.dispatch({ type: 'lost', connection })
       } finally {
         this.#rebinding = false
@@ -166,13 +166,9 @@ export class Supervisor {
     moved?: (instance: string) => Reply<T>,
   ): Promise<Reply<T> | undefined> {
     const connection = await withDeadline(this.#current(), ms, what, this.#clock)
-    let reply: Reply<T> | typeof MOVED | typeof LOST
+    let reply: Reply<T> | Ended
     try {
-      const answer = Promise.race([
-        invoke(connection.remote),
-        this.#leftBehind(connection).promise,
-        this.#goneOf(connection).promise,
-      ])
+      const answer = Promise.race([invoke(connection.remote), this.#endedOf(connection).promise])
       reply = await withDeadline(answer, ms, what, this.#clock)
     } catch (error) {
       const e = asRealtimeError(error, 'command-failed')
@@ -193,32 +189,20 @@ export class Supervisor {
 
   /** `connection` is lost: the commands waiting on it stop waiting, and the machine opens the next one. */
   #lose(connection: Connection): void {
-    this.#goneOf(connection).resolve()
+    this.#endedOf(connection).resolve(LOST)
     this.#driver.dispatch({ type: 'lost', connection })
   }
 
-  /** Resolves when `connection` is found lost. */
-  #goneOf(connection: Connection): { promise: Promise<typeof LOST>; resolve: () => void } {
-    let gone = this.#gone.get(connection)
-    if (!gone) {
-      let resolve!: () => void
-      const promise = new Promise<typeof LOST>((r) => (resolve = () => r(LOST)))
-      gone = { promise, resolve }
-      this.#gone.set(connection, gone)
+  /** Resolves with why `connection` ended under its waiting commands: a rebind left it, or it was found lost. */
+  #endedOf(connection: Connection): { promise: Promise<Ended>; resolve: (why: Ended) => void } {
+    let ended = this.#ended.get(connection)
+    if (!ended) {
+      let resolve!: (why: Ended) => void
+      const promise = new Promise<Ended>((r) => (resolve = r))
+      ended = { promise, resolve }
+      this.#ended.set(connection, ended)
     }
-    return gone
-  }
-
-  /** Resolves when a rebind leaves `connection` for another engine's. */
-  #leftBehind(connection: Connection): { promise: Promise<typeof MOVED>; resolve: () => void } {
-    let left = this.#left.get(connection)
-    if (!left) {
-      let resolve!: () => void
-      const promise = new Promise<typeof MOVED>((r) => (resolve = () => r(MOVED)))
-      left = { promise, resolve }
-      this.#left.set(connection, left)
-    }
-    return left
+    return ended
   }
 
   /** The live connection, or the next one; rejects when the tab is detached or in the back/forward cache. */
