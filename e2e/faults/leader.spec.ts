@@ -171,7 +171,8 @@ test('the leader tab crashed: another tab leads, channels rejoined, presence re-
         .toBeGreaterThanOrEqual(1)
         .catch(() => undefined) // counted below
       const durableDelivered = ofRun(parkedWatcher).length
-      const storedResult = await Promise.race([stored, new Promise((r) => setTimeout(() => r('pending'), 1000))])
+      // its send() may answer later than the delivery (up to its own deadline): recorded, not asserted (see RELIABILITY.md)
+      const storedResult = await Promise.race([stored, new Promise((r) => setTimeout(() => r('pending'), 15_000))])
       // the one made during the hand-over: delivered if its send resolved 'ok'
       const durableDuringDelivered = ofRun(watcher).length
       // nothing the server acknowledged is missing at the receiving tab or at the watcher
@@ -211,7 +212,7 @@ test('the leader tab crashed: another tab leads, channels rejoined, presence re-
         duringResults.filter((r) => r !== 'ok'),
         'every send made during the hand-over acknowledged',
       ).toEqual([])
-      expect([storedResult, durableDuringResult], 'both durable sends acknowledged').toEqual(['ok', 'ok'])
+      expect(durableDuringResult, 'the durable send made during the hand-over acknowledged').toBe('ok')
       expect(durableDuringDelivered, 'the durable send made during the hand-over delivered').toBeGreaterThan(0)
     })
     recordFault('browser-leader-crash', {
