@@ -81,7 +81,12 @@ const lab = {
     counters.delete(topic)
     return channel ? await client.removeChannel(channel) : undefined
   },
-  send(topic: string, event: string, payload: unknown, options: { durable?: boolean } = {}): Promise<unknown> {
+  send(
+    topic: string,
+    event: string,
+    payload: unknown,
+    options: { durable?: boolean; timeout?: number } = {},
+  ): Promise<unknown> {
     return channels.get(topic)!.send({ type: 'broadcast', event, payload }, options)
   },
   track(topic: string, payload: Record<string, unknown>): Promise<unknown> {
