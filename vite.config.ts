@@ -98,6 +98,9 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 60_000,
+          // a poll waits up to 5 s (Vitest's default is 1 s): each poll is a WebDriver round trip to a real browser,
+          // and a loaded 2-core machine made a broadcast to a reloaded Firefox tab miss the 1 s once
+          expect: { poll: { timeout: 5_000 } },
         },
       },
     ],
