@@ -4,6 +4,7 @@ import type { Page } from '@playwright/test'
 import { eachRun, recordFault, runs, throwFailures } from '@shared-realtime/test-support/record'
 import { expect, test } from '../fixtures.ts'
 import { flows, openTabs, resubscribes, subscribe, topicName } from '../lab.ts'
+import { admin, watch } from '../realtime.ts'
 import { evaluateInWorker, fakedReplies, fakeSilentRestart } from '../worker-cdp.ts'
 
 test('the SharedWorker killed under two tabs, again and again: they resubscribe and talk again', async ({
@@ -42,6 +43,76 @@ test('the SharedWorker killed under two tabs, again and again: they resubscribe 
     recoverMs,
   })
   throwFailures(outcome)
+})
+
+// A durable send stored, not yet sent (its channel cannot join: the dev server delays joins), when the SharedWorker is
+// killed: the tab's link runs the send again (same id) on the new worker, whose engine resumes the stored item at the
+// join. The item goes out once, and the send() answers 'ok' on that push's reply, within STORED_ANSWER_MS of its
+// delivery (the rerun used to miss a reply that came while it looked the item up, as in the leader spec).
+const STORED_ANSWER_MS = 2000
+
+test('the SharedWorker killed with a durable send stored: the new worker sends it once, and its send() answers ok', async ({
+  context,
+  errors,
+}) => {
+  const total = runs(2, 10)
+  test.setTimeout(30_000 + total * 40_000)
+  const [tab] = (await openTabs(context, 1)) as [Page]
+  const recoverMs: number[] = []
+  const perRun: Array<Record<string, unknown>> = []
+  const watchers: Array<Awaited<ReturnType<typeof watch>>> = []
+  const cdp = await context.newCDPSession(tab)
+  try {
+    const outcome = await eachRun(total, async (run) => {
+      const topic = topicName('worker-kill-durable')
+      const watcher = await watch(topic)
+      watchers.push(watcher)
+      await admin('/admin/faults', { joins: { delayMs: 10_000 } })
+      void tab.evaluate((t) => window.lab.subscribe(t), topic)
+      const stored = tab.evaluate(
+        ([t, r]) => window.lab.send(t!, 'durable', { run: r }, { durable: true }).then(String, (e) => `rejected: ${e}`),
+        [topic, run] as const,
+      )
+      const durableWaiting = () =>
+        tab.evaluate(async (t) => {
+          const snap = (await window.lab.inspect()) as {
+            engine?: { channels?: Array<{ topic: string; outbox?: { durableWaiting?: number } }> }
+          }
+          return snap.engine?.channels?.find((c) => c.topic === `realtime:${t}`)?.outbox?.durableWaiting ?? 0
+        }, topic)
+      await expect.poll(durableWaiting, { timeout: 10_000 }).toBe(1)
+      await admin('/admin/faults', { joins: 'normal' }) // the new worker's join goes through
+      const { targetInfos } = (await cdp.send('Target.getTargets')) as {
+        targetInfos: Array<{ targetId: string; type: string }>
+      }
+      const worker = targetInfos.find((t) => t.type === 'shared_worker')
+      expect(worker, 'a shared_worker target').toBeDefined()
+      await errors.releaseWorker(worker!.targetId)
+      const killedAt = Date.now()
+      await cdp.send('Target.closeTarget', { targetId: worker!.targetId })
+      await expect.poll(() => watcher.broadcasts('durable').length, { timeout: 30_000 }).toBeGreaterThanOrEqual(1)
+      const deliveredAt = Date.now()
+      const result = await Promise.race([stored, new Promise((r) => setTimeout(() => r('pending'), STORED_ANSWER_MS))])
+      const delivered = watcher.broadcasts('durable').length
+      perRun.push({ run, deliveredMs: deliveredAt - killedAt, result, delivered })
+      recoverMs.push(deliveredAt - killedAt)
+      expect(result, `the stored durable send answered within ${STORED_ANSWER_MS} ms of its delivery`).toBe('ok')
+      expect(delivered, 'the stored durable send delivered once').toBe(1)
+    })
+    recordFault('browser-worker-kill-durable', {
+      fault:
+        'SharedWorker killed (CDP Target.closeTarget) with a durable send stored and not yet sent: the new worker sends it once, its send() answers ok',
+      runs: total,
+      recovered: outcome.recovered,
+      dataLost: null,
+      recoverMs,
+      extra: { note: 'recoverMs: kill → the watcher sees the durable send (polled)', perRun },
+    })
+    throwFailures(outcome)
+  } finally {
+    await admin('/admin/faults', { joins: 'normal' })
+    for (const w of watchers) w.close()
+  }
 })
 
 test('the only tab reloaded, again and again: it subscribes and receives each time', async ({ context }) => {

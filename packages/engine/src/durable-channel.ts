@@ -9,6 +9,11 @@
 // every subscription when it comes from storage (its sender is gone).
 // The sender's promise: with `ack`, the server's answer to the push, or 'timed out' after
 // `timeoutMs` (the item stays stored and still goes out); without `ack`, 'ok' once stored.
+// The waiter is registered before the item is stored or looked up: a send run again with the
+// same id (a tab's link reruns it on a new engine after its worker or leader tab died) may find
+// the item already claimed and pushed by this engine's outbox, and the server's reply may come
+// while the store's transaction completes; registered first, it hears that reply. Every send of
+// one id waiting at once hears it.
 // A refusal never loops: an error reply deletes the item at once; a 1009 close while its push
 // waited, or no answer while the socket stayed up, is a strike (durable.ts), and at MAX_STRIKES
 // the item is deleted as failed. A failed item is reported to every subscription of the topic
@@ -17,7 +22,7 @@
 // under the same identity.
 
 import type { Clock, TimerId } from './clock.ts'
-import type { DurableEntry, DurableStore } from './durable.ts'
+import type { AddOutcome, DurableEntry, DurableStore } from './durable.ts'
 import type { Logger } from './logger.ts'
 import type { OutboxPush, PushResult } from './outbox.ts'
 
@@ -51,7 +56,6 @@ export interface DurableChannelHost {
 const LEASE_MARGIN_MS = 2000
 
 interface Waiter {
-  sender: string
   resolve: (result: PushResult) => void
   timer: TimerId
 }
@@ -59,8 +63,8 @@ interface Waiter {
 export class DurableChannel {
   readonly #store: DurableStore
   readonly #host: DurableChannelHost
-  /** Durable sends of this engine waiting for the answer to their push, by item id. */
-  readonly #waiters = new Map<string, Waiter>()
+  /** Durable sends of this engine waiting for the answer to their push, by item id (a rerun may wait beside the first). */
+  readonly #waiters = new Map<string, Set<Waiter>>()
   /** Senders of items pushed through this engine, for the echo (waiters may have timed out). */
   readonly #senders = new Map<string, string>()
   #takes: Promise<void> = Promise.resolve()
@@ -73,8 +77,11 @@ export class DurableChannel {
     this.#host = host
   }
 
+  /** Durable sends waiting for their push's answer. */
   get waiting(): number {
-    return this.#waiters.size
+    let n = 0
+    for (const waiters of this.#waiters.values()) n += waiters.size
+    return n
   }
 
   async send(
@@ -83,14 +90,27 @@ export class DurableChannel {
     payload: Record<string, unknown>,
     options: { timeoutMs: number; ttlMs: number; awaitAck: boolean },
   ): Promise<PushResult> {
-    const identity = await this.#host.settledIdentity()
-    const outcome = await this.#store.add(this.#host.topic, id, payload, options.ttlMs, identity)
-    if (outcome === 'acknowledged already') return 'ok'
-    if (outcome === 'failed already') return 'error'
-    this.#senders.set(id, sender)
-    const result = options.awaitAck ? this.#wait(id, sender, options.timeoutMs) : Promise.resolve<PushResult>('ok')
+    // waiting before the first await: the item may be pushed and answered while it is stored or looked up
+    const waiter = options.awaitAck ? this.#wait(id, options.timeoutMs) : undefined
+    const knownSender = this.#senders.has(id)
+    if (!knownSender) this.#senders.set(id, sender)
+    let outcome: AddOutcome
+    try {
+      const identity = await this.#host.settledIdentity()
+      outcome = await this.#store.add(this.#host.topic, id, payload, options.ttlMs, identity)
+    } catch (error) {
+      if (waiter) this.#settle(id, waiter.waiter, 'error')
+      if (!knownSender && !this.#waiters.has(id)) this.#senders.delete(id)
+      throw error
+    }
+    if (outcome === 'acknowledged already' || outcome === 'failed already') {
+      const result: PushResult = outcome === 'acknowledged already' ? 'ok' : 'error'
+      if (waiter) this.#settle(id, waiter.waiter, result)
+      if (!this.#waiters.has(id)) this.#senders.delete(id)
+      return result
+    }
     this.replay()
-    return result
+    return waiter ? waiter.result : 'ok'
   }
 
   /** The channel joined (or something else may let stored items go out): claim and queue them. */
@@ -107,25 +127,32 @@ export class DurableChannel {
     this.#leaseTimer = undefined
     this.#senders.clear()
     // the items stay stored: their senders hear 'timed out' (not acknowledged), as after any deadline
-    for (const [id, waiter] of this.#waiters) this.#settle(id, waiter, 'timed out')
+    for (const [id, waiters] of this.#waiters) for (const waiter of waiters) this.#settle(id, waiter, 'timed out')
   }
 
-  #wait(id: string, sender: string, timeoutMs: number): Promise<PushResult> {
-    return new Promise<PushResult>((resolve) => {
-      const waiter: Waiter = {
-        sender,
-        resolve,
-        timer: this.#host.clock.setTimeout(() => this.#settle(id, waiter, 'timed out'), timeoutMs),
-      }
-      this.#waiters.set(id, waiter)
+  /** A waiter for the answer to item `id`'s push, registered now; 'timed out' after `timeoutMs`. */
+  #wait(id: string, timeoutMs: number): { waiter: Waiter; result: Promise<PushResult> } {
+    let waiter!: Waiter
+    const result = new Promise<PushResult>((resolve) => {
+      waiter = { resolve, timer: this.#host.clock.setTimeout(() => this.#settle(id, waiter, 'timed out'), timeoutMs) }
     })
+    const waiters = this.#waiters.get(id) ?? new Set<Waiter>()
+    waiters.add(waiter)
+    this.#waiters.set(id, waiters)
+    return { waiter, result }
   }
 
   #settle(id: string, waiter: Waiter, result: PushResult): void {
-    if (this.#waiters.get(id) !== waiter) return
-    this.#waiters.delete(id)
+    const waiters = this.#waiters.get(id)
+    if (!waiters?.delete(waiter)) return
+    if (waiters.size === 0) this.#waiters.delete(id)
     this.#host.clock.clearTimeout(waiter.timer)
     waiter.resolve(result)
+  }
+
+  /** Every send waiting for item `id` hears `result`. */
+  #settleAll(id: string, result: PushResult): void {
+    for (const waiter of this.#waiters.get(id) ?? []) this.#settle(id, waiter, result)
   }
 
   async #take(): Promise<void> {
@@ -176,12 +203,11 @@ export class DurableChannel {
     pushed.then(
       (result) => {
         const sender = this.#senders.get(entry.id)
-        const waiter = this.#waiters.get(entry.id)
         if (answered) {
           this.#senders.delete(entry.id)
           if (result === 'ok') this.#host.delivered(entry.payload, sender)
           else this.#failed(entry, refusal ?? 'refused')
-          if (waiter) this.#settle(entry.id, waiter, result)
+          this.#settleAll(entry.id, result)
           if (this.#more) this.replay()
           return
         }
@@ -196,7 +222,7 @@ export class DurableChannel {
                 : 'no answer from the server'
             this.#senders.delete(entry.id)
             this.#failed(entry, reason)
-            if (waiter) this.#settle(entry.id, waiter, 'error')
+            this.#settleAll(entry.id, 'error')
           }
           this.replay()
         })
