@@ -504,33 +504,62 @@ async function stopProfile(sessionId, name) {
 }
 
 /**
- * A heap snapshot of one page, summed by V8 node type (code, strings, closures, objects, …): what
- * the JS heap of a tab is made of. Returns kB per type.
- * @param {Tab} tab
- * @returns {Promise<Record<string, number>>}
+ * A heap snapshot of one session (a page's or a worker's), summed by V8 node type (code, strings, closures, objects,
+ * native, …): what its JS heap is made of. Returns kB per type, and per type the node names with the most kB (e.g.
+ * which Blink objects the `native` kB are, which scripts the `code` kB belong to).
+ * @param {string} sessionId
+ * @returns {Promise<{ byType: Record<string, number>, top: Record<string, Array<[string, number]>> }>}
  */
-async function heapByType(tab) {
-  await tab.send('HeapProfiler.enable')
-  await tab.send('HeapProfiler.collectGarbage')
+async function heapByType(sessionId) {
+  await cdp.send('HeapProfiler.enable', {}, sessionId)
+  await cdp.send('HeapProfiler.collectGarbage', {}, sessionId)
   /** @type {string[]} */
   const chunks = []
-  const off = cdp.on(tab.sessionId, 'HeapProfiler.addHeapSnapshotChunk', (event) => void chunks.push(event.chunk))
-  await tab.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false })
+  const off = cdp.on(sessionId, 'HeapProfiler.addHeapSnapshotChunk', (event) => void chunks.push(event.chunk))
+  await cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false }, sessionId)
   off()
-  await tab.send('HeapProfiler.disable')
+  await cdp.send('HeapProfiler.disable', {}, sessionId)
   const snapshot = JSON.parse(chunks.join(''))
   const fields = /** @type {string[]} */ (snapshot.snapshot.meta.node_fields)
   const types = /** @type {string[]} */ (snapshot.snapshot.meta.node_types[0])
+  const strings = /** @type {string[]} */ (snapshot.strings)
   const nodes = /** @type {number[]} */ (snapshot.nodes)
   const typeAt = fields.indexOf('type')
+  const nameAt = fields.indexOf('name')
   const sizeAt = fields.indexOf('self_size')
   /** @type {Record<string, number>} */
   const byType = {}
+  /** @type {Map<string, Map<string, number>>} */
+  const byName = new Map()
   for (let i = 0; i < nodes.length; i += fields.length) {
     const type = types[nodes[i + typeAt] ?? 0] ?? '?'
-    byType[type] = (byType[type] ?? 0) + (nodes[i + sizeAt] ?? 0) / 1024
+    const kB = (nodes[i + sizeAt] ?? 0) / 1024
+    byType[type] = (byType[type] ?? 0) + kB
+    // names: strings and numbers are their own values (not useful in bulk); the rest by the first 60 chars
+    if (type === 'string' || type === 'number' || type === 'concatenated string' || type === 'sliced string') continue
+    const name = String(strings[nodes[i + nameAt] ?? 0] ?? '?').slice(0, 60)
+    const names = byName.get(type) ?? new Map()
+    byName.set(type, names.set(name, (names.get(name) ?? 0) + kB))
   }
-  return byType
+  /** @type {Record<string, Array<[string, number]>>} */
+  const top = {}
+  for (const [type, names] of byName) top[type] = [...names].toSorted((a, b) => b[1] - a[1]).slice(0, 8)
+  return { byType, top }
+}
+
+/**
+ * Prints a heap snapshot's kB by node type, and the largest names of the biggest types.
+ * @param {string} what @param {{ byType: Record<string, number>, top: Record<string, Array<[string, number]>> }} heap
+ */
+function printHeap(what, heap) {
+  const types = Object.entries(heap.byType)
+    .filter(([, kB]) => kB >= 1)
+    .toSorted((a, b) => b[1] - a[1])
+  progress(`  heap snapshot of ${what}, kB by node type: ${types.map(([t, kB]) => `${t} ${kB.toFixed(0)}`).join(', ')}`)
+  for (const [type] of types.slice(0, 4)) {
+    const names = heap.top[type]
+    if (names) progress(`    ${type}: ${names.map(([n, kB]) => `${JSON.stringify(n)} ${kB.toFixed(1)}`).join(', ')}`)
+  }
 }
 
 /** @type {Set<string>} profiles taken (one per scenario and client) */
@@ -624,14 +653,33 @@ if (only.includes('sockets') || only.includes('fanout') || only.includes('heap')
         }
         if (only.includes('heap')) {
           if (shouldProfile(`heap-${kind}`)) {
-            const byType = await heapByType(/** @type {Tab} */ (tabs.tabs[0]))
-            progress(
-              `  heap snapshot of one ${kind} tab, kB by node type: ${Object.entries(byType)
-                .filter(([, kB]) => kB >= 1)
-                .toSorted((a, b) => b[1] - a[1])
-                .map(([t, kB]) => `${t} ${kB.toFixed(0)}`)
-                .join(', ')}`,
-            )
+            printHeap(`one ${kind} tab`, await heapByType(/** @type {Tab} */ (tabs.tabs[0]).sessionId))
+            if (kind === OURS)
+              for (const s of await attachSharedWorkers(tabs.browserContextId))
+                printHeap(`the ${kind} worker`, await heapByType(s))
+            if (kind === NONE) {
+              // the floor of any SharedWorker: one whose script is empty (a blob: URL, so not the app's)
+              await /** @type {Tab} */ (tabs.tabs[0]).evaluate(async () => {
+                const blank = new SharedWorker(URL.createObjectURL(new Blob([''], { type: 'text/javascript' })))
+                blank.port.start()
+                await new Promise((r) => setTimeout(r, 500))
+              })
+              /** @type {{ targetInfos: Array<{ type: string, url: string, targetId: string, browserContextId?: string }> }} */
+              const { targetInfos } = await cdp.send('Target.getTargets')
+              for (const target of targetInfos.filter(
+                (t) =>
+                  t.type === 'shared_worker' &&
+                  t.url.startsWith('blob:') &&
+                  t.browserContextId === tabs.browserContextId,
+              )) {
+                const { sessionId } = await cdp.send('Target.attachToTarget', {
+                  targetId: target.targetId,
+                  flatten: true,
+                })
+                progress(`  an empty SharedWorker's JS heap: ${((await heapOf(sessionId)) / 1024).toFixed(0)} kB`)
+                printHeap('an empty SharedWorker', await heapByType(sessionId))
+              }
+            }
           }
           let pages = 0
           for (const tab of tabs.tabs) pages += await heapOf(tab.sessionId)
@@ -814,6 +862,16 @@ if (only.includes('cold-start')) {
               session,
             )
             result.workerCreatedMs = origin.value - page.origin
+            // the entry's mark: its script fetched, compiled and run (shared-worker-entry.ts)
+            const { result: entryRun } = await cdp.send(
+              'Runtime.evaluate',
+              {
+                expression: `performance.getEntriesByName('shared-realtime:worker-started')[0]?.startTime ?? -1`,
+                returnByValue: true,
+              },
+              session,
+            )
+            if (entryRun.value >= 0) result.workerStartedMs = origin.value + entryRun.value - page.origin
           }
         }
         return result
@@ -824,6 +882,13 @@ if (only.includes('cold-start')) {
     { reps: config.coldStartReps },
   )
   raw.coldStart = results
+  /** @param {string} kind @param {string} key */
+  const median = (kind, key) => column(results, kind, key).median.toFixed(1)
+  progress(
+    `  cold start, medians from navigation: realtime-js scripts ${median(THEIRS, 'scriptsLoadedMs')}, SUBSCRIBED ` +
+      `${median(THEIRS, 'ms')}; this client scripts ${median(OURS, 'scriptsLoadedMs')}, worker created ` +
+      `${median(OURS, 'workerCreatedMs')}, its entry run ${median(OURS, 'workerStartedMs')}, SUBSCRIBED ${median(OURS, 'ms')}`,
+  )
   rows.push({
     scenario: 'cold start: navigation → SUBSCRIBED, ms',
     theirs: column(results, THEIRS, 'ms'),

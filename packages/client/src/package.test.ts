@@ -128,6 +128,13 @@ describe('the built package', () => {
     expect(leader).toBeDefined()
     const main = assets.find((f) => f.startsWith('index') && f.endsWith('.js'))!
     expect(readFileSync(join(app, 'out/assets', main), 'utf8')).toContain(shared!)
+    // every script one-byte: one character above U+00FF makes Blink and V8 hold its whole source as UTF-16, twice
+    // the bytes in every tab and the worker (decision 82; packages/protocol/src/wide-chars.ts)
+    const wide = assets
+      .filter((f) => f.endsWith('.js'))
+      .map((f) => [f, [...readFileSync(join(app, 'out/assets', f), 'utf8')].find((c) => c.charCodeAt(0) > 0xff)])
+    expect(wide.filter(([, c]) => c !== undefined)).toEqual([])
+    expect(wide.length).toBeGreaterThanOrEqual(4)
   }, 120_000)
 
   test('a strict TypeScript app typechecks against its declarations', () => {

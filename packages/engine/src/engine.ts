@@ -15,7 +15,7 @@
 //   gets 'ready' and joins (a join never goes out before an in-flight token resolves).
 //   Socket gone → heartbeat stops, channels 'socket-down', the machine schedules a reconnect.
 
-import { createSerializer, DEFAULT_VSN } from '@shared-realtime/protocol'
+import { createSerializer, DEFAULT_VSN, ELLIPSIS } from '@shared-realtime/protocol'
 import { AuthTokenManager } from './auth-token.ts'
 import { ChannelRegistry } from './channel-registry.ts'
 import { loadClientId } from './client-id.ts'
@@ -197,7 +197,7 @@ export class Engine {
     return {
       connection: this.#socket.status(),
       clientId: this.#clientIdValue ?? null,
-      url: this.url.replace(/apikey=[^&]*/, 'apikey=…'),
+      url: this.url.replace(/apikey=[^&]*/, `apikey=${ELLIPSIS}`),
       identity: this.options.identity ?? null,
       heartbeat: { state: heartbeat.state, lastRttMs: heartbeat.lastRttMs, recentRttMs: heartbeat.recentRttMs },
       token: { present: this.#auth.token !== null, settling: this.#gate.state.name === 'settling' },

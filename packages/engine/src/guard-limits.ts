@@ -2,6 +2,8 @@
 // `guards` option when the client is built, and this module is all it loads for that (decision 77: a module the
 // tab and the lazily loaded in-page engine share lands whole in the tab's bundle).
 
+import { GE } from '@shared-realtime/protocol'
+
 /** The limits the guards keep to; EngineOptions gives them (engine-options.ts has the defaults). */
 export interface GuardLimits {
   maxPayloadBytes: number
@@ -36,7 +38,7 @@ export function guardLimits(options: Partial<GuardLimits>, where = 'EngineOption
     const whole = key === 'joinsPerSecond' || key === 'sendsPerSecond' || Number.isInteger(value)
     if (typeof value !== 'number' || !(value >= 1) || (!whole && value !== Number.POSITIVE_INFINITY))
       throw new RangeError(
-        `${where}.${key} must be ${key.endsWith('PerSecond') ? 'a number' : 'an integer'} ≥ 1 (or Infinity), got ${String(value)}`,
+        `${where}.${key} must be ${key.endsWith('PerSecond') ? 'a number' : 'an integer'} ${GE} 1 (or Infinity), got ${String(value)}`,
       )
     limits[key] = value
   }

@@ -27,6 +27,7 @@
 //   channel is removed) and empties the outbox. The outbox stays usable.
 // - size: pushes queued (not sent yet); waiting: pushes sent, awaiting a reply. For inspect().
 
+import { GE } from '@shared-realtime/protocol'
 import type { Clock, TimerId } from './clock.ts'
 
 /**
@@ -91,7 +92,8 @@ export class Outbox {
 
   constructor(options: OutboxOptions) {
     const limit = options.limit ?? DEFAULT_OUTBOX_LIMIT
-    if (!Number.isInteger(limit) || limit < 0) throw new RangeError(`Outbox limit must be an integer ≥ 0, got ${limit}`)
+    if (!Number.isInteger(limit) || limit < 0)
+      throw new RangeError(`Outbox limit must be an integer ${GE} 0, got ${limit}`)
     this.#topic = options.topic
     this.#clock = options.clock
     this.#limit = limit

@@ -8,6 +8,7 @@
 // - `dispose()` cancels the pending timer.
 // Infinity as `perSecond` turns the budget off: always available.
 
+import { GE } from '@shared-realtime/protocol'
 import type { Clock, TimerId } from './clock.ts'
 
 export interface RateBudgetOptions {
@@ -36,7 +37,7 @@ export class RateBudget {
     const { perSecond, burst } = options
     if (!(perSecond > 0)) throw new RangeError(`a rate must be > 0 per second, got ${perSecond}`)
     if (!(burst >= 1) || (!Number.isInteger(burst) && burst !== Number.POSITIVE_INFINITY))
-      throw new RangeError(`a burst must be an integer ≥ 1, got ${burst}`)
+      throw new RangeError(`a burst must be an integer ${GE} 1, got ${burst}`)
     this.perSecond = perSecond
     this.burst = burst
     this.#clock = options.clock

@@ -19,6 +19,7 @@
 // and only the latest one waits. hold(undefined) (the tab is visible again) delivers what waits now.
 // Order, the bound, acks and the gap rule are the same in every mode.
 
+import { GE } from '@shared-realtime/protocol'
 import type { Clock, TimerId } from './clock.ts'
 import type { EngineEvent } from './events.ts'
 
@@ -126,7 +127,7 @@ export class SessionQueue {
    */
   hold(policy: HoldPolicy | undefined): void {
     if (policy && !(policy.ms > 0 && Number.isFinite(policy.ms) && Number.isInteger(policy.max) && policy.max >= 1))
-      throw new RangeError(`hold(): ms must be > 0 and max an integer ≥ 1, got ${JSON.stringify(policy)}`)
+      throw new RangeError(`hold(): ms must be > 0 and max an integer ${GE} 1, got ${JSON.stringify(policy)}`)
     this.#hold = policy
     if (policy || this.#closed || this.#queued.length === 0) return
     this.#cancel()

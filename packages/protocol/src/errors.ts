@@ -3,6 +3,8 @@
 // not a network condition). Decoding never throws: bad input from the network is a
 // DecodeError value that the caller counts and drops.
 
+import { ELLIPSIS } from './wide-chars.ts'
+
 export const ENCODE_ERROR_KINDS = [
   /** A string field of a binary frame is longer than 255 UTF-8 bytes (its length is one byte). */
   'field-too-long',
@@ -55,5 +57,5 @@ export interface DecodeError {
 /** A short, single-line excerpt of untrusted input for an error detail. */
 export function excerpt(text: string, max = 80): string {
   const oneLine = text.replace(/\s+/g, ' ')
-  return oneLine.length > max ? `${oneLine.slice(0, max)}… (${text.length} chars)` : oneLine
+  return oneLine.length > max ? `${oneLine.slice(0, max)}${ELLIPSIS} (${text.length} chars)` : oneLine
 }

@@ -42,3 +42,6 @@ export { isRecord } from './is-record.ts'
 
 /** A random UUID v4 from crypto.getRandomValues: no secure context needed (crypto.randomUUID needs one). */
 export { randomUuid } from './random.ts'
+
+/** Characters above U+00FF, made at run time: a script that spells one out is held as UTF-16 (decision 82). */
+export { ELLIPSIS, EN_DASH, GE } from './wide-chars.ts'

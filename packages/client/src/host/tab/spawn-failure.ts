@@ -1,10 +1,14 @@
 // Runs in the tab. Why a worker failed to start, in words (spawn.ts, and leader-spawn.ts in the leader host's chunk:
 // a module of its own, so that the chunk does not pull spawn.ts out of the main bundle).
 
+import { EN_DASH } from '@shared-realtime/protocol'
+
 /** Why a worker under Vite's pre-bundled deps does not load, and the fix (both names the package is installed under). */
 export const VITE_DEPS_HINT =
   "its script is under Vite's pre-bundled dependencies (node_modules/.vite/deps/), where the worker file does not " +
-  'exist (the Vite 5–7 dev server); fix: in vite.config, `optimizeDeps: { exclude: ' +
+  'exist (the Vite 5' +
+  EN_DASH +
+  '7 dev server); fix: in vite.config, `optimizeDeps: { exclude: ' +
   "['@shared-realtime/client'] }` (or `['@supabase/realtime-js']` where supabase-js's realtime-js is aliased to it)"
 
 /** The worker's script URL as this module knows it: `workerUrl`, else this module's own (the bundled entry is beside it). */

@@ -40,3 +40,7 @@ scope.addEventListener('connect', (event) => {
   const port = event.ports[0]
   if (port) host?.expose(port)
 })
+
+// when this entry (and everything it imports) had been fetched, compiled and run: the cold-start row's split
+// (scripts/bench.mjs, BENCHMARKS.md); one entry in the worker's performance timeline, nothing else
+performance.mark('shared-realtime:worker-started')

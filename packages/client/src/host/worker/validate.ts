@@ -6,7 +6,13 @@
 // would reach other tabs (a channel's join config is shared: one tab's garbage must not
 // break the join).
 
-import { buildJoinPayload, type ChannelConfig, type PostgresChangesBinding } from '@shared-realtime/protocol'
+import {
+  buildJoinPayload,
+  type ChannelConfig,
+  ELLIPSIS,
+  GE,
+  type PostgresChangesBinding,
+} from '@shared-realtime/protocol'
 import {
   DEFAULT_GUARD_LIMITS,
   type GuardLimits,
@@ -30,7 +36,7 @@ const MAX_TIMER_MS = 2_147_483_647
 function shown(value: unknown): string {
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'an array'
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}${ELLIPSIS}` : value)
   if (typeof value === 'number' || typeof value === 'boolean') return String(value)
   return typeof value === 'object' ? 'an object' : typeof value
 }
@@ -136,7 +142,7 @@ function checkGuards(value: unknown): Partial<GuardLimits> {
   for (const [key, v] of Object.entries(g)) {
     if (!Object.hasOwn(DEFAULT_GUARD_LIMITS, key))
       throw badRequest(`config.guards.${key}`, `one of ${Object.keys(DEFAULT_GUARD_LIMITS).join(', ')}`, key)
-    if (typeof v !== 'number' || !(v >= 1)) throw badRequest(`config.guards.${key}`, 'a number ≥ 1 or Infinity', v)
+    if (typeof v !== 'number' || !(v >= 1)) throw badRequest(`config.guards.${key}`, `a number ${GE} 1 or Infinity`, v)
     guards[key as keyof GuardLimits] = v
   }
   try {
