@@ -117,20 +117,27 @@ const progress = (line) => console.log(`[${((Date.now() - started) / 1000).toFix
 
 // ── the bench app, built and served ────────────────────────────────────────────────────────
 const appRoot = join(root, 'apps/bench')
+const PAGES = ['realtime-js', 'shared-realtime', 'none']
 const appDist = join(appRoot, 'dist')
 progress(`building apps/bench (${quick ? 'quick' : 'full'} run)…`)
 await build({
   configFile: false,
   root: appRoot,
   logLevel: 'warn',
-  build: { outDir: appDist, emptyOutDir: true, minify: !args.profile },
+  build: {
+    outDir: appDist,
+    emptyOutDir: true,
+    minify: !args.profile,
+    // a page per client, each importing its client statically as an app would (apps/bench/src/main.ts)
+    rollupOptions: { input: Object.fromEntries(PAGES.map((page) => [page, join(appRoot, `${page}.html`)])) },
+  },
 })
 
 /** @type {Record<string, string>} */
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json' }
 const staticServer = createServer((req, res) => {
   const path = new URL(req.url ?? '/', 'http://x').pathname
-  const file = resolve(appDist, `.${path === '/' ? '/index.html' : path}`)
+  const file = resolve(appDist, `.${path}`)
   if (!file.startsWith(appDist)) return void res.writeHead(403).end()
   try {
     const body = readFileSync(file)
@@ -142,6 +149,14 @@ const staticServer = createServer((req, res) => {
 await new Promise((r) => staticServer.listen(0, '127.0.0.1', () => r(undefined)))
 const appAddress = staticServer.address()
 const appUrl = `http://127.0.0.1:${typeof appAddress === 'object' && appAddress ? appAddress.port : 0}/`
+/**
+ * The bench page of `kind` (its client imported statically) with the dev server's address and `extra` in its query.
+ * @param {Kind} kind @param {Record<string, string>} [extra]
+ */
+const pageUrl = (kind, extra = {}) => {
+  const page = kind === 'realtime-js' || kind === 'none' ? kind : 'shared-realtime'
+  return `${appUrl}${page}.html?${new URLSearchParams({ client: kind, url: realtime.url, key: realtime.keys.anon, ...extra })}`
+}
 
 // ── the dev server, a child process ────────────────────────────────────────────────────────
 const serverProcess = spawn(process.execPath, [join(root, 'scripts/bench-server.mjs')], {
@@ -300,14 +315,11 @@ async function openTabs(kind, n, options = {}) {
   const { browserContextId } = await cdp.send('Target.createBrowserContext', { disposeOnDetach: true })
   /** @param {Record<string, string>} [extra] */
   const urlFor = (extra = {}) =>
-    `${appUrl}?${new URLSearchParams({
-      client: kind,
-      url: realtime.url,
-      key: realtime.keys.anon,
+    pageUrl(kind, {
       ...(options.heartbeatMs ? { hb: String(options.heartbeatMs) } : {}),
       ...options.query,
       ...extra,
-    })}`
+    })
   /** @param {boolean} visible @param {Record<string, string>} [extra] */
   const open = async (visible, extra) => {
     const tab = await openTab(browserContextId, urlFor(extra), visible)
@@ -836,7 +848,7 @@ if (only.includes('cold-start')) {
       await waitForNoSockets()
       const { browserContextId } = await cdp.send('Target.createBrowserContext', { disposeOnDetach: true })
       try {
-        const url = `${appUrl}?${new URLSearchParams({ client: kind, url: realtime.url, key: realtime.keys.anon, topic: newTopic() })}`
+        const url = pageUrl(kind, { topic: newTopic() })
         const tab = await openTab(browserContextId, url, true)
         await ready(tab)
         const ms = await tab.evaluate(() => window.benchColdStart)
@@ -1168,8 +1180,7 @@ if (only.includes('background')) {
   const sessions = await Promise.all(
     kinds.map(async (kind) => {
       const { browserContextId } = await cdp.send('Target.createBrowserContext', { disposeOnDetach: true })
-      const urlFor = (/** @type {Record<string, string>} */ extra) =>
-        `${appUrl}?${new URLSearchParams({ client: kind, url: realtime.url, key: realtime.keys.anon, ...extra })}`
+      const urlFor = (/** @type {Record<string, string>} */ extra) => pageUrl(kind, extra)
       const front = await openTab(browserContextId, urlFor({}), true)
       await ready(front)
       const back = await openTab(browserContextId, urlFor({ probe: '1' }), false)

@@ -1,16 +1,19 @@
 // A benchmark page: one client — @supabase/realtime-js, or this client with its engine in the
-// SharedWorker or in this page — chosen by the query string, driven by scripts/bench.mjs through
-// `window.bench`. Nothing here measures on its own: it subscribes, counts what it receives and
+// SharedWorker or in this page — driven by scripts/bench.mjs through `window.bench`. Each client has
+// its page, which imports it statically as an app would (realtime-js.html, shared-realtime.html;
+// none.html loads no client); this module is their shared part and runs first (each entry imports it
+// before its client), so the probe and the leader's missing SharedWorker are in place before any
+// client code. Nothing here measures on its own: it subscribes, counts what it receives and
 // records, per message, the latency from the dev server's send (`payload.t`, from
 // performance.timeOrigin + performance.now() in the server process) to the callback here (the
 // same expression in this page): one clock, the machine's.
 //
-//   index.html?client=realtime-js|shared-worker|page|leader|none&url=<ws endpoint>&key=<anon key>
+//   <page>.html?client=realtime-js|shared-worker|page|leader|none&url=<ws endpoint>&key=<anon key>
 //     [&hb=<heartbeat ms>] [&topic=<topic>: subscribe at once, window.benchColdStart]
 //     [&probe=1: count timer and event callbacks, window.benchProbe (probe.ts)]
 //
 // `leader`: this client with `host: 'leader'` (one tab holds the engine, the others reach it), and
-// SharedWorker deleted from the page before the client loads, as on a platform without it.
+// SharedWorker deleted from the page before the client is created, as on a platform without it.
 
 import { installProbe, type ProbeCounts } from './probe.ts'
 import { Receiver, type BlastMessage } from './receiver.ts'
@@ -70,33 +73,40 @@ if (kind === 'leader') Reflect.deleteProperty(window, 'SharedWorker')
 const url = query.get('url') ?? ''
 const key = query.get('key') ?? ''
 const heartbeat = query.get('hb')
-const options = {
+export const clientOptions = {
   params: { apikey: key },
   vsn: '2.0.0' as const,
   ...(heartbeat ? { heartbeatIntervalMs: Number(heartbeat) } : {}),
 }
 
-async function createClient(): Promise<Client | undefined> {
-  if (kind === 'none') return undefined
-  if (kind === 'realtime-js') {
-    const { RealtimeClient } = await import('@supabase/realtime-js')
-    return new RealtimeClient(url, options) as unknown as Client
-  }
-  const { RealtimeClient } = await import('@shared-realtime/client')
-  // 'leader' is the host another branch adds (issue #18); until it exists the client rejects it
-  return new RealtimeClient(url, { ...options, host: kind as 'page' }) as unknown as Client
-}
+/** Makes the page's client from the page's options (each entry passes its client's constructor). */
+export type ClientFactory = (url: string, options: typeof clientOptions, kind: ClientKind) => Client
 
 const receiver = new Receiver(() => performance.timeOrigin + performance.now())
 
 const coldTopic = query.get('topic')
-const clientReady = createClient()
-if (coldTopic) {
+
+/** Creates the page's client (none without a factory) and installs `window.bench`. */
+export function start(factory: ClientFactory | undefined): void {
+  const client = kind === 'none' || !factory ? undefined : factory(url, clientOptions, kind)
+  const subscribe = makeSubscribe(client)
   // cold start: subscribe as soon as the client exists, and note when SUBSCRIBED came
-  window.benchColdStart = clientReady.then((client) => {
-    const subscribe = makeSubscribe(client)
-    return subscribe(coldTopic).then(() => performance.now())
-  })
+  if (coldTopic) window.benchColdStart = subscribe(coldTopic).then(() => performance.now())
+  window.bench = {
+    kind,
+    subscribe,
+    attach: async () => {
+      const started = performance.now()
+      await client?.inspect?.()
+      return performance.now() - started
+    },
+    reset: (capacity) => receiver.reset(capacity),
+    waitFor: (count, timeoutMs) => receiver.waitFor(count, timeoutMs),
+    latencies: () => receiver.latencies(),
+    host: () => (client ? (client.host ?? 'socket') : 'none'),
+  }
+  window.benchReady = Promise.resolve()
+  document.querySelector('#status')!.textContent = `ready: ${kind}`
 }
 
 function makeSubscribe(client: Client | undefined): (topic: string) => Promise<number> {
@@ -113,20 +123,3 @@ function makeSubscribe(client: Client | undefined): (topic: string) => Promise<n
       })
     })
 }
-
-window.benchReady = clientReady.then((client) => {
-  window.bench = {
-    kind,
-    subscribe: makeSubscribe(client),
-    attach: async () => {
-      const started = performance.now()
-      await client?.inspect?.()
-      return performance.now() - started
-    },
-    reset: (capacity) => receiver.reset(capacity),
-    waitFor: (count, timeoutMs) => receiver.waitFor(count, timeoutMs),
-    latencies: () => receiver.latencies(),
-    host: () => (client ? (client.host ?? 'socket') : 'none'),
-  }
-  document.querySelector('#status')!.textContent = `ready: ${kind}`
-})
