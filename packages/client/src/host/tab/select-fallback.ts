@@ -4,13 +4,19 @@
 // reason and the cost, and as the HostFallback `attached` hears.
 
 import type { EngineEvent } from '@shared-realtime/engine'
-import { asRealtimeError, RealtimeError } from '../../errors.ts'
+import type { asRealtimeError, RealtimeError } from '../../errors.ts'
 import type { EngineConfig } from '../protocol.ts'
 import type { HostFallback, HostKind, HostLink } from './link.ts'
 import type { HostLinkOptions, HostOption, makeLink, platformHas, wantedHost } from './select.ts'
 
-/** What this chunk takes from select.ts, handed over (an import of it would split the main bundle: decision 82). */
+/**
+ * What this chunk takes from the main bundle, handed over: a static import of select.ts or errors.ts from here made
+ * Rolldown split those modules (and what they share) into chunks of their own, one more request on every start
+ * (decision 82).
+ */
 export interface SelectParts {
+  RealtimeError: typeof RealtimeError
+  asRealtimeError: typeof asRealtimeError
   makeLink: typeof makeLink
   platformHas: typeof platformHas
   wantedHost: typeof wantedHost
@@ -78,6 +84,7 @@ export async function attachFrom(
   trying: (kind: HostKind) => void,
   parts: SelectParts,
 ): Promise<HostLink> {
+  const { RealtimeError, asRealtimeError } = parts
   for (const [i, kind] of kinds.entries()) {
     if (i < errors.length) continue
     if (i > 0) options.logger?.warn(`host ${kinds[i - 1]} could not attach (${errors.at(-1)}); trying ${kind}`)

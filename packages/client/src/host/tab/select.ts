@@ -122,5 +122,7 @@ export async function attachHost(
     platformHas,
     wantedHost,
     order: ORDER,
+    RealtimeError,
+    asRealtimeError,
   })
 }
