@@ -32,14 +32,8 @@ export interface HostLinkOptions extends Omit<WorkerLinkOptions, 'spawn' | 'supe
 
 const ORDER: readonly HostKind[] = ['shared-worker', 'leader', 'worker', 'page']
 
-const LABEL: Record<HostKind, string> = {
-  'shared-worker': 'SharedWorker',
-  leader: 'leader tab (a Worker shared over BroadcastChannel)',
-  worker: 'Worker',
-  page: 'page',
-}
-
-function platformHas(): Record<HostKind, boolean> {
+/** The host kinds this platform has a constructor for (the page: always; hostCandidates checks its WebSocket). */
+export function platformHas(): Record<HostKind, boolean> {
   const g = globalThis as { SharedWorker?: unknown; Worker?: unknown; BroadcastChannel?: unknown }
   const worker = typeof g.Worker === 'function'
   return {
@@ -55,43 +49,6 @@ export function wantedHost(asked: HostOption): HostKind {
   if (asked !== 'auto') return asked
   const has = platformHas()
   return has['shared-worker'] || has.worker ? 'shared-worker' : 'page'
-}
-
-/** What running on `kind` instead of `wanted` costs, in words. */
-function costOf(kind: HostKind, wanted: HostKind): string {
-  if (kind === 'leader') {
-    return "still one socket per browser, but the other tabs' commands and events hop through the leader tab, and pause while another tab takes over when it closes"
-  }
-  const shared = wanted === 'shared-worker' || wanted === 'leader'
-  const sockets = shared ? 'every tab opens its own socket (3 tabs will hold 3 sockets)' : ''
-  const thread =
-    kind === 'page' ? "the engine runs on the page's main thread (its timers throttled in background tabs)" : ''
-  return [sockets, thread].filter(Boolean).join(', and ')
-}
-
-/**
- * The fallback of a link of `kind` when `asked` wanted another, or undefined. `errors`: why each kind tried before
- * it failed to attach.
- */
-export function fallbackOf(
-  asked: HostOption,
-  kind: HostKind,
-  tried: ReadonlyArray<{ kind: HostKind; error: string }>,
-): HostFallback | undefined {
-  const wanted = wantedHost(asked)
-  if (kind === wanted) return undefined
-  const has = platformHas()
-  const reasons = ORDER.slice(ORDER.indexOf(wanted), ORDER.indexOf(kind))
-    .map((skipped) => {
-      if (!has[skipped]) return `this browser has no ${LABEL[skipped]}`
-      const failed = tried.find((t) => t.kind === skipped)
-      return failed ? `the ${LABEL[skipped]} could not attach: ${failed.error}` : undefined
-    })
-    .filter((reason): reason is string => reason !== undefined)
-  const reason = reasons.join('; ')
-  const cost = costOf(kind, wanted)
-  const message = `shared-realtime: the engine runs on host '${kind}', not '${wanted}': ${reason}. Cost: ${cost}.`
-  return { wanted, kind, reason, cost, message }
 }
 
 /**
@@ -110,7 +67,7 @@ export function hostCandidates(host: HostOption, options: Pick<HostLinkOptions, 
   throw new RealtimeError('host-unavailable', `no "${host}" host here: ${why}`)
 }
 
-async function makeLink(kind: HostKind, options: HostLinkOptions): Promise<HostLink> {
+export async function makeLink(kind: HostKind, options: HostLinkOptions): Promise<HostLink> {
   if (kind === 'leader') {
     // the leader host (election, relay, its worker) is a chunk of its own, loaded only by a tab that tries it
     const { leaderNode } = await import('./leader.ts')
@@ -130,6 +87,8 @@ async function makeLink(kind: HostKind, options: HostLinkOptions): Promise<HostL
 /**
  * Attaches this tab to the first of `kinds` that takes it and resolves with that link; `trying`
  * hears each kind as it is tried. With one kind to try, a failure is that host's own error.
+ * The first kind is tried here; the rest of the order, and the fallback's warning and its texts, are a chunk
+ * (select-fallback.ts) loaded only when it fails or is not the kind asked for: a normal start loads nothing more.
  * @throws {RealtimeError} `host-unavailable` when no kind attached; a malformed config's `bad-request` at once
  */
 export async function attachHost(
@@ -139,19 +98,15 @@ export async function attachHost(
   onEvents: (events: EngineEvent[]) => void,
   trying: (kind: HostKind) => void = () => {},
 ): Promise<HostLink> {
+  const first = kinds[0]
   const errors: string[] = []
-  for (const [i, kind] of kinds.entries()) {
-    if (i > 0) options.logger?.warn(`host ${kinds[i - 1]} could not attach (${errors.at(-1)}); trying ${kind}`)
-    trying(kind)
+  if (first !== undefined && first === wantedHost(options.asked ?? first)) {
+    trying(first)
     let link: HostLink | undefined
     try {
-      link = await makeLink(kind, options)
+      link = await makeLink(first, options)
       await link.attach(config, onEvents)
-      const tried = errors.map((error, j) => ({ kind: kinds[j] as HostKind, error }))
-      const fallback = fallbackOf(options.asked ?? (kinds[0] as HostKind), kind, tried)
-      // one warning per client, where the app's lines go (its logger, else the console)
-      if (fallback) (options.logger ?? console).warn(fallback.message)
-      options.attached?.(kind, fallback)
+      options.attached?.(first, undefined)
       return link
     } catch (error) {
       await link?.detach().catch(() => {})
@@ -161,6 +116,13 @@ export async function attachHost(
       errors.push(error instanceof Error ? error.message : String(error))
     }
   }
-  const why = errors.map((error, i) => `${kinds[i]}: ${error}`).join('; ')
-  throw new RealtimeError('host-unavailable', `no host could attach (${why})`)
+  const { attachFrom } = await import('./select-fallback.ts')
+  return attachFrom(kinds, errors, options, config, onEvents, trying, {
+    makeLink,
+    platformHas,
+    wantedHost,
+    order: ORDER,
+    RealtimeError,
+    asRealtimeError,
+  })
 }

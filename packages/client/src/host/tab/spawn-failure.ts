@@ -1,19 +1,20 @@
 // Runs in the tab. Why a worker failed to start, in words (spawn.ts, and leader-spawn.ts in the leader host's chunk:
-// a module of its own, so that the chunk does not pull spawn.ts out of the main bundle).
-
-import { EN_DASH } from '@shared-realtime/protocol'
-
-/** Why a worker under Vite's pre-bundled deps does not load, and the fix (both names the package is installed under). */
-export const VITE_DEPS_HINT =
-  "its script is under Vite's pre-bundled dependencies (node_modules/.vite/deps/), where the worker file does not " +
-  'exist (the Vite 5' +
-  EN_DASH +
-  '7 dev server); fix: in vite.config, `optimizeDeps: { exclude: ' +
-  "['@shared-realtime/client'] }` (or `['@supabase/realtime-js']` where supabase-js's realtime-js is aliased to it)"
+// a module of its own, so that the chunk does not pull spawn.ts out of the main bundle). The Vite hint's text is a
+// chunk of its own (vite-hint.ts), loaded only by a worker that failed under Vite's pre-bundled deps (decision 83).
 
 /** The worker's script URL as this module knows it: `workerUrl`, else this module's own (the bundled entry is beside it). */
 export function scriptUrl(workerUrl: string | URL | undefined): string {
   return String(workerUrl ?? import.meta.url)
+}
+
+/** The Vite hint for a worker at `url`, with its parentheses, or '' (also when its chunk does not load). */
+async function hintFor(url: string): Promise<string> {
+  if (!url.includes('/.vite/deps/')) return ''
+  try {
+    return ` (${(await import('./vite-hint.ts')).VITE_DEPS_HINT})`
+  } catch {
+    return ''
+  }
 }
 
 /** Resolves with why the worker `target` failed to start (the Vite hint where its URL says why). */
@@ -23,8 +24,7 @@ export function failure(target: EventTarget, what: string, url: string): Promise
       'error',
       (event) => {
         const detail = event instanceof ErrorEvent && event.message ? `: ${event.message}` : ''
-        const hint = url.includes('/.vite/deps/') ? ` (${VITE_DEPS_HINT})` : ''
-        resolve(new Error(`the ${what} failed to start${detail}${hint}`))
+        void hintFor(url).then((hint) => resolve(new Error(`the ${what} failed to start${detail}${hint}`)))
       },
       { once: true },
     )

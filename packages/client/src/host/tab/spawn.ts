@@ -7,13 +7,11 @@
 // (an app serving a prebuilt worker file).
 // A worker that fails to load says why when the cause is known: Vite 5–7's dev server
 // pre-bundles the package into node_modules/.vite/deps/, where the worker file does not exist
-// (the request 404s); the error names the `optimizeDeps.exclude` fix (VITE_DEPS_HINT).
+// (the request 404s); the error names the `optimizeDeps.exclude` fix (VITE_DEPS_HINT, vite-hint.ts).
 
 import type { Endpoint } from 'comlink'
 import { WORKER_NAME } from '../protocol.ts'
 import { failure, scriptUrl } from './spawn-failure.ts'
-
-export { VITE_DEPS_HINT } from './spawn-failure.ts'
 
 export interface WorkerSpawn {
   /** Where Comlink talks: the SharedWorker's port, or the Worker itself. */
