@@ -62,6 +62,24 @@ describe.each(HOSTS)('host %s', (host) => {
     },
   )
 
+  test('a binary broadcast between JSON ones arrives as its bytes, in order', async () => {
+    const topic = uniqueTopic('bin')
+    const [a, b] = [client(), client()]
+    const atB = collector<Record<string, unknown>>()
+    const chA = a.channel(topic, { config: { broadcast: { ack: true } } })
+    const chB = b.channel(topic).on('broadcast', { event: '*' }, (p) => atB.push(p))
+    expect(await subscribed(chA)).toEqual({ status: 'SUBSCRIBED' })
+    expect(await subscribed(chB)).toEqual({ status: 'SUBSCRIBED' })
+    expect(await chA.send({ type: 'broadcast', event: 'json', payload: { n: 1 } })).toBe('ok')
+    const bytes = new Uint8Array([0, 1, 2, 253, 254, 255])
+    expect(await chA.send({ type: 'broadcast', event: 'bin', payload: bytes.buffer })).toBe('ok')
+    expect(await chA.send({ type: 'broadcast', event: 'json', payload: { n: 2 } })).toBe('ok')
+    const [first, binary, last] = await atB.count(3)
+    expect([first?.payload, last?.payload]).toEqual([{ n: 1 }, { n: 2 }])
+    expect(binary?.payload).toBeInstanceOf(ArrayBuffer)
+    expect([...new Uint8Array(binary?.payload as ArrayBuffer)]).toEqual([...bytes])
+  })
+
   test('a send its host refuses rejects with a RealtimeError (instanceof works in the tab)', async () => {
     const channel = client().channel(uniqueTopic('refused'))
     channel.subscribe()
