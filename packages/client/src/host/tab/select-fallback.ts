@@ -3,11 +3,9 @@
 // says why a link of another kind than the one asked for attached (decision 67): once, as a warning naming the
 // reason and the cost, and as the HostFallback `attached` hears.
 
-import type { EngineEvent } from '@shared-realtime/engine'
-import type { asRealtimeError, RealtimeError } from '../../errors.ts'
-import type { EngineConfig } from '../protocol.ts'
+import type { RealtimeError } from '../../errors.ts'
 import type { HostFallback, HostKind, HostLink } from './link.ts'
-import type { HostLinkOptions, HostOption, makeLink, platformHas, wantedHost } from './select.ts'
+import type { AttachKind, HostLinkOptions, HostOption, platformHas, wantedHost } from './select.ts'
 
 /**
  * What this chunk takes from the main bundle, handed over: a static import of select.ts or errors.ts from here made
@@ -16,8 +14,8 @@ import type { HostLinkOptions, HostOption, makeLink, platformHas, wantedHost } f
  */
 export interface SelectParts {
   RealtimeError: typeof RealtimeError
-  asRealtimeError: typeof asRealtimeError
-  makeLink: typeof makeLink
+  /** Attaches to one kind (select.ts), adding why it failed to the errors it shares with attachFrom. */
+  attempt: AttachKind
   platformHas: typeof platformHas
   wantedHost: typeof wantedHost
   order: readonly HostKind[]
@@ -79,34 +77,22 @@ export async function attachFrom(
   kinds: readonly HostKind[],
   errors: string[],
   options: HostLinkOptions,
-  config: EngineConfig,
-  onEvents: (events: EngineEvent[]) => void,
   trying: (kind: HostKind) => void,
   parts: SelectParts,
 ): Promise<HostLink> {
-  const { RealtimeError, asRealtimeError } = parts
   for (const [i, kind] of kinds.entries()) {
     if (i < errors.length) continue
     if (i > 0) options.logger?.warn(`host ${kinds[i - 1]} could not attach (${errors.at(-1)}); trying ${kind}`)
     trying(kind)
-    let link: HostLink | undefined
-    try {
-      link = await parts.makeLink(kind, options)
-      await link.attach(config, onEvents)
-      const tried = errors.map((error, j) => ({ kind: kinds[j] as HostKind, error }))
-      const fallback = fallbackOf(parts, options.asked ?? (kinds[0] as HostKind), kind, tried)
-      // one warning per client, where the app's lines go (its logger, else the console)
-      if (fallback) (options.logger ?? console).warn(fallback.message)
-      options.attached?.(kind, fallback)
-      return link
-    } catch (error) {
-      await link?.detach().catch(() => {})
-      // a malformed config fails the same everywhere: no point trying another host
-      const malformed = error instanceof RealtimeError && error.kind === 'bad-request'
-      if (malformed || kinds.length === 1) throw asRealtimeError(error)
-      errors.push(error instanceof Error ? error.message : String(error))
-    }
+    const link = await parts.attempt(kind)
+    if (!link) continue
+    const tried = errors.map((error, j) => ({ kind: kinds[j] as HostKind, error }))
+    const fallback = fallbackOf(parts, options.asked ?? (kinds[0] as HostKind), kind, tried)
+    // one warning per client, where the app's lines go (its logger, else the console)
+    if (fallback) (options.logger ?? console).warn(fallback.message)
+    options.attached?.(kind, fallback)
+    return link
   }
   const why = errors.map((error, i) => `${kinds[i]}: ${error}`).join('; ')
-  throw new RealtimeError('host-unavailable', `no host could attach (${why})`)
+  throw new parts.RealtimeError('host-unavailable', `no host could attach (${why})`)
 }

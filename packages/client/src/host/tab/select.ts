@@ -85,6 +85,12 @@ export async function makeLink(kind: HostKind, options: HostLinkOptions): Promis
 }
 
 /**
+ * Attaches to one kind: its link, or undefined with why it failed added to the errors; a malformed config, or a
+ * failure when that kind is the only one to try, throws.
+ */
+export type AttachKind = (kind: HostKind) => Promise<HostLink | undefined>
+
+/**
  * Attaches this tab to the first of `kinds` that takes it and resolves with that link; `trying`
  * hears each kind as it is tried. With one kind to try, a failure is that host's own error.
  * The first kind is tried here; the rest of the order, and the fallback's warning and its texts, are a chunk
@@ -100,13 +106,11 @@ export async function attachHost(
 ): Promise<HostLink> {
   const first = kinds[0]
   const errors: string[] = []
-  if (first !== undefined && first === wantedHost(options.asked ?? first)) {
-    trying(first)
+  const attempt: AttachKind = async (kind) => {
     let link: HostLink | undefined
     try {
-      link = await makeLink(first, options)
+      link = await makeLink(kind, options)
       await link.attach(config, onEvents)
-      options.attached?.(first, undefined)
       return link
     } catch (error) {
       await link?.detach().catch(() => {})
@@ -114,15 +118,23 @@ export async function attachHost(
       const malformed = error instanceof RealtimeError && error.kind === 'bad-request'
       if (malformed || kinds.length === 1) throw asRealtimeError(error)
       errors.push(error instanceof Error ? error.message : String(error))
+      return undefined
+    }
+  }
+  if (first !== undefined && first === wantedHost(options.asked ?? first)) {
+    trying(first)
+    const link = await attempt(first)
+    if (link) {
+      options.attached?.(first, undefined)
+      return link
     }
   }
   const { attachFrom } = await import('./select-fallback.ts')
-  return attachFrom(kinds, errors, options, config, onEvents, trying, {
-    makeLink,
+  return attachFrom(kinds, errors, options, trying, {
+    attempt,
     platformHas,
     wantedHost,
     order: ORDER,
     RealtimeError,
-    asRealtimeError,
   })
 }
