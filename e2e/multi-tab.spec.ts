@@ -4,6 +4,7 @@ import type { Page } from '@playwright/test'
 import { expect, test } from './fixtures.ts'
 import { eventsOf, openTabs, subscribe, topicName } from './lab.ts'
 import { admin, type Stats, watch } from './realtime.ts'
+import { killSharedWorker } from './worker-cdp.ts'
 
 const stats = () => admin<Stats>('/admin/stats')
 
@@ -138,13 +139,7 @@ test('when the SharedWorker is killed, the tabs recover with resubscribed', asyn
   const topic = topicName('killed')
   for (const tab of tabs) expect(await subscribe(tab, topic)).toBe('SUBSCRIBED')
   const cdp = await context.newCDPSession(tabs[0]!)
-  const { targetInfos } = (await cdp.send('Target.getTargets')) as {
-    targetInfos: Array<{ targetId: string; type: string }>
-  }
-  const worker = targetInfos.find((t) => t.type === 'shared_worker')
-  expect(worker, 'a shared_worker target').toBeDefined()
-  await errors.releaseWorker(worker!.targetId) // the fixture's DevTools session would keep it alive
-  await cdp.send('Target.closeTarget', { targetId: worker!.targetId })
+  await killSharedWorker(cdp, errors.releaseWorker)
   for (const tab of tabs) {
     await expect
       .poll(

@@ -2,7 +2,24 @@
 // this attaches to the `shared_worker` target through a browser CDP session (not flattened: Playwright's CDPSession
 // cannot address a child session) and calls Runtime.evaluate there. For fault tests only: what it changes in the
 // worker is what the test says it simulates.
-import type { BrowserContext } from '@playwright/test'
+import type { BrowserContext, CDPSession } from '@playwright/test'
+
+/**
+ * Kills the browser's SharedWorker as a crash would (CDP `Target.closeTarget`: its tabs get no error event), once
+ * `release` has let go of it (the fixture's own DevTools session would keep it alive). Resolves with when it was
+ * killed (Date.now()).
+ */
+export async function killSharedWorker(cdp: CDPSession, release: (targetId: string) => Promise<void>): Promise<number> {
+  const { targetInfos } = (await cdp.send('Target.getTargets')) as {
+    targetInfos: Array<{ targetId: string; type: string }>
+  }
+  const worker = targetInfos.find((t) => t.type === 'shared_worker')
+  if (!worker) throw new Error('killSharedWorker: no shared_worker target')
+  await release(worker.targetId)
+  const killedAt = Date.now()
+  await cdp.send('Target.closeTarget', { targetId: worker.targetId })
+  return killedAt
+}
 
 /** Evaluates `expression` in the (only) SharedWorker of the browser; resolves to its value (returnByValue). */
 export async function evaluateInWorker(context: BrowserContext, expression: string): Promise<unknown> {

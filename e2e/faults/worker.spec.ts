@@ -5,7 +5,7 @@ import { eachRun, recordFault, runs, throwFailures } from '@shared-realtime/test
 import { expect, test } from '../fixtures.ts'
 import { flows, openTabs, resubscribes, subscribe, topicName } from '../lab.ts'
 import { admin, watch } from '../realtime.ts'
-import { evaluateInWorker, fakedReplies, fakeSilentRestart } from '../worker-cdp.ts'
+import { evaluateInWorker, fakedReplies, fakeSilentRestart, killSharedWorker } from '../worker-cdp.ts'
 
 test('the SharedWorker killed under two tabs, again and again: they resubscribe and talk again', async ({
   context,
@@ -20,14 +20,7 @@ test('the SharedWorker killed under two tabs, again and again: they resubscribe 
   const cdp = await context.newCDPSession(tabs[0])
   const outcome = await eachRun(total, async (run) => {
     const before = await Promise.all(tabs.map((tab) => resubscribes(tab, topic)))
-    const { targetInfos } = (await cdp.send('Target.getTargets')) as {
-      targetInfos: Array<{ targetId: string; type: string }>
-    }
-    const worker = targetInfos.find((t) => t.type === 'shared_worker')
-    expect(worker, 'a shared_worker target').toBeDefined()
-    await errors.releaseWorker(worker!.targetId)
-    const killedAt = Date.now()
-    await cdp.send('Target.closeTarget', { targetId: worker!.targetId }) // no error event reaches the tabs
+    const killedAt = await killSharedWorker(cdp, errors.releaseWorker)
     for (const [i, tab] of tabs.entries())
       await expect
         .poll(() => resubscribes(tab, topic), { timeout: 30_000, intervals: [100] })
@@ -82,14 +75,7 @@ test('the SharedWorker killed with a durable send stored: the new worker sends i
         }, topic)
       await expect.poll(durableWaiting, { timeout: 10_000 }).toBe(1)
       await admin('/admin/faults', { joins: 'normal' }) // the new worker's join goes through
-      const { targetInfos } = (await cdp.send('Target.getTargets')) as {
-        targetInfos: Array<{ targetId: string; type: string }>
-      }
-      const worker = targetInfos.find((t) => t.type === 'shared_worker')
-      expect(worker, 'a shared_worker target').toBeDefined()
-      await errors.releaseWorker(worker!.targetId)
-      const killedAt = Date.now()
-      await cdp.send('Target.closeTarget', { targetId: worker!.targetId })
+      const killedAt = await killSharedWorker(cdp, errors.releaseWorker)
       await expect.poll(() => watcher.broadcasts('durable').length, { timeout: 30_000 }).toBeGreaterThanOrEqual(1)
       const deliveredAt = Date.now()
       const result = await Promise.race([stored, new Promise((r) => setTimeout(() => r('pending'), STORED_ANSWER_MS))])
