@@ -25,6 +25,17 @@ function network() {
   return { tabs, send }
 }
 
+/** A follower tab's RelayedSpawn on `net`, under the id 'follower'; `disposed` and `refused` are its callbacks. */
+function follower(
+  net: ReturnType<typeof network>,
+  disposed: ConstructorParameters<typeof RelayedSpawn>[2] = () => {},
+  refused: ConstructorParameters<typeof RelayedSpawn>[3] = () => {},
+): RelayedSpawn {
+  const spawn = new RelayedSpawn('follower', net.send, disposed, refused)
+  net.tabs.set('follower', (m) => spawn.receive(m))
+  return spawn
+}
+
 const next = <T>(target: EventTarget) =>
   new Promise<T>((resolve) => target.addEventListener('message', (e) => resolve((e as MessageEvent).data as T)))
 
@@ -76,13 +87,7 @@ describe('RelayedSpawn ↔ LeaderServer', () => {
     const server = new LeaderServer('leader', send, (port) => workerSide.push(port))
     tabs.set('leader', (m) => server.receive(m))
     const disposed: string[] = []
-    const spawn = new RelayedSpawn(
-      'follower',
-      send,
-      (s) => disposed.push(s.conn),
-      () => {},
-    )
-    tabs.set('follower', (m) => spawn.receive(m))
+    const spawn = follower({ tabs, send }, (s) => disposed.push(s.conn))
 
     // posted before the leader is known: it waits, in order
     const events = new MessageChannel()
@@ -135,13 +140,11 @@ describe('RelayedSpawn ↔ LeaderServer', () => {
   test('a follower whose open is refused by a tab that no longer leads hears it, and can aim again', async () => {
     const { tabs, send } = network()
     const refused: string[] = []
-    const spawn = new RelayedSpawn(
-      'follower',
-      send,
+    const spawn = follower(
+      { tabs, send },
       () => {},
       (_s, by) => refused.push(by),
     )
-    tabs.set('follower', (m) => spawn.receive(m))
     tabs.set('old', (m) =>
       send(m.from, { type: 'close', up: false, from: 'old', conn: m.conn, reason: 'not the leader' }),
     )
@@ -159,13 +162,7 @@ describe('RelayedSpawn ↔ LeaderServer', () => {
     const { tabs, send } = network()
     const server = new LeaderServer('old', send, () => {})
     tabs.set('old', (m) => server.receive(m))
-    const spawn = new RelayedSpawn(
-      'follower',
-      send,
-      () => {},
-      () => {},
-    )
-    tabs.set('follower', (m) => spawn.receive(m))
+    const spawn = follower({ tabs, send })
     spawn.aim('old')
     await expect.poll(() => spawn.opened).toBe(true)
     let closed = false
@@ -184,13 +181,7 @@ describe('RelayedSpawn ↔ LeaderServer', () => {
     const server = new LeaderServer('leader', send, () => {})
     tabs.set('leader', (m) => server.receive(m))
     server.fail('the worker failed to start')
-    const spawn = new RelayedSpawn(
-      'follower',
-      send,
-      () => {},
-      () => {},
-    )
-    tabs.set('follower', (m) => spawn.receive(m))
+    const spawn = follower({ tabs, send })
     spawn.aim('leader')
     expect((await spawn.failed).message).toMatch(/the leader tab closed the connection: the worker failed to start/)
   })
