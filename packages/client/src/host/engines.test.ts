@@ -6,15 +6,9 @@ import { FakeSocket } from '@shared-realtime/test-support/fake-socket'
 import { beforeEach, expect, test } from 'vitest'
 import { configKey, EngineRegistry } from './engines.ts'
 import type { EngineConfig } from './protocol.ts'
+import { offlineConfig } from './test-support/config.ts'
 
-const base: EngineConfig = {
-  endPoint: 'ws://realtime.test/realtime/v1',
-  params: { apikey: 'anon', log_level: 'info' },
-  vsn: '2.0.0',
-  timeout: 10_000,
-  heartbeatIntervalMs: 25_000,
-  disconnectOnEmptyChannelsAfterMs: 50_000,
-}
+const base = offlineConfig({ params: { apikey: 'anon', log_level: 'info' }, disconnectOnEmptyChannelsAfterMs: 50_000 })
 
 beforeEach(() => FakeSocket.reset())
 

@@ -7,21 +7,15 @@
 import { type EngineEvent, TestClock, TestLogSink } from '@shared-realtime/engine'
 import { afterEach, describe, expect, test } from 'vitest'
 import { RealtimeChannel } from '../../RealtimeChannel.ts'
-import { type EngineConfig, TAB_PROTOCOL_VERSION } from '../protocol.ts'
+import { TAB_PROTOCOL_VERSION } from '../protocol.ts'
 import { TabMemory } from './memory.ts'
 import type { Spawner } from './spawn.ts'
 import { Supervisor } from './supervisor.ts'
 import { WorkerLink } from './worker-link.ts'
+import { offlineConfig } from '../test-support/config.ts'
 
 const NOW = 1_800_000_000_000
-const config: EngineConfig = {
-  endPoint: 'ws://realtime.test/realtime/v1',
-  params: { apikey: 'anon' },
-  vsn: '2.0.0',
-  timeout: 10_000,
-  heartbeatIntervalMs: 25_000,
-  disconnectOnEmptyChannelsAfterMs: 0,
-}
+const config = offlineConfig()
 const spec = { config: {}, postgres: [], presence: false }
 
 type Apply = { id: string; type: string; path: [string]; argumentList: Array<{ value: unknown }> }

@@ -1,6 +1,7 @@
 // Argument checks at the worker's port (the rest are exercised by worker-host.browser.test.ts).
 import { describe, expect, test } from 'vitest'
 import { checkConfig, checkToken } from './validate.ts'
+import { offlineConfig } from '../test-support/config.ts'
 
 describe('checkToken', () => {
   test('accepts a JWT, an sb_ API key, empty and null', () => {
@@ -24,14 +25,7 @@ describe('checkToken', () => {
 })
 
 describe('checkConfig', () => {
-  const config = {
-    endPoint: 'ws://realtime.test/realtime/v1',
-    params: { apikey: 'anon' },
-    vsn: '2.0.0',
-    timeout: 10_000,
-    heartbeatIntervalMs: 25_000,
-    disconnectOnEmptyChannelsAfterMs: 0,
-  }
+  const config = offlineConfig()
 
   test('takes an identity and guards (Infinity turns one off)', () => {
     const guards = { maxChannels: 5, sendsPerSecond: 2.5, joinBurst: Number.POSITIVE_INFINITY }

@@ -6,17 +6,11 @@
 import { type EngineEvent, TestClock, TestLogSink } from '@shared-realtime/engine'
 import { FakeSocket } from '@shared-realtime/test-support/fake-socket'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
-import { type EngineConfig, type EventsMessage, type Reply, TAB_PROTOCOL_VERSION } from '../protocol.ts'
+import { type EventsMessage, type Reply, TAB_PROTOCOL_VERSION } from '../protocol.ts'
 import { HIDDEN_BATCH_MAX, WorkerHost } from './worker-host.ts'
+import { offlineConfig } from '../test-support/config.ts'
 
-const config: EngineConfig = {
-  endPoint: 'ws://realtime.test/realtime/v1',
-  params: { apikey: 'anon' },
-  vsn: '2.0.0',
-  timeout: 10_000,
-  heartbeatIntervalMs: 25_000,
-  disconnectOnEmptyChannelsAfterMs: 0,
-}
+const config = offlineConfig()
 const spec = { config: { broadcast: { self: false } }, postgres: [], presence: false }
 const TOPIC = 'realtime:room'
 
