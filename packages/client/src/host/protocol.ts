@@ -85,7 +85,8 @@ const returns = <T>(): T => undefined as T
  * tab's links (tab/link.ts, tab/worker-link.ts, tab/page.ts) if the API above uses it.
  */
 export const COMMANDS = {
-  attach: { args: ['config', 'eventsPort', 'lockName', 'protocol'], result: returns<AttachInfo>() },
+  /** `warm`: the tab is about to subscribe (or called connect()): the worker opens the socket as it attaches. */
+  attach: { args: ['config', 'eventsPort', 'lockName', 'protocol', 'warm'], result: returns<AttachInfo>() },
   subscribe: { args: ['subId', 'topic', 'spec'], remembered: true },
   unsubscribe: { args: ['subId'], remembered: true },
   send: { args: ['subId', 'broadcast', 'timeoutMs', 'sendOptions'], result: returns<PushResult>() },
@@ -222,6 +223,9 @@ export type VisibilityMessage = { hidden: true; holdMs: number } | { hidden: fal
  * tab → worker, on the events port, before the attach: the tab is about to subscribe (or called connect()), so the
  * worker opens its engine's socket now, while the attach's answer and the subscribe are on their way (a first tab's
  * cold start). It does not keep the socket: without a channel it closes after disconnectOnEmptyChannelsAfterMs.
+ * Tabs now say it in attach's `warm` argument instead, which the worker acts on as it creates the tab's session: the
+ * port's message arrived a task later, about 4 ms into a first tab's cold start (decision 85). Workers still act on
+ * this message, for tabs of protocol 6 built before that argument.
  */
 export interface WarmMessage {
   warm: true

@@ -15,14 +15,7 @@ import { withDeadline } from './deadline.ts'
 import { type HeldLock, holdLock } from './locks.ts'
 import { transfer, wrap } from './tab-rpc.ts'
 import { asRealtimeError, RealtimeError } from '../../errors.ts'
-import {
-  type AckMessage,
-  isPing,
-  type PongMessage,
-  TAB_PROTOCOL_VERSION,
-  type VisibilityMessage,
-  type WarmMessage,
-} from '../protocol.ts'
+import { type AckMessage, isPing, type PongMessage, TAB_PROTOCOL_VERSION, type VisibilityMessage } from '../protocol.ts'
 
 /**
  * Acks are coalesced: one message per ACK_BATCH events, or ACK_DELAY_MS after the first event not yet
@@ -127,7 +120,7 @@ export interface OpenOptions {
   clock?: Clock
   /** > 0: the tab is hidden, and its events may wait this long (said before the attach). Default 0. */
   holdMs?: number
-  /** The tab is about to subscribe: the worker opens the socket at the attach (WarmMessage). */
+  /** The tab is about to subscribe: the worker opens the socket as it attaches (attach's `warm`). */
   warm?: boolean | undefined
 }
 
@@ -149,13 +142,12 @@ export async function openConnection(options: OpenOptions): Promise<Connection> 
     // a hidden tab says so before the attach: the worker reads it before it delivers anything
     // oxlint-disable-next-line unicorn/require-post-message-target-origin -- a MessagePort, not a window
     if (holdMs > 0) channel.port1.postMessage({ hidden: true, holdMs } satisfies VisibilityMessage)
-    // oxlint-disable-next-line unicorn/require-post-message-target-origin -- a MessagePort, not a window
-    if (options.warm) channel.port1.postMessage({ warm: true } satisfies WarmMessage)
     const attached = remote.attach(
       options.config,
       transfer(channel.port2, [channel.port2]),
       lock.name,
       TAB_PROTOCOL_VERSION,
+      options.warm === true,
     )
     const failed = spawn.failed.then((error) => Promise.reject(new RealtimeError('host-unavailable', error.message)))
     const reply = await withDeadline(Promise.race([attached, failed]), options.deadlineMs, 'attach', options.clock)

@@ -34,6 +34,8 @@ class FakeWorker {
   readonly calls: Array<{ instance: string; name: string }> = []
   /** What tabs posted on their events ports other than acks (visibility). */
   readonly told: unknown[] = []
+  /** Each attach's `warm` argument, in order. */
+  readonly warm: unknown[] = []
   readonly #attached = new Set<MessagePort>()
   readonly #ports: MessagePort[] = []
   #events: MessagePort | undefined
@@ -80,6 +82,7 @@ class FakeWorker {
     const reply = (value: object) => port.postMessage({ id: message.id, type: 'RAW', value: { instance, ...value } })
     if (name === 'attach') {
       this.#attached.add(port)
+      this.warm.push(message.argumentList[4]?.value)
       this.#events = message.argumentList[1]?.value as MessagePort
       this.#events.addEventListener('message', (event) => {
         const data = (event as MessageEvent).data as object
@@ -396,16 +399,17 @@ describe('a hidden page (decision 81)', () => {
 })
 
 describe('warm (a cold start)', () => {
-  test('a tab about to subscribe says so before its attach; one that is not says nothing', async () => {
+  test('a tab about to subscribe says so in its attach; one that is not says false', async () => {
     let wants = true
-    const { supervisor } = await supervised(0, { wantsSocket: () => wants })
-    await until(() => worker.told.length === 1, 'warm told')
-    expect(worker.told).toEqual([{ warm: true }])
+    await supervised(0, { wantsSocket: () => wants })
+    await until(() => worker.warm.length === 1, 'attached')
+    expect(worker.warm).toEqual([true])
     wants = false
     worker.restart('w2')
     worker.emit([], 'w2') // a stranger's event: the tab recovers on a new connection
     await until(() => worker.names('w2').includes('attach'), 'attached again')
-    await supervisor.run('inspect', (api) => api.inspect(), 1000) // turns for a message before the attach to land
-    expect(worker.told).toEqual([{ warm: true }])
+    expect(worker.warm).toEqual([true, false])
+    // and on the events port, nothing: the argument replaced the WarmMessage
+    expect(worker.told).toEqual([])
   })
 })

@@ -85,6 +85,11 @@ export const checkTopic = (value: unknown): string => str('topic', value, 1024)
 /** '' means "no lock": the tab's death is then seen only through its goodbye. */
 export const checkLockName = (value: unknown): string => str('lockName', value, 256, 0)
 export const checkTimeout = (value: unknown): number => num('timeoutMs', value, 1)
+/** attach's `warm`; it may be absent (a tab of protocol 6 built before it, which sends a WarmMessage instead). */
+export function checkWarm(value: unknown): boolean | undefined {
+  if (value === undefined || typeof value === 'boolean') return value
+  throw badRequest('warm', 'a boolean or absent', value)
+}
 
 export function checkProtocol(value: unknown): number {
   if (value !== TAB_PROTOCOL_VERSION) {
@@ -272,6 +277,7 @@ export const ARGS = {
   eventsPort: checkPort,
   lockName: checkLockName,
   protocol: checkProtocol,
+  warm: checkWarm,
   subId: checkSubId,
   topic: checkTopic,
   spec: (value: unknown, earlier: Readonly<Record<string, unknown>>) => checkSpec(String(earlier.topic), value),

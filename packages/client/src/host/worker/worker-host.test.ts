@@ -83,7 +83,21 @@ async function subscribedTab() {
 }
 
 describe('warm: a tab about to subscribe (cold start)', () => {
-  test('the socket opens at the attach, before any subscribe; with no channel it closes as an idle one does', async () => {
+  test('the socket opens as the attach answers, before any subscribe; with no channel it closes as an idle one does', async () => {
+    const clock = new TestClock()
+    const host = new WorkerHost({ kind: 'shared-worker', transport: FakeSocket, clock, engineClock: clock })
+    const warmed = new MessageChannel()
+    ports.push(warmed.port1, warmed.port2)
+    value(await host.api().attach(config, warmed.port2, '', TAB_PROTOCOL_VERSION, true))
+    // no task later: the attach itself opened it
+    expect(FakeSocket.instances).toHaveLength(1)
+    FakeSocket.last.open()
+    await settle(clock)
+    // no channel came: disconnectOnEmptyChannelsAfterMs (0 here) closes it
+    expect(FakeSocket.last.closedWith).toEqual({ code: 1000, reason: 'idle' })
+  })
+
+  test('a tab of protocol 6 built before attach took `warm` says so on its events port, and the socket opens', async () => {
     const clock = new TestClock()
     const host = new WorkerHost({ kind: 'shared-worker', transport: FakeSocket, clock, engineClock: clock })
     const warmed = new MessageChannel()
@@ -91,11 +105,17 @@ describe('warm: a tab about to subscribe (cold start)', () => {
     // oxlint-disable-next-line unicorn/require-post-message-target-origin -- a MessagePort
     warmed.port1.postMessage({ warm: true })
     value(await host.api().attach(config, warmed.port2, '', TAB_PROTOCOL_VERSION))
-    await until(() => FakeSocket.instances.length === 1, 'the socket opened')
-    FakeSocket.last.open()
-    await settle(clock)
-    // no channel came: disconnectOnEmptyChannelsAfterMs (0 here) closes it
-    expect(FakeSocket.last.closedWith).toEqual({ code: 1000, reason: 'idle' })
+    await until(() => FakeSocket.instances.length > 0, 'the socket opened')
+    expect(FakeSocket.instances).toHaveLength(1)
+  })
+
+  test('warm that is not a boolean is refused', async () => {
+    const host = new WorkerHost({ kind: 'shared-worker', transport: FakeSocket })
+    const port = new MessageChannel()
+    ports.push(port.port1, port.port2)
+    const reply = await host.api().attach(config, port.port2, '', TAB_PROTOCOL_VERSION, 'yes' as unknown as boolean)
+    expect(reply).toMatchObject({ ok: false, error: { kind: 'bad-request' } })
+    expect(FakeSocket.instances).toHaveLength(0)
   })
 
   test('a tab that does not say so opens no socket by attaching', async () => {

@@ -181,12 +181,13 @@ export class WorkerHost {
       throw new RealtimeError('not-attached', `this tab is not attached to worker ${this.instance}: attach first`)
     }
     return this.#surface({
-      attach: async (config, eventsPort, lockName) => {
+      attach: async (config, eventsPort, lockName, _protocol, warm) => {
         await this.#holdsLock
         // the same port again: its previous tab goes. The id is the worker's, and only this port knows it.
         if (mine) this.#detach(mine, 'the port attached again')
         const record = this.#attach(config, eventsPort, lockName, closePort)
         mine = record
+        if (warm) this.#warm(record)
         return { instance: this.instance, protocol: TAB_PROTOCOL_VERSION, host: this.kind, tabId: record.tabId }
       },
       subscribe: (subId, topic, spec) => tab().session.subscribe(subId, topic, spec),
