@@ -107,9 +107,10 @@ export function formatCell(s) {
 
 /** @typedef {{ median: number, spread: number, n: number }} Cell */
 /**
- * A row: realtime-js, this client (shared-worker host), its page and leader hosts, and the dev
- * server's CPU ms per 10k messages beside rows that carry traffic (realtime-js, this client).
- * @typedef {{ scenario: string, theirs?: Cell, ours?: Cell, page?: Cell, leader?: Cell,
+ * A row: realtime-js, this client (shared-worker host), its page and leader hosts, the SharedWorker floor (the
+ * least a client with its socket in a SharedWorker does: apps/bench/src/floor.ts), and the dev server's CPU ms per
+ * 10k messages beside rows that carry traffic (realtime-js, this client).
+ * @typedef {{ scenario: string, theirs?: Cell, ours?: Cell, page?: Cell, leader?: Cell, floor?: Cell,
  *   server?: { theirs: Cell, ours: Cell }, target: Target }} Row
  */
 
@@ -126,6 +127,7 @@ export function formatTable(rows) {
     'ratio',
     'page host',
     'leader host',
+    'SharedWorker floor',
     'server CPU ms/10k',
     'target',
     'met',
@@ -142,6 +144,7 @@ export function formatTable(rows) {
       Number.isFinite(r) ? `${formatNumber(r)}×` : '–',
       formatCell(row.page),
       row.leader && row.leader.n === 0 ? 'pending' : formatCell(row.leader),
+      formatCell(row.floor),
       row.server ? `${formatNumber(row.server.theirs.median)} → ${formatNumber(row.server.ours.median)}` : '–',
       row.target.text,
       row.target.kind === 'info' ? '–' : met === undefined ? '?' : met ? 'yes' : 'NO',

@@ -100,13 +100,15 @@ describe('formatting', () => {
     const lines = table.split('\n')
     expect(lines).toHaveLength(6)
     expect(lines[0]).toMatch(
-      /^\| scenario\s+\| realtime-js \| this client \| ratio \| page host \| leader host \| server CPU ms\/10k \| target \| met \|$/,
+      /^\| scenario\s+\| realtime-js \| this client \| ratio \| page host \| leader host \| SharedWorker floor \| server CPU ms\/10k \| target \| met \|$/,
     )
     expect(lines[1]).toMatch(/^\|:-+\|-+:\|/)
-    expect(lines[2]).toMatch(/\| sockets, 10 tabs\s+\|\s+10 \|\s+1 \| 0\.10× \|\s+– \|\s+– \|\s+– \|\s+1 \| yes \|$/)
+    expect(lines[2]).toMatch(
+      /\| sockets, 10 tabs\s+\|\s+10 \|\s+1 \| 0\.10× \|\s+– \|\s+– \|\s+– \|\s+– \|\s+1 \| yes \|$/,
+    )
     // a leader column with no values (the host failed or is not built yet) says so
-    expect(lines[3]).toMatch(/\|\s+70 \| 0\.70× \|\s+90 \|\s+pending \|\s+300 → 30 \| ≤ 0\.6× \|  NO \|$/)
-    expect(lines[4]).toMatch(/\|\s+– \|\s+2 \|\s+– \|\s+– \|\s+– \|\s+– \| ≤ 5 ms \| yes \|$/)
+    expect(lines[3]).toMatch(/\|\s+70 \| 0\.70× \|\s+90 \|\s+pending \|\s+– \|\s+300 → 30 \| ≤ 0\.6× \|  NO \|$/)
+    expect(lines[4]).toMatch(/\|\s+– \|\s+2 \|\s+– \|\s+– \|\s+– \|\s+– \|\s+– \| ≤ 5 ms \| yes \|$/)
     expect(lines[5]).toMatch(/\| 0\.50× \|.*\|\s+info \|\s+– \|$/)
     expect(new Set(lines.map((l) => l.length)).size).toBe(1)
   })

@@ -39,7 +39,8 @@ const SCENARIOS = [
 const HELP = `usage: npm run bench -- [--quick] [--only <scenario,…>] [--profile]
   --quick   fewer repetitions and shorter runs (about 4 minutes of its own on 2 cores)
   --profile an unminified build, and CDP CPU profiles: the tab's main thread in the latency,
-            second-tab and browser-cpu scenarios (browser-cpu: also the SharedWorker),
+            second-tab and browser-cpu scenarios (browser-cpu: also the SharedWorker; cold-start: the
+            SharedWorker's first run),
             bench-results/<scenario>-<client>.cpuprofile (open in DevTools), the top functions by
             self time printed; heap snapshots of one tab per client in the heap scenario
   --only    some of: ${SCENARIOS.join(', ')}
@@ -117,7 +118,7 @@ const progress = (line) => console.log(`[${((Date.now() - started) / 1000).toFix
 
 // ── the bench app, built and served ────────────────────────────────────────────────────────
 const appRoot = join(root, 'apps/bench')
-const PAGES = ['realtime-js', 'shared-realtime', 'none']
+const PAGES = ['realtime-js', 'shared-realtime', 'none', 'floor']
 const appDist = join(appRoot, 'dist')
 progress(`building apps/bench (${quick ? 'quick' : 'full'} run)…`)
 await build({
@@ -154,7 +155,7 @@ const appUrl = `http://127.0.0.1:${typeof appAddress === 'object' && appAddress 
  * @param {Kind} kind @param {Record<string, string>} [extra]
  */
 const pageUrl = (kind, extra = {}) => {
-  const page = kind === 'realtime-js' || kind === 'none' ? kind : 'shared-realtime'
+  const page = kind === 'realtime-js' || kind === 'none' || kind === 'floor' ? kind : 'shared-realtime'
   return `${appUrl}${page}.html?${new URLSearchParams({ client: kind, url: realtime.url, key: realtime.keys.anon, ...extra })}`
 }
 
@@ -203,7 +204,7 @@ progress(
   `${browser.version} (${chromiumPath}, pid ${browser.pid}), dev server ${realtime.httpUrl} (pid ${serverPid}), bench app ${appUrl}`,
 )
 
-/** @typedef {'realtime-js' | 'shared-worker' | 'page' | 'leader' | 'none'} Kind */
+/** @typedef {'realtime-js' | 'shared-worker' | 'page' | 'leader' | 'none' | 'floor'} Kind */
 
 let topicCounter = 0
 const newTopic = () => `bench-${Date.now().toString(36)}-${topicCounter++}`
@@ -482,6 +483,27 @@ async function startProfile(sessionId) {
 }
 
 /**
+ * Profiles the next SharedWorker that starts, from its first instruction: every new shared worker waits for the
+ * debugger (Target.setAutoAttach) until its profiler runs. Resolves with a function that stops the profile, writes it
+ * as `name` (stopProfile) and ends the auto-attach (which detaches the worker's session: only after the profile).
+ * @returns {Promise<(name: string) => Promise<void>>}
+ */
+async function profileNextWorker() {
+  const filter = [{ type: 'shared_worker', exclude: false }, { exclude: true }]
+  const attached = cdp.once('', 'Target.attachedToTarget', (p) => p.targetInfo.type === 'shared_worker')
+  await cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: true, flatten: true, filter })
+  const { sessionId } = await attached
+  await startProfile(sessionId)
+  await cdp.send('Runtime.runIfWaitingForDebugger', {}, sessionId)
+  return async (name) => {
+    await stopProfile(sessionId, name)
+    // (turning auto-attach off while its session is attached crashed Chromium 156: detach it first)
+    await cdp.send('Target.detachFromTarget', { sessionId })
+    await cdp.send('Target.setAutoAttach', { autoAttach: false, waitForDebuggerOnStart: false, flatten: true })
+  }
+}
+
+/**
  * Stops a CPU profile, writes it and prints the functions with the most self time.
  * @param {string} sessionId @param {string} name
  */
@@ -585,6 +607,8 @@ const OURS = /** @type {const} */ ('shared-worker')
 const PAGE = /** @type {const} */ ('page')
 const LEADER = /** @type {const} */ ('leader')
 const NONE = /** @type {const} */ ('none')
+/** the SharedWorker floor (apps/bench/src/floor.ts): the least a SharedWorker client does; info beside the rows */
+const FLOOR = /** @type {const} */ ('floor')
 
 /** @typedef {import('./bench-lib.mjs').Row} Row */
 /** @type {Row[]} */
@@ -636,7 +660,7 @@ if (only.includes('sockets') || only.includes('fanout') || only.includes('heap')
   /** @type {Kind[]} */
   const kinds = [THEIRS, OURS]
   if (only.includes('sockets')) kinds.push(LEADER)
-  if (only.includes('heap')) kinds.push(NONE)
+  if (only.includes('heap')) kinds.push(NONE, FLOOR)
   const results = await alternate(
     '10 tabs',
     kinds,
@@ -696,7 +720,8 @@ if (only.includes('sockets') || only.includes('fanout') || only.includes('heap')
           let pages = 0
           for (const tab of tabs.tabs) pages += await heapOf(tab.sessionId)
           let worker = 0
-          if (kind === OURS) for (const s of await attachSharedWorkers(tabs.browserContextId)) worker += await heapOf(s)
+          if (kind === OURS || kind === FLOOR)
+            for (const s of await attachSharedWorkers(tabs.browserContextId)) worker += await heapOf(s)
           Object.assign(result, {
             heapMB: (pages + worker) / 1048576,
             pagesMB: pages / 1048576,
@@ -742,12 +767,14 @@ if (only.includes('sockets') || only.includes('fanout') || only.includes('heap')
       scenario: 'JS heap MB above 10 tabs without a client',
       theirs: net(THEIRS),
       ours: net(OURS),
+      floor: net(FLOOR),
       target: { kind: 'ratio-max', value: 0.5, text: '≤ 0.5×' },
     })
     rows.push({
       scenario: '  the same, gross (10 tabs + worker)',
       theirs: column(results, THEIRS, 'heapMB'),
       ours: column(results, OURS, 'heapMB'),
+      floor: column(results, FLOOR, 'heapMB'),
       target: { kind: 'info', value: 0, text: 'info' },
     })
   }
@@ -767,7 +794,7 @@ if (only.includes('browser-cpu')) {
       const label = `browser-cpu/10 tabs${hidden ? `, ${hidden} hidden` : ''} @${rate / 1000}k msg/s`
       const results = await alternate(
         label,
-        [THEIRS, OURS],
+        [THEIRS, OURS, FLOOR],
         async (kind) => {
           const tabs = await openTabs(kind, 10, { hidden })
           try {
@@ -781,7 +808,8 @@ if (only.includes('browser-cpu')) {
             await sleep(200) // let the subscribe's work settle
             const profileName = `browser-cpu-${hidden ? 'hidden' : 'visible'}-${rate}-${kind}`
             const profile = shouldProfile(profileName)
-            const workers = profile && kind === OURS ? await attachSharedWorkers(tabs.browserContextId) : []
+            const workers =
+              profile && (kind === OURS || kind === FLOOR) ? await attachSharedWorkers(tabs.browserContextId) : []
             const first = /** @type {Tab} */ (tabs.tabs[0])
             const last = /** @type {Tab} */ (tabs.tabs[9])
             if (profile) {
@@ -829,6 +857,7 @@ if (only.includes('browser-cpu')) {
         scenario: `browser CPU ms/10k msgs, 10 tabs${hidden ? ` (${hidden} hidden)` : ''} @${rate / 1000}k/s`,
         theirs: column(results, THEIRS, 'browserMsPer10k'),
         ours: column(results, OURS, 'browserMsPer10k'),
+        floor: column(results, FLOOR, 'browserMsPer10k'),
         server: serverColumn(results),
         target: hidden
           ? { kind: 'ratio-max', value: 0.3, text: '≤ 0.3×' }
@@ -843,15 +872,19 @@ if (only.includes('browser-cpu')) {
 if (only.includes('cold-start')) {
   const results = await alternate(
     'cold-start',
-    [THEIRS, OURS],
+    [THEIRS, OURS, FLOOR],
     async (kind) => {
       await waitForNoSockets()
       const { browserContextId } = await cdp.send('Target.createBrowserContext', { disposeOnDetach: true })
+      // --profile: the SharedWorker's first run, from its first instruction (it waits for the profiler to start)
+      const workerProfile =
+        kind !== THEIRS && shouldProfile(`cold-start-${kind}-worker`) ? profileNextWorker() : undefined
       try {
         const url = pageUrl(kind, { topic: newTopic() })
         const tab = await openTab(browserContextId, url, true)
         await ready(tab)
         const ms = await tab.evaluate(() => window.benchColdStart)
+        if (workerProfile) await (await workerProfile)(`cold-start-${kind}-worker`)
         // where the time went: when the page's scripts had arrived (resource timing), and for this
         // client when its SharedWorker was created (the worker's timeOrigin), from navigation start
         const page = await tab.evaluate(() => ({
@@ -866,7 +899,9 @@ if (only.includes('cold-start')) {
         }))
         /** @type {Record<string, number>} */
         const result = { ms, scriptsLoadedMs: page.scriptsMs }
-        if (kind === OURS) {
+        const asked = await tab.evaluate(() => window.benchSharedWorkerAt ?? -1)
+        if (asked >= 0) result.workerAskedMs = asked
+        if (kind === OURS || kind === FLOOR) {
           for (const session of await attachSharedWorkers(browserContextId)) {
             const { result: origin } = await cdp.send(
               'Runtime.evaluate',
@@ -896,22 +931,26 @@ if (only.includes('cold-start')) {
   raw.coldStart = results
   /** @param {string} kind @param {string} key */
   const median = (kind, key) => column(results, kind, key).median.toFixed(1)
+  /** @param {string} kind */
+  const split = (kind) =>
+    `scripts ${median(kind, 'scriptsLoadedMs')}, new SharedWorker ${median(kind, 'workerAskedMs')}, worker created ` +
+    `${median(kind, 'workerCreatedMs')}, its entry run ${median(kind, 'workerStartedMs')}, SUBSCRIBED ${median(kind, 'ms')}`
   progress(
     `  cold start, medians from navigation: realtime-js scripts ${median(THEIRS, 'scriptsLoadedMs')}, SUBSCRIBED ` +
-      `${median(THEIRS, 'ms')}; this client scripts ${median(OURS, 'scriptsLoadedMs')}, worker created ` +
-      `${median(OURS, 'workerCreatedMs')}, its entry run ${median(OURS, 'workerStartedMs')}, SUBSCRIBED ${median(OURS, 'ms')}`,
+      `${median(THEIRS, 'ms')}; this client ${split(OURS)}; the floor ${split(FLOOR)}`,
   )
   rows.push({
     scenario: 'cold start: navigation → SUBSCRIBED, ms',
     theirs: column(results, THEIRS, 'ms'),
     ours: column(results, OURS, 'ms'),
+    floor: column(results, FLOOR, 'ms'),
     target: { kind: 'ratio-max', value: 1, text: '≤ 1.0×' },
   })
 }
 
 if (only.includes('latency')) {
   const count = config.latencyCount
-  const results = await alternate('latency/1 tab @1k msg/s', [THEIRS, OURS, PAGE, LEADER], async (kind) => {
+  const results = await alternate('latency/1 tab @1k msg/s', [THEIRS, OURS, PAGE, LEADER, FLOOR], async (kind) => {
     const tabs = await openTabs(kind, 1)
     try {
       const tab = /** @type {Tab} */ (tabs.tabs[0])
@@ -950,6 +989,7 @@ if (only.includes('latency')) {
     ours: column(results, OURS, 'p50'),
     page: column(results, PAGE, 'p50'),
     leader: column(results, LEADER, 'p50'),
+    floor: column(results, FLOOR, 'p50'),
     target: { kind: 'delta-max', value: 0.05, text: '≤ +0.05 ms' },
   })
   rows.push({
@@ -958,6 +998,7 @@ if (only.includes('latency')) {
     ours: column(results, OURS, 'p99'),
     page: column(results, PAGE, 'p99'),
     leader: column(results, LEADER, 'p99'),
+    floor: column(results, FLOOR, 'p99'),
     target: { kind: 'delta-max', value: 1, text: '≤ +1 ms' },
   })
   rows.push({
@@ -966,6 +1007,7 @@ if (only.includes('latency')) {
     ours: column(results, OURS, 'cpuMsPer10k'),
     page: column(results, PAGE, 'cpuMsPer10k'),
     leader: column(results, LEADER, 'cpuMsPer10k'),
+    floor: column(results, FLOOR, 'cpuMsPer10k'),
     target: { kind: 'ratio-max', value: 0.6, text: '≤ 0.6×' },
   })
   rows.push({
@@ -974,6 +1016,7 @@ if (only.includes('latency')) {
     ours: column(results, OURS, 'browserMsPer10k'),
     page: column(results, PAGE, 'browserMsPer10k'),
     leader: column(results, LEADER, 'browserMsPer10k'),
+    floor: column(results, FLOOR, 'browserMsPer10k'),
     server: serverColumn(results),
     target: { kind: 'info', value: 0, text: 'info' },
   })
@@ -982,7 +1025,7 @@ if (only.includes('latency')) {
 // Latency under load: 8 visible tabs on one topic, 1k msg/s each; the first tab's latencies.
 if (only.includes('latency-load')) {
   const count = config.loadCount
-  const results = await alternate('latency-load/8 tabs @1k msg/s', [THEIRS, OURS, LEADER], async (kind) => {
+  const results = await alternate('latency-load/8 tabs @1k msg/s', [THEIRS, OURS, LEADER, FLOOR], async (kind) => {
     const tabs = await openTabs(kind, 8)
     try {
       const topic = newTopic()
@@ -1011,6 +1054,7 @@ if (only.includes('latency-load')) {
     theirs: column(results, THEIRS, 'p99'),
     ours: column(results, OURS, 'p99'),
     leader: column(results, LEADER, 'p99'),
+    floor: column(results, FLOOR, 'p99'),
     server: serverColumn(results),
     target: { kind: 'ratio-max', value: 1, text: '≤ 1.0×' },
   })
@@ -1119,7 +1163,7 @@ if (only.includes('aggregate')) {
 if (only.includes('second-tab')) {
   const results = await alternate(
     'second-tab',
-    [THEIRS, OURS],
+    [THEIRS, OURS, FLOOR],
     async (kind) => {
       const tabs = await openTabs(kind, 1)
       try {
@@ -1152,6 +1196,7 @@ if (only.includes('second-tab')) {
     scenario: '2nd tab subscribe to joined topic, ms',
     theirs: column(results, THEIRS, 'ms'),
     ours: column(results, OURS, 'ms'),
+    floor: column(results, FLOOR, 'ms'),
     target: { kind: 'abs-max', value: 2, text: '≤ 2 ms' },
   })
   rows.push({

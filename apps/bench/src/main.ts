@@ -60,6 +60,8 @@ declare global {
     benchProbe: ProbeCounts
     /** errors and unhandled rejections the page saw (the bench reads them; it enables no CDP domain to see them) */
     benchErrors: string[]
+    /** with `?topic=`: ms from navigation start to the page's first `new SharedWorker` (the cold-start row's split) */
+    benchSharedWorkerAt?: number
   }
 }
 
@@ -70,6 +72,15 @@ window.addEventListener('error', (event) => window.benchErrors.push(String(event
 window.addEventListener('unhandledrejection', (event) => window.benchErrors.push(String(event.reason)))
 if (query.get('probe') === '1') window.benchProbe = installProbe()
 if (kind === 'leader') Reflect.deleteProperty(window, 'SharedWorker')
+else if (query.get('topic') && typeof SharedWorker === 'function') {
+  // the cold-start row's split: when the client asked for its worker (a subclass: the client's `new` is unchanged)
+  window.SharedWorker = class extends SharedWorker {
+    constructor(...args: ConstructorParameters<typeof SharedWorker>) {
+      window.benchSharedWorkerAt ??= performance.now()
+      super(...args)
+    }
+  }
+}
 const url = query.get('url') ?? ''
 const key = query.get('key') ?? ''
 const heartbeat = query.get('hb')
@@ -116,7 +127,10 @@ function makeSubscribe(client: Client | undefined): (topic: string) => Promise<n
       const channel = client.channel(topic, { config: { broadcast: { self: false, ack: false } } })
       channel.on('broadcast', { event: 'blast' }, receiver.onMessage)
       const started = performance.now()
+      // a client that never answers fails the run instead of hanging it
+      const deadline = setTimeout(() => reject(new Error(`${topic}: no SUBSCRIBED within 20 s`)), 20_000)
       channel.subscribe((status, error) => {
+        clearTimeout(deadline)
         if (status === 'SUBSCRIBED') resolve(performance.now() - started)
         else if (status === 'CHANNEL_ERROR' || status === 'TIMED_OUT')
           reject(new Error(`${topic}: ${status} ${error?.message ?? ''}`))
