@@ -37,7 +37,7 @@ const SCENARIOS = [
   'bundle',
 ]
 const HELP = `usage: npm run bench -- [--quick] [--only <scenario,…>] [--profile]
-  --quick   fewer repetitions and shorter runs (about 4 minutes of its own on 2 cores)
+  --quick   fewer repetitions and shorter runs (about 5 minutes of its own on 2 cores)
   --profile an unminified build, and CDP CPU profiles: the tab's main thread in the latency,
             second-tab and browser-cpu scenarios (browser-cpu: also the SharedWorker; cold-start: the
             SharedWorker's first run),
