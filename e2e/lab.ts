@@ -92,6 +92,19 @@ export async function flows(from: Page, to: Page, topic: string, tag: string): P
   }).toPass({ timeout: 15_000 })
 }
 
+/**
+ * Durable sends stored in `page`'s engine and not yet sent (its inspect()): on `topic`'s channel, or on every channel
+ * without a topic.
+ */
+export const durableWaiting = (page: Page, topic?: string) =>
+  page.evaluate(async (t) => {
+    const snap = (await window.lab.inspect()) as {
+      engine?: { channels?: Array<{ topic: string; outbox?: { durableWaiting?: number } }> }
+    }
+    const channels = (snap.engine?.channels ?? []).filter((c) => t === undefined || c.topic === `realtime:${t}`)
+    return channels.reduce((n, c) => n + (c.outbox?.durableWaiting ?? 0), 0)
+  }, topic)
+
 /** How many `resubscribed` system events `page` has seen on `topic`. */
 export const resubscribes = (page: Page, topic: string) =>
   page.evaluate(

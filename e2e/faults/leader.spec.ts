@@ -10,6 +10,7 @@ import { demoPort } from '../../playwright.config.ts'
 import { chromiumLaunchOptions } from '../../scripts/chromium.mjs'
 import { expect, test } from '../fixtures.ts'
 import {
+  durableWaiting,
   flows,
   leaderAmong,
   leaderOf,
@@ -105,14 +106,7 @@ test('the leader tab crashed: another tab leads, channels rejoined, presence re-
           window.lab.send(t!, 'durable', { run: r, i: 0 }, { durable: true }).then(String, (e) => `rejected: ${e}`),
         [parked, run] as const,
       )
-      const durableWaiting = () =>
-        sender.evaluate(async (t) => {
-          const snap = (await window.lab.inspect()) as {
-            engine?: { channels?: Array<{ topic: string; outbox?: { durableWaiting?: number } }> }
-          }
-          return snap.engine?.channels?.find((c) => c.topic === `realtime:${t}`)?.outbox?.durableWaiting ?? 0
-        }, parked)
-      await expect.poll(durableWaiting, { timeout: 10_000 }).toBe(1)
+      await expect.poll(() => durableWaiting(sender, parked), { timeout: 10_000 }).toBe(1)
       await admin('/admin/faults', { joins: 'normal' }) // the next engine's join goes through
       const cdp = await context.newCDPSession(leader)
       const crashedAt = Date.now()

@@ -5,7 +5,7 @@
 import type { Page } from '@playwright/test'
 import { FULL, recordFault } from '@shared-realtime/test-support/record'
 import { expect, test } from '../fixtures.ts'
-import { openTabs, resubscribes, subscribe, topicName } from '../lab.ts'
+import { durableWaiting, openTabs, resubscribes, subscribe, topicName } from '../lab.ts'
 import { proxyNetwork, setOffline, spawnDevServer, watch } from '../realtime.ts'
 
 const outageMs = FULL ? 30_000 : 10_000
@@ -39,14 +39,7 @@ test(`offline for ${outageMs / 1000} s: reconnects after, and the durable outbox
         .catch(() => 'tab closed'),
     ]
     // tab c is closed while offline: its message is the worker's to deliver
-    await expect
-      .poll(async () => {
-        const snap = (await a.evaluate(() => window.lab.inspect())) as {
-          engine?: { channels?: Array<{ outbox?: { durableWaiting?: number } }> }
-        }
-        return (snap.engine?.channels ?? []).reduce((n, ch) => n + (ch.outbox?.durableWaiting ?? 0), 0)
-      })
-      .toBe(ids.length)
+    await expect.poll(() => durableWaiting(a)).toBe(ids.length)
     await c.close()
     await a.waitForTimeout(outageMs - (Date.now() - wentOfflineAt)) // the outage itself
     expect(watcher.broadcasts('durable')).toEqual([])

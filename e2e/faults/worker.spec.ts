@@ -3,7 +3,7 @@
 import type { Page } from '@playwright/test'
 import { eachRun, recordFault, runs, throwFailures } from '@shared-realtime/test-support/record'
 import { expect, test } from '../fixtures.ts'
-import { flows, openTabs, resubscribes, subscribe, topicName } from '../lab.ts'
+import { durableWaiting, flows, openTabs, resubscribes, subscribe, topicName } from '../lab.ts'
 import { admin, watch } from '../realtime.ts'
 import { evaluateInWorker, fakedReplies, fakeSilentRestart, killSharedWorker } from '../worker-cdp.ts'
 
@@ -66,14 +66,7 @@ test('the SharedWorker killed with a durable send stored: the new worker sends i
         ([t, r]) => window.lab.send(t!, 'durable', { run: r }, { durable: true }).then(String, (e) => `rejected: ${e}`),
         [topic, run] as const,
       )
-      const durableWaiting = () =>
-        tab.evaluate(async (t) => {
-          const snap = (await window.lab.inspect()) as {
-            engine?: { channels?: Array<{ topic: string; outbox?: { durableWaiting?: number } }> }
-          }
-          return snap.engine?.channels?.find((c) => c.topic === `realtime:${t}`)?.outbox?.durableWaiting ?? 0
-        }, topic)
-      await expect.poll(durableWaiting, { timeout: 10_000 }).toBe(1)
+      await expect.poll(() => durableWaiting(tab, topic), { timeout: 10_000 }).toBe(1)
       await admin('/admin/faults', { joins: 'normal' }) // the new worker's join goes through
       const killedAt = await killSharedWorker(cdp, errors.releaseWorker)
       await expect.poll(() => watcher.broadcasts('durable').length, { timeout: 30_000 }).toBeGreaterThanOrEqual(1)
