@@ -477,16 +477,16 @@ async function heapOf(sessionId) {
 }
 
 /**
- * The SharedWorker targets of a browser context whose URL starts with the bench app's, attached
+ * The SharedWorker targets of a browser context whose URL starts with `prefix` (the bench app's), attached
  * (flattened); the caller detaches.
- * @param {string} browserContextId
+ * @param {string} browserContextId @param {string} [prefix]
  * @returns {Promise<string[]>} session ids
  */
-async function attachSharedWorkers(browserContextId) {
+async function attachSharedWorkers(browserContextId, prefix = appUrl) {
   /** @type {{ targetInfos: Array<{ type: string, url: string, targetId: string, browserContextId?: string }> }} */
   const { targetInfos } = await cdp.send('Target.getTargets')
   const workers = targetInfos.filter(
-    (t) => t.type === 'shared_worker' && t.url.startsWith(appUrl) && t.browserContextId === browserContextId,
+    (t) => t.type === 'shared_worker' && t.url.startsWith(prefix) && t.browserContextId === browserContextId,
   )
   /** @type {string[]} */
   const sessions = []
@@ -504,26 +504,37 @@ async function startProfile(sessionId) {
   await cdp.send('Profiler.start', {}, sessionId)
 }
 
+/** --profile: resolves with the session of the next SharedWorker that starts, its profiler already running */
+let nextWorkerProfile = /** @type {((sessionId: string) => void) | undefined} */ (undefined)
+
 /**
- * Profiles the next SharedWorker that starts, from its first instruction: every new shared worker waits for the
- * debugger (Target.setAutoAttach) until its profiler runs. Resolves with a function that stops the profile, writes it
- * as `name` (stopProfile) and ends the auto-attach (which detaches the worker's session: only after the profile).
- * @returns {Promise<(name: string) => Promise<void>>}
+ * With --profile, every SharedWorker that starts waits at its first instruction (Target.setAutoAttach with
+ * waitForDebuggerOnStart, set once for the whole run) until the bench resumes it, having started its profiler first
+ * when profileNextWorker() asked for it. Set once because changing the auto-attach again during the run (to turn it
+ * off, or to stop the waiting) crashed Chromium 156.
  */
-async function profileNextWorker() {
+async function pauseWorkersAtStart() {
+  cdp.on('', 'Target.attachedToTarget', (/** @type {any} */ p) => {
+    if (p.targetInfo.type !== 'shared_worker') return
+    const profiled = nextWorkerProfile
+    nextWorkerProfile = undefined
+    void (async () => {
+      if (profiled) await startProfile(p.sessionId)
+      await cdp.send('Runtime.runIfWaitingForDebugger', {}, p.sessionId)
+      profiled?.(p.sessionId)
+    })().catch((error) => progress(`  could not resume a SharedWorker: ${error}`))
+  })
   const filter = [{ type: 'shared_worker', exclude: false }, { exclude: true }]
-  const attached = cdp.once('', 'Target.attachedToTarget', (p) => p.targetInfo.type === 'shared_worker')
   await cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: true, flatten: true, filter })
-  const { sessionId } = await attached
-  await startProfile(sessionId)
-  await cdp.send('Runtime.runIfWaitingForDebugger', {}, sessionId)
-  return async (name) => {
-    await stopProfile(sessionId, name)
-    // (turning auto-attach off while its session is attached crashed Chromium 156: detach it first)
-    await cdp.send('Target.detachFromTarget', { sessionId })
-    await cdp.send('Target.setAutoAttach', { autoAttach: false, waitForDebuggerOnStart: false, flatten: true })
-  }
 }
+if (args.profile) await pauseWorkersAtStart()
+
+/**
+ * Profiles the next SharedWorker that starts, from its first instruction (--profile only: pauseWorkersAtStart).
+ * Resolves with its session; stop the profile with stopProfile.
+ * @returns {Promise<string>}
+ */
+const profileNextWorker = () => new Promise((resolveSession) => (nextWorkerProfile = resolveSession))
 
 /**
  * Stops a CPU profile, writes it and prints the functions with the most self time.
@@ -631,6 +642,8 @@ const LEADER = /** @type {const} */ ('leader')
 const NONE = /** @type {const} */ ('none')
 /** the SharedWorker floor (apps/bench/src/floor.ts): the least a SharedWorker client does; info beside the rows */
 const FLOOR = /** @type {const} */ ('floor')
+/** The kinds whose tabs share a SharedWorker (its heap and its profile count with theirs). @param {Kind} kind */
+const inSharedWorker = (kind) => kind === OURS || kind === FLOOR
 
 /** @typedef {import('./bench-lib.mjs').Row} Row */
 /** @type {Row[]} */
@@ -712,7 +725,7 @@ if (only.includes('sockets') || only.includes('fanout') || only.includes('heap')
         if (only.includes('heap')) {
           if (shouldProfile(`heap-${kind}`)) {
             printHeap(`one ${kind} tab`, await heapByType(/** @type {Tab} */ (tabs.tabs[0]).sessionId))
-            if (kind === OURS)
+            if (inSharedWorker(kind))
               for (const s of await attachSharedWorkers(tabs.browserContextId))
                 printHeap(`the ${kind} worker`, await heapByType(s))
             if (kind === NONE) {
@@ -722,18 +735,7 @@ if (only.includes('sockets') || only.includes('fanout') || only.includes('heap')
                 blank.port.start()
                 await new Promise((r) => setTimeout(r, 500))
               })
-              /** @type {{ targetInfos: Array<{ type: string, url: string, targetId: string, browserContextId?: string }> }} */
-              const { targetInfos } = await cdp.send('Target.getTargets')
-              for (const target of targetInfos.filter(
-                (t) =>
-                  t.type === 'shared_worker' &&
-                  t.url.startsWith('blob:') &&
-                  t.browserContextId === tabs.browserContextId,
-              )) {
-                const { sessionId } = await cdp.send('Target.attachToTarget', {
-                  targetId: target.targetId,
-                  flatten: true,
-                })
+              for (const sessionId of await attachSharedWorkers(tabs.browserContextId, 'blob:')) {
                 progress(`  an empty SharedWorker's JS heap: ${((await heapOf(sessionId)) / 1024).toFixed(0)} kB`)
                 printHeap('an empty SharedWorker', await heapByType(sessionId))
               }
@@ -742,7 +744,7 @@ if (only.includes('sockets') || only.includes('fanout') || only.includes('heap')
           let pages = 0
           for (const tab of tabs.tabs) pages += await heapOf(tab.sessionId)
           let worker = 0
-          if (kind === OURS || kind === FLOOR)
+          if (inSharedWorker(kind))
             for (const s of await attachSharedWorkers(tabs.browserContextId)) worker += await heapOf(s)
           Object.assign(result, {
             heapMB: (pages + worker) / 1048576,
@@ -830,8 +832,7 @@ if (only.includes('browser-cpu')) {
             await sleep(200) // let the subscribe's work settle
             const profileName = `browser-cpu-${hidden ? 'hidden' : 'visible'}-${rate}-${kind}`
             const profile = shouldProfile(profileName)
-            const workers =
-              profile && (kind === OURS || kind === FLOOR) ? await attachSharedWorkers(tabs.browserContextId) : []
+            const workers = profile && inSharedWorker(kind) ? await attachSharedWorkers(tabs.browserContextId) : []
             const first = /** @type {Tab} */ (tabs.tabs[0])
             const last = /** @type {Tab} */ (tabs.tabs[9])
             if (profile) {
@@ -906,7 +907,7 @@ if (only.includes('cold-start')) {
         const tab = await openTab(browserContextId, url, true)
         await ready(tab)
         const ms = await tab.evaluate(() => window.benchColdStart)
-        if (workerProfile) await (await workerProfile)(`cold-start-${kind}-worker`)
+        if (workerProfile) await stopProfile(await workerProfile, `cold-start-${kind}-worker`)
         // where the time went: when the page's scripts had arrived (resource timing), and for this
         // client when its SharedWorker was created (the worker's timeOrigin), from navigation start
         const page = await tab.evaluate(() => ({
@@ -923,24 +924,21 @@ if (only.includes('cold-start')) {
         const result = { ms, scriptsLoadedMs: page.scriptsMs }
         const asked = await tab.evaluate(() => window.benchSharedWorkerAt ?? -1)
         if (asked >= 0) result.workerAskedMs = asked
-        if (kind === OURS || kind === FLOOR) {
+        if (inSharedWorker(kind)) {
           for (const session of await attachSharedWorkers(browserContextId)) {
-            const { result: origin } = await cdp.send(
-              'Runtime.evaluate',
-              { expression: 'performance.timeOrigin', returnByValue: true },
-              session,
-            )
-            result.workerCreatedMs = origin.value - page.origin
-            // the entry's mark: its script fetched, compiled and run (shared-worker-entry.ts)
-            const { result: entryRun } = await cdp.send(
+            // when its global scope was created, and the entry's mark: its script fetched, compiled and run
+            // (shared-worker-entry.ts, floor-worker.ts)
+            const { result: worker } = await cdp.send(
               'Runtime.evaluate',
               {
-                expression: `performance.getEntriesByName('shared-realtime:worker-started')[0]?.startTime ?? -1`,
+                expression: `[performance.timeOrigin, performance.getEntriesByName('shared-realtime:worker-started')[0]?.startTime ?? -1]`,
                 returnByValue: true,
               },
               session,
             )
-            if (entryRun.value >= 0) result.workerStartedMs = origin.value + entryRun.value - page.origin
+            const [origin, entryRun] = /** @type {[number, number]} */ (worker.value)
+            result.workerCreatedMs = origin - page.origin
+            if (entryRun >= 0) result.workerStartedMs = origin + entryRun - page.origin
           }
         }
         return result
